@@ -1,0 +1,32 @@
+// `npm start`: the whole local stack with no Cloudflare account. Ctrl-C stops everything.
+import { ensureDevVars, startStack } from './stack.mjs'
+
+const created = ensureDevVars()
+if (created) {
+  console.log('\nCreated .dev.vars with fresh secrets (shown once; they stay readable in .dev.vars):')
+  console.log(`  ADMIN_TOKEN=${created.ADMIN_TOKEN}`)
+  console.log(`  SSO_SECRET=${created.SSO_SECRET}\n`)
+}
+
+const stack = await startStack()
+console.log(`
+  Gateway      ${stack.gatewayUrl}   (health: ${stack.gatewayUrl}/sso/health)
+  Demo portal  ${stack.portalUrl}   (behind the gateway: open ${stack.gatewayUrl}/)
+  Ctrl-C stops everything.
+`)
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    if (stopping) return
+    stopping = true
+    await stack.stop()
+    process.exit(0)
+  })
+}
+stack.child.on('exit', async (code) => {
+  if (stopping) return
+  console.error(`wrangler dev exited (${code}); stopping.`)
+  await stack.stop()
+  process.exit(code ?? 1)
+})

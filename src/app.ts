@@ -1,0 +1,57 @@
+/**
+ * Builds the Hono app. Time and randomness are injected (tests pin them). Gateway pages live
+ * under /sso/; everything else is the portal. One error handler for the whole app.
+ */
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import type { AppDeps, AppEnv } from './env'
+import { AppError } from './errors'
+import { handleError, handleNotFound } from './middleware/error-handler'
+import { requestLog } from './middleware/request-log'
+import { healthRoutes } from './routes/health'
+import { portalRoutes } from './routes/portal'
+import { ssoRoutes } from './routes/sso'
+
+export const defaultDeps: AppDeps = {
+  clock: () => new Date(),
+  random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+}
+
+export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use(requestId({ headerName: 'X-Request-Id' }))
+  app.use(async (c, next) => {
+    c.set('deps', deps)
+    await next()
+  })
+  app.use(requestLog())
+  // Gateway pages get strict headers; portal responses pass through as the portal sent them.
+  app.use(
+    '/sso/*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        formAction: ["'self'", 'https:', 'http:'],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+    }),
+  )
+
+  const sso = new Hono<AppEnv>()
+  sso.route('/', healthRoutes)
+  sso.route('/', ssoRoutes)
+  sso.all('*', () => {
+    throw new AppError('NOT_FOUND')
+  })
+  app.route('/sso', sso)
+  app.route('/', portalRoutes)
+
+  app.onError(handleError)
+  app.notFound(handleNotFound)
+  return app
+}

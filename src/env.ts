@@ -1,0 +1,21 @@
+/**
+ * The Hono environment: Worker bindings (typed by `wrangler types`) plus per-request variables.
+ * Only routes and middleware read `c.env`; everything below them takes explicit arguments.
+ */
+import type { RequestLogVariables } from './middleware/request-log'
+
+/** Injected dependencies: time and randomness are inputs, so tests can pin them. */
+export interface AppDeps {
+  clock: () => Date
+  random: (bytes: number) => Uint8Array
+}
+
+export type AppVariables = RequestLogVariables & {
+  requestId: string
+  deps: AppDeps
+}
+
+export interface AppEnv {
+  Bindings: Env
+  Variables: AppVariables
+}

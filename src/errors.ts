@@ -1,0 +1,86 @@
+/**
+ * One vocabulary of error codes from the SAML core to the error page and the audit log.
+ * Each code maps once to an HTTP status, a short user-facing text and an admin hint.
+ * A shipped code is never renamed: docs and audit entries cite it.
+ */
+import type { SamlErrorCode } from './saml/errors'
+
+export const APP_ERROR_CODES = [
+  'INTERNAL',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'BAD_REQUEST',
+  'SESSION_REQUIRED',
+  'CONFIG_MISSING_SECRET',
+  'HEALTH_DEGRADED',
+] as const
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
+export type ErrorCode = AppErrorCode | SamlErrorCode
+
+export type ErrorDetail = Record<string, unknown>
+
+/** A typed, expected failure: `app.onError` turns it into a status + stable code. */
+export class AppError extends Error {
+  override readonly name = 'AppError'
+  readonly code: ErrorCode
+  readonly detail: ErrorDetail
+
+  constructor(code: ErrorCode, message?: string, detail: ErrorDetail = {}) {
+    super(message ?? code)
+    this.code = code
+    this.detail = detail
+  }
+}
+
+interface ErrorInfo {
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 500 | 503
+  user: string
+  admin?: string
+}
+
+const SAML_REJECTED: ErrorInfo = {
+  status: 403,
+  user: 'We could not verify your sign-in with your organization.',
+  admin: 'The SAML response was rejected; see the audit log entry for expected and received values.',
+}
+
+const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
+  INTERNAL: { status: 500, user: 'Something went wrong on our side. Please try again.' },
+  NOT_FOUND: { status: 404, user: 'This page does not exist.' },
+  METHOD_NOT_ALLOWED: { status: 405, user: 'This method is not allowed here.' },
+  BAD_REQUEST: { status: 400, user: 'The request was not understood.' },
+  SESSION_REQUIRED: { status: 401, user: 'Please sign in to continue.' },
+  CONFIG_MISSING_SECRET: {
+    status: 500,
+    user: 'The sign-in service is not configured yet.',
+    admin: 'Set the ADMIN_TOKEN and SSO_SECRET secrets (wrangler secret put, or .dev.vars locally).',
+  },
+  HEALTH_DEGRADED: { status: 503, user: 'The sign-in service is degraded.' },
+}
+
+/** Specific texts for SAML codes whose fix an admin can act on; others use SAML_REJECTED. */
+const SAML_ERRORS: Partial<Record<SamlErrorCode, ErrorInfo>> = {
+  SAML_INPUT_TOO_LARGE: { status: 413, user: 'The sign-in message is too large.' },
+  SAML_INVALID_BASE64: { status: 400, user: 'The sign-in message is malformed.' },
+  SAML_MALFORMED_XML: { status: 400, user: 'The sign-in message is malformed.' },
+  SAML_DTD_FORBIDDEN: { status: 400, user: 'The sign-in message is malformed.' },
+  SAML_NOT_SAML: { status: 400, user: 'The sign-in message is not a SAML response.' },
+  SAML_SIGNATURE_INVALID: {
+    status: 403,
+    user: 'We could not verify your sign-in.',
+    admin: 'The IdP signed with a certificate that is not configured: update the certificate or re-import metadata.',
+  },
+  SAML_EXPIRED: {
+    status: 403,
+    user: 'Your sign-in took too long or the clocks disagree. Please try again.',
+    admin: 'Check the IdP clock or raise the clock skew for this IdP.',
+  },
+  SAML_REPLAY: { status: 403, user: 'This sign-in was already used. Please sign in again.' },
+}
+
+export function errorInfo(code: string): ErrorInfo {
+  if (code in APP_ERRORS) return APP_ERRORS[code as AppErrorCode]
+  if (code.startsWith('SAML_')) return SAML_ERRORS[code as SamlErrorCode] ?? SAML_REJECTED
+  return APP_ERRORS.INTERNAL
+}

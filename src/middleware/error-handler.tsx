@@ -1,0 +1,37 @@
+/**
+ * The one error handler: a known error becomes its status + stable code; anything else is a 500
+ * `INTERNAL` with the request ID. Stacks go to the log only, never to the client. HTML for
+ * browsers, JSON `{ error: { code, message, requestId } }` for API clients.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AppEnv } from '../env'
+import { AppError, errorInfo } from '../errors'
+import { isSamlError } from '../saml/errors'
+import { ErrorPage } from '../ui/error-page'
+import { wantsHtml } from './negotiate'
+
+export const handleError: ErrorHandler<AppEnv> = (err, c) => {
+  let code = 'INTERNAL'
+  if (err instanceof AppError || isSamlError(err)) code = err.code
+  else if (err instanceof HTTPException) code = err.status === 404 ? 'NOT_FOUND' : err.status === 405 ? 'METHOD_NOT_ALLOWED' : 'BAD_REQUEST'
+  if (code === 'INTERNAL') {
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.var.requestId, error: String(err), stack: err.stack }))
+  }
+  return renderError(c, code)
+}
+
+export const handleNotFound: NotFoundHandler<AppEnv> = (c) => renderError(c, 'NOT_FOUND')
+
+export function renderError(c: Context<AppEnv>, code: string): Response | Promise<Response> {
+  const info = errorInfo(code)
+  c.set('errorCode', code)
+  const requestId = c.var.requestId
+  c.header('Cache-Control', 'no-store')
+  const status = info.status as ContentfulStatusCode
+  if (wantsHtml(c.req.raw)) {
+    return c.html(<ErrorPage code={code} message={info.user} hint={info.admin} requestId={requestId} />, status)
+  }
+  return c.json({ error: { code, message: info.user, requestId } }, status)
+}

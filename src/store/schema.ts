@@ -1,0 +1,124 @@
+/**
+ * D1 schema (drizzle). Field names follow DESIGN.md's admin API; JSON columns hold arrays and
+ * maps. Migrations in migrations/ are generated from this file by drizzle-kit and never edited
+ * once landed. docs/storage.md describes every table and KV key.
+ */
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** Attribute names (as the IdP sends them) for each identity field. */
+export interface AttributeMap {
+  email?: string
+  firstName?: string
+  lastName?: string
+  displayName?: string
+  groups?: string
+}
+
+const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
+const updatedAt = () => integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
+
+/** One upstream identity provider (a customer company's IdP). */
+export const idps = sqliteTable(
+  'idps',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    entityId: text('entity_id').notNull(),
+    ssoUrl: text('sso_url').notNull(),
+    ssoBinding: text('sso_binding', { enum: ['redirect', 'post'] }).notNull().default('redirect'),
+    sloUrl: text('slo_url'),
+    sloBinding: text('slo_binding', { enum: ['redirect', 'post'] }),
+    /** PEM or bare base64 DER; several during a rollover. */
+    certificates: text('certificates', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    showOnSelection: integer('show_on_selection', { mode: 'boolean' }).notNull().default(true),
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+    emailDomains: text('email_domains', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    attributeMap: text('attribute_map', { mode: 'json' }).$type<AttributeMap>().notNull().default(sql`'{}'`),
+    allowedGroups: text('allowed_groups', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    signAuthnRequests: integer('sign_authn_requests', { mode: 'boolean' }).notNull().default(false),
+    wantAssertionsSigned: integer('want_assertions_signed', { mode: 'boolean' }).notNull().default(true),
+    allowIdpInitiated: integer('allow_idp_initiated', { mode: 'boolean' }).notNull().default(false),
+    allowSha1: integer('allow_sha1', { mode: 'boolean' }).notNull().default(false),
+    clockSkewSeconds: integer('clock_skew_seconds').notNull().default(180),
+    nameIdFormat: text('name_id_format'),
+    logoUrl: text('logo_url'),
+    sortOrder: integer('sort_order').notNull().default(0),
+    metadataUrl: text('metadata_url'),
+    metadataRefreshedAt: integer('metadata_refreshed_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('idps_slug_unique').on(t.slug), uniqueIndex('idps_entity_id_unique').on(t.entityId)],
+)
+
+/** Gateway-wide settings (SP entity ID, portal name/colors, session lifetime, ...), one JSON value per key. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: updatedAt(),
+})
+
+/** SP signing/encryption key pairs; private keys sealed with a key derived from SSO_SECRET. */
+export const spKeys = sqliteTable(
+  'sp_keys',
+  {
+    id: text('id').primaryKey(),
+    use: text('use', { enum: ['signing', 'encryption'] }).notNull(),
+    algorithm: text('algorithm').notNull(),
+    certificatePem: text('certificate_pem').notNull(),
+    privateKeySealed: text('private_key_sealed').notNull(),
+    status: text('status', { enum: ['next', 'active', 'retired'] }).notNull(),
+    notAfter: integer('not_after', { mode: 'timestamp_ms' }).notNull(),
+    activatedAt: integer('activated_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sp_keys_use_status').on(t.use, t.status)],
+)
+
+/** ES256 keys that sign the identity JWT forwarded to the portal (JWKS at /sso/certs). */
+export const jwtKeys = sqliteTable('jwt_keys', {
+  kid: text('kid').primaryKey(),
+  publicJwk: text('public_jwk', { mode: 'json' }).$type<JsonWebKey>().notNull(),
+  privateKeySealed: text('private_key_sealed').notNull(),
+  status: text('status', { enum: ['next', 'active', 'retired'] }).notNull(),
+  createdAt: createdAt(),
+  retiredAt: integer('retired_at', { mode: 'timestamp_ms' }),
+})
+
+/**
+ * Consumed assertion IDs: replay protection is a unique insert (D1 is strongly consistent, KV
+ * is not). Rows are kept until the assertion expires, then pruned by the cron trigger.
+ */
+export const consumedAssertions = sqliteTable(
+  'consumed_assertions',
+  {
+    issuer: text('issuer').notNull(),
+    assertionId: text('assertion_id').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    consumedAt: integer('consumed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.assertionId] }), index('consumed_assertions_expires').on(t.expiresAt)],
+)
+
+/** Audit log: every login, rejection (with code), logout, admin change and metadata refresh. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    idpId: text('idp_id'),
+    subject: text('subject'),
+    outcome: text('outcome', { enum: ['success', 'failure'] }).notNull(),
+    code: text('code'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at').on(t.at), index('audit_log_idp_at').on(t.idpId, t.at), index('audit_log_action_at').on(t.action, t.at)],
+)

@@ -1,0 +1,32 @@
+/**
+ * The customer-facing error page: stable code, a short explanation, the request ID to quote to
+ * support, and nothing secret (no stack, no raw SAML, no tokens).
+ */
+import { Layout } from './layout'
+
+export interface ErrorPageProps {
+  code: string
+  message: string
+  hint?: string | undefined
+  requestId: string
+}
+
+export function ErrorPage(props: ErrorPageProps) {
+  return (
+    <Layout title="Sign-in problem">
+      <div class="card" role="alert">
+        <h1>{props.message}</h1>
+        {props.hint ? <p>{props.hint}</p> : null}
+        <p class="muted">
+          Error code <code data-testid="error-code">{props.code}</code>
+        </p>
+        <p class="muted">
+          Request ID <code data-testid="request-id">{props.requestId}</code>
+        </p>
+        <p>
+          <a href="/sso/login">Back to sign-in</a>
+        </p>
+      </div>
+    </Layout>
+  )
+}

@@ -1,0 +1,32 @@
+/**
+ * Page shell for every server-rendered page: small inline CSS, no client framework, no data
+ * from outside its props (views never read env or the database).
+ */
+import type { Child } from 'hono/jsx'
+
+export const BASE_CSS = `
+:root{color-scheme:light dark;--fg:#1d2330;--muted:#5b6475;--bg:#f6f7fb;--card:#fff;--accent:#2557d6;--border:#d9dde7}
+@media (prefers-color-scheme:dark){:root{--fg:#e8ebf2;--muted:#a3abbd;--bg:#12151c;--card:#1b1f29;--accent:#7aa2ff;--border:#2c3242}}
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+main{max-width:32rem;margin:8vh auto;padding:0 1rem}.card{background:var(--card);border:1px solid var(--border);border-radius:12px;padding:1.5rem}
+h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}.muted{color:var(--muted);font-size:.9rem}
+code{font:600 .9rem ui-monospace,SFMono-Regular,Menlo,monospace;background:color-mix(in srgb,var(--accent) 12%,transparent);padding:.1rem .35rem;border-radius:4px}
+a{color:var(--accent)}
+`
+
+export function Layout(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{props.title}</title>
+        <style>{BASE_CSS}</style>
+      </head>
+      <body>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  )
+}

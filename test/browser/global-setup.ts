@@ -1,0 +1,31 @@
+// Starts the local stack (demo portal + wrangler dev, fresh local D1/KV) for the browser tests.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+// @ts-expect-error -- dev/ is plain ESM JavaScript without type declarations
+import { startStack } from '../../dev/stack.mjs'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    gatewayUrl: string
+    portalUrl: string
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const persistTo = mkdtempSync(join(tmpdir(), 'sso-browser-'))
+  const stack = await startStack({
+    gatewayPort: Number(process.env.BROWSER_GATEWAY_PORT ?? 8790),
+    portalPort: Number(process.env.BROWSER_PORTAL_PORT ?? 8802),
+    persistTo,
+    quiet: true,
+    env: { ADMIN_TOKEN: 'browser-test-admin-token-0123456789', SSO_SECRET: 'browser-test-sso-secret-0123456789abcdef' },
+  })
+  project.provide('gatewayUrl', stack.gatewayUrl)
+  project.provide('portalUrl', stack.portalUrl)
+  return async () => {
+    await stack.stop()
+    rmSync(persistTo, { recursive: true, force: true })
+  }
+}

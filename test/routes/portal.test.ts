@@ -1,0 +1,118 @@
+import { env, exports } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createSession, SESSION_COOKIE, type Session } from '../../src/store/sessions'
+
+const ORIGIN = 'https://support.example.com'
+
+function session(overrides: Partial<Session> = {}): Session {
+  const now = Date.now()
+  return {
+    idpId: 'idp_1',
+    idpSlug: 'acme-okta',
+    nameId: 'jane@acme.example',
+    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    sessionIndex: 's-1',
+    email: 'jane@acme.example',
+    displayName: 'Jane Doe',
+    groups: ['support', 'admins'],
+    createdAt: now,
+    expiresAt: now + 3600_000,
+    ...overrides,
+  }
+}
+
+const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('anonymous portal requests', () => {
+  it('redirects a browser to /sso/login with the path and query as return_to', async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/servicedesk/customer/portal/2?x=1`, {
+      headers: { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate' },
+      redirect: 'manual',
+    })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/sso/login?return_to=%2Fservicedesk%2Fcustomer%2Fportal%2F2%3Fx%3D1')
+  })
+
+  it('answers 401 JSON with SESSION_REQUIRED to API and XHR clients', async () => {
+    for (const headers of [{ accept: 'application/json' }, { accept: 'text/html', 'x-requested-with': 'XMLHttpRequest' }, {}]) {
+      const res = await exports.default.fetch(`${ORIGIN}/rest/api/2/issue`, { headers, redirect: 'manual' })
+      expect(res.status).toBe(401)
+      const body = await res.json<{ error: { code: string; requestId: string } }>()
+      expect(body.error.code).toBe('SESSION_REQUIRED')
+      expect(body.error.requestId).toBe(res.headers.get('x-request-id'))
+    }
+  })
+
+  it('treats an unknown or malformed session cookie as anonymous', async () => {
+    for (const cookie of [`${SESSION_COOKIE}=nope`, `${SESSION_COOKIE}=${'A'.repeat(43)}`]) {
+      const res = await exports.default.fetch(`${ORIGIN}/`, { headers: { accept: 'application/json', cookie } })
+      expect(res.status).toBe(401)
+    }
+  })
+
+  it('treats an expired session as anonymous', async () => {
+    const now = new Date()
+    const token = await createSession(env.SESSIONS, session({ expiresAt: now.getTime() - 1000 }), random, now)
+    const res = await exports.default.fetch(`${ORIGIN}/`, { headers: { accept: 'application/json', cookie: `${SESSION_COOKIE}=${token}` } })
+    expect(res.status).toBe(401)
+  })
+})
+
+describe('signed-in portal requests', () => {
+  it('forwards to PORTAL_ORIGIN with identity headers and strips spoofed ones', async () => {
+    const seen: { request: Request; body: string }[] = []
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const request = new Request(input, init)
+      seen.push({ request, body: await request.text() })
+      return new Response('portal says hi', { status: 201, headers: { 'set-cookie': 'portal=1; Path=/', 'cache-control': 'public, max-age=60' } })
+    })
+    const token = await createSession(env.SESSIONS, session(), random, new Date())
+    const res = await exports.default.fetch(`${ORIGIN}/tickets?open=1`, {
+      method: 'POST',
+      body: 'subject=help',
+      headers: {
+        cookie: `${SESSION_COOKIE}=${token}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        'X-SSO-Email': 'ceo@victim.example',
+        'x-sso-anything': 'spoof',
+        'SSO-JWT': 'forged',
+      },
+    })
+    expect(res.status).toBe(201)
+    expect(await res.text()).toBe('portal says hi')
+    expect(res.headers.get('set-cookie')).toBe('portal=1; Path=/')
+    expect(res.headers.get('cache-control')).toBe('private, no-cache')
+    expect(seen).toHaveLength(1)
+    const { request: upstream, body } = seen[0]!
+    expect(upstream.url).toBe('http://portal.test/tickets?open=1')
+    expect(upstream.method).toBe('POST')
+    expect(body).toBe('subject=help')
+    expect(upstream.headers.get('x-sso-email')).toBe('jane@acme.example')
+    expect(upstream.headers.get('x-sso-name')).toBe('Jane Doe')
+    expect(upstream.headers.get('x-sso-groups')).toBe('support,admins')
+    expect(upstream.headers.get('x-sso-idp')).toBe('acme-okta')
+    expect(upstream.headers.get('x-sso-anything')).toBeNull()
+    expect(upstream.headers.get('sso-jwt')).toBeNull()
+  })
+})
+
+describe('gateway error handling', () => {
+  it('answers unknown /sso/ paths with NOT_FOUND as JSON or an HTML page, never the portal', async () => {
+    const json = await exports.default.fetch(`${ORIGIN}/sso/nope`, { headers: { accept: 'application/json' } })
+    expect(json.status).toBe(404)
+    expect((await json.json<{ error: { code: string } }>()).error.code).toBe('NOT_FOUND')
+    const html = await exports.default.fetch(`${ORIGIN}/sso/nope`, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' } })
+    expect(html.status).toBe(404)
+    const page = await html.text()
+    expect(page).toContain('NOT_FOUND')
+    expect(page).toContain(html.headers.get('x-request-id')!)
+  })
+
+  it('shows the empty selection page when no IdP is configured', async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/sso/login?return_to=%2F`, { headers: { accept: 'text/html' } })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('No identity provider is configured yet')
+  })
+})
