@@ -36,7 +36,8 @@ describe('anonymous portal requests', () => {
   })
 
   it('answers 401 JSON with SESSION_REQUIRED to API and XHR clients', async () => {
-    for (const headers of [{ accept: 'application/json' }, { accept: 'text/html', 'x-requested-with': 'XMLHttpRequest' }, {}]) {
+    const variants: Record<string, string>[] = [{ accept: 'application/json' }, { accept: 'text/html', 'x-requested-with': 'XMLHttpRequest' }, {}]
+    for (const headers of variants) {
       const res = await exports.default.fetch(`${ORIGIN}/rest/api/2/issue`, { headers, redirect: 'manual' })
       expect(res.status).toBe(401)
       const body = await res.json<{ error: { code: string; requestId: string } }>()
