@@ -10,6 +10,7 @@ import { AppError } from './errors'
 import { handleError, handleNotFound } from './middleware/error-handler'
 import { requestLog } from './middleware/request-log'
 import { healthRoutes } from './routes/health'
+import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
 import { ssoRoutes } from './routes/sso'
 
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   const sso = new Hono<AppEnv>()
   sso.route('/', healthRoutes)
   sso.route('/', ssoRoutes)
+  sso.route('/', identityRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')
   })

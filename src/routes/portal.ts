@@ -1,26 +1,30 @@
 /**
  * Everything outside /sso/ is the portal. Without a valid session: browsers are redirected to
  * /sso/login?return_to=<path>, API/XHR clients get 401 JSON. With one: forwarded upstream with
- * the identity (handoff/proxy.ts).
+ * the identity headers and the SSO-JWT (handoff/).
  */
 import { Hono } from 'hono'
-import { getCookie } from 'hono/cookie'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
-import { identityHeaders, privatize, upstreamRequest } from '../handoff/proxy'
+import { signIdentityJwt } from '../handoff/identity-jwt'
+import { identityHeaders, IDENTITY_JWT_HEADER, privatize, upstreamRequest } from '../handoff/proxy'
 import { wantsHtml } from '../middleware/negotiate'
-import { readSession, SESSION_COOKIE } from '../store/sessions'
+import { currentSession } from '../middleware/session'
+import { activeSigningKey } from '../store/jwt-keys'
 
 export const portalRoutes = new Hono<AppEnv>().all('*', async (c) => {
-  const token = getCookie(c, SESSION_COOKIE)
-  const session = token ? await readSession(c.env.SESSIONS, token, c.var.deps.clock()) : null
+  const session = await currentSession(c)
   if (!session) {
     if (!wantsHtml(c.req.raw)) throw new AppError('SESSION_REQUIRED')
     const url = new URL(c.req.url)
-    const returnTo = url.pathname + url.search
     c.header('Cache-Control', 'no-store')
-    return c.redirect(`/sso/login?return_to=${encodeURIComponent(returnTo)}`, 302)
+    return c.redirect(`/sso/login?return_to=${encodeURIComponent(url.pathname + url.search)}`, 302)
   }
-  const upstream = upstreamRequest(c.req.raw, c.env.PORTAL_ORIGIN || undefined, identityHeaders(session))
+  const now = c.var.deps.clock()
+  const gatewayOrigin = new URL(c.req.url).origin
+  const portalOrigin = c.env.PORTAL_ORIGIN || undefined
+  const key = await activeSigningKey(c.env.DB, c.env.SSO_SECRET, now)
+  const jwt = await signIdentityJwt(session, key, { issuer: gatewayOrigin, audience: portalOrigin ?? gatewayOrigin, now })
+  const upstream = upstreamRequest(c.req.raw, portalOrigin, { ...identityHeaders(session), [IDENTITY_JWT_HEADER]: jwt })
   return privatize(await fetch(upstream))
 })

@@ -1,25 +1,10 @@
 import { env, exports } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSession, SESSION_COOKIE, type Session } from '../../src/store/sessions'
+import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose'
+import { createSession, SESSION_COOKIE } from '../../src/store/sessions'
+import { sampleSession as session } from '../helpers/session'
 
 const ORIGIN = 'https://support.example.com'
-
-function session(overrides: Partial<Session> = {}): Session {
-  const now = Date.now()
-  return {
-    idpId: 'idp_1',
-    idpSlug: 'acme-okta',
-    nameId: 'jane@acme.example',
-    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    sessionIndex: 's-1',
-    email: 'jane@acme.example',
-    displayName: 'Jane Doe',
-    groups: ['support', 'admins'],
-    createdAt: now,
-    expiresAt: now + 3600_000,
-    ...overrides,
-  }
-}
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 
@@ -95,7 +80,17 @@ describe('signed-in portal requests', () => {
     expect(upstream.headers.get('x-sso-groups')).toBe('support,admins')
     expect(upstream.headers.get('x-sso-idp')).toBe('acme-okta')
     expect(upstream.headers.get('x-sso-anything')).toBeNull()
-    expect(upstream.headers.get('sso-jwt')).toBeNull()
+    const jwt = upstream.headers.get('sso-jwt')
+    expect(jwt).not.toBe('forged')
+    // The portal's view: verify with the published JWKS, as the README shows.
+    vi.restoreAllMocks()
+    const jwks = createRemoteJWKSet(new URL(`${ORIGIN}/sso/certs`), {
+      [customFetch]: (url, init) => exports.default.fetch(url, init as RequestInit),
+    })
+    const { payload, protectedHeader } = await jwtVerify(jwt!, jwks, { issuer: ORIGIN, audience: 'http://portal.test', algorithms: ['ES256'] })
+    expect(protectedHeader.alg).toBe('ES256')
+    expect(payload).toMatchObject({ sub: 'jane@acme.example', email: 'jane@acme.example', name: 'Jane Doe', groups: ['support', 'admins'], idp: 'acme-okta' })
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(120)
   })
 })
 

@@ -1,0 +1,68 @@
+/**
+ * ES256 keys that sign the identity JWT forwarded to the portal. Private keys are sealed with
+ * SSO_SECRET; public JWKs are published at /sso/certs. Rotation keeps retired keys published for
+ * an overlap window, so JWTs signed just before a rotation still verify.
+ */
+import { and, desc, eq, gt, inArray, or } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
+import { open, seal, toBase64Url } from '../crypto/secret-box'
+import { jwtKeys } from './schema'
+
+const SEAL_PURPOSE = 'jwt-key'
+/** Retired keys stay in the JWKS this long (far above the JWT lifetime and JWKS cache time). */
+export const RETIRED_KEY_OVERLAP_MS = 24 * 3600_000
+
+export interface SigningKey {
+  kid: string
+  privateKey: CryptoKey
+}
+
+const importedKeys = new Map<string, Promise<CryptoKey>>()
+
+async function generateKey(d1: D1Database, secret: string, now: Date): Promise<string> {
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
+  const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey
+  const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey
+  // kid = RFC 7638-style thumbprint prefix: stable, derived from the public key only.
+  const thumb = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y })))
+  const kid = toBase64Url(new Uint8Array(thumb)).slice(0, 16)
+  await drizzle(d1)
+    .insert(jwtKeys)
+    .values({ kid, publicJwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }, privateKeySealed: await seal(secret, SEAL_PURPOSE, JSON.stringify(privateJwk)), status: 'active', createdAt: now })
+  return kid
+}
+
+/** The active signing key, created on first use. */
+export async function activeSigningKey(d1: D1Database, secret: string, now: Date): Promise<SigningKey> {
+  const db = drizzle(d1)
+  let row = (await db.select().from(jwtKeys).where(eq(jwtKeys.status, 'active')).orderBy(desc(jwtKeys.createdAt)).limit(1))[0]
+  if (!row) {
+    await generateKey(d1, secret, now)
+    row = (await db.select().from(jwtKeys).where(eq(jwtKeys.status, 'active')).orderBy(desc(jwtKeys.createdAt)).limit(1))[0]
+  }
+  if (!row) throw new Error('no active JWT signing key after generation')
+  const sealed = row.privateKeySealed
+  let key = importedKeys.get(row.kid)
+  if (!key) {
+    key = open(secret, SEAL_PURPOSE, sealed).then((jwk) => crypto.subtle.importKey('jwk', JSON.parse(jwk) as JsonWebKey, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']))
+    importedKeys.set(row.kid, key)
+    key.catch(() => importedKeys.delete(row.kid))
+  }
+  return { kid: row.kid, privateKey: await key }
+}
+
+/** Makes a new active key; the previous ones are retired but stay published for the overlap. */
+export async function rotateSigningKey(d1: D1Database, secret: string, now: Date): Promise<string> {
+  await drizzle(d1).update(jwtKeys).set({ status: 'retired', retiredAt: now }).where(eq(jwtKeys.status, 'active'))
+  return generateKey(d1, secret, now)
+}
+
+/** Public keys to publish: active and next keys, and keys retired within the overlap window. */
+export async function publishedKeys(d1: D1Database, now: Date): Promise<(JsonWebKey & { kid: string })[]> {
+  const rows = await drizzle(d1)
+    .select()
+    .from(jwtKeys)
+    .where(or(inArray(jwtKeys.status, ['active', 'next']), and(eq(jwtKeys.status, 'retired'), gt(jwtKeys.retiredAt, new Date(now.getTime() - RETIRED_KEY_OVERLAP_MS)))))
+    .orderBy(desc(jwtKeys.createdAt))
+  return rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: 'ES256', use: 'sig' }))
+}

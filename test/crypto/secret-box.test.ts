@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { signValue, timingSafeEqual, verifyValue } from '../../src/crypto/mac'
+import { open, seal } from '../../src/crypto/secret-box'
+
+const SECRET = 'test-secret-0123456789abcdef0123456789abcdef'
+
+describe('secret box', () => {
+  it('round-trips and never shows the plaintext in the sealed form', async () => {
+    const sealed = await seal(SECRET, 'sp-key', '-----BEGIN PRIVATE KEY-----abc')
+    expect(sealed).toMatch(/^v1\.[\w-]+\.[\w-]+$/)
+    expect(sealed).not.toContain('PRIVATE')
+    expect(await open(SECRET, 'sp-key', sealed)).toBe('-----BEGIN PRIVATE KEY-----abc')
+  })
+
+  it('uses a fresh IV each time', async () => {
+    expect(await seal(SECRET, 'p', 'x')).not.toBe(await seal(SECRET, 'p', 'x'))
+  })
+
+  it('refuses another purpose, another secret and any tampering', async () => {
+    const sealed = await seal(SECRET, 'sp-key', 'secret')
+    await expect(open(SECRET, 'jwt-key', sealed)).rejects.toThrow()
+    await expect(open(`${SECRET}x`, 'sp-key', sealed)).rejects.toThrow()
+    const flipped = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'B' : 'A') + sealed.slice(-1)
+    await expect(open(SECRET, 'sp-key', flipped)).rejects.toThrow()
+    await expect(open(SECRET, 'sp-key', 'v0.a.b')).rejects.toThrow('unknown format')
+  })
+})
+
+describe('MAC-signed values', () => {
+  it('verifies its own values and rejects edits, other purposes and garbage', async () => {
+    const signed = await signValue(SECRET, 'login-state', 'payload-1')
+    expect(await verifyValue(SECRET, 'login-state', signed)).toBe('payload-1')
+    expect(await verifyValue(SECRET, 'login-state', signed.replace('payload-1', 'payload-2'))).toBeNull()
+    expect(await verifyValue(SECRET, 'other', signed)).toBeNull()
+    expect(await verifyValue(SECRET, 'login-state', 'no-dot')).toBeNull()
+    expect(await verifyValue(SECRET, 'login-state', 'x.!!!')).toBeNull()
+  })
+
+  it('compares tokens by value', async () => {
+    expect(await timingSafeEqual('abc', 'abc')).toBe(true)
+    expect(await timingSafeEqual('abc', 'abd')).toBe(false)
+    expect(await timingSafeEqual('abc', 'abcd')).toBe(false)
+  })
+})
