@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from './env'
 import { AppError } from './errors'
 import { handleError, handleNotFound } from './middleware/error-handler'
 import { requestLog } from './middleware/request-log'
+import { adminApiRoutes } from './routes/admin-api'
 import { healthRoutes } from './routes/health'
 import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', healthRoutes)
   sso.route('/', ssoRoutes)
   sso.route('/', identityRoutes)
+  sso.route('/admin/api', adminApiRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')
   })

@@ -13,6 +13,8 @@ export interface AppDeps {
 export type AppVariables = RequestLogVariables & {
   requestId: string
   deps: AppDeps
+  /** Who is acting on the admin API/UI (for the audit log). */
+  adminActor?: string
 }
 
 export interface AppEnv {

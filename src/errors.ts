@@ -13,6 +13,14 @@ export const APP_ERROR_CODES = [
   'SESSION_REQUIRED',
   'CONFIG_MISSING_SECRET',
   'HEALTH_DEGRADED',
+  'ADMIN_AUTH_REQUIRED',
+  'ADMIN_TOKEN_INVALID',
+  'ADMIN_FORBIDDEN',
+  'ADMIN_RATE_LIMITED',
+  'ADMIN_INVALID_JSON',
+  'ADMIN_INVALID_FIELD',
+  'ADMIN_CONFLICT',
+  'ADMIN_IDP_NOT_FOUND',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -34,9 +42,11 @@ export class AppError extends Error {
 }
 
 interface ErrorInfo {
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 500 | 503
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503
   user: string
   admin?: string
+  /** Admin API errors: the thrown message is specific and safe (names the field), show it. */
+  exposeMessage?: boolean
 }
 
 const SAML_REJECTED: ErrorInfo = {
@@ -57,6 +67,14 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     admin: 'Set the ADMIN_TOKEN and SSO_SECRET secrets (wrangler secret put, or .dev.vars locally).',
   },
   HEALTH_DEGRADED: { status: 503, user: 'The sign-in service is degraded.' },
+  ADMIN_AUTH_REQUIRED: { status: 401, user: 'Admin authentication is required (Authorization: Bearer <ADMIN_TOKEN>).' },
+  ADMIN_TOKEN_INVALID: { status: 401, user: 'The admin token is not valid.' },
+  ADMIN_FORBIDDEN: { status: 403, user: 'You are not allowed to change these settings.' },
+  ADMIN_RATE_LIMITED: { status: 429, user: 'Too many failed attempts. Wait a few minutes and try again.' },
+  ADMIN_INVALID_JSON: { status: 400, user: 'The request body is not valid JSON.', exposeMessage: true },
+  ADMIN_INVALID_FIELD: { status: 400, user: 'A field is invalid.', exposeMessage: true },
+  ADMIN_CONFLICT: { status: 409, user: 'This conflicts with an existing entry.', exposeMessage: true },
+  ADMIN_IDP_NOT_FOUND: { status: 404, user: 'No identity provider with this id.' },
 }
 
 /** Specific texts for SAML codes whose fix an admin can act on; others use SAML_REJECTED. */

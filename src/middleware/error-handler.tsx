@@ -19,19 +19,22 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   if (code === 'INTERNAL') {
     console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.var.requestId, error: String(err), stack: err.stack }))
   }
-  return renderError(c, code)
+  const extra = err instanceof AppError && errorInfo(code).exposeMessage ? { message: err.message, field: err.detail.field } : undefined
+  return renderError(c, code, extra)
 }
 
 export const handleNotFound: NotFoundHandler<AppEnv> = (c) => renderError(c, 'NOT_FOUND')
 
-export function renderError(c: Context<AppEnv>, code: string): Response | Promise<Response> {
+export function renderError(c: Context<AppEnv>, code: string, extra?: { message: string; field?: unknown }): Response | Promise<Response> {
   const info = errorInfo(code)
+  const message = extra?.message ?? info.user
   c.set('errorCode', code)
   const requestId = c.var.requestId
   c.header('Cache-Control', 'no-store')
   const status = info.status as ContentfulStatusCode
   if (wantsHtml(c.req.raw)) {
-    return c.html(<ErrorPage code={code} message={info.user} hint={info.admin} requestId={requestId} />, status)
+    return c.html(<ErrorPage code={code} message={message} hint={info.admin} requestId={requestId} />, status)
   }
-  return c.json({ error: { code, message: info.user, requestId } }, status)
+  const field = typeof extra?.field === 'string' ? { field: extra.field } : {}
+  return c.json({ error: { code, message, ...field, requestId } }, status)
 }

@@ -1,11 +1,15 @@
 /**
- * IdP configurations in D1. Store functions take the database first and return domain rows.
+ * IdP configurations in D1. Store functions take the database first and return domain rows;
+ * input validation happens at the edge (routes/admin-input.ts) before anything reaches here.
  */
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { AppError } from '../errors'
 import { idps } from './schema'
 
 export type IdpRow = typeof idps.$inferSelect
+export type IdpInsert = typeof idps.$inferInsert
+export type IdpFields = Omit<IdpInsert, 'id' | 'createdAt' | 'updatedAt'>
 
 /** Enabled IdPs marked "show to users", in the admin-defined order. */
 export async function listSelectableIdps(d1: D1Database): Promise<IdpRow[]> {
@@ -14,4 +18,64 @@ export async function listSelectableIdps(d1: D1Database): Promise<IdpRow[]> {
     .from(idps)
     .where(and(eq(idps.enabled, true), eq(idps.showOnSelection, true)))
     .orderBy(asc(idps.sortOrder), asc(idps.name))
+}
+
+export async function listIdps(d1: D1Database): Promise<IdpRow[]> {
+  return drizzle(d1).select().from(idps).orderBy(asc(idps.sortOrder), asc(idps.name))
+}
+
+export async function getIdp(d1: D1Database, id: string): Promise<IdpRow | null> {
+  return (await drizzle(d1).select().from(idps).where(eq(idps.id, id)).limit(1))[0] ?? null
+}
+
+/** By id or slug (the `idp` query parameter accepts either). */
+export async function findIdp(d1: D1Database, idOrSlug: string): Promise<IdpRow | null> {
+  const db = drizzle(d1)
+  return (
+    (await db.select().from(idps).where(eq(idps.id, idOrSlug)).limit(1))[0] ??
+    (await db.select().from(idps).where(eq(idps.slug, idOrSlug)).limit(1))[0] ??
+    null
+  )
+}
+
+export async function findIdpByEntityId(d1: D1Database, entityId: string): Promise<IdpRow | null> {
+  return (await drizzle(d1).select().from(idps).where(eq(idps.entityId, entityId)).limit(1))[0] ?? null
+}
+
+/** Turns a unique-index violation into a 409 naming the field. */
+function conflict(err: unknown): never {
+  const text = String(err instanceof Error ? (err.cause ?? err.message) : err)
+  if (/UNIQUE/i.test(text)) {
+    const field = /slug/.test(text) ? 'slug' : /entity_id/.test(text) ? 'entityId' : 'id'
+    throw new AppError('ADMIN_CONFLICT', `Another IdP already uses this ${field}.`, { field })
+  }
+  throw err
+}
+
+export async function createIdp(d1: D1Database, id: string, fields: IdpFields, now: Date): Promise<IdpRow> {
+  const db = drizzle(d1)
+  try {
+    if (fields.isDefault) await db.update(idps).set({ isDefault: false })
+    await db.insert(idps).values({ ...fields, id, createdAt: now, updatedAt: now })
+  } catch (err) {
+    conflict(err)
+  }
+  return (await getIdp(d1, id))!
+}
+
+export async function updateIdp(d1: D1Database, id: string, fields: Partial<IdpFields>, now: Date): Promise<IdpRow | null> {
+  const db = drizzle(d1)
+  try {
+    // At most one default IdP: setting one clears the others.
+    if (fields.isDefault) await db.update(idps).set({ isDefault: false }).where(ne(idps.id, id))
+    await db.update(idps).set({ ...fields, updatedAt: now }).where(eq(idps.id, id))
+  } catch (err) {
+    conflict(err)
+  }
+  return getIdp(d1, id)
+}
+
+export async function deleteIdp(d1: D1Database, id: string): Promise<boolean> {
+  const res = await drizzle(d1).delete(idps).where(eq(idps.id, id)).returning({ id: idps.id })
+  return res.length > 0
 }

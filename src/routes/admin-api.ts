@@ -1,0 +1,98 @@
+/**
+ * Admin JSON API under /sso/admin/api (DESIGN.md): IdPs, settings, audit. Bearer ADMIN_TOKEN.
+ * Routes parse input, call the store, audit the change and answer; no SQL or XML here.
+ */
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../env'
+import { AppError } from '../errors'
+import { clientIp, requireAdminToken } from '../middleware/admin-auth'
+import { listAudit, writeAudit, type AuditEntry } from '../store/audit'
+import { createIdp, deleteIdp, getIdp, listIdps, updateIdp } from '../store/idps'
+import { getSettings, putSettings } from '../store/settings'
+import { parseIdpInput, requireObject } from './admin-input'
+import { parseSettingsInput } from './admin-settings-input'
+import { idpView } from './admin-views'
+import type { IdpFields } from '../store/idps'
+
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text()
+  if (text.length > 1_048_576) throw new AppError('ADMIN_INVALID_JSON', 'The body is larger than 1 MiB.')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new AppError('ADMIN_INVALID_JSON', 'The body is not valid JSON.')
+  }
+}
+
+export function auditAdmin(c: Context<AppEnv>, entry: Pick<AuditEntry, 'action' | 'idpId' | 'detail'> & Partial<AuditEntry>): Promise<void> {
+  return writeAudit(c.env.DB, {
+    at: c.var.deps.clock(),
+    actor: c.var.adminActor ?? 'admin',
+    outcome: 'success',
+    ip: clientIp(c),
+    userAgent: c.req.header('user-agent') ?? null,
+    requestId: c.var.requestId,
+    ...entry,
+  })
+}
+
+function newId(random: (n: number) => Uint8Array): string {
+  return `idp_${[...random(9)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+}
+
+async function mustGetIdp(c: Context<AppEnv>) {
+  const row = await getIdp(c.env.DB, c.req.param('id') ?? '')
+  if (!row) throw new AppError('ADMIN_IDP_NOT_FOUND')
+  return row
+}
+
+export const adminApiRoutes = new Hono<AppEnv>()
+  .use(requireAdminToken())
+  .use(async (c, next) => {
+    await next()
+    c.header('Cache-Control', 'no-store')
+  })
+  .get('/idps', async (c) => {
+    const now = c.var.deps.clock()
+    return c.json({ idps: await Promise.all((await listIdps(c.env.DB)).map((r) => idpView(r, now))) })
+  })
+  .post('/idps', async (c) => {
+    const fields = parseIdpInput(await readJson(c), 'create') as IdpFields
+    const now = c.var.deps.clock()
+    const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, now)
+    await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId } })
+    return c.json(await idpView(row, now), 201)
+  })
+  .get('/idps/:id', async (c) => c.json(await idpView(await mustGetIdp(c), c.var.deps.clock())))
+  .on(['PUT', 'PATCH'], '/idps/:id', async (c) => {
+    const before = await mustGetIdp(c)
+    const fields = parseIdpInput(await readJson(c), c.req.method === 'PUT' ? 'replace' : 'patch')
+    const now = c.var.deps.clock()
+    const row = (await updateIdp(c.env.DB, before.id, fields, now))!
+    const changed = Object.keys(fields).filter((k) => JSON.stringify(before[k as keyof typeof before]) !== JSON.stringify(row[k as keyof typeof row]))
+    await auditAdmin(c, { action: 'idp.update', idpId: row.id, detail: { changed, certificatesChanged: changed.includes('certificates') } })
+    return c.json(await idpView(row, now))
+  })
+  .delete('/idps/:id', async (c) => {
+    const row = await mustGetIdp(c)
+    await deleteIdp(c.env.DB, row.id)
+    await auditAdmin(c, { action: 'idp.delete', idpId: row.id, detail: { name: row.name, entityId: row.entityId } })
+    return c.body(null, 204)
+  })
+  .get('/settings', async (c) => c.json(await getSettings(c.env.DB)))
+  .put('/settings', async (c) => {
+    const changes = parseSettingsInput(requireObject(await readJson(c)))
+    const saved = await putSettings(c.env.DB, changes, c.var.deps.clock())
+    await auditAdmin(c, { action: 'settings.update', idpId: null, detail: { changed: Object.keys(changes) } })
+    return c.json(saved)
+  })
+  .get('/audit', async (c) => {
+    const q = c.req.query()
+    const limit = q.limit === undefined ? 50 : Number(q.limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new AppError('ADMIN_INVALID_FIELD', 'limit: must be a whole number from 1 to 500', { field: 'limit' })
+    const before = q.before === undefined ? undefined : Number(q.before)
+    if (before !== undefined && (!Number.isInteger(before) || before < 1)) throw new AppError('ADMIN_INVALID_FIELD', 'before: must be a positive whole number', { field: 'before' })
+    if (q.outcome !== undefined && q.outcome !== 'success' && q.outcome !== 'failure') throw new AppError('ADMIN_INVALID_FIELD', "outcome: must be 'success' or 'failure'", { field: 'outcome' })
+    const page = await listAudit(c.env.DB, { action: q.action, idpId: q.idpId, outcome: q.outcome, code: q.code, before, limit })
+    return c.json({ entries: page.entries.map((e) => ({ ...e, at: e.at.toISOString() })), nextBefore: page.nextBefore })
+  })

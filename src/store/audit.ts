@@ -1,0 +1,42 @@
+/**
+ * Audit log in D1: logins, rejections (with code), logouts, admin changes, metadata refreshes.
+ * Entries carry expected/received values for the admin, never secrets or raw XML.
+ */
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
+import { auditLog } from './schema'
+
+export type AuditEntry = Omit<typeof auditLog.$inferInsert, 'id'>
+export type AuditRow = typeof auditLog.$inferSelect
+
+export async function writeAudit(d1: D1Database, entry: AuditEntry): Promise<void> {
+  await drizzle(d1).insert(auditLog).values(entry)
+}
+
+export interface AuditFilter {
+  action?: string | undefined
+  idpId?: string | undefined
+  outcome?: 'success' | 'failure' | undefined
+  code?: string | undefined
+  /** Keyset pagination: entries with id below this one. */
+  before?: number | undefined
+  limit: number
+}
+
+/** Newest first, keyset-paginated (stable while new rows arrive). */
+export async function listAudit(d1: D1Database, filter: AuditFilter): Promise<{ entries: AuditRow[]; nextBefore: number | null }> {
+  const where: SQL[] = []
+  if (filter.action) where.push(eq(auditLog.action, filter.action))
+  if (filter.idpId) where.push(eq(auditLog.idpId, filter.idpId))
+  if (filter.outcome) where.push(eq(auditLog.outcome, filter.outcome))
+  if (filter.code) where.push(eq(auditLog.code, filter.code))
+  if (filter.before) where.push(lt(auditLog.id, filter.before))
+  const rows = await drizzle(d1)
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(filter.limit + 1)
+  const entries = rows.slice(0, filter.limit)
+  return { entries, nextBefore: rows.length > filter.limit ? (entries.at(-1)?.id ?? null) : null }
+}
