@@ -10,6 +10,7 @@ import { AppError } from './errors'
 import { handleError, handleNotFound } from './middleware/error-handler'
 import { requestLog } from './middleware/request-log'
 import { adminApiRoutes } from './routes/admin-api'
+import { adminUiRoutes } from './routes/admin-ui'
 import { healthRoutes } from './routes/health'
 import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', ssoRoutes)
   sso.route('/', identityRoutes)
   sso.route('/admin/api', adminApiRoutes)
+  sso.route('/admin', adminUiRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')
   })

@@ -15,6 +15,14 @@ export type AppVariables = RequestLogVariables & {
   deps: AppDeps
   /** Who is acting on the admin API/UI (for the audit log). */
   adminActor?: string
+  /** Set by requireAdminSession on admin console pages. */
+  adminSession?: AdminSession
+}
+
+export interface AdminSession {
+  actor: string
+  csrf: string
+  expiresAt: number
 }
 
 export interface AppEnv {

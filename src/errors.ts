@@ -21,6 +21,16 @@ export const APP_ERROR_CODES = [
   'ADMIN_INVALID_FIELD',
   'ADMIN_CONFLICT',
   'ADMIN_IDP_NOT_FOUND',
+  'ADMIN_CSRF_REJECTED',
+  'ADMIN_SESSION_REQUIRED',
+  'LOGIN_IDP_NOT_FOUND',
+  'LOGIN_IDP_DISABLED',
+  'LOGIN_EMAIL_INVALID',
+  'LOGIN_EMAIL_DOMAIN_UNKNOWN',
+  'LOGIN_STATE_MISSING',
+  'LOGIN_UNKNOWN_ISSUER',
+  'LOGIN_GROUP_DENIED',
+  'LOGIN_SP_NOT_CONFIGURED',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -75,6 +85,39 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
   ADMIN_INVALID_FIELD: { status: 400, user: 'A field is invalid.', exposeMessage: true },
   ADMIN_CONFLICT: { status: 409, user: 'This conflicts with an existing entry.', exposeMessage: true },
   ADMIN_IDP_NOT_FOUND: { status: 404, user: 'No identity provider with this id.' },
+  ADMIN_CSRF_REJECTED: {
+    status: 403,
+    user: 'This form was submitted from another site or has expired. Reload the page and try again.',
+  },
+  ADMIN_SESSION_REQUIRED: { status: 401, user: 'Please sign in to the admin console.' },
+  LOGIN_IDP_NOT_FOUND: {
+    status: 404,
+    user: 'This sign-in option does not exist.',
+    admin: 'The link names an IdP slug or id that is not configured.',
+  },
+  LOGIN_IDP_DISABLED: { status: 403, user: 'This sign-in option is turned off.', admin: 'Enable the IdP in the admin console.' },
+  LOGIN_EMAIL_INVALID: { status: 400, user: 'Enter a valid email address.' },
+  LOGIN_EMAIL_DOMAIN_UNKNOWN: {
+    status: 400,
+    user: 'We do not know a sign-in option for this email domain. Choose your organization instead.',
+    admin: "Add the domain to the IdP's email domains.",
+  },
+  LOGIN_STATE_MISSING: {
+    status: 400,
+    user: 'Your sign-in session expired or was started in another browser. Please sign in again.',
+    admin: 'The login cookie was missing, expired or already used (SameSite/third-party cookie settings, or a replayed response).',
+  },
+  LOGIN_UNKNOWN_ISSUER: {
+    status: 403,
+    user: 'We could not match your sign-in to a configured organization.',
+    admin: 'The response Issuer matches no enabled IdP: check the IdP entity ID.',
+  },
+  LOGIN_GROUP_DENIED: {
+    status: 403,
+    user: 'Your account is not allowed to use this portal.',
+    admin: "The user is in none of the IdP's allowed groups (or the IdP sent no groups attribute).",
+  },
+  LOGIN_SP_NOT_CONFIGURED: { status: 500, user: 'The sign-in service is not configured yet.', admin: 'Set SSO_SECRET.' },
 }
 
 /** Specific texts for SAML codes whose fix an admin can act on; others use SAML_REJECTED. */

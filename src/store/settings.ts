@@ -2,6 +2,7 @@
  * Gateway-wide settings in D1 (one JSON value per key) with documented defaults. Reads always
  * return a complete Settings object, so callers never handle a missing key.
  */
+import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { settings } from './schema'
 
@@ -46,8 +47,11 @@ export function spEntityId(s: Settings, origin: string): string {
 export async function putSettings(d1: D1Database, changes: Partial<Settings>, now: Date): Promise<Settings> {
   const db = drizzle(d1)
   const entries = Object.entries(changes)
+  // null means "back to the default": the row goes (the column holds JSON and is NOT NULL).
   const upsert = ([key, value]: [string, unknown]) =>
-    db.insert(settings).values({ key, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
+    value === null || value === undefined
+      ? db.delete(settings).where(eq(settings.key, key))
+      : db.insert(settings).values({ key, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
   const [first, ...rest] = entries.map(upsert)
   // One batch: all changes land together or not at all.
   if (first) await db.batch([first, ...rest])

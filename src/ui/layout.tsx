@@ -14,7 +14,14 @@ code{font:600 .9rem ui-monospace,SFMono-Regular,Menlo,monospace;background:color
 a{color:var(--accent)}
 `
 
-export function Layout(props: { title: string; children: Child }) {
+export interface LayoutProps {
+  title: string
+  /** Brand color from settings (validated #rrggbb). */
+  accent?: string | undefined
+  children: Child
+}
+
+export function Layout(props: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -23,6 +30,7 @@ export function Layout(props: { title: string; children: Child }) {
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         <style>{BASE_CSS}</style>
+        {props.accent && /^#[0-9a-f]{6}$/i.test(props.accent) ? <style>{`:root{--accent:${props.accent}}`}</style> : null}
       </head>
       <body>
         <main>{props.children}</main>

@@ -1,0 +1,42 @@
+/**
+ * Attribute-map presets offered in the admin console: the names each IdP product sends by
+ * default (or in its setup guide), so an admin picks a vendor instead of typing claim URIs.
+ */
+import type { AttributeMap } from '../store/schema'
+
+const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/'
+
+export const ATTRIBUTE_PRESETS: Record<string, { label: string; map: Required<AttributeMap> }> = {
+  okta: { label: 'Okta', map: { email: 'email', firstName: 'firstName', lastName: 'lastName', displayName: 'displayName', groups: 'groups' } },
+  entra: {
+    label: 'Azure AD / Entra ID',
+    map: {
+      email: `${CLAIMS}emailaddress`,
+      firstName: `${CLAIMS}givenname`,
+      lastName: `${CLAIMS}surname`,
+      displayName: 'http://schemas.microsoft.com/identity/claims/displayname',
+      groups: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
+    },
+  },
+  adfs: {
+    label: 'ADFS',
+    map: {
+      email: `${CLAIMS}emailaddress`,
+      firstName: `${CLAIMS}givenname`,
+      lastName: `${CLAIMS}surname`,
+      displayName: `${CLAIMS}name`,
+      groups: 'http://schemas.xmlsoap.org/claims/Group',
+    },
+  },
+  google: { label: 'Google Workspace', map: { email: 'email', firstName: 'firstName', lastName: 'lastName', displayName: 'displayName', groups: 'groups' } },
+  ldap: {
+    label: 'Shibboleth / LDAP (urn:oid)',
+    map: {
+      email: 'urn:oid:0.9.2342.19200300.100.1.3',
+      firstName: 'urn:oid:2.5.4.42',
+      lastName: 'urn:oid:2.5.4.4',
+      displayName: 'urn:oid:2.16.840.1.113730.3.1.241',
+      groups: 'urn:oid:1.3.6.1.4.1.5923.1.5.1.1',
+    },
+  },
+}

@@ -1,0 +1,196 @@
+/**
+ * Add/edit an IdP by hand: every DESIGN.md field, errors next to their fields, attribute-map
+ * presets, and (when editing) the values to enter on the IdP side, ready to copy.
+ */
+import type { CertificateInfo } from '../../routes/admin-views'
+import { ATTRIBUTE_PRESETS } from '../../routes/attribute-presets'
+import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
+
+/** Form values as strings/booleans, exactly what the admin typed (re-shown after an error). */
+export interface IdpFormValues {
+  name?: string
+  slug?: string
+  entityId?: string
+  ssoUrl?: string
+  ssoBinding?: string
+  sloUrl?: string | null
+  certificates?: string
+  emailDomains?: string
+  allowedGroups?: string
+  nameIdFormat?: string | null
+  clockSkewSeconds?: string | number
+  logoUrl?: string | null
+  attributeMap?: Record<string, string | undefined>
+  enabled?: boolean
+  showOnSelection?: boolean
+  isDefault?: boolean
+  signAuthnRequests?: boolean
+  wantAssertionsSigned?: boolean
+  allowIdpInitiated?: boolean
+  allowSha1?: boolean
+}
+
+export interface SetupValues {
+  acsUrl: string
+  spEntityId: string
+  metadataUrl: string
+  sloUrl: string
+  loginUrl: string
+}
+
+export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' | 'children'> {
+  csrf: string
+  idpId?: string
+  values: IdpFormValues
+  errors: Record<string, string>
+  certificateInfo?: CertificateInfo[]
+  setup?: SetupValues
+}
+
+function Copyable(props: { label: string; value: string; name: string }) {
+  return (
+    <div>
+      <label for={`copy-${props.name}`}>{props.label}</label>
+      <div class="copy">
+        <input id={`copy-${props.name}`} type="text" readonly value={props.value} data-copy={props.name} />
+      </div>
+    </div>
+  )
+}
+
+export function IdpFormPage(props: IdpFormProps) {
+  const v = props.values
+  const e = props.errors
+  const editing = Boolean(props.idpId)
+  const map = v.attributeMap ?? {}
+  return (
+    <AdminLayout {...props} title={editing ? `Edit ${v.name ?? 'identity provider'}` : 'Add identity provider'} active="idps">
+      {props.setup ? (
+        <fieldset>
+          <legend>Values for the IdP side</legend>
+          <p class="muted">Enter these in the SAML app you create at the customer's IdP (Okta: "SAML Settings"; Entra ID: "Basic SAML Configuration").</p>
+          <div class="grid2">
+            <Copyable label="ACS URL (Single sign-on URL / Reply URL)" value={props.setup.acsUrl} name="acs" />
+            <Copyable label="SP entity ID (Audience URI / Identifier)" value={props.setup.spEntityId} name="entity" />
+            <Copyable label="SP metadata URL" value={props.setup.metadataUrl} name="metadata" />
+            <Copyable label="Single logout URL" value={props.setup.sloUrl} name="slo" />
+            <Copyable label="Sign-in link for this IdP (Relay state / start URL)" value={props.setup.loginUrl} name="login" />
+            <Copyable label="NameID format" value={v.nameIdFormat || 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'} name="nameid" />
+          </div>
+          <p class="muted">
+            Attribute statements: send <code>{map.email || 'email'}</code>, <code>{map.firstName || 'firstName'}</code>, <code>{map.lastName || 'lastName'}</code>
+            {' '}and, for group rules, <code>{map.groups || 'groups'}</code>.
+          </p>
+        </fieldset>
+      ) : null}
+      <form method="post" action={editing ? `/sso/admin/idps/${props.idpId}` : '/sso/admin/idps'} novalidate>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <fieldset>
+          <legend>Identity provider</legend>
+          <div class="grid2">
+            <Field name="name" label="Display name" value={v.name} error={e.name} required hint="Shown on the sign-in page, e.g. “Acme Corp”." />
+            <Field name="slug" label="Slug" value={v.slug} error={e.slug} hint="Used in links (/sso/login?idp=…). Derived from the name when empty." />
+          </div>
+          <Field name="entityId" label="IdP entity ID (Issuer)" value={v.entityId} error={e.entityId} required />
+          <div class="grid2">
+            <Field name="ssoUrl" label="Single sign-on URL" type="url" value={v.ssoUrl} error={e.ssoUrl} required />
+            <div>
+              <label for="f-ssoBinding">Binding</label>
+              <select id="f-ssoBinding" name="ssoBinding">
+                <option value="redirect" selected={v.ssoBinding !== 'post'}>HTTP-Redirect</option>
+                <option value="post" selected={v.ssoBinding === 'post'}>HTTP-POST</option>
+              </select>
+              {e.ssoBinding ? <p class="field-error">{e.ssoBinding}</p> : null}
+            </div>
+          </div>
+          <Field name="sloUrl" label="Single logout URL (optional)" type="url" value={v.sloUrl} error={e.sloUrl} />
+          <Field
+            name="certificates"
+            label="Signing certificates (PEM; several during a rollover)"
+            textarea
+            rows={8}
+            value={v.certificates}
+            error={e.certificates}
+            hint="Paste one or more -----BEGIN CERTIFICATE----- blocks, or base64 DER separated by blank lines."
+          />
+          {props.certificateInfo?.length ? (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Subject</th>
+                  <th scope="col">SHA-256 fingerprint</th>
+                  <th scope="col">Valid until</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.certificateInfo.map((c) => (
+                  <tr>
+                    <td>{c.subject}</td>
+                    <td>
+                      <code>{c.fingerprintSha256}</code>
+                    </td>
+                    <td>
+                      {c.notAfter.slice(0, 10)} {c.warning ? <span class="tag warn">{c.warning}</span> : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </fieldset>
+        <fieldset>
+          <legend>Who signs in here</legend>
+          <Field name="emailDomains" label="Email domains" value={v.emailDomains} error={e.emailDomains} hint="Comma or line separated; users typing such an email are sent to this IdP." textarea rows={2} />
+          <Field name="allowedGroups" label="Allowed groups" value={v.allowedGroups} error={e.allowedGroups} hint="Empty: everyone this IdP signs in. Otherwise only members of one of these groups." textarea rows={2} />
+          <Check name="enabled" label="Enabled" checked={v.enabled ?? true} />
+          <Check name="showOnSelection" label="Show on the sign-in page" checked={v.showOnSelection ?? true} />
+          <Check name="isDefault" label="Default IdP" checked={v.isDefault ?? false} hint="the sign-in page redirects straight to it" />
+        </fieldset>
+        <fieldset>
+          <legend>Attribute mapping</legend>
+          <label for="f-preset">Preset</label>
+          <select id="f-preset" name="preset">
+            <option value="">Keep the fields below</option>
+            {Object.entries(ATTRIBUTE_PRESETS).map(([key, p]) => (
+              <option value={key}>{p.label}</option>
+            ))}
+          </select>
+          <p class="muted">A preset fills the fields below that are empty. Empty fields fall back to the common names of Okta, Entra ID, ADFS, Google and LDAP.</p>
+          <div class="grid2">
+            {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
+              <Field name={`attributeMap.${f}`} label={`${f} attribute`} value={map[f]} error={e[`attributeMap.${f}`] ?? (f === 'email' ? e.attributeMap : undefined)} />
+            ))}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Security</legend>
+          <Check name="wantAssertionsSigned" label="Require signed assertions" checked={v.wantAssertionsSigned ?? true} />
+          <Check name="signAuthnRequests" label="Sign AuthnRequests" checked={v.signAuthnRequests ?? false} />
+          <Check name="allowIdpInitiated" label="Allow IdP-initiated sign-in" checked={v.allowIdpInitiated ?? false} hint="unsolicited responses from the IdP's app dashboard" />
+          <Check name="allowSha1" label="Allow SHA-1 signatures" checked={v.allowSha1 ?? false} hint="only for old IdPs that cannot sign with SHA-256" />
+          <div class="grid2">
+            <Field name="clockSkewSeconds" label="Clock skew (seconds)" type="number" value={v.clockSkewSeconds ?? 180} error={e.clockSkewSeconds} />
+            <Field name="nameIdFormat" label="NameID format (optional)" value={v.nameIdFormat} error={e.nameIdFormat} />
+          </div>
+          <Field name="logoUrl" label="Logo URL (optional)" type="url" value={v.logoUrl} error={e.logoUrl} />
+        </fieldset>
+        <p>
+          <button class="btn" type="submit">
+            {editing ? 'Save changes' : 'Add identity provider'}
+          </button>{' '}
+          <a class="btn secondary" href="/sso/admin/idps">
+            Cancel
+          </a>
+        </p>
+      </form>
+      {editing ? (
+        <form method="post" action={`/sso/admin/idps/${props.idpId}/delete`}>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <button class="btn danger" type="submit">
+            Delete this IdP
+          </button>
+        </form>
+      ) : null}
+    </AdminLayout>
+  )
+}

@@ -1,0 +1,79 @@
+/** IdP list: status, default, order, certificate warnings, quick actions. */
+import type { CertificateInfo } from '../../routes/admin-views'
+import { AdminLayout, type AdminLayoutProps } from './layout'
+
+export interface IdpListItem {
+  id: string
+  name: string
+  slug: string
+  entityId: string
+  enabled: boolean
+  isDefault: boolean
+  showOnSelection: boolean
+  certificateInfo: CertificateInfo[]
+}
+
+function ActionButton(props: { action: string; csrf: string; label: string; name?: string; value?: string; kind?: 'secondary' | 'danger' }) {
+  return (
+    <form class="inline" method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      {props.name ? <input type="hidden" name={props.name} value={props.value ?? ''} /> : null}
+      <button class={`btn ${props.kind ?? 'secondary'}`} type="submit">
+        {props.label}
+      </button>
+    </form>
+  )
+}
+
+export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { idps: IdpListItem[]; csrf: string }) {
+  return (
+    <AdminLayout {...props} title="Identity providers" active="idps">
+      <p>
+        <a class="btn" href="/sso/admin/idps/new">
+          Add identity provider
+        </a>
+      </p>
+      {props.idps.length === 0 ? (
+        <p data-testid="empty">No identity providers yet. Add one by metadata URL, metadata XML or by hand.</p>
+      ) : (
+        <table class="responsive">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Certificates</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.idps.map((idp, i) => (
+              <tr data-idp={idp.slug}>
+                <td>
+                  <a href={`/sso/admin/idps/${idp.id}`}>{idp.name}</a>
+                  <div class="muted">{idp.entityId}</div>
+                </td>
+                <td>
+                  <span class={`tag ${idp.enabled ? 'ok' : ''}`}>{idp.enabled ? 'enabled' : 'disabled'}</span>{' '}
+                  {idp.isDefault ? <span class="tag">default</span> : null} {idp.showOnSelection ? null : <span class="tag">hidden</span>}
+                </td>
+                <td>
+                  {idp.certificateInfo.map((c) => (
+                    <div>
+                      <span class={`tag ${c.warning ? 'warn' : 'ok'}`}>{c.warning ?? 'valid'}</span> <span class="muted">until {c.notAfter.slice(0, 10)}</span>
+                    </div>
+                  ))}
+                </td>
+                <td>
+                  <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />{' '}
+                  {idp.isDefault ? null : <ActionButton action={`/sso/admin/idps/${idp.id}/default`} csrf={props.csrf} label="Make default" />}{' '}
+                  {i > 0 ? <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="up" label="↑" /> : null}{' '}
+                  {i < props.idps.length - 1 ? <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="down" label="↓" /> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </AdminLayout>
+  )
+}

@@ -1,0 +1,141 @@
+/**
+ * Admin console shell: navigation, flash message, sign-out form. Server-rendered, no client
+ * framework, no scripts; CSS stays small (a budget test guards the page weight).
+ */
+import type { Child } from 'hono/jsx'
+import { BASE_CSS } from '../layout'
+
+export const ADMIN_CSS = `
+main.admin{max-width:64rem;margin:0 auto;padding:1rem}
+header.bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:var(--card);border-bottom:1px solid var(--border)}
+header.bar nav a{margin-right:1rem;font-weight:600;text-decoration:none}header.bar nav a[aria-current=page]{text-decoration:underline}
+table{width:100%;border-collapse:collapse;background:var(--card)}th,td{padding:.5rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
+.tag{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;border:1px solid var(--border)}.tag.warn{border-color:#b26a00;color:#b26a00}.tag.ok{border-color:#2e7d32;color:#2e7d32}
+form.inline{display:inline}fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem}legend{font-weight:700}
+label{display:block;font-weight:600;margin:.6rem 0 .2rem}.check label{display:inline;font-weight:400}
+input[type=text],input[type=url],input[type=number],input[type=password],textarea,select{width:100%;padding:.5rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--card);color:var(--fg)}
+textarea{font-family:ui-monospace,monospace;font-size:.85rem}
+[aria-invalid=true]{border-color:#c62828!important}.field-error{color:#c62828;margin:.2rem 0}
+.btn{display:inline-block;padding:.5rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;font:600 .95rem system-ui,sans-serif;cursor:pointer;text-decoration:none}
+.btn.secondary{background:transparent;color:var(--accent)}.btn.danger{background:#c62828;border-color:#c62828}
+.flash{padding:.6rem .9rem;border-radius:8px;margin:0 0 1rem;border:1px solid #2e7d32}.flash.error{border-color:#c62828}
+.copy{display:flex;gap:.5rem;align-items:center}.copy input{flex:1}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:0 1rem}
+@media (max-width:40rem){table.responsive thead{display:none}table.responsive td{display:block;border:0}table.responsive tr{border-bottom:1px solid var(--border);display:block}}
+`
+
+export interface AdminLayoutProps {
+  title: string
+  active: 'idps' | 'settings' | 'audit' | 'sp' | 'login'
+  actor?: string | undefined
+  csrf?: string | undefined
+  flash?: { kind: 'ok' | 'error'; text: string } | undefined
+  children: Child
+}
+
+const NAV = [
+  ['idps', '/sso/admin/idps', 'Identity providers'],
+  ['sp', '/sso/admin/sp', 'Service provider'],
+  ['settings', '/sso/admin/settings', 'Settings'],
+  ['audit', '/sso/admin/audit', 'Audit log'],
+] as const
+
+export function AdminLayout(props: AdminLayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{`${props.title} · SSO admin`}</title>
+        <style>{BASE_CSS + ADMIN_CSS}</style>
+      </head>
+      <body>
+        {props.active !== 'login' ? (
+          <header class="bar">
+            <nav aria-label="Admin">
+              {NAV.map(([key, href, label]) => (
+                <a href={href} aria-current={props.active === key ? 'page' : undefined}>
+                  {label}
+                </a>
+              ))}
+            </nav>
+            <form class="inline" method="post" action="/sso/admin/logout">
+              <input type="hidden" name="_csrf" value={props.csrf ?? ''} />
+              <span class="muted">{props.actor} </span>
+              <button class="btn secondary" type="submit">
+                Sign out
+              </button>
+            </form>
+          </header>
+        ) : null}
+        <main class="admin">
+          <h1>{props.title}</h1>
+          {props.flash ? (
+            <p class={`flash ${props.flash.kind === 'error' ? 'error' : ''}`} role={props.flash.kind === 'error' ? 'alert' : 'status'}>
+              {props.flash.text}
+            </p>
+          ) : null}
+          {props.children}
+        </main>
+      </body>
+    </html>
+  )
+}
+
+/** A labelled input with its error right below it (aria-describedby ties them together). */
+export function Field(props: {
+  name: string
+  label: string
+  value?: string | number | null | undefined
+  type?: 'text' | 'url' | 'number' | 'password'
+  error?: string | undefined
+  hint?: string
+  required?: boolean
+  textarea?: boolean
+  rows?: number
+}) {
+  const id = `f-${props.name}`
+  const describedBy = [props.error ? `${id}-error` : '', props.hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined
+  return (
+    <div>
+      <label for={id}>{props.label}</label>
+      {props.textarea ? (
+        <textarea id={id} name={props.name} rows={props.rows ?? 4} aria-invalid={props.error ? 'true' : undefined} aria-describedby={describedBy}>
+          {props.value ?? ''}
+        </textarea>
+      ) : (
+        <input
+          id={id}
+          name={props.name}
+          type={props.type ?? 'text'}
+          value={props.value ?? ''}
+          required={props.required}
+          aria-invalid={props.error ? 'true' : undefined}
+          aria-describedby={describedBy}
+        />
+      )}
+      {props.hint ? (
+        <p id={`${id}-hint`} class="muted">
+          {props.hint}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p id={`${id}-error`} class="field-error" data-error-for={props.name}>
+          {props.error}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+export function Check(props: { name: string; label: string; checked: boolean; hint?: string }) {
+  return (
+    <div class="check">
+      <input type="hidden" name={props.name} value="false" />
+      <input id={`f-${props.name}`} type="checkbox" name={props.name} value="true" checked={props.checked} />{' '}
+      <label for={`f-${props.name}`}>{props.label}</label>
+      {props.hint ? <span class="muted"> — {props.hint}</span> : null}
+    </div>
+  )
+}
