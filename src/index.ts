@@ -1,14 +1,19 @@
 /**
- * Worker entry: the HTTP app and the cron trigger (metadata refresh and retention hang on it).
+ * Worker entry: the HTTP app and the daily cron trigger (maintenance: replay-row and audit
+ * retention pruning; metadata refresh joins it with the admin issue).
  */
 import { createApp } from './app'
+import { runMaintenance } from './scheduled'
 
 const app = createApp()
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // The daily cron: IdP metadata refresh and audit retention are added by the admin issue (#5).
-    console.log(JSON.stringify({ level: 'info', msg: 'cron', task: 'none-yet' }))
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(
+      runMaintenance(env, new Date(controller.scheduledTime)).then((report) =>
+        console.log(JSON.stringify({ level: 'info', msg: 'cron', cron: controller.cron, ...report })),
+      ),
+    )
   },
 } satisfies ExportedHandler<Env>
