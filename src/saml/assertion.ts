@@ -164,6 +164,7 @@ function pickSubjectConfirmation(bearers: readonly Element[], ctx: ProfileContex
   let firstError: SamlError | null = null
   for (const scd of bearers) {
     try {
+      // Both are MUSTs for bearer confirmation: without them the assertion fits any SP, any time.
       const recipient = attr(scd, 'Recipient')
       const notOnOrAfter = attr(scd, 'NotOnOrAfter')
       if (recipient === null || notOnOrAfter === null) {
@@ -172,13 +173,16 @@ function pickSubjectConfirmation(bearers: readonly Element[], ctx: ProfileContex
           notOnOrAfter,
         })
       }
+      // Exact string match, no URL normalization: the IdP echoes what our metadata/request said.
       if (recipient !== ctx.sp.acsUrl) {
         throw new SamlError('SAML_RECIPIENT_MISMATCH', 'Recipient is not this ACS URL', { expected: ctx.sp.acsUrl, received: recipient.slice(0, 512) })
       }
+      // Profiles §4.1.4.2 forbids NotBefore here; tolerated when harmless, enforced when in the future.
       checkWindow(attr(scd, 'NotBefore'), notOnOrAfter, 'SubjectConfirmationData', ctx)
       return scd
     } catch (error) {
       if (!(error instanceof SamlError)) throw error
+      // Keep looking: IdPs may list one confirmation per ACS URL of the SP.
       firstError ??= error
     }
   }
@@ -192,6 +196,7 @@ function pickSubjectConfirmation(bearers: readonly Element[], ctx: ProfileContex
  */
 function checkInResponseTo(scd: Element, response: ResponseView, ctx: ProfileContext): string | null {
   const fromAssertion = attr(scd, 'InResponseTo')
+  // node-saml #433: an unsigned Response's InResponseTo must never satisfy the check, only fail it.
   const fromResponse = attr(response.verified ?? response.raw, 'InResponseTo')
   const expected = ctx.expectedRequestId
   if (expected === null) {
@@ -223,10 +228,12 @@ function checkConditions(conditions: Element | null, ctx: ProfileContext): strin
   if (conditions) checkWindow(attr(conditions, 'NotBefore'), attr(conditions, 'NotOnOrAfter'), 'Conditions', ctx)
   const restrictions = conditions ? childrenNamed(conditions, NS.saml, 'AudienceRestriction') : []
   const seen: string[] = []
+  // No AudienceRestriction means "any audience": not acceptable for a bearer assertion.
   let ok = restrictions.length > 0
   for (const restriction of restrictions) {
     const audiences = childrenNamed(restriction, NS.saml, 'Audience').map((a) => textContent(a))
     seen.push(...audiences)
+    // Restrictions are ANDed, the Audiences inside one are ORed (SAML core §2.5.1.4).
     if (!audiences.includes(ctx.sp.entityId)) ok = false
   }
   if (!ok) {
@@ -238,6 +245,10 @@ function checkConditions(conditions: Element | null, ctx: ProfileContext): strin
   return conditions ? attr(conditions, 'NotOnOrAfter') : null
 }
 
+/**
+ * Accepted iff NotBefore - skew <= now < NotOnOrAfter + skew: both bounds widened by the skew
+ * (SAML core §1.3.3 leaves skew to the relying party). Details give the bounds with skew applied.
+ */
 function checkWindow(notBefore: string | null, notOnOrAfter: string | null, where: string, ctx: ProfileContext): void {
   const now = ctx.now.getTime()
   const skew = ctx.skewSeconds * 1000
@@ -273,10 +284,14 @@ export function parseDateTime(value: string, where: string): number {
   const m = DATE_TIME.exec(value)
   if (!m) throw new SamlError('SAML_NOT_SAML', 'Malformed xs:dateTime', { where, value: value.slice(0, 40) })
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  // Fractions beyond milliseconds (ADFS writes 7 digits) are truncated: at most 1 ms laxer.
   const ms = Number(((m[7] ?? '') + '000').slice(0, 3))
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s, ms)
-  const check = new Date(utc)
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+  const check = new Date(0)
+  check.setUTCFullYear(y, mo - 1, d)
+  check.setUTCHours(h, mi, s, ms)
+  const utc = check.getTime()
+  // Round trip rejects 2017-02-30 and friends instead of rolling them over into March.
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
     throw new SamlError('SAML_NOT_SAML', 'Invalid xs:dateTime', { where, value })
   }
   const zone = m[8] as string

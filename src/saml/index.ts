@@ -49,6 +49,7 @@ export async function validateSamlResponse(options: ValidateSamlResponseOptions)
   const certificates = readCertificates(options.idp.certificates)
 
   // Bounded input (DESIGN.md invariant): refuse before decoding, never after allocating.
+  if (typeof options.samlResponse !== 'string') throw new SamlError('SAML_INVALID_BASE64', 'SAMLResponse is missing')
   if (options.samlResponse.length > MAX_BASE64_CHARS) {
     throw new SamlError('SAML_INPUT_TOO_LARGE', 'SAMLResponse is too large', { maxBytes: MAX_XML_BYTES })
   }

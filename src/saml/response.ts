@@ -9,7 +9,7 @@ import { checkAssertion } from './assertion'
 import type { ProfileContext } from './assertion'
 import { readAttributes } from './attributes'
 import { verifiedByEncryptedParent, verifiedDescendant, verifyEnvelopedSignature } from './dsig/verify'
-import type { SignaturePolicy, Verified } from './dsig/verify'
+import type { Verified, VerifiedSignature } from './dsig/verify'
 import { isSamlError, SamlError } from './errors'
 import { checkDecryptedAssertionShape, readResponseShape } from './response-shape'
 import type { SamlAssertionResult } from './types'
@@ -37,41 +37,40 @@ export async function validateResponseDocument(doc: Document, options: ResponseC
   checkStatus(response)
   if (!shape.assertion && !shape.encryptedAssertion) throw new SamlError('SAML_ASSERTION_MISSING', 'Response carries no assertion')
 
-  const policy: SignaturePolicy = { allowSha1: options.allowSha1 }
-  const warnings = new Set<string>()
-  const noteCertificate = (cert: ParsedCertificate): void => {
-    const warning = certificateValidityWarning(cert, options.now)
-    if (warning) warnings.add(warning)
-  }
-
-  // SAML core §6.2 / profiles §4.1.4.1: a Response signature covers the EncryptedAssertion's
-  // ciphertext, so it is verified before decryption (no decryption oracle for signed responses).
-  let verifiedResponse: Verified<Element> | null = null
-  if (shape.responseSignature) {
-    const result = await verifyEnvelopedSignature(response, shape.responseSignature, options.certificates, policy)
-    verifiedResponse = result.element
-    noteCertificate(result.certificate)
-  }
+  const verify = (el: Element, signature: Element): Promise<VerifiedSignature> =>
+    verifyEnvelopedSignature(el, signature, options.certificates, { allowSha1: options.allowSha1 })
+  const responseCheck = shape.responseSignature ? verify(response, shape.responseSignature) : null
 
   // The assertion is either a direct child (covered by a verified Response signature, if any) or
   // the plaintext of the one EncryptedAssertion (covered only through the verified ciphertext).
   let assertion: Element
-  let coveredByResponse: Verified<Element> | null = null
   if (shape.encryptedAssertion) {
+    // SAML core §6.2 / profiles §4.1.4.1: a Response signature covers the ciphertext, so it is
+    // verified BEFORE decryption (a signed Response is never a decryption oracle).
+    if (responseCheck) await responseCheck
     assertion = await decryptAssertion(shape.encryptedAssertion, response, options.decryptionKeys)
-    if (verifiedResponse) coveredByResponse = verifiedByEncryptedParent(verifiedDescendant(verifiedResponse, shape.encryptedAssertion), assertion)
   } else {
     assertion = shape.assertion as Element
-    if (verifiedResponse) coveredByResponse = verifiedDescendant(verifiedResponse, assertion)
+  }
+  // An Assertion's own signature is always checked when present, even under a signed Response.
+  const assertionSignature = childElements(assertion).find((c) => isElementNamed(c, NS.ds, 'Signature'))
+  const assertionCheck = assertionSignature ? verify(assertion, assertionSignature) : null
+  // Both checks run concurrently; the Response's failure is reported first (it covers the other).
+  const [responseResult, assertionResult] = await Promise.allSettled([responseCheck, assertionCheck])
+  if (responseResult.status === 'rejected') throw responseResult.reason
+  if (assertionResult.status === 'rejected') throw assertionResult.reason
+  const verifiedResponse = responseResult.value?.element ?? null
+  const warnings = new Set<string>()
+  for (const result of [responseResult.value, assertionResult.value]) {
+    const warning = result ? certificateValidityWarning(result.certificate, options.now) : null
+    if (warning) warnings.add(warning)
   }
 
-  // An Assertion's own signature is always checked when present, even under a signed Response.
-  let verifiedAssertion: Verified<Element> | null = coveredByResponse
-  const assertionSignature = childElements(assertion).find((c) => isElementNamed(c, NS.ds, 'Signature'))
-  if (assertionSignature) {
-    const result = await verifyEnvelopedSignature(assertion, assertionSignature, options.certificates, policy)
-    verifiedAssertion = result.element
-    noteCertificate(result.certificate)
+  let verifiedAssertion: Verified<Element> | null = assertionResult.value?.element ?? null
+  if (!verifiedAssertion && verifiedResponse) {
+    verifiedAssertion = shape.encryptedAssertion
+      ? verifiedByEncryptedParent(verifiedDescendant(verifiedResponse, shape.encryptedAssertion), assertion)
+      : verifiedDescendant(verifiedResponse, assertion)
   }
   // Profiles §4.1.4.2: the assertion must be signed, directly or by the enclosing Response.
   if (!verifiedAssertion) throw new SamlError('SAML_SIGNATURE_MISSING', 'Neither the Response nor the Assertion is signed')

@@ -10,6 +10,10 @@ import { find, optionsFor, responseOf, setText, signatureOf, signedResponse } fr
 const HMAC_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256'
 
 describe('algorithm confusion', () => {
+  it('accepts the RSA-SHA256 response signed with the IdP key (control)', async () => {
+    await expect(validateSamlResponse(optionsFor(await signedResponse('response')))).resolves.toMatchObject({ signedParts: { response: true } })
+  })
+
   it('rejects an HMAC SignatureMethod keyed with the IdP certificate with SAML_SIGNATURE_UNSUPPORTED', async () => {
     const doc = await signedResponse('response')
     const signature = signatureOf(responseOf(doc))

@@ -1,12 +1,12 @@
 // Enveloped-signature removes exactly the Signature being verified, by identity (OneUptime #2981:
 // a decoy second Signature hid forged content from the digest).
 import { describe, expect, it } from 'vitest'
-import { verifyEnvelopedSignature } from '../../../src/saml/dsig/verify'
+import { verifiedDescendant, verifyEnvelopedSignature } from '../../../src/saml/dsig/verify'
 import { validateSamlResponse } from '../../../src/saml/index'
 import { parseCertificate } from '../../../src/saml/x509'
 import { NS } from '../../../src/saml/xml/dom'
 import { testKeyPair } from '../../helpers/keys'
-import { assertionOf, find, optionsFor, signatureOf, signedResponse } from '../../helpers/saml-response'
+import { assertionOf, find, optionsFor, responseOf, signatureOf, signedResponse } from '../../helpers/saml-response'
 
 const certs = () => [parseCertificate(testKeyPair('rsa').certificatePem)]
 
@@ -50,5 +50,18 @@ describe('decoy second Signature', () => {
     await expect(verifyEnvelopedSignature(doc.documentElement!, signatureOf(assertionOf(doc)), certs(), { allowSha1: false })).rejects.toMatchObject({
       code: 'SAML_SIGNATURE_WRAPPING',
     })
+  })
+
+  it('does not extend a Response signature to content hidden inside that Signature (SAML_SIGNATURE_WRAPPING)', async () => {
+    const doc = await signedResponse('response')
+    const response = responseOf(doc)
+    const signature = signatureOf(response)
+    const object = doc.createElementNS(NS.ds, 'ds:Object')
+    signature.appendChild(object)
+    const hidden = assertionOf(doc).cloneNode(true) as ReturnType<typeof assertionOf>
+    object.appendChild(hidden)
+    const verified = await verifyEnvelopedSignature(response, signature, certs(), { allowSha1: false })
+    expect(verifiedDescendant(verified.element, assertionOf(doc))).toBe(assertionOf(doc))
+    expect(() => verifiedDescendant(verified.element, hidden)).toThrow(expect.objectContaining({ code: 'SAML_SIGNATURE_WRAPPING' }))
   })
 })
