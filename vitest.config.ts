@@ -21,8 +21,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
-    // test/saml runs in plain Node for now (it reads the interop corpus from disk).
-    exclude: ['test/browser/**', 'test/saml/**', 'node_modules/**'],
+    // test/saml and test/dev run in plain Node (they read the interop corpus, spawn openssl/xmlsec1).
+    exclude: ['test/browser/**', 'test/saml/**', 'test/dev/**', 'node_modules/**'],
     setupFiles: ['./test/setup/apply-migrations.ts'],
     testTimeout: 30_000,
   },

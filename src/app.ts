@@ -11,10 +11,15 @@ import { handleError, handleNotFound } from './middleware/error-handler'
 import { requestLog } from './middleware/request-log'
 import { adminApiRoutes } from './routes/admin-api'
 import { adminUiRoutes } from './routes/admin-ui'
+import { acsRoutes } from './routes/acs'
 import { healthRoutes } from './routes/health'
+import { logoutRoutes } from './routes/logout'
 import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
 import { ssoRoutes } from './routes/sso'
+
+/** CSP source for the one inline script; a test recomputes it from POST_FORM_SCRIPT. */
+export const POST_FORM_SCRIPT_HASH = "'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='"
 
 export const defaultDeps: AppDeps = {
   clock: () => new Date(),
@@ -36,6 +41,8 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
+        // Only the HTTP-POST binding's auto-submit (saml/authn-request.ts POST_FORM_SCRIPT), by hash.
+        scriptSrc: [POST_FORM_SCRIPT_HASH],
         imgSrc: ["'self'", 'https:', 'data:'],
         formAction: ["'self'", 'https:', 'http:'],
         frameAncestors: ["'none'"],
@@ -49,6 +56,8 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', healthRoutes)
   sso.route('/', ssoRoutes)
   sso.route('/', identityRoutes)
+  sso.route('/', acsRoutes)
+  sso.route('/', logoutRoutes)
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminUiRoutes)
   sso.all('*', () => {

@@ -15,6 +15,8 @@ import { hashToken } from '../store/sessions'
 import { getSettings } from '../store/settings'
 import { currentSession } from './session'
 
+// Lax, not Strict: a test connection comes back through the IdP's cross-site POST and a redirect,
+// and the admin must still be signed in on that top-level GET. Forms carry CSRF tokens anyway.
 export const ADMIN_COOKIE = '__Host-sso_admin'
 export const ADMIN_SESSION_TTL_SECONDS = 3600
 const KEY_PREFIX = 'admin-session:'
@@ -25,7 +27,7 @@ export async function createAdminSession(c: Context<AppEnv>, actor: string): Pro
   const token = toBase64Url(random(32))
   const session: AdminSession = { actor, csrf: toBase64Url(random(24)), expiresAt: clock().getTime() + ADMIN_SESSION_TTL_SECONDS * 1000 }
   await c.env.SESSIONS.put(KEY_PREFIX + (await hashToken(token)), JSON.stringify(session), { expirationTtl: ADMIN_SESSION_TTL_SECONDS })
-  setCookie(c, ADMIN_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: ADMIN_SESSION_TTL_SECONDS })
+  setCookie(c, ADMIN_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: ADMIN_SESSION_TTL_SECONDS })
 }
 
 export async function endAdminSession(c: Context<AppEnv>): Promise<void> {

@@ -20,6 +20,9 @@ import { formToValues, idpFormToInput, idpRowToForm, settingsFormToInput } from 
 import { parseIdpInput } from './admin-input'
 import { parseSettingsInput } from './admin-settings-input'
 import { describeCertificate } from './admin-views'
+import { startLogin } from './login-start'
+import { readTestResult } from './test-connection'
+import { TestResultPage } from '../ui/admin/test-result'
 import type { AppEnv } from '../env'
 
 type C = Context<AdminUiEnv>
@@ -188,6 +191,17 @@ const protectedRoutes = new Hono<AdminUiEnv>()
       await auditAdmin(c, { action: 'idp.reorder', idpId: row.id, detail: { order: rows.map((r) => r.slug) } })
     }
     return c.redirect('/sso/admin/idps?flash=saved', 303)
+  })
+  .post('/idps/:id/test', async (c) => {
+    // Test connection: a real login at the IdP in test mode; the ACS keeps the result for us.
+    const row = await mustGetIdp(c)
+    await auditAdmin(c, { action: 'idp.test', idpId: row.id, detail: {} })
+    return startLogin(c, row, '/', { test: true })
+  })
+  .get('/idps/:id/test/:requestId', async (c) => {
+    const row = await mustGetIdp(c)
+    const test = await readTestResult(c, c.req.param('requestId'))
+    return c.html(<TestResultPage {...common(c)} idpName={row.name} idpId={row.id} test={test && test.idpId === row.id ? test : null} />)
   })
   .get('/settings', async (c) => {
     const origin = new URL(c.req.url).origin

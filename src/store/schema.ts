@@ -73,6 +73,8 @@ export const spKeys = sqliteTable(
     status: text('status', { enum: ['next', 'active', 'retired'] }).notNull(),
     notAfter: integer('not_after', { mode: 'timestamp_ms' }).notNull(),
     activatedAt: integer('activated_at', { mode: 'timestamp_ms' }),
+    /** When it stopped being active/next; retired encryption keys still decrypt for a while. */
+    retiredAt: integer('retired_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
   (t) => [index('sp_keys_use_status').on(t.use, t.status)],

@@ -11,7 +11,7 @@ async function signedIn(): Promise<{ browser: TestBrowser; csrf: string }> {
   const cookie = login.headers.getSetCookie().find((c) => c.startsWith('__Host-sso_admin='))!
   expect(cookie).toMatch(/HttpOnly/i)
   expect(cookie).toMatch(/Secure/i)
-  expect(cookie).toMatch(/SameSite=Strict/i)
+  expect(cookie).toMatch(/SameSite=Lax/i)
   const page = await browser.fetch('/sso/admin/idps')
   expect(page.status).toBe(200)
   return { browser, csrf: hiddenValue(await page.text(), '_csrf') }

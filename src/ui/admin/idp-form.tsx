@@ -184,6 +184,15 @@ export function IdpFormPage(props: IdpFormProps) {
         </p>
       </form>
       {editing ? (
+        <form method="post" action={`/sso/admin/idps/${props.idpId}/test`}>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <button class="btn secondary" type="submit" data-testid="test-connection">
+            Test connection
+          </button>{' '}
+          <span class="muted">Signs in at the IdP and shows what came back, without creating a portal session.</span>
+        </form>
+      ) : null}
+      {editing ? (
         <form method="post" action={`/sso/admin/idps/${props.idpId}/delete`}>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <button class="btn danger" type="submit">

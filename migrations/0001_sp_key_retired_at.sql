@@ -1,0 +1,1 @@
+ALTER TABLE `sp_keys` ADD `retired_at` integer;

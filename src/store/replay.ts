@@ -1,0 +1,19 @@
+/**
+ * Replay protection: one unique insert per accepted assertion (and per AuthnRequest ID used),
+ * in D1 because it is strongly consistent (KV is not). Rows live until the assertion expires.
+ */
+import { drizzle } from 'drizzle-orm/d1'
+import { consumedAssertions } from './schema'
+
+/** Request IDs share the table under this pseudo-issuer: each login state is single use. */
+export const AUTHN_REQUEST_ISSUER = 'urn:edge-sso:authn-request'
+
+/** True when this (issuer, id) was unused and is now consumed; false on a replay. */
+export async function consumeOnce(d1: D1Database, issuer: string, id: string, expiresAt: Date, now: Date): Promise<boolean> {
+  const rows = await drizzle(d1)
+    .insert(consumedAssertions)
+    .values({ issuer, assertionId: id, expiresAt, consumedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: consumedAssertions.assertionId })
+  return rows.length === 1
+}

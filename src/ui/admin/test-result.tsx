@@ -1,0 +1,107 @@
+/**
+ * Test connection result: what the IdP sent (NameID, every attribute as sent), the identity the
+ * mapping yields, and the validation verdict with its code and expected/received values.
+ */
+import type { TestResult } from '../../routes/test-connection'
+import { AdminLayout, type AdminLayoutProps } from './layout'
+
+export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { idpName: string; idpId: string; test: TestResult | null }) {
+  const t = props.test
+  return (
+    <AdminLayout {...props} title={`Test connection · ${props.idpName}`} active="idps">
+      {!t ? (
+        <p class="flash error" role="alert">
+          No result for this test (it expired after 10 minutes). Run it again.
+        </p>
+      ) : t.ok ? (
+        <>
+          <p class="flash" role="status" data-testid="test-verdict">
+            Success: the response is valid and the user would be signed in.
+          </p>
+          <h2>Subject</h2>
+          <table>
+            <tbody>
+              <tr>
+                <th scope="row">NameID</th>
+                <td data-testid="test-nameid">{t.result.nameId}</td>
+              </tr>
+              <tr>
+                <th scope="row">NameID format</th>
+                <td>{t.result.nameIdFormat ?? '(none)'}</td>
+              </tr>
+              <tr>
+                <th scope="row">SessionIndex</th>
+                <td>{t.result.sessionIndex ?? '(none)'}</td>
+              </tr>
+              <tr>
+                <th scope="row">Signed</th>
+                <td>
+                  {t.result.signedParts.response ? 'response ' : ''}
+                  {t.result.signedParts.assertion ? 'assertion' : ''}
+                </td>
+              </tr>
+              {t.result.warnings.length ? (
+                <tr>
+                  <th scope="row">Warnings</th>
+                  <td>{t.result.warnings.join('; ')}</td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+          <h2>Mapped identity</h2>
+          <table data-testid="test-identity">
+            <tbody>
+              {(['email', 'firstName', 'lastName', 'displayName'] as const).map((k) => (
+                <tr>
+                  <th scope="row">{k}</th>
+                  <td data-field={k}>{t.identity[k] ?? '(not found)'}</td>
+                </tr>
+              ))}
+              <tr>
+                <th scope="row">groups</th>
+                <td data-field="groups">{t.identity.groups.join(', ') || '(none)'}</td>
+              </tr>
+            </tbody>
+          </table>
+          <h2>Attributes as sent</h2>
+          <table data-testid="test-attributes">
+            <tbody>
+              {Object.entries(t.result.attributes).map(([name, values]) => (
+                <tr>
+                  <th scope="row">
+                    <code>{name}</code>
+                  </th>
+                  <td>{values.join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : (
+        <>
+          <p class="flash error" role="alert" data-testid="test-verdict">
+            Rejected with <code data-testid="test-code">{t.code}</code>
+          </p>
+          <h2>Expected and received</h2>
+          <table>
+            <tbody>
+              {Object.entries(t.detail).map(([k, v]) => (
+                <tr>
+                  <th scope="row">{k}</th>
+                  <td>
+                    <code>{typeof v === 'string' ? v : JSON.stringify(v)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <p>
+        <a class="btn secondary" href={`/sso/admin/idps/${props.idpId}`}>
+          Back to the IdP
+        </a>
+      </p>
+    </AdminLayout>
+  )
+}
