@@ -1,10 +1,11 @@
-// Dev-only: starts the local stack (demo portal + `wrangler dev` with local D1/KV via miniflare;
-// nothing leaves the machine). Used by `npm start` and by the browser tests.
+// Dev-only: starts the local stack (demo portal + two demo SAML IdPs + `wrangler dev` with local
+// D1/KV via miniflare; nothing leaves the machine). Used by `npm start` and by the browser tests.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
 import { startPortal } from './portal.mjs'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -44,16 +45,79 @@ async function waitFor(url, ms) {
   throw new Error(`${url} did not come up within ${ms} ms`)
 }
 
+/** ADMIN_TOKEN of .dev.vars (what `wrangler dev` reads), or null. */
+export function readDevVarsAdminToken(file = join(root, '.dev.vars')) {
+  if (!existsSync(file)) return null
+  const m = /^ADMIN_TOKEN\s*=\s*(.*)$/m.exec(readFileSync(file, 'utf8'))
+  const value = m?.[1]?.trim().replace(/^(["'])(.*)\1$/, '$2')
+  return value || null
+}
+
 /**
- * Starts portal + gateway. Options: gatewayPort (8787), portalPort (8801), persistTo (local state
- * dir; default .wrangler/state), vars (extra --var), quiet. Returns { gatewayUrl, portalUrl, stop }.
+ * Starts a demo IdP on `localhost:<port>`; when that port is taken (another stack running), on a
+ * free one instead: registration points the gateway at whatever URL it got.
+ */
+async function startDemoIdpOnPort(kind, port, spOrigin, quiet) {
+  try {
+    return await startDemoIdp({ kind, port, host: 'localhost', spOrigin })
+  } catch (err) {
+    if (err.code !== 'EADDRINUSE') throw err
+    const idp = await startDemoIdp({ kind, port: 0, host: 'localhost', spOrigin })
+    if (!quiet) console.warn(`demo ${kind} IdP: port ${port} is in use, using ${idp.url} instead`)
+    return idp
+  }
+}
+
+/**
+ * Registers the demo IdPs with the gateway's admin token. `wrangler dev` takes secrets from
+ * .dev.vars when that file exists and ignores the environment then; without it, from the
+ * environment (options.env, process.env). Candidates go in that order; the next is tried only on
+ * a 401 (each miss counts toward the admin API's failure throttle, so the likely one goes first).
+ */
+async function registerWithGateway(gatewayUrl, idps, options) {
+  const candidates = [...new Set([readDevVarsAdminToken(), options.env?.ADMIN_TOKEN, process.env.ADMIN_TOKEN].filter(Boolean))]
+  if (candidates.length === 0) throw new Error('demo IdPs: no ADMIN_TOKEN (options.env, environment or .dev.vars) to register them with')
+  let lastError
+  for (const token of candidates) {
+    try {
+      return await registerDemoIdps(gatewayUrl, token, idps)
+    } catch (err) {
+      lastError = err
+      if (err.status !== 401) break
+    }
+  }
+  throw new Error(`demo IdPs: registration with the gateway failed: ${lastError.message}`)
+}
+
+/**
+ * Starts portal + demo IdPs + gateway. Options: gatewayPort (8787), portalPort (8801), persistTo
+ * (local state dir; default .wrangler/state), vars (extra --var), env (extra environment for
+ * wrangler), quiet, demoIdps (default true unless DEMO_IDPS=0: start the Okta-like and Entra-like
+ * demo IdPs on localhost and register them with the gateway), oktaPort (DEMO_OKTA_PORT, 8811), entraPort (DEMO_ENTRA_PORT,
+ * 8812). Returns { gatewayUrl, portalUrl, idps: { okta, entra } | {}, stop, child, output }.
  */
 export async function startStack(options = {}) {
   const gatewayPort = Number(options.gatewayPort ?? process.env.GATEWAY_PORT ?? 8787)
   const portalPort = Number(options.portalPort ?? process.env.DEMO_PORTAL_PORT ?? 8801)
   const portalUrl = `http://127.0.0.1:${portalPort}`
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
   migrateLocal({ persistTo: options.persistTo, quiet: options.quiet })
   const portal = await startPortal(portalPort)
+  // Demo IdPs on `localhost` while the gateway is on 127.0.0.1: different sites, as in production.
+  const demoIdps = []
+  if (options.demoIdps ?? process.env.DEMO_IDPS !== '0') {
+    const ports = {
+      okta: Number(options.oktaPort ?? process.env.DEMO_OKTA_PORT ?? 8811),
+      entra: Number(options.entraPort ?? process.env.DEMO_ENTRA_PORT ?? 8812),
+    }
+    try {
+      for (const kind of ['okta', 'entra']) demoIdps.push(await startDemoIdpOnPort(kind, ports[kind], gatewayUrl, options.quiet))
+    } catch (err) {
+      portal.close()
+      await Promise.all(demoIdps.map((idp) => idp.close()))
+      throw err
+    }
+  }
   const vars = { PORTAL_ORIGIN: portalUrl, ...options.vars }
   const args = [wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(gatewayPort), '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
@@ -67,12 +131,12 @@ export async function startStack(options = {}) {
   let output = ''
   child.stdout?.on('data', (d) => (output += d))
   child.stderr?.on('data', (d) => (output += d))
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
   let stopped = false
   const stop = async () => {
     if (stopped) return
     stopped = true
     portal.close()
+    await Promise.all(demoIdps.map((idp) => idp.close()))
     if (child.exitCode === null) {
       try {
         process.kill(-child.pid, 'SIGTERM') // the whole group: wrangler and its workerd
@@ -94,5 +158,18 @@ export async function startStack(options = {}) {
     await stop()
     throw new Error(`${err.message}\n${output}`)
   }
-  return { gatewayUrl, portalUrl, stop, child, output: () => output }
+  const idps = {}
+  if (demoIdps.length) {
+    let ids
+    try {
+      ids = await registerWithGateway(gatewayUrl, demoIdps, options)
+    } catch (err) {
+      await stop()
+      throw err
+    }
+    demoIdps.forEach((idp, i) => {
+      idps[idp.kind] = { id: ids[i], name: idp.name, slug: idp.slug, url: idp.url, entityId: idp.entityId, users: idp.users }
+    })
+  }
+  return { gatewayUrl, portalUrl, idps, stop, child, output: () => output }
 }

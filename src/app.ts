@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health'
 import { logoutRoutes } from './routes/logout'
 import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
+import { spMetadataRoutes } from './routes/sp-metadata'
 import { ssoRoutes } from './routes/sso'
 
 /** CSP source for the one inline script; a test recomputes it from POST_FORM_SCRIPT. */
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', identityRoutes)
   sso.route('/', acsRoutes)
   sso.route('/', logoutRoutes)
+  sso.route('/', spMetadataRoutes)
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminUiRoutes)
   sso.all('*', () => {

@@ -22,6 +22,7 @@ export const APP_ERROR_CODES = [
   'ADMIN_CONFLICT',
   'ADMIN_IDP_NOT_FOUND',
   'ADMIN_CSRF_REJECTED',
+  'ADMIN_METADATA_FETCH_FAILED',
   'ADMIN_SESSION_REQUIRED',
   'LOGIN_IDP_NOT_FOUND',
   'LOGIN_IDP_DISABLED',
@@ -89,6 +90,7 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 403,
     user: 'This form was submitted from another site or has expired. Reload the page and try again.',
   },
+  ADMIN_METADATA_FETCH_FAILED: { status: 422, user: 'The metadata URL could not be fetched.', exposeMessage: true },
   ADMIN_SESSION_REQUIRED: { status: 401, user: 'Please sign in to the admin console.' },
   LOGIN_IDP_NOT_FOUND: {
     status: 404,
@@ -138,6 +140,7 @@ const SAML_ERRORS: Partial<Record<SamlErrorCode, ErrorInfo>> = {
     admin: 'Check the IdP clock or raise the clock skew for this IdP.',
   },
   SAML_REPLAY: { status: 403, user: 'This sign-in was already used. Please sign in again.' },
+  SAML_METADATA_INVALID: { status: 422, user: 'This is not usable IdP metadata.', exposeMessage: true },
 }
 
 export function errorInfo(code: string): ErrorInfo {

@@ -19,7 +19,8 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   if (code === 'INTERNAL') {
     console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.var.requestId, error: String(err), stack: err.stack }))
   }
-  const extra = err instanceof AppError && errorInfo(code).exposeMessage ? { message: err.message, field: err.detail.field } : undefined
+  const exposed = (err instanceof AppError || isSamlError(err)) && errorInfo(code).exposeMessage
+  const extra = exposed ? { message: err.message, field: (err as AppError).detail.field } : undefined
   return renderError(c, code, extra)
 }
 

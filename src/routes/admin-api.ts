@@ -12,6 +12,7 @@ import { getSettings, putSettings } from '../store/settings'
 import { parseIdpInput, requireObject } from './admin-input'
 import { parseSettingsInput } from './admin-settings-input'
 import { idpView } from './admin-views'
+import { fieldsFromMetadata, loadMetadata, refreshedFields } from './metadata-import'
 import type { IdpFields } from '../store/idps'
 
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
@@ -62,6 +63,23 @@ export const adminApiRoutes = new Hono<AppEnv>()
     const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, now)
     await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId } })
     return c.json(await idpView(row, now), 201)
+  })
+  .post('/idps/import', async (c) => {
+    const { metadataXml, metadataUrl, entityId, ...overrides } = requireObject(await readJson(c))
+    const { idp, metadataUrl: url } = await loadMetadata({ metadataXml, metadataUrl, entityId })
+    const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...parseIdpInput(overrides, 'patch') }, 'create') as IdpFields
+    const now = c.var.deps.clock()
+    const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, now)
+    await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via: url ? 'metadata-url' : 'metadata-xml' } })
+    return c.json(await idpView(row, now), 201)
+  })
+  .post('/idps/:id/refresh', async (c) => {
+    const row = await mustGetIdp(c)
+    const { update, certificatesChanged, endpointsChanged } = await refreshedFields(row)
+    const now = c.var.deps.clock()
+    const saved = (await updateIdp(c.env.DB, row.id, { ...update, metadataRefreshedAt: now }, now))!
+    await auditAdmin(c, { action: 'idp.metadata-refresh', idpId: row.id, detail: { certificatesChanged, endpointsChanged } })
+    return c.json(await idpView(saved, now))
   })
   .get('/idps/:id', async (c) => c.json(await idpView(await mustGetIdp(c), c.var.deps.clock())))
   .on(['PUT', 'PATCH'], '/idps/:id', async (c) => {

@@ -21,6 +21,8 @@ import { parseIdpInput } from './admin-input'
 import { parseSettingsInput } from './admin-settings-input'
 import { describeCertificate } from './admin-views'
 import { startLogin } from './login-start'
+import { fieldsFromMetadata, loadMetadata, refreshedFields } from './metadata-import'
+import { isSamlError } from '../saml/errors'
 import { readTestResult } from './test-connection'
 import { TestResultPage } from '../ui/admin/test-result'
 import type { AppEnv } from '../env'
@@ -65,7 +67,10 @@ function setupValues(c: C, idp: { slug: string }, entityId: string) {
   }
 }
 
-async function renderIdpForm(c: C, props: { idpId?: string; values: IdpFormValues; errors: Record<string, string>; status?: 200 | 400 | 409 }) {
+async function renderIdpForm(
+  c: C,
+  props: { idpId?: string; values: IdpFormValues; errors: Record<string, string>; status?: 200 | 400 | 409 | 422; importValues?: { metadataUrl?: string; metadataXml?: string; name?: string } },
+) {
   const now = c.var.deps.clock()
   const row = props.idpId ? await getIdp(c.env.DB, props.idpId) : null
   const settings = await getSettings(c.env.DB)
@@ -77,7 +82,8 @@ async function renderIdpForm(c: C, props: { idpId?: string; values: IdpFormValue
       values={props.values}
       errors={props.errors}
       {...(certificateInfo ? { certificateInfo } : {})}
-      {...(row ? { setup: setupValues(c, row, spEntityId(settings, new URL(c.req.url).origin)) } : {})}
+      {...(row ? { setup: setupValues(c, row, spEntityId(settings, new URL(c.req.url).origin)), metadataUrl: row.metadataUrl } : {})}
+      {...(props.importValues ? { importValues: props.importValues } : {})}
     />,
     props.status ?? 200,
   )
@@ -141,6 +147,32 @@ const protectedRoutes = new Hono<AdminUiEnv>()
     } catch (err) {
       return renderIdpForm(c, { values: formToValues(form), errors: fieldErrors(err), status: 400 })
     }
+  })
+  .post('/idps/import', async (c) => {
+    const form = await c.req.parseBody()
+    const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '')
+    const importValues = { metadataUrl: str('metadataUrl'), metadataXml: str('metadataXml'), name: str('importName') }
+    try {
+      const { idp, metadataUrl } = await loadMetadata({ metadataXml: importValues.metadataXml, metadataUrl: importValues.metadataUrl })
+      const fields = parseIdpInput({ ...fieldsFromMetadata(idp, metadataUrl), ...(importValues.name ? { name: importValues.name } : {}) }, 'create') as IdpFields
+      const idps = await listIdps(c.env.DB)
+      fields.sortOrder ??= (idps.at(-1)?.sortOrder ?? 0) + 10
+      const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, c.var.deps.clock())
+      await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via: metadataUrl ? 'metadata-url' : 'metadata-xml' } })
+      return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
+    } catch (err) {
+      if (!(err instanceof AppError) && !isSamlError(err)) throw err
+      const field = String((err as AppError).detail?.field ?? (importValues.metadataUrl ? 'metadataUrl' : 'metadataXml'))
+      return renderIdpForm(c, { values: {}, errors: { [field === 'entityId' ? 'metadataXml' : field]: `${err.code}: ${err.message}` }, importValues, status: 422 })
+    }
+  })
+  .post('/idps/:id/refresh', async (c) => {
+    const row = await mustGetIdp(c)
+    const { update, certificatesChanged, endpointsChanged } = await refreshedFields(row)
+    const now = c.var.deps.clock()
+    await updateIdp(c.env.DB, row.id, { ...update, metadataRefreshedAt: now }, now)
+    await auditAdmin(c, { action: 'idp.metadata-refresh', idpId: row.id, detail: { certificatesChanged, endpointsChanged, via: 'console' } })
+    return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
   .get('/idps/:id', async (c) => {
     const row = await mustGetIdp(c)

@@ -31,8 +31,10 @@ describe('local stack in Chromium', () => {
     expect(url.pathname).toBe('/sso/login')
     expect(url.searchParams.get('return_to')).toBe('/servicedesk/customer/portal/2?ticket=42')
     await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true)
-    await expect(page.getByTestId('no-idps').isVisible()).resolves.toBe(true)
-    await screenshot(page, 'sign-in-empty')
+    // The local stack registers the two demo IdPs.
+    await expect(page.locator('[data-idp="acme-okta-demo"]').isVisible()).resolves.toBe(true)
+    await expect(page.locator('[data-idp="globex-entra-demo"]').isVisible()).resolves.toBe(true)
+    await screenshot(page, 'sign-in-selection')
     await page.close()
   })
 

@@ -4,26 +4,43 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 // @ts-expect-error -- dev/ is plain ESM JavaScript without type declarations
-import { startStack } from '../../dev/stack.mjs'
+import { readDevVarsAdminToken, startStack } from '../../dev/stack.mjs'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     gatewayUrl: string
     portalUrl: string
+    adminToken: string
+    idps: { okta: DemoIdp; entra: DemoIdp }
   }
+}
+
+interface DemoIdp {
+  id: string
+  name: string
+  slug: string
+  url: string
+  entityId: string
+  users: { email: string }[]
 }
 
 export default async function setup(project: TestProject) {
   const persistTo = mkdtempSync(join(tmpdir(), 'sso-browser-'))
+  const adminToken = 'browser-test-admin-token-0123456789'
   const stack = await startStack({
     gatewayPort: Number(process.env.BROWSER_GATEWAY_PORT ?? 8790),
     portalPort: Number(process.env.BROWSER_PORTAL_PORT ?? 8802),
+    oktaPort: Number(process.env.BROWSER_OKTA_PORT ?? 8821),
+    entraPort: Number(process.env.BROWSER_ENTRA_PORT ?? 8822),
     persistTo,
     quiet: true,
-    env: { ADMIN_TOKEN: 'browser-test-admin-token-0123456789', SSO_SECRET: 'browser-test-sso-secret-0123456789abcdef' },
+    env: { ADMIN_TOKEN: adminToken, SSO_SECRET: 'browser-test-sso-secret-0123456789abcdef' },
   })
   project.provide('gatewayUrl', stack.gatewayUrl)
   project.provide('portalUrl', stack.portalUrl)
+  // wrangler dev prefers .dev.vars (a developer's machine) over the environment (CI).
+  project.provide('adminToken', readDevVarsAdminToken() ?? adminToken)
+  project.provide('idps', stack.idps)
   return async () => {
     await stack.stop()
     rmSync(persistTo, { recursive: true, force: true })

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[]
+      TEST_OKTA_METADATA: string
+      TEST_SWAMID_METADATA: string
     }
   }
 }

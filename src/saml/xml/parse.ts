@@ -42,6 +42,8 @@ export function parseXml(xml: string, options: { maxBytes?: number } = {}): Docu
     const isDeclaration = (m.index === 0 || (m.index === 1 && xml.charCodeAt(0) === 0xfeff)) && XML_DECLARATION.test(xml)
     if (!isDeclaration) throw new SamlError('SAML_MALFORMED_XML', 'XML processing instructions are refused')
   }
+  // A UTF-8 byte order mark decoded as text is not content (XML 1.0 §4.3.3); Azure AD sends one.
+  if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1)
   let problem: string | null = null
   const parser = new DOMParser({
     onError: (level, message) => {

@@ -45,6 +45,8 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   errors: Record<string, string>
   certificateInfo?: CertificateInfo[]
   setup?: SetupValues
+  importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
+  metadataUrl?: string | null
 }
 
 function Copyable(props: { label: string; value: string; name: string }) {
@@ -82,6 +84,23 @@ export function IdpFormPage(props: IdpFormProps) {
             {' '}and, for group rules, <code>{map.groups || 'groups'}</code>.
           </p>
         </fieldset>
+      ) : null}
+      {!editing ? (
+        <form method="post" action="/sso/admin/idps/import" novalidate>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <fieldset>
+            <legend>Import from metadata</legend>
+            <p class="muted">Okta: app → Sign On → "Identity Provider metadata". Entra ID: Enterprise app → SAML → "App Federation Metadata Url". ADFS: https://&lt;host&gt;/FederationMetadata/2007-06/FederationMetadata.xml.</p>
+            <Field name="metadataUrl" label="Metadata URL" type="url" value={props.importValues?.metadataUrl} error={e.metadataUrl} hint="Fetched now and re-read daily (certificate rollover)." />
+            <Field name="metadataXml" label="…or paste the metadata XML" textarea rows={6} value={props.importValues?.metadataXml} error={e.metadataXml ?? e.entityId} />
+            <Field name="importName" label="Display name (optional)" value={props.importValues?.name} error={e.name} />
+            <p>
+              <button class="btn" type="submit" data-testid="import-submit">
+                Import
+              </button>
+            </p>
+          </fieldset>
+        </form>
       ) : null}
       <form method="post" action={editing ? `/sso/admin/idps/${props.idpId}` : '/sso/admin/idps'} novalidate>
         <input type="hidden" name="_csrf" value={props.csrf} />
@@ -183,6 +202,15 @@ export function IdpFormPage(props: IdpFormProps) {
           </a>
         </p>
       </form>
+      {editing && props.metadataUrl ? (
+        <form method="post" action={`/sso/admin/idps/${props.idpId}/refresh`}>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <button class="btn secondary" type="submit">
+            Refresh from metadata URL
+          </button>{' '}
+          <span class="muted">{props.metadataUrl}</span>
+        </form>
+      ) : null}
       {editing ? (
         <form method="post" action={`/sso/admin/idps/${props.idpId}/test`}>
           <input type="hidden" name="_csrf" value={props.csrf} />

@@ -1,0 +1,98 @@
+// The admin console in Chromium: sign in, import the real Okta metadata XML from the interop
+// corpus, edit the attribute mapping, run a test connection against a demo IdP, see the audit
+// entry. Screenshots of each page land in test-results/screenshots/.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { interopDir } from '../helpers/interop'
+import { launchChromium, screenshot } from './chromium'
+
+const gatewayUrl = inject('gatewayUrl')
+const adminToken = inject('adminToken')
+
+let browser: Browser
+let page: Page
+beforeAll(async () => {
+  browser = await launchChromium()
+  page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+describe('admin console', () => {
+  it('signs in with the admin token', async () => {
+    await page.goto(`${gatewayUrl}/sso/admin`)
+    expect(new URL(page.url()).pathname).toBe('/sso/admin/login')
+    await screenshot(page, 'admin-login')
+    await page.fill('#f-token', 'wrong-token')
+    await page.click('button[type=submit]')
+    expect(await page.locator('[data-error-for="token"]').innerText()).toContain('not the admin token')
+    await page.fill('#f-token', adminToken)
+    await page.click('button[type=submit]')
+    await page.waitForURL((u) => u.pathname === '/sso/admin/idps')
+    expect(await page.locator('[data-idp="acme-okta-demo"]').isVisible()).toBe(true)
+    await screenshot(page, 'admin-idps')
+  })
+
+  it('imports the real Okta metadata XML', async () => {
+    await page.goto(`${gatewayUrl}/sso/admin/idps/new`)
+    await page.fill('#f-metadataXml', readFileSync(join(interopDir, 'metadata/okta-app-metadata-2020.xml'), 'utf8'))
+    await page.fill('#f-importName', 'Initech (Okta)')
+    await screenshot(page, 'admin-import')
+    await page.click('[data-testid="import-submit"]')
+    await page.waitForURL((u) => /^\/sso\/admin\/idps\/idp_/.test(u.pathname))
+    expect(await page.locator('.flash').innerText()).toContain('Identity provider added.')
+    expect(await page.inputValue('#f-entityId')).toMatch(/^http:\/\/www\.okta\.com\//)
+    expect(await page.inputValue('#copy-acs')).toBe(`${gatewayUrl}/sso/acs`)
+    await screenshot(page, 'admin-idp-edit')
+  })
+
+  it('edits the attribute mapping with a preset and shows field errors in place', async () => {
+    await page.selectOption('#f-preset', 'entra')
+    await page.fill('#f-clockSkewSeconds', '99999')
+    await page.click('button:has-text("Save changes")')
+    expect(await page.locator('[data-error-for="clockSkewSeconds"]').innerText()).toContain('clockSkewSeconds')
+    await page.fill('#f-clockSkewSeconds', '120')
+    await page.selectOption('#f-preset', 'entra')
+    await page.click('button:has-text("Save changes")')
+    expect(await page.locator('.flash').innerText()).toContain('Changes saved.')
+    expect(await page.inputValue('[name="attributeMap.email"]')).toBe('http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress')
+  })
+
+  it('runs a test connection against the Okta-like demo IdP', async () => {
+    await page.goto(`${gatewayUrl}/sso/admin/idps`)
+    await page.click('[data-idp="acme-okta-demo"] a')
+    await page.click('[data-testid="test-connection"]')
+    await page.click('[data-user="bob@acme.example"]')
+    await page.waitForURL((u) => u.pathname.includes('/test/'))
+    expect(await page.getByTestId('test-verdict').innerText()).toContain('Success')
+    expect(await page.getByTestId('test-nameid').innerText()).toBe('bob@acme.example')
+    expect(await page.locator('[data-field="email"]').innerText()).toBe('bob@acme.example')
+    await screenshot(page, 'admin-test-connection')
+  })
+
+  it('shows the changes and the test in the audit log, and saves settings', async () => {
+    await page.goto(`${gatewayUrl}/sso/admin/audit`)
+    for (const action of ['admin.login', 'idp.create', 'idp.update', 'login.test']) {
+      expect(await page.locator(`tr[data-action="${action}"]`).count(), action).toBeGreaterThan(0)
+    }
+    await screenshot(page, 'admin-audit')
+    await page.goto(`${gatewayUrl}/sso/admin/settings`)
+    await page.fill('#f-portalName', 'Initech Support')
+    await page.click('button:has-text("Save settings")')
+    expect(await page.locator('.flash').innerText()).toContain('Settings saved.')
+    await screenshot(page, 'admin-settings')
+  })
+
+  it('is usable on a phone-sized screen', async () => {
+    const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage()
+    await phone.goto(`${gatewayUrl}/sso/login`)
+    const button = phone.locator('[data-idp="acme-okta-demo"]')
+    const box = (await button.boundingBox())!
+    expect(box.width).toBeGreaterThan(300)
+    expect(box.height).toBeGreaterThanOrEqual(44)
+    await screenshot(phone, 'sign-in-phone')
+  })
+})
