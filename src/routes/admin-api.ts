@@ -11,7 +11,8 @@ import { createIdp, deleteIdp, getIdp, listIdps, updateIdp } from '../store/idps
 import { getSettings, putSettings } from '../store/settings'
 import { parseIdpInput, requireObject } from './admin-input'
 import { parseSettingsInput } from './admin-settings-input'
-import { idpView } from './admin-views'
+import { describeCertificate, idpView } from './admin-views'
+import { activateNextSpKey, listSpKeys, stageNextSpKey } from '../store/sp-keys'
 import { fieldsFromMetadata, loadMetadata, refreshedFields } from './metadata-import'
 import type { IdpFields } from '../store/idps'
 
@@ -96,6 +97,26 @@ export const adminApiRoutes = new Hono<AppEnv>()
     await deleteIdp(c.env.DB, row.id)
     await auditAdmin(c, { action: 'idp.delete', idpId: row.id, detail: { name: row.name, entityId: row.entityId } })
     return c.body(null, 204)
+  })
+  .get('/sp/keys', async (c) => {
+    const now = c.var.deps.clock()
+    const keys = await listSpKeys(c.env.DB)
+    return c.json({ keys: await Promise.all(keys.map(async (k) => ({ id: k.id, use: k.use, status: k.status, certificatePem: k.certificatePem, certificate: await describeCertificate(k.certificatePem, now) }))) })
+  })
+  .post('/sp/keys/:use/:step', async (c) => {
+    const use = c.req.param('use')
+    const step = c.req.param('step')
+    if (use !== 'signing' && use !== 'encryption') throw new AppError('ADMIN_INVALID_FIELD', "use: must be 'signing' or 'encryption'", { field: 'use' })
+    const now = c.var.deps.clock()
+    if (step === 'stage') {
+      const key = await stageNextSpKey(c.env.DB, c.env.SSO_SECRET, use, now, new URL(c.req.url).host)
+      await auditAdmin(c, { action: 'sp-key.stage', idpId: null, detail: { use, id: key.id } })
+      return c.json({ id: key.id, status: 'next', certificatePem: key.certificatePem }, 201)
+    }
+    if (step !== 'activate') throw new AppError('NOT_FOUND')
+    if (!(await activateNextSpKey(c.env.DB, use, now))) throw new AppError('ADMIN_INVALID_FIELD', `use: no staged ${use} key to activate`, { field: 'use' })
+    await auditAdmin(c, { action: 'sp-key.activate', idpId: null, detail: { use } })
+    return c.json({ ok: true })
   })
   .get('/settings', async (c) => c.json(await getSettings(c.env.DB)))
   .put('/settings', async (c) => {

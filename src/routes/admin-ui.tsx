@@ -21,6 +21,9 @@ import { parseIdpInput } from './admin-input'
 import { parseSettingsInput } from './admin-settings-input'
 import { describeCertificate } from './admin-views'
 import { startLogin } from './login-start'
+import { spEndpoints } from './sp-config'
+import { activateNextSpKey, activeSpKey, listSpKeys, stageNextSpKey } from '../store/sp-keys'
+import { SpPage } from '../ui/admin/sp'
 import { fieldsFromMetadata, loadMetadata, refreshedFields } from './metadata-import'
 import { isSamlError } from '../saml/errors'
 import { readTestResult } from './test-connection'
@@ -234,6 +237,27 @@ const protectedRoutes = new Hono<AdminUiEnv>()
     const row = await mustGetIdp(c)
     const test = await readTestResult(c, c.req.param('requestId'))
     return c.html(<TestResultPage {...common(c)} idpName={row.name} idpId={row.id} test={test && test.idpId === row.id ? test : null} />)
+  })
+  .get('/sp', async (c) => {
+    const sp = await spEndpoints(c)
+    const now = c.var.deps.clock()
+    const host = new URL(sp.origin).host
+    await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'signing', now, host)
+    await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'encryption', now, host)
+    const keys = await Promise.all(
+      (await listSpKeys(c.env.DB)).map(async (k) => ({ id: k.id, use: k.use, status: k.status, createdAt: k.createdAt.toISOString(), certificate: await describeCertificate(k.certificatePem, now) })),
+    )
+    return c.html(<SpPage {...common(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} />)
+  })
+  .post('/sp/keys/:use/:step', async (c) => {
+    const use = c.req.param('use')
+    const step = c.req.param('step')
+    if ((use !== 'signing' && use !== 'encryption') || (step !== 'stage' && step !== 'activate')) throw new AppError('NOT_FOUND')
+    const now = c.var.deps.clock()
+    if (step === 'stage') await stageNextSpKey(c.env.DB, c.env.SSO_SECRET, use, now, new URL(c.req.url).host)
+    else await activateNextSpKey(c.env.DB, use, now)
+    await auditAdmin(c, { action: `sp-key.${step}`, idpId: null, detail: { use } })
+    return c.redirect('/sso/admin/sp?flash=saved', 303)
   })
   .get('/settings', async (c) => {
     const origin = new URL(c.req.url).origin

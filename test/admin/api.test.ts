@@ -172,3 +172,21 @@ describe('settings and audit', () => {
     expect(bad.status).toBe(400)
   })
 })
+
+describe('SP key rollover through the API', () => {
+  it('stages a next key (published in metadata), activates it, and refuses to activate nothing', async () => {
+    const before = await (await exports.default.fetch('https://support.example.com/sso/metadata')).text()
+    expect(before.match(/use="signing"/g)).toHaveLength(1)
+    const staged = await api('/sp/keys/signing/stage', { method: 'POST', body: {} })
+    expect(staged.status).toBe(201)
+    const during = await (await exports.default.fetch('https://support.example.com/sso/metadata')).text()
+    expect(during.match(/use="signing"/g)).toHaveLength(2)
+    expect((await api('/sp/keys/signing/activate', { method: 'POST', body: {} })).status).toBe(200)
+    const keys = await (await api('/sp/keys')).json<{ keys: { use: string; status: string; certificate: { fingerprintSha256: string } }[] }>()
+    expect(keys.keys.filter((k) => k.use === 'signing').map((k) => k.status).sort()).toEqual(['active', 'retired'])
+    expect(JSON.stringify(keys)).not.toContain('PRIVATE')
+    const none = await api('/sp/keys/signing/activate', { method: 'POST', body: {} })
+    expect(none.status).toBe(400)
+    expect((await api('/sp/keys/bogus/stage', { method: 'POST', body: {} })).status).toBe(400)
+  })
+})

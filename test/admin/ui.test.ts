@@ -144,3 +144,16 @@ describe('managing IdPs in the console', () => {
     }
   })
 })
+
+describe('service provider page', () => {
+  it('shows the SP endpoints and keys and rolls a key over', async () => {
+    const { browser, csrf } = await signedIn()
+    const page = await (await browser.fetch('/sso/admin/sp')).text()
+    expect(page).toContain('https://support.example.com/sso/acs')
+    expect(page.match(/data-key-status="active"/g)).toHaveLength(2)
+    expect((await browser.fetch('/sso/admin/sp/keys/encryption/stage', { form: { _csrf: csrf } })).status).toBe(303)
+    const staged = await (await browser.fetch('/sso/admin/sp')).text()
+    expect(staged).toContain('data-key-status="next"')
+    expect(staged).toContain('Activate the staged encryption key')
+  })
+})

@@ -1,0 +1,85 @@
+/** Service provider page: what IdPs need from us (entity ID, ACS, metadata) and the SP keys with rollover. */
+import type { CertificateInfo } from '../../routes/admin-views'
+import { AdminLayout, type AdminLayoutProps } from './layout'
+
+export interface SpKeyRow {
+  id: string
+  use: string
+  status: string
+  createdAt: string
+  certificate: CertificateInfo
+}
+
+export function SpPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string; entityId: string; acsUrl: string; sloUrl: string; metadataUrl: string; keys: SpKeyRow[] }) {
+  const hasNext = (use: string) => props.keys.some((k) => k.use === use && k.status === 'next')
+  return (
+    <AdminLayout {...props} title="Service provider" active="sp">
+      <table>
+        <tbody>
+          <tr>
+            <th scope="row">SP entity ID</th>
+            <td>
+              <code>{props.entityId}</code>
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">ACS URL</th>
+            <td>
+              <code>{props.acsUrl}</code>
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">SLO URL</th>
+            <td>
+              <code>{props.sloUrl}</code>
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">SP metadata</th>
+            <td>
+              <a href={props.metadataUrl}>{props.metadataUrl}</a> · <a href={`${props.metadataUrl}?download`}>download</a>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <h2>Keys</h2>
+      <p class="muted">
+        Rollover: stage a new key (metadata then lists both), let the IdPs re-read our metadata, then activate it. Retired encryption keys keep decrypting for 30 days.
+      </p>
+      <table class="responsive" data-testid="sp-keys">
+        <thead>
+          <tr>
+            <th scope="col">Use</th>
+            <th scope="col">Status</th>
+            <th scope="col">SHA-256 fingerprint</th>
+            <th scope="col">Valid until</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.keys.map((k) => (
+            <tr data-key-status={k.status}>
+              <td>{k.use}</td>
+              <td>
+                <span class={`tag ${k.status === 'active' ? 'ok' : ''}`}>{k.status}</span>
+              </td>
+              <td>
+                <code>{k.certificate.fingerprintSha256}</code>
+              </td>
+              <td>{k.certificate.notAfter.slice(0, 10)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {(['signing', 'encryption'] as const).map((use) => (
+        <form method="post" action={`/sso/admin/sp/keys/${use}/${hasNext(use) ? 'activate' : 'stage'}`}>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <p>
+            <button class="btn secondary" type="submit">
+              {hasNext(use) ? `Activate the staged ${use} key` : `Stage a new ${use} key`}
+            </button>
+          </p>
+        </form>
+      ))}
+    </AdminLayout>
+  )
+}
