@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
-import { signIdentityJwt } from '../handoff/identity-jwt'
+import { identityJwtFor } from '../handoff/identity-jwt'
 import { identityHeaders, IDENTITY_JWT_HEADER, privatize, upstreamRequest } from '../handoff/proxy'
 import { wantsHtml } from '../middleware/negotiate'
 import { currentSession } from '../middleware/session'
@@ -24,7 +24,7 @@ export const portalRoutes = new Hono<AppEnv>().all('*', async (c) => {
   const gatewayOrigin = new URL(c.req.url).origin
   const portalOrigin = c.env.PORTAL_ORIGIN || undefined
   const key = await activeSigningKey(c.env.DB, c.env.SSO_SECRET, now)
-  const jwt = await signIdentityJwt(session, key, { issuer: gatewayOrigin, audience: portalOrigin ?? gatewayOrigin, now })
+  const jwt = await identityJwtFor(session, key, { issuer: gatewayOrigin, audience: portalOrigin ?? gatewayOrigin, now })
   const upstream = upstreamRequest(c.req.raw, portalOrigin, { ...identityHeaders(session), [IDENTITY_JWT_HEADER]: jwt })
   return privatize(await fetch(upstream))
 })

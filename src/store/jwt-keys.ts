@@ -19,6 +19,10 @@ export interface SigningKey {
 
 const importedKeys = new Map<string, Promise<CryptoKey>>()
 
+/** The active key is re-read from D1 at most this often per isolate (hot path: every portal request). */
+export const ACTIVE_KEY_CACHE_MS = 60_000
+let activeCache: { key: SigningKey; until: number; db: D1Database } | null = null
+
 async function generateKey(d1: D1Database, secret: string, now: Date): Promise<string> {
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
   const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey
@@ -32,8 +36,18 @@ async function generateKey(d1: D1Database, secret: string, now: Date): Promise<s
   return kid
 }
 
-/** The active signing key, created on first use. */
+/**
+ * The active signing key, created on first use. Cached per isolate for ACTIVE_KEY_CACHE_MS; a
+ * rotation therefore takes effect within a minute, while the retired key stays in the JWKS.
+ */
 export async function activeSigningKey(d1: D1Database, secret: string, now: Date): Promise<SigningKey> {
+  if (activeCache && activeCache.db === d1 && activeCache.until > now.getTime()) return activeCache.key
+  const key = await loadActiveSigningKey(d1, secret, now)
+  activeCache = { key, until: now.getTime() + ACTIVE_KEY_CACHE_MS, db: d1 }
+  return key
+}
+
+async function loadActiveSigningKey(d1: D1Database, secret: string, now: Date): Promise<SigningKey> {
   const db = drizzle(d1)
   let row = (await db.select().from(jwtKeys).where(eq(jwtKeys.status, 'active')).orderBy(desc(jwtKeys.createdAt)).limit(1))[0]
   if (!row) {
@@ -53,6 +67,7 @@ export async function activeSigningKey(d1: D1Database, secret: string, now: Date
 
 /** Makes a new active key; the previous ones are retired but stay published for the overlap. */
 export async function rotateSigningKey(d1: D1Database, secret: string, now: Date): Promise<string> {
+  activeCache = null
   await drizzle(d1).update(jwtKeys).set({ status: 'retired', retiredAt: now }).where(eq(jwtKeys.status, 'active'))
   return generateKey(d1, secret, now)
 }
