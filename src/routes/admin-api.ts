@@ -38,7 +38,7 @@ export function auditAdmin(c: Context<AppEnv>, entry: Pick<AuditEntry, 'action' 
   })
 }
 
-function newId(random: (n: number) => Uint8Array): string {
+export function newIdpId(random: (n: number) => Uint8Array): string {
   return `idp_${[...random(9)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
 }
 
@@ -61,7 +61,7 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .post('/idps', async (c) => {
     const fields = parseIdpInput(await readJson(c), 'create') as IdpFields
     const now = c.var.deps.clock()
-    const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, now)
+    const row = await createIdp(c.env.DB, newIdpId(c.var.deps.random), fields, now)
     await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId } })
     return c.json(await idpView(row, now), 201)
   })
@@ -70,7 +70,7 @@ export const adminApiRoutes = new Hono<AppEnv>()
     const { idp, metadataUrl: url } = await loadMetadata({ metadataXml, metadataUrl, entityId })
     const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...parseIdpInput(overrides, 'patch') }, 'create') as IdpFields
     const now = c.var.deps.clock()
-    const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, now)
+    const row = await createIdp(c.env.DB, newIdpId(c.var.deps.random), fields, now)
     await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via: url ? 'metadata-url' : 'metadata-xml' } })
     return c.json(await idpView(row, now), 201)
   })

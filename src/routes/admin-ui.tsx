@@ -15,7 +15,7 @@ import { IdpFormPage, type IdpFormValues } from '../ui/admin/idp-form'
 import { IdpListPage } from '../ui/admin/idps'
 import { AdminLoginPage } from '../ui/admin/login'
 import { SettingsPage } from '../ui/admin/settings'
-import { auditAdmin } from './admin-api'
+import { auditAdmin, newIdpId } from './admin-api'
 import { formToValues, idpFormToInput, idpRowToForm, settingsFormToInput } from './admin-form'
 import { parseIdpInput } from './admin-input'
 import { parseSettingsInput } from './admin-settings-input'
@@ -45,9 +45,6 @@ function common(c: C) {
   return { csrf: session.csrf, actor: session.actor, flash: flash ? { kind: 'ok' as const, text: flash } : undefined }
 }
 
-function newId(random: (n: number) => Uint8Array): string {
-  return `idp_${[...random(9)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
-}
 
 /** Field errors from a parse failure, keyed by the field (certificates[1] → certificates). */
 function fieldErrors(err: unknown): Record<string, string> {
@@ -144,7 +141,7 @@ const protectedRoutes = new Hono<AdminUiEnv>()
       fields = parseIdpInput(idpFormToInput(form), 'create') as IdpFields
       const idps = await listIdps(c.env.DB)
       fields.sortOrder ??= (idps.at(-1)?.sortOrder ?? 0) + 10
-      const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, c.var.deps.clock())
+      const row = await createIdp(c.env.DB, newIdpId(c.var.deps.random), fields, c.var.deps.clock())
       await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via: 'console' } })
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
@@ -160,7 +157,7 @@ const protectedRoutes = new Hono<AdminUiEnv>()
       const fields = parseIdpInput({ ...fieldsFromMetadata(idp, metadataUrl), ...(importValues.name ? { name: importValues.name } : {}) }, 'create') as IdpFields
       const idps = await listIdps(c.env.DB)
       fields.sortOrder ??= (idps.at(-1)?.sortOrder ?? 0) + 10
-      const row = await createIdp(c.env.DB, newId(c.var.deps.random), fields, c.var.deps.clock())
+      const row = await createIdp(c.env.DB, newIdpId(c.var.deps.random), fields, c.var.deps.clock())
       await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via: metadataUrl ? 'metadata-url' : 'metadata-xml' } })
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {

@@ -2,6 +2,7 @@
  * Portal sessions in KV. The cookie carries a random 256-bit token; KV is keyed by its SHA-256,
  * so a KV listing never reveals a live cookie. TTL = session lifetime (KV minimum 60 s).
  */
+import { toBase64Url } from '../crypto/secret-box'
 
 export interface Session {
   idpId: string
@@ -43,7 +44,7 @@ async function indexPrefix(idpId: string, nameId: string): Promise<string> {
 
 /** Stores a session under a fresh token and returns the token for the cookie. */
 export async function createSession(kv: KVNamespace, session: Session, random: (n: number) => Uint8Array, now: Date): Promise<string> {
-  const token = base64Url(random(32))
+  const token = toBase64Url(random(32))
   const ttl = Math.max(MIN_KV_TTL_SECONDS, Math.ceil((session.expiresAt - now.getTime()) / 1000))
   const hash = await hashToken(token)
   await Promise.all([
@@ -83,10 +84,4 @@ export async function endSessionsFor(kv: KVNamespace, idpId: string, nameId: str
     cursor = page.list_complete ? undefined : page.cursor
   } while (cursor)
   return ended
-}
-
-function base64Url(bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
