@@ -1,18 +1,26 @@
 /**
- * The SP's own key pairs (signing: AuthnRequests, SP metadata; encryption: assertions IdPs
+ * The SP's own key pairs (signing: AuthnRequests and logout messages; encryption: assertions IdPs
  * encrypt to us), RSA-2048 generated in the worker with a self-signed certificate, private key
- * sealed with SSO_SECRET. Rollover: a `next` key is published in metadata beside the `active`
- * one, then activated; retired encryption keys still decrypt for 30 days.
+ * PEM sealed with SSO_SECRET (purpose 'sp-key'). Rollover: a `next` key is published in metadata
+ * beside the `active` one, then activated; retired encryption keys still decrypt for 30 days.
+ * Private material leaves this module only through activeSpKey and decryptionKeys.
  */
-import { and, desc, eq, gt, inArray, or } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { open, seal } from '../crypto/secret-box'
-import { createSelfSignedCertificate, exportPrivateKeyPem } from '../saml/x509-build'
+import { createSelfSignedCertificate, exportPrivateKeyPem, MAX_COMMON_NAME_LENGTH } from '../saml/x509-build'
 import { spKeys } from './schema'
 
 const SEAL_PURPOSE = 'sp-key'
+/** Stored in `sp_keys.algorithm`; the only kind this module generates. */
+export const SP_KEY_ALGORITHM = 'RSA-2048'
 export const SP_CERT_VALIDITY_YEARS = 10
+/** notBefore is backdated so an IdP whose clock runs behind ours accepts a fresh certificate. */
+export const SP_CERT_BACKDATE_MS = 3600_000
+/** Retired encryption keys still decrypt this long: IdPs pick up new SP metadata late. */
 export const RETIRED_DECRYPTION_WINDOW_MS = 30 * 86_400_000
+/** The certificate CN when the SP entity ID has no host (e.g. a `urn:` entity ID). */
+export const DEFAULT_SP_COMMON_NAME = 'edge-sso-gateway'
 
 export type SpKeyUse = 'signing' | 'encryption'
 
@@ -22,93 +30,225 @@ export interface SpKeyMaterial {
   privateKeyPem: string
 }
 
-export type SpKeyInfo = Omit<typeof spKeys.$inferSelect, 'privateKeySealed'>
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+/** A key as the admin console and API see it: never the private key, not even sealed. */
+export interface SpKeyInfo {
+  id: string
+  use: SpKeyUse
+  algorithm: string
+  status: 'next' | 'active' | 'retired'
+  certificatePem: string
+  notAfter: Date
+  activatedAt: Date | null
+  retiredAt: Date | null
+  createdAt: Date
 }
 
-async function generate(d1: D1Database, secret: string, use: SpKeyUse, status: 'active' | 'next', now: Date, commonName: string): Promise<SpKeyMaterial> {
+/** A sealed SP key that does not open: SSO_SECRET is not the one that sealed it, or the row was altered. */
+export class SpKeySealError extends Error {
+  override readonly name = 'SpKeySealError'
+  constructor(readonly keyId: string) {
+    super(`SP key ${keyId} cannot be opened: SSO_SECRET differs from the one that sealed it, or the row was altered`)
+  }
+}
+
+/**
+ * The certificate CN for an SP entity ID or host: its host name (port dropped, lowercased), or
+ * DEFAULT_SP_COMMON_NAME when there is none or it would not fit ub-common-name (64).
+ */
+export function spKeyCommonName(entityIdOrHost: string | null | undefined): string {
+  const text = (entityIdOrHost ?? '').trim()
+  let host = ''
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) host = URL.canParse(text) ? new URL(text).hostname : ''
+  else if (/^[a-z0-9.-]+(:\d{1,5})?$/i.test(text)) host = text.replace(/:\d+$/, '')
+  host = host.toLowerCase()
+  return /^[a-z0-9.-]+$/.test(host) && host.length <= MAX_COMMON_NAME_LENGTH ? host : DEFAULT_SP_COMMON_NAME
+}
+
+type NewSpKey = typeof spKeys.$inferInsert & { privateKeyPem: string }
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** A fresh key pair, certificate and sealed private key, not yet stored. */
+async function buildKey(secret: string, use: SpKeyUse, status: 'active' | 'next', now: Date, commonName: string): Promise<NewSpKey> {
+  // Generated as RSASSA-PKCS1-v1_5 to self-sign; the PKCS#8 export carries plain rsaEncryption,
+  // so encryption keys import for RSA-OAEP decryption just the same.
   const keyPair = (await crypto.subtle.generateKey(
     { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
     true,
     ['sign', 'verify'],
   )) as CryptoKeyPair
-  const notAfter = new Date(now)
+  // Whole seconds: the stored notAfter is exactly what the certificate says.
+  const notAfter = new Date(Math.floor(now.getTime() / 1000) * 1000)
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + SP_CERT_VALIDITY_YEARS)
   const certificatePem = await createSelfSignedCertificate({
     keyPair,
-    subjectCommonName: commonName,
-    notBefore: new Date(now.getTime() - 5 * 60_000),
+    subjectCommonName: spKeyCommonName(commonName),
+    notBefore: new Date(now.getTime() - SP_CERT_BACKDATE_MS),
     notAfter,
     serialNumber: crypto.getRandomValues(new Uint8Array(16)),
   })
   const privateKeyPem = await exportPrivateKeyPem(keyPair.privateKey)
-  const id = `spk_${use[0]}_${hex(crypto.getRandomValues(new Uint8Array(8)))}`
-  await drizzle(d1)
-    .insert(spKeys)
-    .values({ id, use, algorithm: 'RSA-2048', certificatePem, privateKeySealed: await seal(secret, SEAL_PURPOSE, privateKeyPem), status, notAfter, activatedAt: status === 'active' ? now : null, createdAt: now })
-  return { id, certificatePem, privateKeyPem }
+  return {
+    id: `spk_${use === 'signing' ? 's' : 'e'}_${randomHex(8)}`,
+    use,
+    algorithm: SP_KEY_ALGORITHM,
+    certificatePem,
+    privateKeySealed: await seal(secret, SEAL_PURPOSE, privateKeyPem),
+    status,
+    notAfter,
+    activatedAt: status === 'active' ? now : null,
+    createdAt: now,
+    privateKeyPem,
+  }
 }
 
-/** The active key for `use`, generated on first use (two racing isolates: the newest wins, both stay valid). */
+async function openKey(secret: string, row: { id: string; privateKeySealed: string }): Promise<string> {
+  try {
+    return await open(secret, SEAL_PURPOSE, row.privateKeySealed)
+  } catch {
+    // AES-GCM says only "OperationError"; name the key and the likely cause for the log.
+    throw new SpKeySealError(row.id)
+  }
+}
+
+// First-use creation in flight, per database binding and use, so concurrent requests in one
+// isolate generate one key rather than one each (RSA-2048 generation is the slow part).
+const creating = new WeakMap<D1Database, Map<SpKeyUse, Promise<void>>>()
+
+/**
+ * Stores a new active key unless one exists. A single INSERT ... SELECT ... WHERE NOT EXISTS is
+ * atomic in D1 (one SQLite writer), so an isolate that loses the race stores nothing and uses
+ * the winner's key; nothing was signed with or published for the discarded one.
+ */
+async function createActiveKey(d1: D1Database, secret: string, use: SpKeyUse, now: Date, commonName: string): Promise<void> {
+  const key = await buildKey(secret, use, 'active', now, commonName)
+  await drizzle(d1).run(sql`
+    INSERT INTO ${spKeys} (id, use, algorithm, certificate_pem, private_key_sealed, status, not_after, activated_at, created_at)
+    SELECT ${key.id}, ${use}, ${key.algorithm}, ${key.certificatePem}, ${key.privateKeySealed}, 'active', ${key.notAfter.getTime()}, ${now.getTime()}, ${now.getTime()}
+    WHERE NOT EXISTS (SELECT 1 FROM ${spKeys} WHERE use = ${use} AND status = 'active')`)
+}
+
+async function newestActiveRow(d1: D1Database, use: SpKeyUse) {
+  const rows = await drizzle(d1)
+    .select({ id: spKeys.id, certificatePem: spKeys.certificatePem, privateKeySealed: spKeys.privateKeySealed })
+    .from(spKeys)
+    .where(and(eq(spKeys.use, use), eq(spKeys.status, 'active')))
+    // Several active keys only come from an older race or a manual edit: the newest wins, and
+    // all of them stay in metadata and decryption until the next activation retires them.
+    .orderBy(desc(spKeys.createdAt), desc(spKeys.id))
+    .limit(1)
+  return rows[0]
+}
+
+/**
+ * The active key for `use` with its private key PEM, generated on first use with a certificate
+ * for CN = spKeyCommonName(commonName). Throws SpKeySealError when SSO_SECRET cannot open it
+ * (never generates a replacement: that would silently change the SP's published keys).
+ */
 export async function activeSpKey(d1: D1Database, secret: string, use: SpKeyUse, now: Date, commonName: string): Promise<SpKeyMaterial> {
-  const row = (
-    await drizzle(d1)
-      .select()
+  let row = await newestActiveRow(d1, use)
+  if (!row) {
+    let inFlight = creating.get(d1)
+    if (!inFlight) creating.set(d1, (inFlight = new Map()))
+    let pending = inFlight.get(use)
+    if (!pending) {
+      const created = createActiveKey(d1, secret, use, now, commonName)
+      pending = created.finally(() => inFlight.delete(use))
+      inFlight.set(use, pending)
+    }
+    await pending
+    row = await newestActiveRow(d1, use)
+    if (!row) throw new Error(`no active SP ${use} key after creating one`)
+  }
+  return { id: row.id, certificatePem: row.certificatePem, privateKeyPem: await openKey(secret, row) }
+}
+
+/** Every SP key without private material, newest first (admin console and API). */
+export async function listSpKeys(d1: D1Database): Promise<SpKeyInfo[]> {
+  return drizzle(d1)
+    .select({
+      id: spKeys.id,
+      use: spKeys.use,
+      algorithm: spKeys.algorithm,
+      status: spKeys.status,
+      certificatePem: spKeys.certificatePem,
+      notAfter: spKeys.notAfter,
+      activatedAt: spKeys.activatedAt,
+      retiredAt: spKeys.retiredAt,
+      createdAt: spKeys.createdAt,
+    })
+    .from(spKeys)
+    .orderBy(desc(spKeys.createdAt), desc(spKeys.id))
+}
+
+/**
+ * Creates the `next` key for `use`: published in SP metadata beside the active one so IdPs can
+ * pick it up, used for nothing until activateNextSpKey. A previously staged next key is retired
+ * (it was published, so it still decrypts for the window).
+ */
+export async function stageNextSpKey(d1: D1Database, secret: string, use: SpKeyUse, now: Date, commonName: string): Promise<{ id: string; certificatePem: string }> {
+  const { privateKeyPem: _discarded, ...key } = await buildKey(secret, use, 'next', now, commonName)
+  const db = drizzle(d1)
+  // One batch = one transaction: there is never a moment with two next keys or none.
+  await db.batch([
+    db.update(spKeys).set({ status: 'retired', retiredAt: now }).where(and(eq(spKeys.use, use), eq(spKeys.status, 'next'))),
+    db.insert(spKeys).values(key),
+  ])
+  return { id: key.id, certificatePem: key.certificatePem }
+}
+
+/**
+ * next → active, and every other active (or stray next) key of `use` → retired. Returns the
+ * activated key's ID, or null when no key is staged (or a concurrent activation took it first).
+ */
+export async function activateNextSpKey(d1: D1Database, use: SpKeyUse, now: Date): Promise<string | null> {
+  const db = drizzle(d1)
+  const next = (
+    await db
+      .select({ id: spKeys.id })
       .from(spKeys)
-      .where(and(eq(spKeys.use, use), eq(spKeys.status, 'active')))
-      .orderBy(desc(spKeys.createdAt))
+      .where(and(eq(spKeys.use, use), eq(spKeys.status, 'next')))
+      .orderBy(desc(spKeys.createdAt), desc(spKeys.id))
       .limit(1)
   )[0]
-  if (!row) return generate(d1, secret, use, 'active', now, commonName)
-  return { id: row.id, certificatePem: row.certificatePem, privateKeyPem: await open(secret, SEAL_PURPOSE, row.privateKeySealed) }
-}
-
-/** Every SP key without private material, newest first (admin console). */
-export async function listSpKeys(d1: D1Database): Promise<SpKeyInfo[]> {
-  const rows = await drizzle(d1).select().from(spKeys).orderBy(desc(spKeys.createdAt))
-  return rows.map(({ privateKeySealed: _sealed, ...info }) => info)
-}
-
-/** Creates the `next` key for `use` (published in metadata before it signs or decrypts anything). */
-export async function stageNextSpKey(d1: D1Database, secret: string, use: SpKeyUse, now: Date, commonName: string): Promise<SpKeyMaterial> {
-  await drizzle(d1)
-    .update(spKeys)
-    .set({ status: 'retired', retiredAt: now })
-    .where(and(eq(spKeys.use, use), eq(spKeys.status, 'next')))
-  return generate(d1, secret, use, 'next', now, commonName)
-}
-
-/** next → active, active → retired. False when no key is staged. */
-export async function activateNextSpKey(d1: D1Database, use: SpKeyUse, now: Date): Promise<boolean> {
-  const db = drizzle(d1)
-  const next = (await db.select().from(spKeys).where(and(eq(spKeys.use, use), eq(spKeys.status, 'next'))).limit(1))[0]
-  if (!next) return false
-  await db.batch([
-    db.update(spKeys).set({ status: 'retired', retiredAt: now }).where(and(eq(spKeys.use, use), eq(spKeys.status, 'active'))),
-    db.update(spKeys).set({ status: 'active', activatedAt: now }).where(eq(spKeys.id, next.id)),
+  if (!next) return null
+  // Both statements are guarded on the key still being `next`, so a second, racing activation
+  // changes nothing instead of retiring the key the first one just activated.
+  const stillNext = sql`EXISTS (SELECT 1 FROM ${spKeys} WHERE id = ${next.id} AND status = 'next')`
+  const [, activated] = await db.batch([
+    db
+      .update(spKeys)
+      .set({ status: 'retired', retiredAt: now })
+      .where(and(eq(spKeys.use, use), inArray(spKeys.status, ['active', 'next']), ne(spKeys.id, next.id), stillNext)),
+    db.update(spKeys).set({ status: 'active', activatedAt: now }).where(and(eq(spKeys.id, next.id), eq(spKeys.status, 'next'))),
   ])
-  return true
+  return activated.meta.changes > 0 ? next.id : null
 }
 
-/** Certificates to publish in SP metadata: active and next. */
+// Active keys first: an IdP that reads only the first KeyDescriptor gets the one in use.
+const ACTIVE_FIRST = sql`CASE ${spKeys.status} WHEN 'active' THEN 0 WHEN 'next' THEN 1 ELSE 2 END`
+
+/** Certificate PEMs to publish in SP metadata for `use`: active keys, then the next key. */
 export async function metadataCertificates(d1: D1Database, use: SpKeyUse): Promise<string[]> {
   const rows = await drizzle(d1)
     .select({ pem: spKeys.certificatePem })
     .from(spKeys)
     .where(and(eq(spKeys.use, use), inArray(spKeys.status, ['active', 'next'])))
-    .orderBy(desc(spKeys.createdAt))
+    .orderBy(ACTIVE_FIRST, desc(spKeys.createdAt), desc(spKeys.id))
   return rows.map((r) => r.pem)
 }
 
 /**
- * Private keys that may decrypt an EncryptedAssertion: active and next encryption keys, and keys
- * retired in the last 30 days (IdPs pick up our new metadata late).
+ * Private key PEMs that may decrypt an EncryptedAssertion, most likely first: active and next
+ * encryption keys, then keys retired within RETIRED_DECRYPTION_WINDOW_MS of `now` (IdPs may
+ * still encrypt to a certificate from metadata they fetched before the rollover).
+ * Throws SpKeySealError when SSO_SECRET cannot open one.
  */
 export async function decryptionKeys(d1: D1Database, secret: string, now: Date): Promise<string[]> {
   const rows = await drizzle(d1)
-    .select()
+    .select({ id: spKeys.id, privateKeySealed: spKeys.privateKeySealed })
     .from(spKeys)
     .where(
       and(
@@ -116,6 +256,6 @@ export async function decryptionKeys(d1: D1Database, secret: string, now: Date):
         or(inArray(spKeys.status, ['active', 'next']), and(eq(spKeys.status, 'retired'), gt(spKeys.retiredAt, new Date(now.getTime() - RETIRED_DECRYPTION_WINDOW_MS)))),
       ),
     )
-    .orderBy(desc(spKeys.createdAt))
-  return Promise.all(rows.map((r) => open(secret, SEAL_PURPOSE, r.privateKeySealed)))
+    .orderBy(ACTIVE_FIRST, desc(spKeys.createdAt), desc(spKeys.id))
+  return Promise.all(rows.map((row) => openKey(secret, row)))
 }
