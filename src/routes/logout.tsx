@@ -1,16 +1,38 @@
 /**
- * GET/POST /sso/logout: ends the portal session here (KV entry and cookie), audits it, and shows
- * the signed-out page. IdP logout (SP-initiated SLO) hangs off this route once the IdP has an
- * SLO URL and the logout messages land.
+ * GET/POST /sso/logout: ends the portal session here (KV entry and cookie), audits it, then starts
+ * SAML single logout at the IdP when it has an SLO URL, else shows the signed-out page.
+ * GET/POST /sso/slo: the IdP's answer, or an IdP-initiated logout (routes/slo.ts).
  */
 import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie } from 'hono/cookie'
 import type { AppEnv } from '../env'
+import { AppError } from '../errors'
 import { clientIp } from '../middleware/admin-auth'
+import { isSamlError } from '../saml/errors'
+import type { ReceivedLogoutMessage } from '../saml/logout'
 import { writeAudit } from '../store/audit'
 import { deleteSession, readSession, SESSION_COOKIE } from '../store/sessions'
 import { getSettings } from '../store/settings'
 import { SignedOutPage } from '../ui/signed-out'
+import { handleSlo, startIdpLogout } from './slo'
+
+async function signedOut(c: Context<AppEnv>, idpLoggedOut: boolean) {
+  const settings = await getSettings(c.env.DB)
+  c.header('Cache-Control', 'no-store')
+  return c.html(<SignedOutPage portalName={settings.portalName} accent={settings.primaryColor} idpLoggedOut={idpLoggedOut} />)
+}
+
+function audit(c: Context<AppEnv>, entry: { action: string; idpId: string | null; subject: string | null; outcome: 'success' | 'failure'; code?: string | null; detail: Record<string, unknown> }) {
+  return writeAudit(c.env.DB, {
+    at: c.var.deps.clock(),
+    actor: entry.subject ?? 'anonymous',
+    ip: clientIp(c),
+    userAgent: c.req.header('user-agent') ?? null,
+    requestId: c.var.requestId,
+    code: entry.code ?? null,
+    ...entry,
+  })
+}
 
 async function logout(c: Context<AppEnv>) {
   const now = c.var.deps.clock()
@@ -18,23 +40,40 @@ async function logout(c: Context<AppEnv>) {
   const session = token ? await readSession(c.env.SESSIONS, token, now) : null
   if (token) await deleteSession(c.env.SESSIONS, token)
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true })
-  if (session) {
-    await writeAudit(c.env.DB, {
-      at: now,
-      actor: session.nameId,
-      action: 'logout',
-      idpId: session.idpId,
-      subject: session.nameId,
-      outcome: 'success',
-      ip: clientIp(c),
-      userAgent: c.req.header('user-agent') ?? null,
-      requestId: c.var.requestId,
-      detail: { initiatedBy: 'user' },
-    })
-  }
-  const settings = await getSettings(c.env.DB)
-  c.header('Cache-Control', 'no-store')
-  return c.html(<SignedOutPage portalName={settings.portalName} accent={settings.primaryColor} idpLoggedOut={false} />)
+  if (!session) return signedOut(c, false)
+  await audit(c, { action: 'logout', idpId: session.idpId, subject: session.nameId, outcome: 'success', detail: { initiatedBy: 'user' } })
+  return (await startIdpLogout(c, session)) ?? signedOut(c, false)
 }
 
-export const logoutRoutes = new Hono<AppEnv>().get('/logout', logout).post('/logout', logout)
+async function slo(c: Context<AppEnv>) {
+  let message: ReceivedLogoutMessage
+  let isResponse: boolean
+  if (c.req.method === 'GET') {
+    const rawQuery = new URL(c.req.url).search.slice(1)
+    isResponse = c.req.query('SAMLResponse') !== undefined
+    if (!isResponse && c.req.query('SAMLRequest') === undefined) throw new AppError('BAD_REQUEST', 'SAMLRequest or SAMLResponse is missing')
+    message = { binding: 'redirect', rawQuery }
+  } else {
+    const form = await c.req.parseBody()
+    const value = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : typeof form.SAMLRequest === 'string' ? form.SAMLRequest : ''
+    if (!value) throw new AppError('BAD_REQUEST', 'SAMLRequest or SAMLResponse is missing')
+    isResponse = typeof form.SAMLResponse === 'string'
+    message = { binding: 'post', value, relayState: typeof form.RelayState === 'string' ? form.RelayState : null }
+  }
+  try {
+    const outcome = await handleSlo(c, message, isResponse)
+    if (outcome.kind === 'response') {
+      await audit(c, { action: 'logout.idp-response', idpId: outcome.idp.id, subject: null, outcome: outcome.ok ? 'success' : 'failure', detail: {} })
+      return signedOut(c, outcome.ok)
+    }
+    await audit(c, { action: 'logout.idp-initiated', idpId: outcome.idp.id, subject: outcome.nameId, outcome: 'success', detail: { sessionsEnded: outcome.ended } })
+    return outcome.response
+  } catch (err) {
+    if (err instanceof AppError || isSamlError(err)) {
+      await audit(c, { action: isResponse ? 'logout.idp-response' : 'logout.idp-initiated', idpId: null, subject: null, outcome: 'failure', code: err.code, detail: { ...err.detail } })
+    }
+    throw err
+  }
+}
+
+export const logoutRoutes = new Hono<AppEnv>().get('/logout', logout).post('/logout', logout).get('/slo', slo).post('/slo', slo)

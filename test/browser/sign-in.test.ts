@@ -42,8 +42,10 @@ describe('customer sign-in through the demo IdPs', () => {
     const session = cookies.find((c) => c.name === '__Host-sso_session')!
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' })
 
+    // Single logout: the gateway sends a signed LogoutRequest to the demo IdP, which answers.
     await page.goto(`${gatewayUrl}/sso/logout`)
-    expect(await page.getByTestId('signed-out').isVisible()).toBe(true)
+    await page.waitForURL((u) => u.origin === gatewayUrl && u.pathname === '/sso/slo')
+    expect(await page.getByTestId('signed-out').innerText()).toContain('also signed out of your organization')
     await screenshot(page, 'signed-out')
     const me = await page.goto(`${gatewayUrl}/sso/me`)
     expect(me?.status()).toBe(401)
