@@ -4,39 +4,58 @@
  * speak for the gateway. Bodies stream both ways; upstream status, headers and cookies are kept.
  */
 import type { Session } from '../store/sessions'
+import { DEFAULT_SETTINGS, type IdentityHeaderNames, type UserHeader } from '../store/settings'
 
 export const IDENTITY_HEADER_PREFIX = 'x-sso-'
 export const IDENTITY_JWT_HEADER = 'sso-jwt'
 
-/** Removes every header a client could use to impersonate the gateway's identity assertion. */
-export function stripIdentityHeaders(headers: Headers): void {
+/** How identity reaches the portal: header names (settings.headerNames) and the optional user header. */
+export interface ForwardingConfig {
+  headerNames: IdentityHeaderNames
+  userHeader: UserHeader | null
+}
+
+export const DEFAULT_FORWARDING: ForwardingConfig = { headerNames: DEFAULT_SETTINGS.headerNames, userHeader: null }
+
+/**
+ * Removes every header a client could use to impersonate the gateway's identity assertion: all
+ * `x-sso-*`, `sso-jwt`, and whatever names the admin configured for identity.
+ */
+export function stripIdentityHeaders(headers: Headers, config: ForwardingConfig = DEFAULT_FORWARDING): void {
+  const configured = new Set([...Object.values(config.headerNames), ...(config.userHeader ? [config.userHeader.name] : [])].map((n) => n.toLowerCase()))
   const doomed: string[] = []
   headers.forEach((_value, name) => {
     const lower = name.toLowerCase()
-    if (lower.startsWith(IDENTITY_HEADER_PREFIX) || lower === IDENTITY_JWT_HEADER) doomed.push(name)
+    if (lower.startsWith(IDENTITY_HEADER_PREFIX) || lower === IDENTITY_JWT_HEADER || configured.has(lower)) doomed.push(name)
   })
   for (const name of doomed) headers.delete(name)
 }
 
-/** Identity headers for a session (DESIGN.md "Identity forwarded to the portal"). */
-export function identityHeaders(session: Session): Record<string, string> {
-  return {
-    'X-SSO-Email': session.email ?? '',
-    'X-SSO-Name': session.displayName ?? '',
-    'X-SSO-Groups': session.groups.join(','),
-    'X-SSO-IdP': session.idpSlug,
+/** Identity headers for a session (DESIGN.md "Identity forwarded to the portal"), names as configured. */
+export function identityHeaders(session: Session, path: string, config: ForwardingConfig = DEFAULT_FORWARDING): Record<string, string> {
+  const n = config.headerNames
+  const out: Record<string, string> = {
+    [n.email]: session.email ?? '',
+    [n.name]: session.displayName ?? '',
+    [n.groups]: session.groups.join(','),
+    [n.idp]: session.idpSlug,
   }
+  const user = config.userHeader
+  if (user && user.pathPrefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || p === '/')) {
+    out[user.name] = user.value === 'email' ? (session.email ?? session.nameId) : session.nameId
+  }
+  return out
 }
 
 /**
  * Builds the upstream request: same method, path, query and body; `portalOrigin` replaces the
  * origin when set (local dev, or a portal on another host), else the route's own origin is used.
  */
-export function upstreamRequest(request: Request, portalOrigin: string | undefined, extra: Record<string, string>): Request {
+export function upstreamRequest(request: Request, portalOrigin: string | undefined, extra: Record<string, string>, config: ForwardingConfig = DEFAULT_FORWARDING): Request {
   const url = new URL(request.url)
   const target = portalOrigin ? new URL(url.pathname + url.search, portalOrigin) : url
   const headers = new Headers(request.headers)
-  stripIdentityHeaders(headers)
+  stripIdentityHeaders(headers, config)
   for (const [name, value] of Object.entries(extra)) headers.set(name, value)
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
   return new Request(target, {

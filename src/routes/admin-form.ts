@@ -113,5 +113,14 @@ export function settingsFormToInput(form: Form): Record<string, unknown> {
     allowSha1: text(form, 'allowSha1') === 'true',
     adminGroups: splitList(text(form, 'adminGroups')),
     auditRetentionDays: num('auditRetentionDays'),
+    headerNames: {
+      email: text(form, 'headerNames.email') || 'X-SSO-Email',
+      name: text(form, 'headerNames.name') || 'X-SSO-Name',
+      groups: text(form, 'headerNames.groups') || 'X-SSO-Groups',
+      idp: text(form, 'headerNames.idp') || 'X-SSO-IdP',
+    },
+    userHeader: text(form, 'userHeader.name')
+      ? { name: text(form, 'userHeader.name'), value: text(form, 'userHeader.value') || 'email', pathPrefixes: splitList(text(form, 'userHeader.pathPrefixes')) }
+      : null,
   }
 }

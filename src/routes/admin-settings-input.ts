@@ -39,6 +39,42 @@ const PARSERS: { [K in keyof Settings]: (v: unknown) => Settings[K] } = {
     return v.map((g, i) => text(g, `adminGroups[${i}]`, 512))
   },
   auditRetentionDays: (v) => int(v, 'auditRetentionDays', 1, 3650),
+  headerNames: (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid('headerNames', 'must be an object { email, name, groups, idp }')
+    const input = v as Record<string, unknown>
+    const out = { ...DEFAULT_SETTINGS.headerNames }
+    for (const [k, value] of Object.entries(input)) {
+      if (!(k in out)) invalid(`headerNames.${k}`, 'unknown field (allowed: email, name, groups, idp)')
+      out[k as keyof typeof out] = headerName(value, `headerNames.${k}`)
+    }
+    return out
+  },
+  userHeader: (v) => {
+    if (v === null) return null
+    if (typeof v !== 'object' || Array.isArray(v)) invalid('userHeader', 'must be null or { name, value, pathPrefixes }')
+    const input = v as Record<string, unknown>
+    const value = input.value ?? 'email'
+    if (value !== 'email' && value !== 'nameId') invalid('userHeader.value', "must be 'email' or 'nameId'")
+    const prefixes = input.pathPrefixes ?? ['/']
+    if (!Array.isArray(prefixes) || prefixes.length === 0 || prefixes.length > 20) invalid('userHeader.pathPrefixes', 'must be a list of 1 to 20 paths')
+    return {
+      name: headerName(input.name, 'userHeader.name'),
+      value,
+      pathPrefixes: prefixes.map((p, i) => {
+        if (typeof p !== 'string' || !p.startsWith('/') || p.length > 256) invalid(`userHeader.pathPrefixes[${i}]`, 'must be a path starting with /')
+        return p
+      }),
+    }
+  },
+}
+
+// Headers the gateway must never let an admin repurpose: transport, cookies, credentials.
+const RESERVED_HEADERS = new Set(['host', 'cookie', 'set-cookie', 'authorization', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'sso-jwt', 'cf-connecting-ip', 'x-forwarded-for', 'x-real-ip'])
+
+function headerName(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(v)) invalid(field, 'must be a header name (letters, digits, dashes)')
+  if (RESERVED_HEADERS.has(v.toLowerCase())) invalid(field, `${v} is reserved and cannot carry the identity`)
+  return v
 }
 
 export function parseSettingsInput(input: Record<string, unknown>): Partial<Settings> {

@@ -50,7 +50,7 @@ function common(c: C) {
 function fieldErrors(err: unknown): Record<string, string> {
   if (err instanceof AppError && (err.code === 'ADMIN_INVALID_FIELD' || err.code === 'ADMIN_CONFLICT')) {
     const field = String(err.detail.field ?? 'name')
-    const key = field.startsWith('attributeMap.') ? field : field.replace(/\[\d+\]$/, '').replace(/\..*$/, '')
+    const key = /^(attributeMap|headerNames|userHeader)\./.test(field) ? field.replace(/\[\d+\]$/, '') : field.replace(/\[\d+\]$/, '').replace(/\..*$/, '')
     return { [key]: err.message }
   }
   throw err

@@ -11,6 +11,7 @@ import { identityHeaders, IDENTITY_JWT_HEADER, privatize, upstreamRequest } from
 import { wantsHtml } from '../middleware/negotiate'
 import { currentSession } from '../middleware/session'
 import { activeSigningKey } from '../store/jwt-keys'
+import { getSettings } from '../store/settings'
 
 export const portalRoutes = new Hono<AppEnv>().all('*', async (c) => {
   const session = await currentSession(c)
@@ -25,6 +26,9 @@ export const portalRoutes = new Hono<AppEnv>().all('*', async (c) => {
   const portalOrigin = c.env.PORTAL_ORIGIN || undefined
   const key = await activeSigningKey(c.env.DB, c.env.SSO_SECRET, now)
   const jwt = await identityJwtFor(session, key, { issuer: gatewayOrigin, audience: portalOrigin ?? gatewayOrigin, now })
-  const upstream = upstreamRequest(c.req.raw, portalOrigin, { ...identityHeaders(session), [IDENTITY_JWT_HEADER]: jwt })
+  const { headerNames, userHeader } = await getSettings(c.env.DB)
+  const forwarding = { headerNames, userHeader }
+  const path = new URL(c.req.url).pathname
+  const upstream = upstreamRequest(c.req.raw, portalOrigin, { ...identityHeaders(session, path, forwarding), [IDENTITY_JWT_HEADER]: jwt }, forwarding)
   return privatize(await fetch(upstream))
 })

@@ -18,6 +18,26 @@ export interface Settings {
   /** Users in these groups (from their IdP) may use the admin console through SSO. */
   adminGroups: string[]
   auditRetentionDays: number
+  /** Names of the identity headers forwarded to the portal (proxy mode). */
+  headerNames: IdentityHeaderNames
+  /**
+   * An extra header carrying the user, only on some paths: how self-hosted Zammad accepts a
+   * trusted proxy's user (`X-Forwarded-User` with the email, on `/auth/sso`). null = off.
+   */
+  userHeader: UserHeader | null
+}
+
+export interface IdentityHeaderNames {
+  email: string
+  name: string
+  groups: string
+  idp: string
+}
+
+export interface UserHeader {
+  name: string
+  value: 'email' | 'nameId'
+  pathPrefixes: string[]
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -30,13 +50,25 @@ export const DEFAULT_SETTINGS: Settings = {
   allowSha1: false,
   adminGroups: [],
   auditRetentionDays: 90,
+  headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' },
+  userHeader: null,
 }
 
+/**
+ * Settings are read on hot paths (every proxied request), so each isolate keeps them for
+ * SETTINGS_CACHE_MS; a change made through this isolate applies at once, elsewhere within seconds.
+ */
+export const SETTINGS_CACHE_MS = 10_000
+let cached: { db: D1Database; value: Settings; until: number } | null = null
+
 export async function getSettings(d1: D1Database): Promise<Settings> {
+  const nowMs = Date.now()
+  if (cached && cached.db === d1 && cached.until > nowMs) return cached.value
   const rows = await drizzle(d1).select().from(settings)
   const out: Record<string, unknown> = { ...DEFAULT_SETTINGS }
   for (const row of rows) if (row.key in DEFAULT_SETTINGS) out[row.key] = row.value
-  return out as unknown as Settings
+  cached = { db: d1, value: out as unknown as Settings, until: nowMs + SETTINGS_CACHE_MS }
+  return cached.value
 }
 
 /** The SP entity ID in force: the configured one, or the metadata URL on this origin. */
@@ -52,6 +84,7 @@ export async function putSettings(d1: D1Database, changes: Partial<Settings>, no
     value === null || value === undefined
       ? db.delete(settings).where(eq(settings.key, key))
       : db.insert(settings).values({ key, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
+  cached = null
   const [first, ...rest] = entries.map(upsert)
   // One batch: all changes land together or not at all.
   if (first) await db.batch([first, ...rest])

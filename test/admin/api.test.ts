@@ -190,3 +190,18 @@ describe('SP key rollover through the API', () => {
     expect((await api('/sp/keys/bogus/stage', { method: 'POST', body: {} })).status).toBe(400)
   })
 })
+
+describe('identity header settings', () => {
+  it('refuses reserved or malformed header names', async () => {
+    for (const [body, field] of [
+      [{ headerNames: { email: 'Cookie' } }, 'headerNames.email'],
+      [{ headerNames: { email: 'bad header' } }, 'headerNames.email'],
+      [{ userHeader: { name: 'Authorization' } }, 'userHeader.name'],
+      [{ userHeader: { name: 'X-Forwarded-User', pathPrefixes: ['auth'] } }, 'userHeader.pathPrefixes[0]'],
+    ] as const) {
+      const res = await api('/settings', { method: 'PUT', body })
+      expect(res.status).toBe(400)
+      expect((await res.json<ErrorBody>()).error.field).toBe(field)
+    }
+  })
+})

@@ -157,3 +157,28 @@ describe('service provider page', () => {
     expect(staged).toContain('Activate the staged encryption key')
   })
 })
+
+describe('admin console through SSO', () => {
+  it('lets members of settings.adminGroups in through their portal session, and nobody else', async () => {
+    const { putSettings } = await import('../../src/store/settings')
+    const { sampleSession, sessionCookie } = await import('../helpers/session')
+    await putSettings(env.DB, { adminGroups: ['helpdesk-admins'] }, new Date())
+    const admin = new TestBrowser()
+    const [name, value] = (await sessionCookie(sampleSession({ groups: ['helpdesk-admins'] }))).split('=')
+    admin.cookies.set(name!, value!)
+    const first = await admin.fetch('/sso/admin/idps')
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toBe('https://support.example.com/sso/admin/idps')
+    expect(admin.cookies.has('__Host-sso_admin')).toBe(true)
+    const page = await admin.fetch('/sso/admin/idps')
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('sso:jane@acme.example')
+
+    const customer = new TestBrowser()
+    const [n2, v2] = (await sessionCookie(sampleSession({ groups: ['Everyone'] }))).split('=')
+    customer.cookies.set(n2!, v2!)
+    const denied = await customer.fetch('/sso/admin/idps')
+    expect(denied.headers.get('location')).toMatch(/^\/sso\/admin\/login/)
+    await putSettings(env.DB, { adminGroups: [] }, new Date())
+  })
+})

@@ -112,3 +112,26 @@ describe('gateway error handling', () => {
     expect(await res.text()).toContain('No identity provider is configured yet')
   })
 })
+
+describe('configurable identity headers (e.g. Zammad behind a trusted proxy)', () => {
+  it('uses the configured names, adds the user header only on its paths, and strips client copies', async () => {
+    const { putSettings } = await import('../../src/store/settings')
+    await putSettings(env.DB, { headerNames: { email: 'X-Portal-Email', name: 'X-Portal-Name', groups: 'X-Portal-Groups', idp: 'X-Portal-IdP' }, userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] } }, new Date())
+    const seen: Request[] = []
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      seen.push(new Request(input, init))
+      return new Response('ok')
+    })
+    const token = await createSession(env.SESSIONS, session(), random, new Date())
+    const spoof = { cookie: `${SESSION_COOKIE}=${token}`, 'X-Forwarded-User': 'admin@victim.example', 'X-Portal-Email': 'admin@victim.example' }
+    await exports.default.fetch(`${ORIGIN}/auth/sso`, { headers: spoof })
+    await exports.default.fetch(`${ORIGIN}/tickets`, { headers: spoof })
+    const [sso, other] = seen
+    expect(sso!.headers.get('x-forwarded-user')).toBe('jane@acme.example')
+    expect(sso!.headers.get('x-portal-email')).toBe('jane@acme.example')
+    expect(sso!.headers.get('x-sso-email')).toBeNull()
+    expect(other!.headers.get('x-forwarded-user')).toBeNull()
+    expect(other!.headers.get('x-portal-email')).toBe('jane@acme.example')
+    await putSettings(env.DB, { headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' }, userHeader: null }, new Date())
+  })
+})
