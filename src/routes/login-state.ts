@@ -12,6 +12,8 @@ import type { AppEnv } from '../env'
 
 export const LOGIN_COOKIE_PREFIX = '__Host-sso_login_'
 export const LOGIN_STATE_TTL_SECONDS = 600
+/** Pending logins kept per browser (several tabs); older ones are dropped so cookies stay small. */
+export const MAX_PENDING_LOGINS = 3
 const MAC_PURPOSE = 'login-state'
 
 export interface LoginState {
@@ -30,6 +32,8 @@ export function newRequestId(random: (n: number) => Uint8Array): string {
 }
 
 export async function setLoginState(c: Context<AppEnv>, state: LoginState): Promise<void> {
+  const pending = (await readLoginStates(c)).sort((a, b) => a.expiresAt - b.expiresAt)
+  for (const old of pending.slice(0, Math.max(0, pending.length - (MAX_PENDING_LOGINS - 1)))) clearLoginState(c, old.requestId)
   const payload = toBase64Url(new TextEncoder().encode(JSON.stringify(state)))
   setCookie(c, LOGIN_COOKIE_PREFIX + state.requestId, await signValue(c.env.SSO_SECRET, MAC_PURPOSE, payload), {
     path: '/',

@@ -27,7 +27,8 @@ async function startLogin(browser: TestBrowser, idp = 'acme', returnTo = '/ticke
   const res = await browser.fetch(`/sso/login?idp=${idp}&return_to=${encodeURIComponent(returnTo)}`)
   expect(res.status).toBe(302)
   expect(res.headers.get('location')).toMatch(/^https:\/\/idp\.acme\.test\/sso\?SAMLRequest=/)
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(LOGIN_COOKIE_PREFIX))!
+  // The new login's cookie (older pending logins may be expired in the same answer).
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(LOGIN_COOKIE_PREFIX) && !/Max-Age=0/i.test(c))!
   expect(cookie).toMatch(/SameSite=None/i)
   expect(cookie).toMatch(/Secure/i)
   expect(cookie).toMatch(/HttpOnly/i)
@@ -222,5 +223,18 @@ describe('ACS rejections (each audited with its code)', () => {
     expect(page).toContain('SAML_UNSOLICITED_NOT_ALLOWED')
     expect(page).not.toContain('BEGIN CERTIFICATE')
     expect(page).not.toContain('Assertion')
+  })
+})
+
+describe('pending logins per browser', () => {
+  it('keeps at most three pending logins, dropping the oldest', async () => {
+    const browser = new TestBrowser()
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push(await startLogin(browser))
+    const pending = [...browser.cookies.keys()].filter((k) => k.startsWith(LOGIN_COOKIE_PREFIX))
+    expect(pending).toHaveLength(3)
+    expect(pending.map((k) => k.slice(LOGIN_COOKIE_PREFIX.length)).sort()).toEqual(ids.slice(2).sort())
+    // The newest still completes.
+    expect((await postAcs(browser, await issueResponse({ inResponseTo: ids[4]! }))).status).toBe(303)
   })
 })
