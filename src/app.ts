@@ -10,8 +10,10 @@ import { AppError } from './errors'
 import { handleError, handleNotFound } from './middleware/error-handler'
 import { requestLog } from './middleware/request-log'
 import { adminApiRoutes } from './routes/admin-api'
+import { adminAppRoutes } from './routes/admin-apps'
 import { adminUiRoutes } from './routes/admin-ui'
 import { acsRoutes } from './routes/acs'
+import { handoffRoutes } from './routes/handoff'
 import { healthRoutes } from './routes/health'
 import { logoutRoutes } from './routes/logout'
 import { identityRoutes } from './routes/identity'
@@ -60,6 +62,8 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', acsRoutes)
   sso.route('/', logoutRoutes)
   sso.route('/', spMetadataRoutes)
+  sso.route('/', handoffRoutes)
+  sso.route('/admin/api/apps', adminAppRoutes)
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminUiRoutes)
   sso.all('*', () => {

@@ -32,6 +32,9 @@ export const APP_ERROR_CODES = [
   'LOGIN_UNKNOWN_ISSUER',
   'LOGIN_GROUP_DENIED',
   'LOGIN_SP_NOT_CONFIGURED',
+  'HANDOFF_APP_NOT_FOUND',
+  'HANDOFF_NOT_CONFIGURED',
+  'ADMIN_APP_NOT_FOUND',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -119,6 +122,13 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     user: 'Your account is not allowed to use this portal.',
     admin: "The user is in none of the IdP's allowed groups (or the IdP sent no groups attribute).",
   },
+  HANDOFF_APP_NOT_FOUND: {
+    status: 404,
+    user: 'This help center sign-in is not set up.',
+    admin: 'Add exactly one enabled Zendesk app (or name it with ?app=<slug>) in /sso/admin/api/apps.',
+  },
+  HANDOFF_NOT_CONFIGURED: { status: 409, user: 'This help center sign-in is not set up.', admin: "Set the app's shared secret." },
+  ADMIN_APP_NOT_FOUND: { status: 404, user: 'No app with this id.' },
   LOGIN_SP_NOT_CONFIGURED: { status: 500, user: 'The sign-in service is not configured yet.', admin: 'Set SSO_SECRET.' },
 }
 

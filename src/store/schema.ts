@@ -124,3 +124,23 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_at').on(t.at), index('audit_log_idp_at').on(t.idpId, t.at), index('audit_log_action_at').on(t.action, t.at)],
 )
+
+/**
+ * Downstream helpdesk apps the gateway hands signed-in customers to (hand-off issue #6):
+ * `zendesk` (JWT remote login) today; secrets sealed with SSO_SECRET, never returned by the API.
+ */
+export const apps = sqliteTable(
+  'apps',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['zendesk'] }).notNull(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    secretSealed: text('secret_sealed'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('apps_slug_unique').on(t.slug)],
+)

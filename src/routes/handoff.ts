@@ -1,0 +1,44 @@
+/**
+ * Hand-off to hosted helpdesks. GET /sso/handoff/zendesk (Zendesk's "remote login URL"): signs
+ * the customer in if needed, then posts Zendesk's HS256 JWT to its /access/jwt endpoint.
+ */
+import { Hono } from 'hono'
+import type { AppEnv } from '../env'
+import { AppError } from '../errors'
+import { safeZendeskReturnTo, signZendeskJwt, zendeskClaims, zendeskOrigin } from '../handoff/zendesk'
+import { clientIp } from '../middleware/admin-auth'
+import { currentSession } from '../middleware/session'
+import { findEnabledApp, openAppSecret, type ZendeskConfig } from '../store/apps'
+import { writeAudit } from '../store/audit'
+import { autoPostPage } from '../ui/auto-post'
+
+export const handoffRoutes = new Hono<AppEnv>().get('/handoff/zendesk', async (c) => {
+  const app = await findEnabledApp(c.env.DB, 'zendesk', c.req.query('app'))
+  if (!app) throw new AppError('HANDOFF_APP_NOT_FOUND')
+  const session = await currentSession(c)
+  if (!session) {
+    const here = new URL(c.req.url)
+    return c.redirect(`/sso/login?return_to=${encodeURIComponent(here.pathname + here.search)}`, 302)
+  }
+  const secret = await openAppSecret(c.env.SSO_SECRET, app)
+  if (!secret) throw new AppError('HANDOFF_NOT_CONFIGURED', undefined, { appId: app.id })
+  const config = app.config as unknown as ZendeskConfig
+  const now = c.var.deps.clock()
+  const jti = crypto.randomUUID()
+  const jwt = await signZendeskJwt(zendeskClaims(session, config, jti, now), secret)
+  const returnTo = safeZendeskReturnTo(config, c.req.query('return_to'))
+  await writeAudit(c.env.DB, {
+    at: now,
+    actor: session.nameId,
+    action: 'handoff.zendesk',
+    idpId: session.idpId,
+    subject: session.nameId,
+    outcome: 'success',
+    ip: clientIp(c),
+    userAgent: c.req.header('user-agent') ?? null,
+    requestId: c.var.requestId,
+    detail: { appId: app.id, jti },
+  })
+  c.header('Cache-Control', 'no-store')
+  return c.html(autoPostPage(`${zendeskOrigin(config)}/access/jwt`, { jwt, ...(returnTo ? { return_to: returnTo } : {}) }, 'Continuing to the help center…'))
+})

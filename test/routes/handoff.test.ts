@@ -1,0 +1,72 @@
+import { env, exports } from 'cloudflare:workers'
+import { jwtVerify } from 'jose'
+import { describe, expect, it } from 'vitest'
+import { sampleSession, sessionCookie } from '../helpers/session'
+
+const ORIGIN = 'https://support.example.com'
+const SECRET = 'zendesk-shared-secret-0123456789abcdef'
+const AUTH = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' }
+type ErrorBody = { error: { code: string; field?: string } }
+
+const api = (path: string, method: string, body?: unknown) =>
+  exports.default.fetch(`${ORIGIN}/sso/admin/api/apps${path}`, { method, headers: AUTH, body: body === undefined ? undefined : JSON.stringify(body) })
+
+function formFields(html: string): { action: string; fields: Record<string, string> } {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&')
+  const fields: Record<string, string> = {}
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!.replace(/&amp;/g, '&')
+  return { action, fields }
+}
+
+describe('Zendesk JWT hand-off', () => {
+  it('is configured through the admin API with a write-only secret', async () => {
+    const bad = await api('', 'POST', { kind: 'zendesk', name: 'Help', config: { subdomain: 'Not Valid' }, sharedSecret: SECRET })
+    expect((await bad.json<ErrorBody>()).error.field).toBe('config.subdomain')
+    const noSecret = await api('', 'POST', { kind: 'zendesk', name: 'Help', config: { subdomain: 'acme' } })
+    expect((await noSecret.json<ErrorBody>()).error.field).toBe('sharedSecret')
+    const res = await api('', 'POST', {
+      kind: 'zendesk',
+      name: 'Acme Help Center',
+      config: { subdomain: 'acme', organizationMap: { 'acme-okta': 'Acme Corp' }, tagsFromGroups: true },
+      sharedSecret: SECRET,
+    })
+    expect(res.status).toBe(201)
+    const app = await res.json<Record<string, any>>()
+    expect(app).toMatchObject({ kind: 'zendesk', slug: 'acme-help-center', hasSecret: true, setup: { jwtEndpoint: 'https://acme.zendesk.com/access/jwt' } })
+    expect(JSON.stringify(app)).not.toContain(SECRET)
+    const row = await env.DB.prepare('SELECT secret_sealed FROM apps').first<{ secret_sealed: string }>()
+    expect(row!.secret_sealed).not.toContain(SECRET)
+  })
+
+  it('sends anonymous visitors through sign-in and back to the hand-off', async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Facme.zendesk.com%2Fhc`, { redirect: 'manual' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/sso/login?return_to=%2Fsso%2Fhandoff%2Fzendesk%3Freturn_to%3Dhttps%253A%252F%252Facme.zendesk.com%252Fhc')
+  })
+
+  it("posts a token that passes Zendesk's rules: HS256 with the shared secret, fresh iat, unique jti, email, name", async () => {
+    const cookie = await sessionCookie(sampleSession())
+    const tokens: string[] = []
+    for (let i = 0; i < 2; i++) {
+      const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Facme.zendesk.com%2Fhc%2Fen-us`, { headers: { cookie } })
+      expect(res.status).toBe(200)
+      const { action, fields } = formFields(await res.text())
+      expect(action).toBe('https://acme.zendesk.com/access/jwt')
+      expect(fields.return_to).toBe('https://acme.zendesk.com/hc/en-us')
+      tokens.push(fields.jwt!)
+    }
+    const results = await Promise.all(tokens.map((t) => jwtVerify(t, new TextEncoder().encode(SECRET), { algorithms: ['HS256'], maxTokenAge: '3m' })))
+    const { payload, protectedHeader } = results[0]!
+    const second = results[1]!
+    expect(protectedHeader.alg).toBe('HS256')
+    expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60)
+    expect(payload).toMatchObject({ email: 'jane@acme.example', name: 'Jane Doe', external_id: 'acme-okta:jane@acme.example', organization: 'Acme Corp', tags: ['support', 'admins'] })
+    expect(payload.jti).not.toBe(second.payload.jti)
+    await expect(jwtVerify(tokens[0]!, new TextEncoder().encode('another-secret-0123456789'), { algorithms: ['HS256'] })).rejects.toThrow()
+  })
+
+  it('drops a return_to that leaves the Zendesk account', async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Fevil.example%2F`, { headers: { cookie: await sessionCookie() } })
+    expect(formFields(await res.text()).fields.return_to).toBeUndefined()
+  })
+})
