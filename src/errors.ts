@@ -35,6 +35,7 @@ export const APP_ERROR_CODES = [
   'HANDOFF_APP_NOT_FOUND',
   'HANDOFF_NOT_CONFIGURED',
   'ADMIN_APP_NOT_FOUND',
+  'HANDOFF_REDIRECT_NOT_ALLOWED',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -129,6 +130,11 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
   },
   HANDOFF_NOT_CONFIGURED: { status: 409, user: 'This help center sign-in is not set up.', admin: "Set the app's shared secret." },
   ADMIN_APP_NOT_FOUND: { status: 404, user: 'No app with this id.' },
+  HANDOFF_REDIRECT_NOT_ALLOWED: {
+    status: 400,
+    user: 'The help center asked to return to an address that is not registered.',
+    admin: "Add the helpdesk's SSO callback URL to the app's redirectUris.",
+  },
   LOGIN_SP_NOT_CONFIGURED: { status: 500, user: 'The sign-in service is not configured yet.', admin: 'Set SSO_SECRET.' },
 }
 

@@ -6,16 +6,23 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { requireAdminToken } from '../middleware/admin-auth'
+import { encodeBase64 } from '../saml/encoding'
+import { parseCertificate } from '../saml/x509'
+import { activeSpKey } from '../store/sp-keys'
 import { deleteApp, getApp, listApps, saveApp, type AppRow } from '../store/apps'
 import { auditAdmin, newIdpId } from './admin-api'
-import { requireObject, slugify } from './admin-input'
+import { parseUrl, requireObject, slugify } from './admin-input'
 
 function invalid(field: string, message: string): never {
   throw new AppError('ADMIN_INVALID_FIELD', `${field}: ${message}`, { field })
 }
 
-function appView(row: AppRow) {
+function appView(row: AppRow, signingCertificatePem: string | null) {
   const origin = row.kind === 'zendesk' ? `https://${String(row.config.subdomain)}.zendesk.com` : null
+  const setup =
+    row.kind === 'zendesk'
+      ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${row.slug}`, jwtEndpoint: `${origin}/access/jwt` }
+      : { loginUrl: `/sso/handoff/freshworks?app=${row.slug}`, publicKeyPem: signingCertificatePem ? publicKeyPem(signingCertificatePem) : null }
   return {
     id: row.id,
     kind: row.kind,
@@ -24,8 +31,8 @@ function appView(row: AppRow) {
     enabled: row.enabled,
     config: row.config,
     hasSecret: row.secretSealed !== null,
-    // What to enter in Zendesk: Admin Center → Account → Security → SSO → JSON Web Token.
-    setup: origin ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${row.slug}`, jwtEndpoint: `${origin}/access/jwt` } : null,
+    // What to enter in the helpdesk's SSO settings.
+    setup,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }
@@ -46,6 +53,13 @@ function parseZendeskConfig(v: unknown, base: Record<string, unknown>): Record<s
   return { subdomain, externalIdFrom, organizationMap: map, tagsFromGroups: tags }
 }
 
+function parseFreshworksConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {
+  const input = { ...base, ...(v === undefined ? {} : requireObject(v)) }
+  const uris = input.redirectUris
+  if (!Array.isArray(uris) || uris.length === 0 || uris.length > 10) invalid('config.redirectUris', "must list 1 to 10 of the helpdesk's SSO callback URLs")
+  return { redirectUris: uris.map((u, i) => parseUrl(u, `config.redirectUris[${i}]`)) }
+}
+
 async function parseApp(c: Context<AppEnv>, existing: AppRow | null) {
   let body: unknown
   try {
@@ -56,7 +70,8 @@ async function parseApp(c: Context<AppEnv>, existing: AppRow | null) {
   const input = requireObject(body)
   for (const key of Object.keys(input)) if (!['kind', 'name', 'slug', 'enabled', 'config', 'sharedSecret'].includes(key)) invalid(key, 'unknown field')
   const kind = input.kind ?? existing?.kind
-  if (kind !== 'zendesk') invalid('kind', "must be 'zendesk'")
+  if (kind !== 'zendesk' && kind !== 'freshworks') invalid('kind', "must be 'zendesk' or 'freshworks'")
+  if (existing && kind !== existing.kind) invalid('kind', 'cannot change; create a new app')
   const name = input.name ?? existing?.name
   if (typeof name !== 'string' || !name.trim() || name.length > 100) invalid('name', 'must be a non-empty string of at most 100 characters')
   const slug = input.slug ?? existing?.slug ?? slugify(name)
@@ -65,6 +80,10 @@ async function parseApp(c: Context<AppEnv>, existing: AppRow | null) {
   if (typeof enabled !== 'boolean') invalid('enabled', 'must be true or false')
   const sharedSecret = input.sharedSecret
   if (sharedSecret !== undefined && (typeof sharedSecret !== 'string' || sharedSecret.length < 16 || sharedSecret.length > 512)) invalid('sharedSecret', 'must be the shared secret Zendesk shows (16 to 512 characters)')
+  if (kind === 'freshworks') {
+    if (sharedSecret !== undefined) invalid('sharedSecret', 'Freshworks apps are signed with the gateway key (RS256); no shared secret')
+    return { kind: 'freshworks' as const, name: name.trim(), slug, enabled, config: parseFreshworksConfig(input.config, existing?.config ?? {}), sharedSecret: undefined }
+  }
   if (!existing && sharedSecret === undefined) invalid('sharedSecret', 'is required')
   return { kind: 'zendesk' as const, name: name.trim(), slug, enabled, config: parseZendeskConfig(input.config, existing?.config ?? {}), sharedSecret: sharedSecret as string | undefined }
 }
@@ -75,26 +94,39 @@ async function mustGetApp(c: Context<AppEnv>): Promise<AppRow> {
   return row
 }
 
+/** The SPKI public key (PEM) of a certificate: what Freshworks asks for to verify RS256 tokens. */
+function publicKeyPem(certificatePem: string): string {
+  const b64 = encodeBase64(parseCertificate(certificatePem).spki).replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
+  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`
+}
+
+async function signingCertificate(c: Context<AppEnv>): Promise<string> {
+  return (await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'signing', c.var.deps.clock(), new URL(c.req.url).host)).certificatePem
+}
+
 export const adminAppRoutes = new Hono<AppEnv>()
   .use(requireAdminToken())
   .use(async (c, next) => {
     await next()
     c.header('Cache-Control', 'no-store')
   })
-  .get('/', async (c) => c.json({ apps: (await listApps(c.env.DB)).map(appView) }))
+  .get('/', async (c) => {
+    const cert = await signingCertificate(c)
+    return c.json({ apps: (await listApps(c.env.DB)).map((a) => appView(a, cert)) })
+  })
   .post('/', async (c) => {
     const fields = await parseApp(c, null)
     const row = await saveApp(c.env.DB, c.env.SSO_SECRET, newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'), fields, c.var.deps.clock(), true)
     await auditAdmin(c, { action: 'app.create', idpId: null, detail: { appId: row.id, kind: row.kind } })
-    return c.json(appView(row), 201)
+    return c.json(appView(row, await signingCertificate(c)), 201)
   })
-  .get('/:id', async (c) => c.json(appView(await mustGetApp(c))))
+  .get('/:id', async (c) => c.json(appView(await mustGetApp(c), await signingCertificate(c))))
   .patch('/:id', async (c) => {
     const existing = await mustGetApp(c)
     const fields = await parseApp(c, existing)
     const row = await saveApp(c.env.DB, c.env.SSO_SECRET, existing.id, fields, c.var.deps.clock(), false)
     await auditAdmin(c, { action: 'app.update', idpId: null, detail: { appId: row.id, secretChanged: fields.sharedSecret !== undefined } })
-    return c.json(appView(row))
+    return c.json(appView(row, await signingCertificate(c)))
   })
   .delete('/:id', async (c) => {
     const row = await mustGetApp(c)

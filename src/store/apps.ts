@@ -22,6 +22,11 @@ export interface ZendeskConfig {
   tagsFromGroups: boolean
 }
 
+export interface FreshworksConfig {
+  /** Exact redirect URIs the helpdesk may ask for (its SSO callback URLs). */
+  redirectUris: string[]
+}
+
 export async function listApps(d1: D1Database): Promise<AppRow[]> {
   return drizzle(d1).select().from(apps).orderBy(asc(apps.name))
 }

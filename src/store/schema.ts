@@ -127,13 +127,13 @@ export const auditLog = sqliteTable(
 
 /**
  * Downstream helpdesk apps the gateway hands signed-in customers to (hand-off issue #6):
- * `zendesk` (JWT remote login) today; secrets sealed with SSO_SECRET, never returned by the API.
+ * `zendesk` (HS256 JWT remote login) and `freshworks` (RS256 id_token to redirect_uri); secrets sealed with SSO_SECRET, never returned by the API.
  */
 export const apps = sqliteTable(
   'apps',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['zendesk'] }).notNull(),
+    kind: text('kind', { enum: ['zendesk', 'freshworks'] }).notNull(),
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),

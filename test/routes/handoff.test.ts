@@ -70,3 +70,38 @@ describe('Zendesk JWT hand-off', () => {
     expect(formFields(await res.text()).fields.return_to).toBeUndefined()
   })
 })
+
+describe('Freshworks JWT hand-off', () => {
+  const CALLBACK = 'https://acme.freshdesk.com/sp/OAUTH/123/callback'
+
+  it('returns an RS256 id_token to the registered redirect_uri, verifiable with the published key', async () => {
+    const created = await api('', 'POST', { kind: 'freshworks', name: 'Acme Freshdesk', config: { redirectUris: [CALLBACK] } })
+    expect(created.status).toBe(201)
+    const app = await created.json<{ slug: string; setup: { publicKeyPem: string } }>()
+    expect(app.setup.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/)
+    const query = new URLSearchParams({ app: app.slug, redirect_uri: CALLBACK, state: 'st-1', nonce: 'n-1', client_id: 'fw-client' })
+    const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/freshworks?${query}`, { headers: { cookie: await sessionCookie() }, redirect: 'manual' })
+    expect(res.status).toBe(302)
+    const location = new URL(res.headers.get('location')!)
+    expect(location.origin + location.pathname).toBe(CALLBACK)
+    expect(location.searchParams.get('state')).toBe('st-1')
+    const { importSPKI } = await import('jose')
+    const { payload, protectedHeader } = await jwtVerify(location.searchParams.get('id_token')!, await importSPKI(app.setup.publicKeyPem, 'RS256'), {
+      algorithms: ['RS256'],
+      audience: 'fw-client',
+      maxTokenAge: '5m',
+    })
+    expect(protectedHeader.alg).toBe('RS256')
+    expect(payload).toMatchObject({ sub: 'acme-okta:jane@acme.example', email: 'jane@acme.example', nonce: 'n-1', given_name: 'Jane', family_name: 'Doe' })
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300)
+  })
+
+  it('never sends a token to an unregistered redirect_uri, even before sign-in', async () => {
+    for (const redirect of ['https://evil.example/callback', `${CALLBACK}/../../x`, '']) {
+      const query = new URLSearchParams({ redirect_uri: redirect, state: 's' })
+      const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/freshworks?${query}`, { headers: { cookie: await sessionCookie(), accept: 'application/json' }, redirect: 'manual' })
+      expect(res.status).toBe(400)
+      expect((await res.json<ErrorBody>()).error.code).toBe('HANDOFF_REDIRECT_NOT_ALLOWED')
+    }
+  })
+})
