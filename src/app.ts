@@ -15,6 +15,7 @@ import { adminUiRoutes } from './routes/admin-ui'
 import { acsRoutes } from './routes/acs'
 import { handoffRoutes } from './routes/handoff'
 import { healthRoutes } from './routes/health'
+import { idpRoutes } from './routes/idp'
 import { logoutRoutes } from './routes/logout'
 import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', logoutRoutes)
   sso.route('/', spMetadataRoutes)
   sso.route('/', handoffRoutes)
+  sso.route('/', idpRoutes)
   sso.route('/admin/api/apps', adminAppRoutes)
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminUiRoutes)

@@ -11,7 +11,7 @@ import { parseCertificate } from '../saml/x509'
 import { activeSpKey } from '../store/sp-keys'
 import { deleteApp, getApp, listApps, saveApp, type AppRow } from '../store/apps'
 import { auditAdmin, newIdpId } from './admin-api'
-import { parseUrl, requireObject, slugify } from './admin-input'
+import { parseCertificates, parseUrl, requireObject, slugify } from './admin-input'
 
 function invalid(field: string, message: string): never {
   throw new AppError('ADMIN_INVALID_FIELD', `${field}: ${message}`, { field })
@@ -22,7 +22,9 @@ function appView(row: AppRow, signingCertificatePem: string | null) {
   const setup =
     row.kind === 'zendesk'
       ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${row.slug}`, jwtEndpoint: `${origin}/access/jwt` }
-      : { loginUrl: `/sso/handoff/freshworks?app=${row.slug}`, publicKeyPem: signingCertificatePem ? publicKeyPem(signingCertificatePem) : null }
+      : row.kind === 'saml'
+        ? { idpMetadataUrl: '/sso/idp/metadata', ssoUrl: '/sso/idp/sso', launchUrl: `/sso/idp/launch/${row.slug}`, signingCertificatePem }
+        : { loginUrl: `/sso/handoff/freshworks?app=${row.slug}`, publicKeyPem: signingCertificatePem ? publicKeyPem(signingCertificatePem) : null }
   return {
     id: row.id,
     kind: row.kind,
@@ -53,6 +55,19 @@ function parseZendeskConfig(v: unknown, base: Record<string, unknown>): Record<s
   return { subdomain, externalIdFrom, organizationMap: map, tagsFromGroups: tags }
 }
 
+function parseSamlAppConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {
+  const input = { ...base, ...(v === undefined ? {} : requireObject(v)) }
+  const entityId = input.entityId
+  if (typeof entityId !== 'string' || !entityId.trim() || entityId.length > 1024) invalid('config.entityId', "must be the helpdesk's SP entity ID")
+  const nameIdFormat = input.nameIdFormat ?? 'email'
+  if (nameIdFormat !== 'email' && nameIdFormat !== 'persistent') invalid('config.nameIdFormat', "must be 'email' or 'persistent'")
+  const signResponse = input.signResponse ?? false
+  if (typeof signResponse !== 'boolean') invalid('config.signResponse', 'must be true or false')
+  const certificates = input.certificates === undefined ? [] : input.certificates
+  if (!Array.isArray(certificates)) invalid('config.certificates', 'must be an array of PEM certificates')
+  return { entityId: entityId.trim(), acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'), nameIdFormat, signResponse, certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [] }
+}
+
 function parseFreshworksConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {
   const input = { ...base, ...(v === undefined ? {} : requireObject(v)) }
   const uris = input.redirectUris
@@ -70,7 +85,7 @@ async function parseApp(c: Context<AppEnv>, existing: AppRow | null) {
   const input = requireObject(body)
   for (const key of Object.keys(input)) if (!['kind', 'name', 'slug', 'enabled', 'config', 'sharedSecret'].includes(key)) invalid(key, 'unknown field')
   const kind = input.kind ?? existing?.kind
-  if (kind !== 'zendesk' && kind !== 'freshworks') invalid('kind', "must be 'zendesk' or 'freshworks'")
+  if (kind !== 'zendesk' && kind !== 'freshworks' && kind !== 'saml') invalid('kind', "must be 'zendesk', 'freshworks' or 'saml'")
   if (existing && kind !== existing.kind) invalid('kind', 'cannot change; create a new app')
   const name = input.name ?? existing?.name
   if (typeof name !== 'string' || !name.trim() || name.length > 100) invalid('name', 'must be a non-empty string of at most 100 characters')
@@ -80,6 +95,10 @@ async function parseApp(c: Context<AppEnv>, existing: AppRow | null) {
   if (typeof enabled !== 'boolean') invalid('enabled', 'must be true or false')
   const sharedSecret = input.sharedSecret
   if (sharedSecret !== undefined && (typeof sharedSecret !== 'string' || sharedSecret.length < 16 || sharedSecret.length > 512)) invalid('sharedSecret', 'must be the shared secret Zendesk shows (16 to 512 characters)')
+  if (kind === 'saml') {
+    if (sharedSecret !== undefined) invalid('sharedSecret', 'SAML apps use certificates, not a shared secret')
+    return { kind: 'saml' as const, name: name.trim(), slug, enabled, config: parseSamlAppConfig(input.config, existing?.config ?? {}), sharedSecret: undefined }
+  }
   if (kind === 'freshworks') {
     if (sharedSecret !== undefined) invalid('sharedSecret', 'Freshworks apps are signed with the gateway key (RS256); no shared secret')
     return { kind: 'freshworks' as const, name: name.trim(), slug, enabled, config: parseFreshworksConfig(input.config, existing?.config ?? {}), sharedSecret: undefined }

@@ -27,6 +27,22 @@ export interface FreshworksConfig {
   redirectUris: string[]
 }
 
+/** A downstream SAML SP (Jira Service Management, Zammad, Freshdesk SAML, ...) in broker mode. */
+export interface SamlAppConfig {
+  entityId: string
+  acsUrl: string
+  nameIdFormat: 'email' | 'persistent'
+  signResponse: boolean
+  /** SP signing certificates: when set, AuthnRequests must be signed with one of them. */
+  certificates: string[]
+}
+
+/** The enabled SAML app whose entity ID is `entityId`. */
+export async function findSamlApp(d1: D1Database, entityId: string): Promise<AppRow | null> {
+  const rows = await drizzle(d1).select().from(apps).where(and(eq(apps.kind, 'saml'), eq(apps.enabled, true)))
+  return rows.find((r) => (r.config as { entityId?: string }).entityId === entityId) ?? null
+}
+
 export async function listApps(d1: D1Database): Promise<AppRow[]> {
   return drizzle(d1).select().from(apps).orderBy(asc(apps.name))
 }

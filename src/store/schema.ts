@@ -133,7 +133,7 @@ export const apps = sqliteTable(
   'apps',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['zendesk', 'freshworks'] }).notNull(),
+    kind: text('kind', { enum: ['zendesk', 'freshworks', 'saml'] }).notNull(),
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),

@@ -1,0 +1,103 @@
+import { env, exports } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { buildAuthnRequest } from '../../src/saml/authn-request'
+import { encodeRedirectBinding } from '../../src/saml/bindings'
+import { validateSamlResponse } from '../../src/saml/index'
+import { OTHER_IDP_CERT } from '../fixtures/idp-keys'
+import { sampleSession, sessionCookie } from '../helpers/session'
+
+const ORIGIN = 'https://support.example.com'
+const SP = 'https://acme.atlassian.net/sp/abc'
+const ACS = 'https://acme.atlassian.net/sp/abc/acs'
+const AUTH = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' }
+type ErrorBody = { error: { code: string } }
+
+let idpCert: string
+beforeAll(async () => {
+  const created = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
+    method: 'POST',
+    headers: AUTH,
+    body: JSON.stringify({ kind: 'saml', name: 'Jira Service Management', slug: 'jsm', config: { entityId: SP, acsUrl: ACS, signResponse: true } }),
+  })
+  expect(created.status).toBe(201)
+  await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
+    method: 'POST',
+    headers: AUTH,
+    body: JSON.stringify({ kind: 'saml', name: 'Signed SP', slug: 'signed-sp', config: { entityId: 'urn:signed-sp', acsUrl: 'https://signed.example/acs', certificates: [OTHER_IDP_CERT] } }),
+  })
+  const metadata = await (await exports.default.fetch(`${ORIGIN}/sso/idp/metadata`)).text()
+  expect(metadata).toContain(`entityID="${ORIGIN}/sso/idp/metadata"`)
+  expect(metadata).toContain(`Location="${ORIGIN}/sso/idp/sso"`)
+  idpCert = /<ds:X509Certificate>([^<]+)</.exec(metadata)![1]!
+})
+
+async function authnRequestQuery(id: string, issuer = SP, acsUrl = ACS): Promise<string> {
+  const xml = buildAuthnRequest({ id, issueInstant: new Date(), destination: `${ORIGIN}/sso/idp/sso`, spEntityId: issuer, acsUrl })
+  return encodeRedirectBinding({ xml, param: 'SAMLRequest', relayState: 'jsm-relay' })
+}
+
+function postedFields(html: string): { action: string; fields: Record<string, string> } {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!
+  const fields: Record<string, string> = {}
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!.replace(/&amp;/g, '&')
+  return { action, fields }
+}
+
+describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
+  it('answers a signed-in customer with a signed Response the SP can validate', async () => {
+    const cookie = await sessionCookie(sampleSession())
+    const res = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_jsm-req-1')}`, { headers: { cookie } })
+    expect(res.status).toBe(200)
+    const { action, fields } = postedFields(await res.text())
+    expect(action).toBe(ACS)
+    expect(fields.RelayState).toBe('jsm-relay')
+    const result = await validateSamlResponse({
+      samlResponse: fields.SAMLResponse!,
+      idp: { entityId: `${ORIGIN}/sso/idp/metadata`, certificates: [idpCert] },
+      sp: { entityId: SP, acsUrl: ACS },
+      now: new Date(),
+      expectedRequestId: '_jsm-req-1',
+    })
+    expect(result).toMatchObject({ nameId: 'jane@acme.example', signedParts: { response: true, assertion: true } })
+    expect(result.attributes).toMatchObject({ email: ['jane@acme.example'], firstName: ['Jane'], lastName: ['Doe'], groups: ['support', 'admins'], upstreamIdp: ['acme-okta'] })
+  })
+
+  it('sends an anonymous customer through sign-in first, then resumes the request', async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_jsm-req-2')}`, { redirect: 'manual' })
+    expect(res.status).toBe(302)
+    const location = res.headers.get('location')!
+    const resume = decodeURIComponent(/return_to=([^&]+)/.exec(location)![1]!)
+    expect(resume).toMatch(/^\/sso\/idp\/resume\/_[0-9a-f]{40}$/)
+    const after = await exports.default.fetch(`${ORIGIN}${resume}`, { headers: { cookie: await sessionCookie() } })
+    const { fields } = postedFields(await after.text())
+    const xml = atob(fields.SAMLResponse!)
+    expect(xml).toContain('InResponseTo="_jsm-req-2"')
+    const again = await exports.default.fetch(`${ORIGIN}${resume}`, { headers: { cookie: await sessionCookie(), accept: 'application/json' } })
+    expect((await again.json<ErrorBody>()).error.code).toBe('LOGIN_STATE_MISSING')
+  })
+
+  it('refuses unknown SPs, foreign ACS URLs, and unsigned requests from SPs that sign', async () => {
+    const cookie = await sessionCookie()
+    const headers = { cookie, accept: 'application/json' }
+    const unknown = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x1', 'urn:unknown')}`, { headers })
+    expect((await unknown.json<ErrorBody>()).error.code).toBe('HANDOFF_APP_NOT_FOUND')
+    const evilAcs = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x2', SP, 'https://evil.example/acs')}`, { headers })
+    expect((await evilAcs.json<ErrorBody>()).error.code).toBe('SAML_DESTINATION_MISMATCH')
+    const unsigned = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x3', 'urn:signed-sp', 'https://signed.example/acs')}`, { headers })
+    expect((await unsigned.json<ErrorBody>()).error.code).toBe('SAML_SIGNATURE_MISSING')
+  })
+
+  it('launches an IdP-initiated sign-in into the app', async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/sso/idp/launch/jsm`, { headers: { cookie: await sessionCookie() } })
+    const { action, fields } = postedFields(await res.text())
+    expect(action).toBe(ACS)
+    const result = await validateSamlResponse({
+      samlResponse: fields.SAMLResponse!,
+      idp: { entityId: `${ORIGIN}/sso/idp/metadata`, certificates: [idpCert] },
+      sp: { entityId: SP, acsUrl: ACS },
+      now: new Date(),
+      allowIdpInitiated: true,
+    })
+    expect(result.inResponseTo).toBeNull()
+  })
+})
