@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
 import { startPortal } from './portal.mjs'
+import { registerDemoSp, startDemoSp } from './demo-sp.mjs'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const wranglerBin = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
@@ -132,11 +133,12 @@ export async function startStack(options = {}) {
   child.stdout?.on('data', (d) => (output += d))
   child.stderr?.on('data', (d) => (output += d))
   let stopped = false
+  const extraClosers = []
   const stop = async () => {
     if (stopped) return
     stopped = true
     portal.close()
-    await Promise.all(demoIdps.map((idp) => idp.close()))
+    await Promise.all([...demoIdps.map((idp) => idp.close()), ...extraClosers.map((close) => close())])
     if (child.exitCode === null) {
       try {
         process.kill(-child.pid, 'SIGTERM') // the whole group: wrangler and its workerd
@@ -171,5 +173,32 @@ export async function startStack(options = {}) {
       idps[idp.kind] = { id: ids[i], name: idp.name, slug: idp.slug, url: idp.url, entityId: idp.entityId, users: idp.users }
     })
   }
-  return { gatewayUrl, portalUrl, idps, stop, child, output: () => output }
+  let sp = null
+  if (options.demoSp ?? (demoIdps.length > 0 && process.env.DEMO_SP !== '0')) {
+    try {
+      const demo = await startDemoSp({ port: Number(options.spPort ?? process.env.DEMO_SP_PORT ?? 8831), gatewayUrl })
+      extraClosers.push(() => demo.close())
+      await withAdminToken(options, (token) => registerDemoSp(gatewayUrl, token, demo))
+      sp = { url: demo.url, entityId: demo.entityId }
+    } catch (err) {
+      await stop()
+      throw err
+    }
+  }
+  return { gatewayUrl, portalUrl, idps, sp, stop, child, output: () => output }
+}
+
+/** Runs `fn(token)` with the first admin token the gateway accepts (see registerWithGateway). */
+async function withAdminToken(options, fn) {
+  const candidates = [...new Set([readDevVarsAdminToken(), options.env?.ADMIN_TOKEN, process.env.ADMIN_TOKEN].filter(Boolean))]
+  let lastError = new Error('no ADMIN_TOKEN')
+  for (const token of candidates) {
+    try {
+      return await fn(token)
+    } catch (err) {
+      lastError = err
+      if (err.status !== 401) break
+    }
+  }
+  throw lastError
 }

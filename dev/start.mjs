@@ -15,7 +15,8 @@ const idpLines = Object.values(stack.idps).map((idp) =>
 console.log(`
   Gateway      ${stack.gatewayUrl}   (health: ${stack.gatewayUrl}/sso/health)
   Demo portal  ${stack.portalUrl}   (behind the gateway: open ${stack.gatewayUrl}/)
-  Admin        ${stack.gatewayUrl}/sso/admin   (token: ADMIN_TOKEN in .dev.vars)
+  Admin        ${stack.gatewayUrl}/sso/admin   (token: ADMIN_TOKEN in .dev.vars)${stack.sp ? `
+  Demo SAML SP ${stack.sp.url}   (a helpdesk using the gateway as its IdP, broker mode)` : ''}
 ${idpLines.length ? `\n  Demo IdPs (dev only, no passwords: pick a user on the IdP's page)\n${idpLines.join('\n')}\n` : ''}
   Ctrl-C stops everything.
 `)

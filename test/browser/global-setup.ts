@@ -11,6 +11,7 @@ declare module 'vitest' {
     gatewayUrl: string
     portalUrl: string
     adminToken: string
+    spUrl: string
     idps: { okta: DemoIdp; entra: DemoIdp }
   }
 }
@@ -32,6 +33,7 @@ export default async function setup(project: TestProject) {
     portalPort: Number(process.env.BROWSER_PORTAL_PORT ?? 8802),
     oktaPort: Number(process.env.BROWSER_OKTA_PORT ?? 8821),
     entraPort: Number(process.env.BROWSER_ENTRA_PORT ?? 8822),
+    spPort: Number(process.env.BROWSER_SP_PORT ?? 8832),
     persistTo,
     quiet: true,
     env: { ADMIN_TOKEN: adminToken, SSO_SECRET: 'browser-test-sso-secret-0123456789abcdef' },
@@ -41,6 +43,7 @@ export default async function setup(project: TestProject) {
   // wrangler dev prefers .dev.vars (a developer's machine) over the environment (CI).
   project.provide('adminToken', readDevVarsAdminToken() ?? adminToken)
   project.provide('idps', stack.idps)
+  project.provide('spUrl', stack.sp.url)
   return async () => {
     await stack.stop()
     rmSync(persistTo, { recursive: true, force: true })

@@ -1,0 +1,80 @@
+// Dev-only demo SAML service provider standing in for a hosted helpdesk (Jira Service Management
+// and friends) in broker mode. It is a real SAML SP library (@node-saml/node-saml), not the
+// gateway's own code: GET /login sends an AuthnRequest to the gateway's /sso/idp/sso, POST /acs
+// validates the gateway's signed Response and shows who signed in. Never deployed.
+import { createServer } from 'node:http'
+import { SAML } from '@node-saml/node-saml'
+
+const escape = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+
+async function readForm(req) {
+  let body = ''
+  for await (const chunk of req) body += chunk
+  return Object.fromEntries(new URLSearchParams(body))
+}
+
+/** The gateway's IdP signing certificate, from its published IdP metadata. */
+async function gatewayIdpCert(gatewayUrl) {
+  const xml = await (await fetch(`${gatewayUrl}/sso/idp/metadata`)).text()
+  const m = /<ds:X509Certificate>([^<]+)</.exec(xml)
+  if (!m) throw new Error('demo SP: no certificate in the gateway IdP metadata')
+  return m[1]
+}
+
+export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl }) {
+  const origin = `http://${host}:${port}`
+  const entityId = `${origin}/metadata`
+  const acsUrl = `${origin}/acs`
+  let saml = null
+  const client = async () => {
+    saml ??= new SAML({
+      callbackUrl: acsUrl,
+      entryPoint: `${gatewayUrl}/sso/idp/sso`,
+      issuer: entityId,
+      audience: entityId,
+      idpCert: await gatewayIdpCert(gatewayUrl),
+      idpIssuer: `${gatewayUrl}/sso/idp/metadata`,
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: true,
+      acceptedClockSkewMs: 180_000,
+    })
+    return saml
+  }
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.method === 'GET' && req.url?.startsWith('/login')) {
+        const url = await (await client()).getAuthorizeUrlAsync('demo-relay', undefined, {})
+        res.writeHead(302, { location: url })
+        return res.end()
+      }
+      if (req.method === 'POST' && req.url === '/acs') {
+        const form = await readForm(req)
+        const { profile } = await (await client()).validatePostResponseAsync({ SAMLResponse: form.SAMLResponse })
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        return res.end(`<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk</h1><p data-testid="sp-user">${escape(profile?.nameID ?? '')}</p><pre data-testid="sp-profile">${escape(JSON.stringify(profile, null, 2))}</pre>`)
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      res.end(`<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk (SAML SP)</h1><p><a href="/login" id="sp-login">Sign in with SSO</a></p>`)
+    } catch (err) {
+      res.writeHead(400, { 'content-type': 'text/plain' })
+      res.end(`demo SP: ${err.message}`)
+    }
+  })
+  await new Promise((resolve) => server.listen(port, host === 'localhost' ? '127.0.0.1' : host, resolve))
+  return { url: origin, entityId, acsUrl, close: () => new Promise((r) => server.close(r)) }
+}
+
+/** Registers the demo SP as a broker-mode app (idempotent by entity ID). */
+export async function registerDemoSp(gatewayUrl, adminToken, sp) {
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+  const list = await fetch(`${gatewayUrl}/sso/admin/api/apps`, { headers })
+  if (list.status === 401) throw Object.assign(new Error('admin token refused'), { status: 401 })
+  const { apps } = await list.json()
+  if (apps.some((a) => a.kind === 'saml' && a.config.entityId === sp.entityId)) return
+  const res = await fetch(`${gatewayUrl}/sso/admin/api/apps`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ kind: 'saml', name: 'Demo helpdesk (SAML SP)', slug: 'demo-helpdesk', config: { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: true } }),
+  })
+  if (res.status !== 201) throw new Error(`demo SP registration failed: HTTP ${res.status} ${await res.text()}`)
+}
