@@ -26,6 +26,7 @@ export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl 
   const entityId = `${origin}/metadata`
   const acsUrl = `${origin}/acs`
   let saml = null
+  const verifyZendesk = zendeskStandIn()
   const client = async () => {
     saml ??= new SAML({
       callbackUrl: acsUrl,
@@ -46,6 +47,12 @@ export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl 
         const url = await (await client()).getAuthorizeUrlAsync('demo-relay', undefined, {})
         res.writeHead(302, { location: url })
         return res.end()
+      }
+      if (req.method === 'POST' && req.url === '/access/jwt') {
+        const form = await readForm(req)
+        const payload = await verifyZendesk(form)
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        return res.end(`<!doctype html><title>Zendesk stand-in</title><h1>Zendesk stand-in</h1><p data-testid="zd-user">${escape(payload.email)}</p><p data-testid="zd-return-to">${escape(form.return_to ?? '')}</p><pre>${escape(JSON.stringify(payload, null, 2))}</pre>`)
       }
       if (req.method === 'POST' && req.url === '/acs') {
         const form = await readForm(req)
@@ -77,4 +84,37 @@ export async function registerDemoSp(gatewayUrl, adminToken, sp) {
     body: JSON.stringify({ kind: 'saml', name: 'Demo helpdesk (SAML SP)', slug: 'demo-helpdesk', config: { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: true } }),
   })
   if (res.status !== 201) throw new Error(`demo SP registration failed: HTTP ${res.status} ${await res.text()}`)
+}
+
+/**
+ * A Zendesk stand-in on the same dev server: POST /access/jwt checks the token the way Zendesk
+ * documents it (HS256 with the shared secret, iat at most 3 minutes old, jti never seen, email
+ * and name present) and shows the user; return_to is echoed.
+ */
+export const DEMO_ZENDESK_SECRET = 'demo-zendesk-shared-secret-0123456789'
+
+export function zendeskStandIn() {
+  const seen = new Set()
+  return async (form) => {
+    const { jwtVerify } = await import('jose')
+    const { payload, protectedHeader } = await jwtVerify(form.jwt ?? '', new TextEncoder().encode(DEMO_ZENDESK_SECRET), { algorithms: ['HS256'], maxTokenAge: '3m' })
+    if (protectedHeader.alg !== 'HS256') throw new Error('not HS256')
+    if (!payload.jti || seen.has(payload.jti)) throw new Error('jti missing or reused')
+    seen.add(payload.jti)
+    if (!payload.email || !payload.name) throw new Error('email and name are required')
+    return payload
+  }
+}
+
+/** Registers the stand-in as a Zendesk app whose help center lives on the demo server. */
+export async function registerDemoZendesk(gatewayUrl, adminToken, sp) {
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+  const { apps } = await (await fetch(`${gatewayUrl}/sso/admin/api/apps`, { headers })).json()
+  if (apps.some((a) => a.kind === 'zendesk' && a.slug === 'demo-zendesk')) return
+  const res = await fetch(`${gatewayUrl}/sso/admin/api/apps`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ kind: 'zendesk', name: 'Demo Zendesk (stand-in)', slug: 'demo-zendesk', config: { subdomain: 'demo', baseUrl: sp.url, tagsFromGroups: true }, sharedSecret: DEMO_ZENDESK_SECRET }),
+  })
+  if (res.status !== 201) throw new Error(`demo Zendesk registration failed: HTTP ${res.status} ${await res.text()}`)
 }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
 import { startPortal } from './portal.mjs'
-import { registerDemoSp, startDemoSp } from './demo-sp.mjs'
+import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const wranglerBin = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
@@ -178,7 +178,10 @@ export async function startStack(options = {}) {
     try {
       const demo = await startDemoSp({ port: Number(options.spPort ?? process.env.DEMO_SP_PORT ?? 8831), gatewayUrl })
       extraClosers.push(() => demo.close())
-      await withAdminToken(options, (token) => registerDemoSp(gatewayUrl, token, demo))
+      await withAdminToken(options, async (token) => {
+        await registerDemoSp(gatewayUrl, token, demo)
+        await registerDemoZendesk(gatewayUrl, token, demo)
+      })
       sp = { url: demo.url, entityId: demo.entityId }
     } catch (err) {
       await stop()

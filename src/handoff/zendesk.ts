@@ -8,7 +8,7 @@ import type { Session } from '../store/sessions'
 import type { ZendeskConfig } from '../store/apps'
 
 export function zendeskOrigin(config: ZendeskConfig): string {
-  return `https://${config.subdomain}.zendesk.com`
+  return config.baseUrl ? new URL(config.baseUrl).origin : `https://${config.subdomain}.zendesk.com`
 }
 
 /** Zendesk's return_to, only when it points back into the same Zendesk account. */

@@ -9,7 +9,8 @@ import { requireAdminToken } from '../middleware/admin-auth'
 import { encodeBase64 } from '../saml/encoding'
 import { parseCertificate } from '../saml/x509'
 import { activeSpKey } from '../store/sp-keys'
-import { deleteApp, getApp, listApps, saveApp, type AppRow } from '../store/apps'
+import { deleteApp, getApp, listApps, saveApp, type AppRow, type ZendeskConfig } from '../store/apps'
+import { zendeskOrigin } from '../handoff/zendesk'
 import { auditAdmin, newIdpId } from './admin-api'
 import { parseCertificates, parseUrl, requireObject, slugify } from './admin-input'
 
@@ -18,7 +19,7 @@ function invalid(field: string, message: string): never {
 }
 
 function appView(row: AppRow, signingCertificatePem: string | null) {
-  const origin = row.kind === 'zendesk' ? `https://${String(row.config.subdomain)}.zendesk.com` : null
+  const origin = row.kind === 'zendesk' ? zendeskOrigin(row.config as unknown as ZendeskConfig) : null
   const setup =
     row.kind === 'zendesk'
       ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${row.slug}`, jwtEndpoint: `${origin}/access/jwt` }
@@ -52,7 +53,8 @@ function parseZendeskConfig(v: unknown, base: Record<string, unknown>): Record<s
   }
   const tags = input.tagsFromGroups ?? false
   if (typeof tags !== 'boolean') invalid('config.tagsFromGroups', 'must be true or false')
-  return { subdomain, externalIdFrom, organizationMap: map, tagsFromGroups: tags }
+  const baseUrl = input.baseUrl === undefined || input.baseUrl === null || input.baseUrl === '' ? undefined : parseUrl(input.baseUrl, 'config.baseUrl')
+  return { subdomain, externalIdFrom, organizationMap: map, tagsFromGroups: tags, ...(baseUrl ? { baseUrl } : {}) }
 }
 
 function parseSamlAppConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {

@@ -14,6 +14,8 @@ const SEAL_PURPOSE = 'app-secret'
 export interface ZendeskConfig {
   /** `acme` for https://acme.zendesk.com */
   subdomain: string
+  /** Host-mapped help center (e.g. https://help.acme.com); overrides the zendesk.com origin. */
+  baseUrl?: string
   /** external_id claim: the NameID (stable per IdP) or nothing. */
   externalIdFrom: 'nameId' | 'none'
   /** IdP slug or group name → Zendesk organization name; the first match wins (IdP first). */

@@ -34,3 +34,19 @@ describe('the gateway as the helpdesk SAML IdP', () => {
     await context.close()
   })
 })
+
+describe('Zendesk JWT hand-off', () => {
+  it('signs a customer in and posts a token that the Zendesk stand-in accepts by Zendesk rules', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${gatewayUrl}/sso/handoff/zendesk?return_to=${encodeURIComponent(`${spUrl}/hc/en-us`)}`)
+    await page.waitForURL((u) => u.pathname === '/sso/login')
+    await page.click('[data-idp="acme-okta-demo"]')
+    await page.click('[data-user="jane@acme.example"]')
+    await page.waitForURL((u) => u.origin === spUrl && u.pathname === '/access/jwt')
+    expect(await page.getByTestId('zd-user').innerText()).toBe('jane@acme.example')
+    expect(await page.getByTestId('zd-return-to').innerText()).toBe(`${spUrl}/hc/en-us`)
+    await screenshot(page, 'zendesk-stand-in')
+    await context.close()
+  })
+})
