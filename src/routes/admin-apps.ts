@@ -7,7 +7,9 @@ import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { requireAdminToken } from '../middleware/admin-auth'
 import { encodeBase64 } from '../saml/encoding'
+import { parseSpMetadata } from '../saml/metadata'
 import { parseCertificate } from '../saml/x509'
+import { fetchMetadata } from './metadata-import'
 import { activeSpKey } from '../store/sp-keys'
 import { deleteApp, getApp, listApps, saveApp, type AppRow, type ZendeskConfig } from '../store/apps'
 import { zendeskOrigin } from '../handoff/zendesk'
@@ -139,6 +141,30 @@ export const adminAppRoutes = new Hono<AppEnv>()
     const fields = await parseApp(c, null)
     const row = await saveApp(c.env.DB, c.env.SSO_SECRET, newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'), fields, c.var.deps.clock(), true)
     await auditAdmin(c, { action: 'app.create', idpId: null, detail: { appId: row.id, kind: row.kind } })
+    return c.json(appView(row, await signingCertificate(c)), 201)
+  })
+  .post('/import', async (c) => {
+    // A helpdesk's SP metadata (Atlassian Guard, Zammad, Freshdesk show it) becomes a SAML app.
+    let body: unknown
+    try {
+      body = JSON.parse(await c.req.text())
+    } catch {
+      throw new AppError('ADMIN_INVALID_JSON', 'The body is not valid JSON.')
+    }
+    const input = requireObject(body)
+    let xml: string
+    if (typeof input.metadataXml === 'string' && input.metadataXml.trim()) xml = input.metadataXml
+    else if (typeof input.metadataUrl === 'string' && input.metadataUrl.trim()) xml = await fetchMetadata(input.metadataUrl)
+    else invalid('metadataXml', 'give metadataXml or metadataUrl')
+    const sp = parseSpMetadata(xml, typeof input.entityId === 'string' ? input.entityId : undefined)
+    const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : new URL(sp.acsUrl).host
+    const config = parseSamlAppConfig(
+      { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] },
+      {},
+    )
+    const slug = typeof input.slug === 'string' ? input.slug : slugify(name)
+    const row = await saveApp(c.env.DB, c.env.SSO_SECRET, newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'), { kind: 'saml', name, slug, enabled: true, config }, c.var.deps.clock(), true)
+    await auditAdmin(c, { action: 'app.create', idpId: null, detail: { appId: row.id, kind: 'saml', via: 'sp-metadata' } })
     return c.json(appView(row, await signingCertificate(c)), 201)
   })
   .get('/:id', async (c) => c.json(appView(await mustGetApp(c), await signingCertificate(c))))

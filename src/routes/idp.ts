@@ -15,6 +15,7 @@ import { verifyEnvelopedSignature } from '../saml/dsig/verify'
 import { SamlError } from '../saml/errors'
 import { buildIssuedResponse, encodeIssuedResponse } from '../saml/idp-response'
 import { BINDINGS } from '../saml/metadata'
+import { signSpMetadata } from '../saml/sp-metadata'
 import { attr, firstChildNamed, isElementNamed, NS, textContent } from '../saml/xml/dom'
 import { escapeXmlAttr } from '../saml/xml/escape'
 import { importPrivateKey, parseCertificate } from '../saml/x509'
@@ -145,14 +146,19 @@ export const idpRoutes = new Hono<AppEnv>()
     const origin = new URL(c.req.url).origin
     const b64 = key.certificatePem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
     const xml =
-      `<?xml version="1.0" encoding="UTF-8"?>\n<md:EntityDescriptor xmlns:md="${NS.md}" entityID="${escapeXmlAttr(idpEntityId(c))}">` +
+      `<md:EntityDescriptor xmlns:md="${NS.md}" ID="${newRequestId(c.var.deps.random)}" entityID="${escapeXmlAttr(idpEntityId(c))}">` +
       `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.samlp}">` +
       `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}"><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
       `<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>` +
       `<md:SingleSignOnService Binding="${BINDINGS.redirect}" Location="${origin}/sso/idp/sso"/><md:SingleSignOnService Binding="${BINDINGS.post}" Location="${origin}/sso/idp/sso"/>` +
       `</md:IDPSSODescriptor></md:EntityDescriptor>`
+    // ?signed: an enveloped signature with the same key, for SPs that only import signed metadata.
+    const body =
+      c.req.query('signed') === undefined
+        ? xml
+        : await signSpMetadata(xml, { privateKey: await importPrivateKey(key.privateKeyPem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }), certificatePem: key.certificatePem })
     c.header('Cache-Control', 'public, max-age=300')
-    return c.body(xml, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' })
+    return c.body(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' })
   })
   .on(['GET', 'POST'], '/idp/sso', async (c) => {
     const { app, requestId, relayState } = await readAuthnRequest(c)

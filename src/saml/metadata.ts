@@ -298,5 +298,48 @@ const isPast = (value: string, now: Date): boolean => instant(value) <= now.getT
 const earliest = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || instant(a) <= instant(b) ? a : b)
 
 // SP metadata moved to sp-metadata.ts; re-exported for routes written against the earlier layout.
+/** A downstream SP (a helpdesk in broker mode) as its metadata describes it. */
+export interface SpMetadata {
+  entityId: string
+  /** HTTP-POST AssertionConsumerService: the default one, else the lowest index, else the first. */
+  acsUrl: string
+  signingCertificates: string[]
+  authnRequestsSigned: boolean
+  nameIdFormats: string[]
+}
+
+/**
+ * Parses a helpdesk's SP metadata (one EntityDescriptor with an SPSSODescriptor, or the entity
+ * named `entityId` in an aggregate). Throws SAML_METADATA_INVALID when no SAML 2.0 SP with an
+ * HTTP-POST ACS is found.
+ */
+export function parseSpMetadata(xml: string, entityId?: string): SpMetadata {
+  const root: Element = parseXml(xml, { maxBytes: MAX_METADATA_BYTES }).documentElement!
+  const entities: Element[] = []
+  if (isElementNamed(root, NS.md, 'EntityDescriptor')) entities.push(root)
+  else if (isElementNamed(root, NS.md, 'EntitiesDescriptor')) {
+    const found: { el: Element; validUntil: string | null }[] = []
+    collectEntities(root, null, found)
+    entities.push(...found.map((f) => f.el))
+  } else throw invalid('Not SAML metadata: the root must be md:EntityDescriptor or md:EntitiesDescriptor')
+  const candidates = entities
+    .filter((e) => !entityId || attr(e, 'entityID') === entityId)
+    .map((e) => ({ e, role: childrenNamed(e, NS.md, 'SPSSODescriptor').find((r) => (attr(r, 'protocolSupportEnumeration') ?? '').includes(NS.samlp)) }))
+    .filter((x): x is { e: Element; role: Element } => x.role !== undefined)
+  if (candidates.length !== 1) throw invalid(candidates.length ? 'The metadata lists several SPs: name the entity ID' : 'The metadata describes no SAML 2.0 service provider')
+  const { e, role } = candidates[0]!
+  const acs = childrenNamed(role, NS.md, 'AssertionConsumerService')
+    .filter((a) => attr(a, 'Binding') === BINDINGS.post && isHttpUrl((attr(a, 'Location') ?? '').trim()))
+    .sort((a, b) => (attr(b, 'isDefault') === 'true' ? 1 : 0) - (attr(a, 'isDefault') === 'true' ? 1 : 0) || Number(attr(a, 'index') ?? 0) - Number(attr(b, 'index') ?? 0))[0]
+  if (!acs) throw invalid('The SP has no HTTP-POST AssertionConsumerService')
+  return {
+    entityId: attr(e, 'entityID') ?? '',
+    acsUrl: (attr(acs, 'Location') ?? '').trim(),
+    signingCertificates: readCertificates(role, 'signing'),
+    authnRequestsSigned: attr(role, 'AuthnRequestsSigned') === 'true',
+    nameIdFormats: childrenNamed(role, NS.md, 'NameIDFormat').map((n) => textContent(n).trim()),
+  }
+}
+
 export { buildSpMetadata } from './sp-metadata'
 export type { SpMetadataInput } from './sp-metadata'

@@ -101,3 +101,26 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
     expect(result.inResponseTo).toBeNull()
   })
 })
+
+describe('SAML apps from SP metadata', () => {
+  it("imports a helpdesk's SP metadata (here: a gateway's own, a real SP metadata document)", async () => {
+    const spMetadata = await (await exports.default.fetch('https://helpdesk.example.net/sso/metadata')).text()
+    const res = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps/import`, { method: 'POST', headers: AUTH, body: JSON.stringify({ metadataXml: spMetadata, name: 'Other helpdesk' }) })
+    expect(res.status).toBe(201)
+    const app = await res.json<{ kind: string; config: { entityId: string; acsUrl: string; certificates: string[] } }>()
+    expect(app).toMatchObject({ kind: 'saml', config: { entityId: 'https://helpdesk.example.net/sso/metadata', acsUrl: 'https://helpdesk.example.net/sso/acs' } })
+    const bad = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps/import`, { method: 'POST', headers: AUTH, body: JSON.stringify({ metadataXml: '<x/>' }) })
+    expect(bad.status).toBe(422)
+    expect((await bad.json<ErrorBody>()).error.code).toBe('SAML_METADATA_INVALID')
+  })
+})
+
+describe('IdP metadata', () => {
+  it('is signed on request with the key it publishes', async () => {
+    const { parseIdpMetadata } = await import('../../src/saml/metadata')
+    const xml = await (await exports.default.fetch(`${ORIGIN}/sso/idp/metadata?signed`)).text()
+    const parsed = await parseIdpMetadata(xml, { verifyWith: [idpCert] })
+    expect(parsed.signatureVerified).toBe(true)
+    expect(parsed.idps[0]!.ssoUrls['HTTP-Redirect']).toBe(`${ORIGIN}/sso/idp/sso`)
+  })
+})

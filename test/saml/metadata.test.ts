@@ -229,3 +229,19 @@ describe('invalid or unusable metadata', () => {
     await expect(parseIdpMetadata(huge)).rejects.toMatchObject({ code: 'SAML_INPUT_TOO_LARGE' })
   })
 })
+
+describe('SP metadata parsing (helpdesks in broker mode)', () => {
+  it('reads the SP role of the real ADFS metadata and our own SP metadata', async () => {
+    const { parseSpMetadata } = await import('../../src/saml/metadata')
+    const { buildSpMetadata } = await import('../../src/saml/sp-metadata')
+    const adfs = parseSpMetadata(readInterop('metadata/adfs-federationmetadata.xml'))
+    expect(adfs.entityId).toBe('http://idp.adfs.example.com/adfs/services/trust')
+    expect(adfs.acsUrl).toMatch(/^https:\/\/idp\.adfs\.example\.com\/adfs\/ls\/?$/)
+    const ours = parseSpMetadata(
+      buildSpMetadata({ entityId: 'urn:sp', acsUrl: 'https://sp.example/acs', sloUrl: 'https://sp.example/slo', signingCertificates: [testKeyPair('rsa', 'sp-a').certificatePem], encryptionCertificates: [], wantAssertionsSigned: true, authnRequestsSigned: true }),
+    )
+    expect(ours).toMatchObject({ entityId: 'urn:sp', acsUrl: 'https://sp.example/acs', authnRequestsSigned: true })
+    expect(ours.signingCertificates).toHaveLength(1)
+    expect(() => parseSpMetadata(readInterop('metadata/okta-app-metadata-2020.xml'))).toThrow()
+  })
+})
