@@ -69,7 +69,8 @@ function parseSamlAppConfig(v: unknown, base: Record<string, unknown>): Record<s
   if (typeof signResponse !== 'boolean') invalid('config.signResponse', 'must be true or false')
   const certificates = input.certificates === undefined ? [] : input.certificates
   if (!Array.isArray(certificates)) invalid('config.certificates', 'must be an array of PEM certificates')
-  return { entityId: entityId.trim(), acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'), nameIdFormat, signResponse, certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [] }
+  const sloUrl = input.sloUrl === undefined || input.sloUrl === null || input.sloUrl === '' ? undefined : parseUrl(input.sloUrl, 'config.sloUrl')
+  return { entityId: entityId.trim(), acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'), nameIdFormat, signResponse, certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [], ...(sloUrl ? { sloUrl } : {}) }
 }
 
 function parseFreshworksConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {

@@ -3,14 +3,19 @@
  * Zammad, Freshdesk SAML). GET /sso/idp/metadata; GET|POST /sso/idp/sso takes the helpdesk's
  * AuthnRequest (signature checked when the app has certificates; ACS URL must match the app),
  * signs the customer in upstream when needed, and posts a signed Response back;
- * GET /sso/idp/launch/:app starts an IdP-initiated sign-in.
+ * GET /sso/idp/launch/:app starts an IdP-initiated sign-in; GET|POST /sso/idp/slo takes the
+ * helpdesk's LogoutRequest, fans the logout out to the upstream IdP and answers when it is done.
  */
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { clientIp } from '../middleware/admin-auth'
 import { currentSession } from '../middleware/session'
-import { decodePostBinding, decodeRedirectBinding, readRedirectQuery, verifyRedirectBindingSignature } from '../saml/bindings'
+import { deleteCookie, getCookie } from 'hono/cookie'
+import { decodePostBinding, decodeRedirectBinding, encodeRedirectBinding, readRedirectQuery, verifyRedirectBindingSignature } from '../saml/bindings'
+import { buildLogoutResponse, parseLogoutRequest, readClaimedIssuer, STATUS_SUCCESS, type ReceivedLogoutMessage } from '../saml/logout'
+import { deleteSession, readSession, SESSION_COOKIE } from '../store/sessions'
+import { startIdpLogout } from './slo'
 import { verifyEnvelopedSignature } from '../saml/dsig/verify'
 import { SamlError } from '../saml/errors'
 import { buildIssuedResponse, encodeIssuedResponse } from '../saml/idp-response'
@@ -149,6 +154,7 @@ export const idpRoutes = new Hono<AppEnv>()
       `<md:EntityDescriptor xmlns:md="${NS.md}" ID="${newRequestId(c.var.deps.random)}" entityID="${escapeXmlAttr(idpEntityId(c))}">` +
       `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.samlp}">` +
       `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}"><ds:X509Data><ds:X509Certificate>${b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+      `<md:SingleLogoutService Binding="${BINDINGS.redirect}" Location="${origin}/sso/idp/slo"/><md:SingleLogoutService Binding="${BINDINGS.post}" Location="${origin}/sso/idp/slo"/>` +
       `<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>` +
       `<md:SingleSignOnService Binding="${BINDINGS.redirect}" Location="${origin}/sso/idp/sso"/><md:SingleSignOnService Binding="${BINDINGS.post}" Location="${origin}/sso/idp/sso"/>` +
       `</md:IDPSSODescriptor></md:EntityDescriptor>`
@@ -172,6 +178,63 @@ export const idpRoutes = new Hono<AppEnv>()
     if (!session) return c.redirect(`/sso/login?return_to=${encodeURIComponent(`/sso/idp/resume/${key}`)}`, 302)
     await c.env.SESSIONS.delete(PENDING_PREFIX + key)
     return answer(c, await findSamlAppById(c, pending.appId), session, pending)
+  })
+  .on(['GET', 'POST'], '/idp/slo', async (c) => {
+    // Logout started at the helpdesk: end our session, fan out to the upstream IdP, then answer.
+    const message: ReceivedLogoutMessage =
+      c.req.method === 'GET'
+        ? { binding: 'redirect', rawQuery: new URL(c.req.url).search.slice(1) }
+        : await (async () => {
+            const form = await c.req.parseBody()
+            if (typeof form.SAMLRequest !== 'string') throw new AppError('BAD_REQUEST', 'SAMLRequest is missing')
+            return { binding: 'post' as const, value: form.SAMLRequest, relayState: typeof form.RelayState === 'string' ? form.RelayState : null }
+          })()
+    const issuer = await readClaimedIssuer(message)
+    const app = issuer ? await findSamlApp(c.env.DB, issuer) : null
+    if (!app) throw new AppError('HANDOFF_APP_NOT_FOUND', undefined, { issuer })
+    const config = app.config as unknown as SamlAppConfig
+    if (!config.sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'This app has no SLO URL to answer to', { appId: app.id })
+    const info = await parseLogoutRequest(message, {
+      idp: { entityId: config.entityId, certificates: config.certificates },
+      sloUrl: `${new URL(c.req.url).origin}/sso/idp/slo`,
+      now: c.var.deps.clock(),
+      requireSignature: config.certificates.length > 0,
+    })
+    const key = newRequestId(c.var.deps.random)
+    await c.env.SESSIONS.put(PENDING_PREFIX + key, JSON.stringify({ appId: app.id, requestId: info.id, relayState: info.relayState }), { expirationTtl: PENDING_TTL_SECONDS })
+    const token = getCookie(c, SESSION_COOKIE)
+    const session = token ? await readSession(c.env.SESSIONS, token, c.var.deps.clock()) : null
+    if (token) await deleteSession(c.env.SESSIONS, token)
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true })
+    await writeAudit(c.env.DB, {
+      at: c.var.deps.clock(),
+      actor: session?.nameId ?? 'anonymous',
+      action: 'logout.app-initiated',
+      idpId: session?.idpId ?? null,
+      subject: session?.nameId ?? null,
+      outcome: 'success',
+      ip: clientIp(c),
+      userAgent: c.req.header('user-agent') ?? null,
+      requestId: c.var.requestId,
+      detail: { appId: app.id },
+    })
+    const done = `/sso/idp/slo/done/${key}`
+    return (session ? await startIdpLogout(c, session, done) : null) ?? c.redirect(done, 302)
+  })
+  .get('/idp/slo/done/:key', async (c) => {
+    const key = c.req.param('key')
+    const pending = /^_[0-9a-f]{40}$/.test(key) ? await c.env.SESSIONS.get<Pending>(PENDING_PREFIX + key, 'json') : null
+    if (!pending || !pending.requestId) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'idp-logout' })
+    await c.env.SESSIONS.delete(PENDING_PREFIX + key)
+    const app = await findSamlAppById(c, pending.appId)
+    const config = app.config as unknown as SamlAppConfig
+    const now = c.var.deps.clock()
+    const signing = await signingKey(c)
+    const xml = buildLogoutResponse({ id: newRequestId(c.var.deps.random), issueInstant: now, destination: config.sloUrl!, issuer: idpEntityId(c), inResponseTo: pending.requestId, statusCode: STATUS_SUCCESS })
+    const privateKey = await importPrivateKey(signing.privateKeyPem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' })
+    const query = await encodeRedirectBinding({ xml, param: 'SAMLResponse', relayState: pending.relayState, signing: { privateKey } })
+    c.header('Cache-Control', 'no-store')
+    return c.redirect(`${config.sloUrl}${config.sloUrl!.includes('?') ? '&' : '?'}${query}`, 302)
   })
   .get('/idp/launch/:app', async (c) => {
     const app = await findEnabledApp(c.env.DB, 'saml', c.req.param('app'))

@@ -64,6 +64,8 @@ async function slo(c: Context<AppEnv>) {
     const outcome = await handleSlo(c, message, isResponse)
     if (outcome.kind === 'response') {
       await audit(c, { action: 'logout.idp-response', idpId: outcome.idp.id, subject: null, outcome: outcome.ok ? 'success' : 'failure', detail: {} })
+      // Broker-mode logout continues to the helpdesk that started it.
+      if (outcome.next?.startsWith('/sso/idp/slo/done/')) return c.redirect(outcome.next, 302)
       return signedOut(c, outcome.ok)
     }
     await audit(c, { action: 'logout.idp-initiated', idpId: outcome.idp.id, subject: outcome.nameId, outcome: 'success', detail: { sessionsEnded: outcome.ended } })

@@ -42,7 +42,7 @@ async function sendToIdp(c: Context<AppEnv>, idp: IdpRow, param: 'SAMLRequest' |
 }
 
 /** SP-initiated SLO for a session that just ended locally; null when the IdP has no SLO URL. */
-export async function startIdpLogout(c: Context<AppEnv>, session: Session): Promise<Response | null> {
+export async function startIdpLogout(c: Context<AppEnv>, session: Session, next: string | null = null): Promise<Response | null> {
   const idp = await getIdp(c.env.DB, session.idpId)
   if (!idp?.sloUrl || !idp.enabled) return null
   const now = c.var.deps.clock()
@@ -57,7 +57,8 @@ export async function startIdpLogout(c: Context<AppEnv>, session: Session): Prom
     nameIdFormat: session.nameIdFormat,
     sessionIndex: session.sessionIndex,
   })
-  const state = JSON.stringify({ requestId, idpId: idp.id, expiresAt: now.getTime() + LOGOUT_STATE_TTL_SECONDS * 1000 })
+  // `next`: a same-origin path to continue to once the IdP answered (broker-mode logout fan-out).
+  const state = JSON.stringify({ requestId, idpId: idp.id, next, expiresAt: now.getTime() + LOGOUT_STATE_TTL_SECONDS * 1000 })
   // SameSite=None: the IdP may answer with a cross-site POST (HTTP-POST binding), where Lax is not sent.
   setCookie(c, LOGOUT_COOKIE, await signValue(c.env.SSO_SECRET, MAC_PURPOSE, encodeBase64(utf8Encode(state))), {
     path: '/',
@@ -69,16 +70,16 @@ export async function startIdpLogout(c: Context<AppEnv>, session: Session): Prom
   return sendToIdp(c, idp, 'SAMLRequest', xml, null, now)
 }
 
-async function pendingLogout(c: Context<AppEnv>): Promise<{ requestId: string; idpId: string } | null> {
+async function pendingLogout(c: Context<AppEnv>): Promise<{ requestId: string; idpId: string; next?: string | null } | null> {
   const value = getCookie(c, LOGOUT_COOKIE)
   const payload = value ? await verifyValue(c.env.SSO_SECRET, MAC_PURPOSE, value) : null
   if (!payload) return null
-  const state = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (ch) => ch.charCodeAt(0)))) as { requestId: string; idpId: string; expiresAt: number }
+  const state = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (ch) => ch.charCodeAt(0)))) as { requestId: string; idpId: string; next?: string | null; expiresAt: number }
   return state.expiresAt > c.var.deps.clock().getTime() ? state : null
 }
 
 export type SloOutcome =
-  | { kind: 'response'; idp: IdpRow; ok: boolean; response: null }
+  | { kind: 'response'; idp: IdpRow; ok: boolean; next: string | null; response: null }
   | { kind: 'request'; idp: IdpRow; ended: number; nameId: string; response: Response }
 
 /** Handles whatever the IdP sent to /sso/slo. */
@@ -100,7 +101,7 @@ export async function handleSlo(c: Context<AppEnv>, message: ReceivedLogoutMessa
     deleteCookie(c, LOGOUT_COOKIE, { path: '/', secure: true, sameSite: 'None' })
     // Our session is already gone; an unsigned LogoutResponse (many IdPs) can only confirm that.
     const info = await parseLogoutResponse(message, { ...check, expectedRequestId: pending.requestId, requireSignature: false })
-    return { kind: 'response', idp, ok: info.statusCode === STATUS_SUCCESS, response: null }
+    return { kind: 'response', idp, ok: info.statusCode === STATUS_SUCCESS, next: pending.next ?? null, response: null }
   }
   // IdP-initiated: it ends sessions, so its signature is required.
   const info = await parseLogoutRequest(message, check)

@@ -37,6 +37,8 @@ export interface SamlAppConfig {
   signResponse: boolean
   /** SP signing certificates: when set, AuthnRequests must be signed with one of them. */
   certificates: string[]
+  /** The SP's SingleLogoutService (Redirect binding), for logout started at the helpdesk. */
+  sloUrl?: string
 }
 
 /** The enabled SAML app whose entity ID is `entityId`. */

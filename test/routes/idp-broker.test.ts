@@ -124,3 +124,44 @@ describe('IdP metadata', () => {
     expect(parsed.idps[0]!.ssoUrls['HTTP-Redirect']).toBe(`${ORIGIN}/sso/idp/sso`)
   })
 })
+
+describe('logout started at the helpdesk (IdP-side SLO)', () => {
+  it('ends the session, fans out to the upstream IdP, then answers the helpdesk', async () => {
+    const { createIdp } = await import('../../src/store/idps')
+    const { TEST_IDP_CERT } = await import('../fixtures/idp-keys')
+    const { buildLogoutRequest, buildLogoutResponse } = await import('../../src/saml/logout')
+    const { decodeBase64, inflateRaw, utf8Decode } = await import('../../src/saml/encoding')
+    const { parseXml } = await import('../../src/saml/xml/parse')
+    await createIdp(env.DB, 'idp_up', { name: 'Up', slug: 'up', entityId: 'https://up.example/idp', ssoUrl: 'https://up.example/sso', sloUrl: 'https://up.example/slo', certificates: [TEST_IDP_CERT] }, new Date())
+    const created = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ kind: 'saml', name: 'SLO helpdesk', slug: 'slo-desk', config: { entityId: 'urn:slo-desk', acsUrl: 'https://desk.example/acs', sloUrl: 'https://desk.example/slo' } }),
+    })
+    expect(created.status).toBe(201)
+    const cookie = await sessionCookie(sampleSession({ idpId: 'idp_up', idpSlug: 'up' }))
+
+    const request = buildLogoutRequest({ id: '_desk-lr-1', issueInstant: new Date(), destination: `${ORIGIN}/sso/idp/slo`, issuer: 'urn:slo-desk', nameId: 'jane@acme.example' })
+    const start = await exports.default.fetch(`${ORIGIN}/sso/idp/slo?${await encodeRedirectBinding({ xml: request, param: 'SAMLRequest', relayState: 'desk-rs' })}`, { headers: { cookie }, redirect: 'manual' })
+    expect(start.status).toBe(302)
+    const upstream = new URL(start.headers.get('location')!)
+    expect(upstream.origin + upstream.pathname).toBe('https://up.example/slo')
+    const logoutCookie = start.headers.getSetCookie().find((c) => c.startsWith('__Host-sso_logout='))!.split(';')[0]!
+    expect((await exports.default.fetch(`${ORIGIN}/sso/me`, { headers: { cookie, accept: 'application/json' } })).status).toBe(401)
+
+    const upstreamRequest = parseXml(utf8Decode(await inflateRaw(decodeBase64(upstream.searchParams.get('SAMLRequest')!), 65536))).documentElement!
+    const upstreamAnswer = buildLogoutResponse({ id: '_up-resp', issueInstant: new Date(), destination: `${ORIGIN}/sso/slo`, issuer: 'https://up.example/idp', inResponseTo: upstreamRequest.getAttribute('ID')! })
+    const back = await exports.default.fetch(`${ORIGIN}/sso/slo?${await encodeRedirectBinding({ xml: upstreamAnswer, param: 'SAMLResponse' })}`, { headers: { cookie: logoutCookie }, redirect: 'manual' })
+    expect(back.status).toBe(302)
+    const done = back.headers.get('location')!
+    expect(done).toMatch(/^\/sso\/idp\/slo\/done\/_[0-9a-f]{40}$/)
+
+    const answer = await exports.default.fetch(`${ORIGIN}${done}`, { redirect: 'manual' })
+    const toDesk = new URL(answer.headers.get('location')!)
+    expect(toDesk.origin + toDesk.pathname).toBe('https://desk.example/slo')
+    expect(toDesk.searchParams.get('RelayState')).toBe('desk-rs')
+    expect(toDesk.searchParams.get('Signature')).toBeTruthy()
+    const deskAnswer = parseXml(utf8Decode(await inflateRaw(decodeBase64(toDesk.searchParams.get('SAMLResponse')!), 65536))).documentElement!
+    expect(deskAnswer.getAttribute('InResponseTo')).toBe('_desk-lr-1')
+  })
+})
