@@ -128,6 +128,21 @@ async function signingCertificate(c: Context<AppEnv>): Promise<string> {
   return (await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'signing', c.var.deps.clock(), new URL(c.req.url).host)).certificatePem
 }
 
+/** Creates a SAML app from `{ metadataXml | metadataUrl, name?, slug?, entityId?, signResponse? }`. */
+export async function importSamlApp(c: Context<AppEnv>, input: Record<string, unknown>): Promise<AppRow> {
+  let xml: string
+  if (typeof input.metadataXml === 'string' && input.metadataXml.trim()) xml = input.metadataXml
+  else if (typeof input.metadataUrl === 'string' && input.metadataUrl.trim()) xml = await fetchMetadata(input.metadataUrl)
+  else invalid('metadataXml', 'give metadataXml or metadataUrl')
+  const sp = parseSpMetadata(xml, typeof input.entityId === 'string' && input.entityId ? input.entityId : undefined)
+  const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : new URL(sp.acsUrl).host
+  const config = parseSamlAppConfig({ entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] }, {})
+  const slug = typeof input.slug === 'string' && input.slug ? input.slug : slugify(name)
+  const row = await saveApp(c.env.DB, c.env.SSO_SECRET, newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'), { kind: 'saml', name, slug, enabled: true, config }, c.var.deps.clock(), true)
+  await auditAdmin(c, { action: 'app.create', idpId: null, detail: { appId: row.id, kind: 'saml', via: 'sp-metadata' } })
+  return row
+}
+
 export const adminAppRoutes = new Hono<AppEnv>()
   .use(requireAdminToken())
   .use(async (c, next) => {
@@ -152,20 +167,7 @@ export const adminAppRoutes = new Hono<AppEnv>()
     } catch {
       throw new AppError('ADMIN_INVALID_JSON', 'The body is not valid JSON.')
     }
-    const input = requireObject(body)
-    let xml: string
-    if (typeof input.metadataXml === 'string' && input.metadataXml.trim()) xml = input.metadataXml
-    else if (typeof input.metadataUrl === 'string' && input.metadataUrl.trim()) xml = await fetchMetadata(input.metadataUrl)
-    else invalid('metadataXml', 'give metadataXml or metadataUrl')
-    const sp = parseSpMetadata(xml, typeof input.entityId === 'string' ? input.entityId : undefined)
-    const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : new URL(sp.acsUrl).host
-    const config = parseSamlAppConfig(
-      { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] },
-      {},
-    )
-    const slug = typeof input.slug === 'string' ? input.slug : slugify(name)
-    const row = await saveApp(c.env.DB, c.env.SSO_SECRET, newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'), { kind: 'saml', name, slug, enabled: true, config }, c.var.deps.clock(), true)
-    await auditAdmin(c, { action: 'app.create', idpId: null, detail: { appId: row.id, kind: 'saml', via: 'sp-metadata' } })
+    const row = await importSamlApp(c, requireObject(body))
     return c.json(appView(row, await signingCertificate(c)), 201)
   })
   .get('/:id', async (c) => c.json(appView(await mustGetApp(c), await signingCertificate(c))))

@@ -24,6 +24,9 @@ import { startLogin } from './login-start'
 import { spEndpoints } from './sp-config'
 import { activateNextSpKey, activeSpKey, listSpKeys, stageNextSpKey } from '../store/sp-keys'
 import { SpPage } from '../ui/admin/sp'
+import { AppsPage } from '../ui/admin/apps'
+import { importSamlApp } from './admin-apps'
+import { deleteApp, getApp, listApps } from '../store/apps'
 import { fieldsFromMetadata, loadMetadata, refreshedFields } from './metadata-import'
 import { isSamlError } from '../saml/errors'
 import { readTestResult } from './test-connection'
@@ -32,10 +35,25 @@ import type { AppEnv } from '../env'
 
 type C = Context<AdminUiEnv>
 
+async function renderApps(c: C, values: Record<string, string>, errors: Record<string, string>, status: 200 | 422 = 200) {
+  const apps = (await listApps(c.env.DB)).map((a) => ({
+    id: a.id,
+    kind: a.kind,
+    name: a.name,
+    slug: a.slug,
+    enabled: a.enabled,
+    target: a.kind === 'saml' ? String(a.config.acsUrl) : a.kind === 'zendesk' ? `${String(a.config.subdomain)}.zendesk.com` : String((a.config.redirectUris as string[] | undefined)?.[0] ?? ''),
+  }))
+  const idpMetadataUrl = `${new URL(c.req.url).origin}/sso/idp/metadata`
+  return c.html(<AppsPage {...common(c)} apps={apps} idpMetadataUrl={idpMetadataUrl} values={values} errors={errors} />, status)
+}
+
 const FLASH: Record<string, string> = {
   created: 'Identity provider added.',
   saved: 'Changes saved.',
   deleted: 'Identity provider deleted.',
+  'app-created': 'Helpdesk app added.',
+  'app-deleted': 'Helpdesk app deleted.',
   settings: 'Settings saved.',
 }
 
@@ -234,6 +252,26 @@ const protectedRoutes = new Hono<AdminUiEnv>()
     const row = await mustGetIdp(c)
     const test = await readTestResult(c, c.req.param('requestId'))
     return c.html(<TestResultPage {...common(c)} idpName={row.name} idpId={row.id} test={test && test.idpId === row.id ? test : null} />)
+  })
+  .get('/apps', async (c) => renderApps(c, {}, {}))
+  .post('/apps/import', async (c) => {
+    const form = await c.req.parseBody()
+    const values = Object.fromEntries(['name', 'metadataUrl', 'metadataXml'].map((k) => [k, typeof form[k] === 'string' ? (form[k] as string).trim() : '']))
+    try {
+      await importSamlApp(c, values)
+      return c.redirect('/sso/admin/apps?flash=app-created', 303)
+    } catch (err) {
+      if (!(err instanceof AppError) && !isSamlError(err)) throw err
+      const field = String((err as AppError).detail?.field ?? (values.metadataUrl ? 'metadataUrl' : 'metadataXml'))
+      return renderApps(c, values, { [field.replace(/^config\..*/, 'metadataXml')]: `${err.code}: ${err.message}` }, 422)
+    }
+  })
+  .post('/apps/:id/delete', async (c) => {
+    const app = await getApp(c.env.DB, c.req.param('id'))
+    if (!app) throw new AppError('ADMIN_APP_NOT_FOUND')
+    await deleteApp(c.env.DB, app.id)
+    await auditAdmin(c, { action: 'app.delete', idpId: null, detail: { appId: app.id, via: 'console' } })
+    return c.redirect('/sso/admin/apps?flash=app-deleted', 303)
   })
   .get('/sp', async (c) => {
     const sp = await spEndpoints(c)

@@ -26,7 +26,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 
 export interface AdminLayoutProps {
   title: string
-  active: 'idps' | 'settings' | 'audit' | 'sp' | 'login'
+  active: 'idps' | 'apps' | 'settings' | 'audit' | 'sp' | 'login'
   actor?: string | undefined
   csrf?: string | undefined
   flash?: { kind: 'ok' | 'error'; text: string } | undefined
@@ -35,6 +35,7 @@ export interface AdminLayoutProps {
 
 const NAV = [
   ['idps', '/sso/admin/idps', 'Identity providers'],
+  ['apps', '/sso/admin/apps', 'Helpdesk apps'],
   ['sp', '/sso/admin/sp', 'Service provider'],
   ['settings', '/sso/admin/settings', 'Settings'],
   ['audit', '/sso/admin/audit', 'Audit log'],
