@@ -32,7 +32,13 @@ export function zendeskClaims(session: Session, config: ZendeskConfig, jti: stri
     ...(config.externalIdFrom === 'nameId' ? { external_id: `${session.idpSlug}:${session.nameId}` } : {}),
     ...(organization ? { organization } : {}),
     ...(config.tagsFromGroups && session.groups.length ? { tags: session.groups.map((g) => g.replace(/[^\w-]+/g, '_').toLowerCase()) } : {}),
+    ...(config.userFields && Object.keys(config.userFields).length ? { user_fields: userFields(session, config.userFields) } : {}),
   }
+}
+
+function userFields(session: Session, sources: Record<string, 'idp' | 'nameId' | 'groups'>): Record<string, string> {
+  const value = { idp: session.idpSlug, nameId: session.nameId, groups: session.groups.join(', ') }
+  return Object.fromEntries(Object.entries(sources).map(([field, source]) => [field, value[source]]))
 }
 
 export async function signZendeskJwt(claims: Record<string, unknown>, sharedSecret: string): Promise<string> {

@@ -11,7 +11,7 @@ import { parseSpMetadata } from '../saml/metadata'
 import { parseCertificate } from '../saml/x509'
 import { fetchMetadata } from './metadata-import'
 import { activeSpKey } from '../store/sp-keys'
-import { deleteApp, getApp, listApps, saveApp, type AppRow, type ZendeskConfig } from '../store/apps'
+import { deleteApp, getApp, listApps, SAML_APP_ATTRIBUTES, saveApp, type AppRow, type ZendeskConfig } from '../store/apps'
 import { zendeskOrigin } from '../handoff/zendesk'
 import { auditAdmin, newIdpId } from './admin-api'
 import { parseCertificates, parseUrl, requireObject, slugify } from './admin-input'
@@ -55,8 +55,12 @@ function parseZendeskConfig(v: unknown, base: Record<string, unknown>): Record<s
   }
   const tags = input.tagsFromGroups ?? false
   if (typeof tags !== 'boolean') invalid('config.tagsFromGroups', 'must be true or false')
+  const userFields = input.userFields ?? {}
+  if (typeof userFields !== 'object' || userFields === null || Array.isArray(userFields) || Object.values(userFields).some((v) => v !== 'idp' && v !== 'nameId' && v !== 'groups')) {
+    invalid('config.userFields', "must map Zendesk user field keys to 'idp', 'nameId' or 'groups'")
+  }
   const baseUrl = input.baseUrl === undefined || input.baseUrl === null || input.baseUrl === '' ? undefined : parseUrl(input.baseUrl, 'config.baseUrl')
-  return { subdomain, externalIdFrom, organizationMap: map, tagsFromGroups: tags, ...(baseUrl ? { baseUrl } : {}) }
+  return { subdomain, externalIdFrom, organizationMap: map, tagsFromGroups: tags, userFields, ...(baseUrl ? { baseUrl } : {}) }
 }
 
 function parseSamlAppConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {
@@ -70,7 +74,17 @@ function parseSamlAppConfig(v: unknown, base: Record<string, unknown>): Record<s
   const certificates = input.certificates === undefined ? [] : input.certificates
   if (!Array.isArray(certificates)) invalid('config.certificates', 'must be an array of PEM certificates')
   const sloUrl = input.sloUrl === undefined || input.sloUrl === null || input.sloUrl === '' ? undefined : parseUrl(input.sloUrl, 'config.sloUrl')
-  return { entityId: entityId.trim(), acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'), nameIdFormat, signResponse, certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [], ...(sloUrl ? { sloUrl } : {}) }
+  const attributeNames = input.attributeNames ?? {}
+  if (typeof attributeNames !== 'object' || attributeNames === null || Array.isArray(attributeNames)) invalid('config.attributeNames', 'must be an object')
+  for (const [k, v] of Object.entries(attributeNames)) {
+    if (!(SAML_APP_ATTRIBUTES as readonly string[]).includes(k)) invalid(`config.attributeNames.${k}`, `unknown field (allowed: ${SAML_APP_ATTRIBUTES.join(', ')})`)
+    if (typeof v !== 'string' || v.length > 512) invalid(`config.attributeNames.${k}`, "must be an attribute name ('' = do not send)")
+  }
+  const orgs = input.organizationMap ?? {}
+  if (typeof orgs !== 'object' || orgs === null || Array.isArray(orgs) || Object.values(orgs).some((o) => typeof o !== 'string' || !o)) invalid('config.organizationMap', 'must map IdP slugs or group names to organization names')
+  return {
+    attributeNames,
+    organizationMap: orgs, entityId: entityId.trim(), acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'), nameIdFormat, signResponse, certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [], ...(sloUrl ? { sloUrl } : {}) }
 }
 
 function parseFreshworksConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {

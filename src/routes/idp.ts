@@ -24,7 +24,7 @@ import { signSpMetadata } from '../saml/sp-metadata'
 import { attr, firstChildNamed, isElementNamed, NS, textContent } from '../saml/xml/dom'
 import { escapeXmlAttr } from '../saml/xml/escape'
 import { importPrivateKey, parseCertificate } from '../saml/x509'
-import { findEnabledApp, findSamlApp, getApp, type AppRow, type SamlAppConfig } from '../store/apps'
+import { findEnabledApp, findSamlApp, getApp, SAML_APP_ATTRIBUTES, type AppRow, type SamlAppAttribute, type SamlAppConfig } from '../store/apps'
 import { writeAudit } from '../store/audit'
 import type { Session } from '../store/sessions'
 import { activeSpKey } from '../store/sp-keys'
@@ -105,14 +105,7 @@ async function answer(c: Context<AppEnv>, app: AppRow, session: Session, pending
     nameId: persistent ? `${session.idpSlug}:${session.nameId}` : (session.email ?? session.nameId),
     nameIdFormat: persistent ? 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent' : 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
     sessionIndex: newRequestId(c.var.deps.random),
-    attributes: {
-      email: session.email ? [session.email] : [],
-      firstName: firstName ? [firstName] : [],
-      lastName: last.length ? [last.join(' ')] : [],
-      displayName: session.displayName ? [session.displayName] : [],
-      groups: session.groups,
-      upstreamIdp: [session.idpSlug],
-    },
+    attributes: appAttributes(config, session, firstName ?? '', last.join(' ')),
     now,
     authnInstant: new Date(session.createdAt),
     responseId: newRequestId(c.var.deps.random),
@@ -134,6 +127,27 @@ async function answer(c: Context<AppEnv>, app: AppRow, session: Session, pending
   })
   c.header('Cache-Control', 'no-store')
   return c.html(autoPostPage(config.acsUrl, { SAMLResponse: encodeIssuedResponse(xml), ...(pending.relayState ? { RelayState: pending.relayState } : {}) }, 'Continuing to the help desk…'))
+}
+
+/** The attributes for the app, under the names it expects (a field named '' is left out). */
+function appAttributes(config: SamlAppConfig, session: Session, firstName: string, lastName: string): Record<string, string[]> {
+  const orgs = config.organizationMap ?? {}
+  const organization = orgs[session.idpSlug] ?? session.groups.map((g) => orgs[g]).find(Boolean)
+  const values: Record<SamlAppAttribute, string[]> = {
+    email: session.email ? [session.email] : [],
+    firstName: firstName ? [firstName] : [],
+    lastName: lastName ? [lastName] : [],
+    displayName: session.displayName ? [session.displayName] : [],
+    groups: session.groups,
+    upstreamIdp: [session.idpSlug],
+    organization: organization ? [organization] : [],
+  }
+  const out: Record<string, string[]> = {}
+  for (const field of SAML_APP_ATTRIBUTES) {
+    const name = config.attributeNames?.[field] ?? field
+    if (name && values[field].length) out[name] = values[field]
+  }
+  return out
 }
 
 /** Signed in: answer now. Else park the request and go through the sign-in page first. */

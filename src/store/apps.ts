@@ -22,6 +22,8 @@ export interface ZendeskConfig {
   organizationMap: Record<string, string>
   /** Send the user's groups as Zendesk tags. */
   tagsFromGroups: boolean
+  /** Zendesk user field key → value source, sent as `user_fields`. */
+  userFields?: Record<string, 'idp' | 'nameId' | 'groups'>
 }
 
 export interface FreshworksConfig {
@@ -39,7 +41,14 @@ export interface SamlAppConfig {
   certificates: string[]
   /** The SP's SingleLogoutService (Redirect binding), for logout started at the helpdesk. */
   sloUrl?: string
+  /** Attribute names the helpdesk expects, per field; a field mapped to '' is not sent. */
+  attributeNames?: Partial<Record<SamlAppAttribute, string>>
+  /** IdP slug or group name → organization, sent as the `organization` attribute (first match, IdP first). */
+  organizationMap?: Record<string, string>
 }
+
+export const SAML_APP_ATTRIBUTES = ['email', 'firstName', 'lastName', 'displayName', 'groups', 'upstreamIdp', 'organization'] as const
+export type SamlAppAttribute = (typeof SAML_APP_ATTRIBUTES)[number]
 
 /** The enabled SAML app whose entity ID is `entityId`. */
 export async function findSamlApp(d1: D1Database, entityId: string): Promise<AppRow | null> {

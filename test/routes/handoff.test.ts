@@ -27,7 +27,7 @@ describe('Zendesk JWT hand-off', () => {
     const res = await api('', 'POST', {
       kind: 'zendesk',
       name: 'Acme Help Center',
-      config: { subdomain: 'acme', organizationMap: { 'acme-okta': 'Acme Corp' }, tagsFromGroups: true },
+      config: { subdomain: 'acme', organizationMap: { 'acme-okta': 'Acme Corp' }, tagsFromGroups: true, userFields: { sso_idp: 'idp' } },
       sharedSecret: SECRET,
     })
     expect(res.status).toBe(201)
@@ -60,7 +60,7 @@ describe('Zendesk JWT hand-off', () => {
     const second = results[1]!
     expect(protectedHeader.alg).toBe('HS256')
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60)
-    expect(payload).toMatchObject({ email: 'jane@acme.example', name: 'Jane Doe', external_id: 'acme-okta:jane@acme.example', organization: 'Acme Corp', tags: ['support', 'admins'] })
+    expect(payload).toMatchObject({ email: 'jane@acme.example', name: 'Jane Doe', external_id: 'acme-okta:jane@acme.example', organization: 'Acme Corp', tags: ['support', 'admins'], user_fields: { sso_idp: 'acme-okta' } })
     expect(payload.jti).not.toBe(second.payload.jti)
     await expect(jwtVerify(tokens[0]!, new TextEncoder().encode('another-secret-0123456789'), { algorithms: ['HS256'] })).rejects.toThrow()
   })

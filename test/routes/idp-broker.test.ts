@@ -165,3 +165,35 @@ describe('logout started at the helpdesk (IdP-side SLO)', () => {
     expect(deskAnswer.getAttribute('InResponseTo')).toBe('_desk-lr-1')
   })
 })
+
+describe('per-app attributes and organizations', () => {
+  it('sends the attributes under the names the app asks for, with the mapped organization', async () => {
+    const created = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({
+        kind: 'saml',
+        name: 'Mapped desk',
+        slug: 'mapped-desk',
+        config: { entityId: 'urn:mapped', acsUrl: 'https://mapped.example/acs', attributeNames: { email: 'User.Email', groups: '', upstreamIdp: '' }, organizationMap: { support: 'Acme Corp' } },
+      }),
+    })
+    expect(created.status).toBe(201)
+    const res = await exports.default.fetch(`${ORIGIN}/sso/idp/launch/mapped-desk`, { headers: { cookie: await sessionCookie() } })
+    const { fields } = postedFields(await res.text())
+    const result = await validateSamlResponse({
+      samlResponse: fields.SAMLResponse!,
+      idp: { entityId: `${ORIGIN}/sso/idp/metadata`, certificates: [idpCert] },
+      sp: { entityId: 'urn:mapped', acsUrl: 'https://mapped.example/acs' },
+      now: new Date(),
+      allowIdpInitiated: true,
+    })
+    expect(result.attributes).toEqual({ 'User.Email': ['jane@acme.example'], firstName: ['Jane'], lastName: ['Doe'], displayName: ['Jane Doe'], organization: ['Acme Corp'] })
+    const bad = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ kind: 'saml', name: 'Bad', config: { entityId: 'urn:bad', acsUrl: 'https://bad.example/acs', attributeNames: { shoeSize: 'x' } } }),
+    })
+    expect(bad.status).toBe(400)
+  })
+})
