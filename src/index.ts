@@ -1,6 +1,6 @@
 /**
- * Worker entry: the HTTP app and the daily cron trigger (maintenance: replay-row and audit
- * retention pruning; metadata refresh joins it with the admin issue).
+ * Worker entry: the HTTP app and the daily cron trigger (replay-row and audit retention pruning,
+ * IdP metadata refresh).
  */
 import { createApp } from './app'
 import { runMaintenance } from './scheduled'
