@@ -8,10 +8,9 @@ import { Hono, type Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
-import { clientIp } from '../middleware/admin-auth'
+import { auditRequest } from '../middleware/audit'
 import { inspectSamlResponse } from '../saml/inspect'
 import { isSamlError, mapIdentity, validateSamlResponse, type MappedIdentity, type SamlAssertionResult } from '../saml/index'
-import { writeAudit } from '../store/audit'
 import { findIdp, findIdpByEntityId, type IdpRow } from '../store/idps'
 import { AUTHN_REQUEST_ISSUER, consumeOnce } from '../store/replay'
 import { createSession, deleteSession, SESSION_COOKIE } from '../store/sessions'
@@ -58,19 +57,7 @@ export const acsRoutes = new Hono<AppEnv>().post('/acs', async (c) => {
   let state: LoginState | null = null
   let result: SamlAssertionResult | null = null
   const audit = (outcome: 'success' | 'failure', code: string | null, detail: Record<string, unknown>, subject: string | null = null) =>
-    writeAudit(c.env.DB, {
-      at: now,
-      actor: subject ?? 'anonymous',
-      action: state?.test ? 'login.test' : 'login',
-      idpId: idp?.id ?? null,
-      subject,
-      outcome,
-      code,
-      ip: clientIp(c),
-      userAgent: c.req.header('user-agent') ?? null,
-      requestId: c.var.requestId,
-      detail,
-    })
+    auditRequest(c, { action: state?.test ? 'login.test' : 'login', idpId: idp?.id ?? null, subject, outcome, code, detail })
   try {
     if (!samlResponse) throw new AppError('BAD_REQUEST', 'SAMLResponse is missing')
     const hints = inspectSamlResponse(samlResponse)

@@ -5,8 +5,9 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
-import { clientIp, requireAdminToken } from '../middleware/admin-auth'
-import { listAudit, writeAudit, type AuditEntry } from '../store/audit'
+import { requireAdminToken } from '../middleware/admin-auth'
+import { auditRequest } from '../middleware/audit'
+import { listAudit, type AuditEntry } from '../store/audit'
 import { createIdp, deleteIdp, getIdp, listIdps, updateIdp } from '../store/idps'
 import { getSettings, putSettings } from '../store/settings'
 import { parseIdpInput, requireObject } from './admin-input'
@@ -26,16 +27,8 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
   }
 }
 
-export function auditAdmin(c: Context<AppEnv>, entry: Pick<AuditEntry, 'action' | 'idpId' | 'detail'> & Partial<AuditEntry>): Promise<void> {
-  return writeAudit(c.env.DB, {
-    at: c.var.deps.clock(),
-    actor: c.var.adminActor ?? 'admin',
-    outcome: 'success',
-    ip: clientIp(c),
-    userAgent: c.req.header('user-agent') ?? null,
-    requestId: c.var.requestId,
-    ...entry,
-  })
+export function auditAdmin(c: Context<AppEnv>, entry: Pick<AuditEntry, 'action' | 'idpId' | 'detail'>): Promise<void> {
+  return auditRequest(c, { actor: c.var.adminActor ?? 'admin', outcome: 'success', ...entry })
 }
 
 export function newIdpId(random: (n: number) => Uint8Array): string {

@@ -9,7 +9,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
-import { clientIp } from '../middleware/admin-auth'
+import { auditRequest, redirectToSignIn } from '../middleware/audit'
 import { currentSession } from '../middleware/session'
 import { deleteCookie, getCookie } from 'hono/cookie'
 import { decodePostBinding, decodeRedirectBinding, encodeRedirectBinding, readRedirectQuery, verifyRedirectBindingSignature } from '../saml/bindings'
@@ -25,7 +25,6 @@ import { attr, firstChildNamed, isElementNamed, NS, textContent } from '../saml/
 import { escapeXmlAttr } from '../saml/xml/escape'
 import { importPrivateKey, parseCertificate } from '../saml/x509'
 import { findEnabledApp, findSamlApp, getApp, SAML_APP_ATTRIBUTES, type AppRow, type SamlAppAttribute, type SamlAppConfig } from '../store/apps'
-import { writeAudit } from '../store/audit'
 import type { Session } from '../store/sessions'
 import { activeSpKey } from '../store/sp-keys'
 import { autoPostPage } from '../ui/auto-post'
@@ -113,18 +112,7 @@ async function answer(c: Context<AppEnv>, app: AppRow, session: Session, pending
     signing: { privateKey, certificatePem: key.certificatePem },
     signResponse: config.signResponse,
   })
-  await writeAudit(c.env.DB, {
-    at: now,
-    actor: session.nameId,
-    action: 'handoff.saml',
-    idpId: session.idpId,
-    subject: session.nameId,
-    outcome: 'success',
-    ip: clientIp(c),
-    userAgent: c.req.header('user-agent') ?? null,
-    requestId: c.var.requestId,
-    detail: { appId: app.id, inResponseTo: pending.requestId },
-  })
+  await auditRequest(c, { action: 'handoff.saml', idpId: session.idpId, subject: session.nameId, outcome: 'success', detail: { appId: app.id, inResponseTo: pending.requestId } })
   c.header('Cache-Control', 'no-store')
   return c.html(autoPostPage(config.acsUrl, { SAMLResponse: encodeIssuedResponse(xml), ...(pending.relayState ? { RelayState: pending.relayState } : {}) }, 'Continuing to the help desk…'))
 }
@@ -156,7 +144,7 @@ async function answerOrSignIn(c: Context<AppEnv>, app: AppRow, pending: Pending)
   if (session) return answer(c, app, session, pending)
   const key = newRequestId(c.var.deps.random)
   await c.env.SESSIONS.put(PENDING_PREFIX + key, JSON.stringify(pending), { expirationTtl: PENDING_TTL_SECONDS })
-  return c.redirect(`/sso/login?return_to=${encodeURIComponent(`/sso/idp/resume/${key}`)}`, 302)
+  return redirectToSignIn(c, `/sso/idp/resume/${key}`)
 }
 
 export const idpRoutes = new Hono<AppEnv>()
@@ -189,7 +177,7 @@ export const idpRoutes = new Hono<AppEnv>()
     const pending = /^_[0-9a-f]{40}$/.test(key) ? await c.env.SESSIONS.get<Pending>(PENDING_PREFIX + key, 'json') : null
     if (!pending) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'idp' })
     const session = await currentSession(c)
-    if (!session) return c.redirect(`/sso/login?return_to=${encodeURIComponent(`/sso/idp/resume/${key}`)}`, 302)
+    if (!session) return redirectToSignIn(c, `/sso/idp/resume/${key}`)
     await c.env.SESSIONS.delete(PENDING_PREFIX + key)
     return answer(c, await findSamlAppById(c, pending.appId), session, pending)
   })
@@ -220,18 +208,7 @@ export const idpRoutes = new Hono<AppEnv>()
     const session = token ? await readSession(c.env.SESSIONS, token, c.var.deps.clock()) : null
     if (token) await deleteSession(c.env.SESSIONS, token)
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true })
-    await writeAudit(c.env.DB, {
-      at: c.var.deps.clock(),
-      actor: session?.nameId ?? 'anonymous',
-      action: 'logout.app-initiated',
-      idpId: session?.idpId ?? null,
-      subject: session?.nameId ?? null,
-      outcome: 'success',
-      ip: clientIp(c),
-      userAgent: c.req.header('user-agent') ?? null,
-      requestId: c.var.requestId,
-      detail: { appId: app.id },
-    })
+    await auditRequest(c, { action: 'logout.app-initiated', idpId: session?.idpId ?? null, subject: session?.nameId ?? null, outcome: 'success', detail: { appId: app.id } })
     const done = `/sso/idp/slo/done/${key}`
     return (session ? await startIdpLogout(c, session, done) : null) ?? c.redirect(done, 302)
   })

@@ -7,10 +7,9 @@ import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie } from 'hono/cookie'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
-import { clientIp } from '../middleware/admin-auth'
+import { auditRequest } from '../middleware/audit'
 import { isSamlError } from '../saml/errors'
 import type { ReceivedLogoutMessage } from '../saml/logout'
-import { writeAudit } from '../store/audit'
 import { deleteSession, readSession, SESSION_COOKIE } from '../store/sessions'
 import { getSettings } from '../store/settings'
 import { SignedOutPage } from '../ui/signed-out'
@@ -22,18 +21,6 @@ async function signedOut(c: Context<AppEnv>, idpLoggedOut: boolean) {
   return c.html(<SignedOutPage portalName={settings.portalName} accent={settings.primaryColor} idpLoggedOut={idpLoggedOut} />)
 }
 
-function audit(c: Context<AppEnv>, entry: { action: string; idpId: string | null; subject: string | null; outcome: 'success' | 'failure'; code?: string | null; detail: Record<string, unknown> }) {
-  return writeAudit(c.env.DB, {
-    at: c.var.deps.clock(),
-    actor: entry.subject ?? 'anonymous',
-    ip: clientIp(c),
-    userAgent: c.req.header('user-agent') ?? null,
-    requestId: c.var.requestId,
-    code: entry.code ?? null,
-    ...entry,
-  })
-}
-
 async function logout(c: Context<AppEnv>) {
   const now = c.var.deps.clock()
   const token = getCookie(c, SESSION_COOKIE)
@@ -41,7 +28,7 @@ async function logout(c: Context<AppEnv>) {
   if (token) await deleteSession(c.env.SESSIONS, token)
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true })
   if (!session) return signedOut(c, false)
-  await audit(c, { action: 'logout', idpId: session.idpId, subject: session.nameId, outcome: 'success', detail: { initiatedBy: 'user' } })
+  await auditRequest(c, { action: 'logout', idpId: session.idpId, subject: session.nameId, outcome: 'success', detail: { initiatedBy: 'user' } })
   return (await startIdpLogout(c, session)) ?? signedOut(c, false)
 }
 
@@ -63,16 +50,16 @@ async function slo(c: Context<AppEnv>) {
   try {
     const outcome = await handleSlo(c, message, isResponse)
     if (outcome.kind === 'response') {
-      await audit(c, { action: 'logout.idp-response', idpId: outcome.idp.id, subject: null, outcome: outcome.ok ? 'success' : 'failure', detail: {} })
+      await auditRequest(c, { action: 'logout.idp-response', idpId: outcome.idp.id, subject: null, outcome: outcome.ok ? 'success' : 'failure', detail: {} })
       // Broker-mode logout continues to the helpdesk that started it.
       if (outcome.next?.startsWith('/sso/idp/slo/done/')) return c.redirect(outcome.next, 302)
       return signedOut(c, outcome.ok)
     }
-    await audit(c, { action: 'logout.idp-initiated', idpId: outcome.idp.id, subject: outcome.nameId, outcome: 'success', detail: { sessionsEnded: outcome.ended } })
+    await auditRequest(c, { action: 'logout.idp-initiated', idpId: outcome.idp.id, subject: outcome.nameId, outcome: 'success', detail: { sessionsEnded: outcome.ended } })
     return outcome.response
   } catch (err) {
     if (err instanceof AppError || isSamlError(err)) {
-      await audit(c, { action: isResponse ? 'logout.idp-response' : 'logout.idp-initiated', idpId: null, subject: null, outcome: 'failure', code: err.code, detail: { ...err.detail } })
+      await auditRequest(c, { action: isResponse ? 'logout.idp-response' : 'logout.idp-initiated', idpId: null, subject: null, outcome: 'failure', code: err.code, detail: { ...err.detail } })
     }
     throw err
   }

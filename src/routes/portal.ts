@@ -9,6 +9,7 @@ import { AppError } from '../errors'
 import { identityJwtFor } from '../handoff/identity-jwt'
 import { identityHeaders, IDENTITY_JWT_HEADER, privatize, upstreamRequest } from '../handoff/proxy'
 import { wantsHtml } from '../middleware/negotiate'
+import { redirectToSignIn } from '../middleware/audit'
 import { currentSession } from '../middleware/session'
 import { activeSigningKey } from '../store/jwt-keys'
 import { getSettings } from '../store/settings'
@@ -19,7 +20,7 @@ export const portalRoutes = new Hono<AppEnv>().all('*', async (c) => {
     if (!wantsHtml(c.req.raw)) throw new AppError('SESSION_REQUIRED')
     const url = new URL(c.req.url)
     c.header('Cache-Control', 'no-store')
-    return c.redirect(`/sso/login?return_to=${encodeURIComponent(url.pathname + url.search)}`, 302)
+    return redirectToSignIn(c, url.pathname + url.search)
   }
   const now = c.var.deps.clock()
   const gatewayOrigin = new URL(c.req.url).origin
