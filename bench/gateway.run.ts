@@ -20,7 +20,14 @@ let stack: { gatewayUrl: string; portalUrl: string; stop: () => Promise<void> }
 let state: string
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'sso-bench-'))
-  stack = await startStack({ gatewayPort: 8796, portalPort: 8806, persistTo: state, quiet: true, demoIdps: false, env: { ADMIN_TOKEN: TOKEN, SSO_SECRET: 'bench-sso-secret-0123456789abcdef0123' } })
+  stack = await startStack({
+    gatewayPort: 8796,
+    portalPort: 8806,
+    persistTo: state,
+    quiet: true,
+    demoIdps: false,
+    env: { ADMIN_TOKEN: TOKEN, SSO_SECRET: 'bench-sso-secret-0123456789abcdef0123' },
+  })
 }, 120_000)
 afterAll(async () => {
   await stack?.stop()
@@ -64,12 +71,20 @@ async function signedResponse(pair: ReturnType<typeof testKeyPair>, i: number): 
   const acs = `${stack.gatewayUrl}/sso/acs`
   const xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r${i}" Version="2.0" IssueInstant="${iso(0)}" Destination="${acs}"><saml:Issuer>${IDP}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a${i}-${now}" Version="2.0" IssueInstant="${iso(0)}"><saml:Issuer>${IDP}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">user${i}@acme.example</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(600)}" Recipient="${acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="${iso(-60)}" NotOnOrAfter="${iso(600)}"><saml:AudienceRestriction><saml:Audience>${stack.gatewayUrl}/sso/metadata</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="_s${i}"/><saml:AttributeStatement><saml:Attribute Name="email"><saml:AttributeValue>user${i}@acme.example</saml:AttributeValue></saml:Attribute><saml:Attribute Name="groups"><saml:AttributeValue>Everyone</saml:AttributeValue><saml:AttributeValue>Support</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>`
   const doc = new DOMParser().parseFromString(xml, 'text/xml')
-  await signEnveloped(doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0]!, { privateKey: await signingKey(pair), certificatePem: pair.certificatePem })
+  await signEnveloped(doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0]!, {
+    privateKey: await signingKey(pair),
+    certificatePem: pair.certificatePem,
+  })
   return Buffer.from(new XMLSerializer().serializeToString(doc)).toString('base64')
 }
 
 function postAcs(samlResponse: string): Promise<Response> {
-  return fetch(`${stack.gatewayUrl}/sso/acs`, { method: 'POST', body: new URLSearchParams({ SAMLResponse: samlResponse }), redirect: 'manual', headers: { accept: 'application/json' } })
+  return fetch(`${stack.gatewayUrl}/sso/acs`, {
+    method: 'POST',
+    body: new URLSearchParams({ SAMLResponse: samlResponse }),
+    redirect: 'manual',
+    headers: { accept: 'application/json' },
+  })
 }
 
 it('measures the gateway against the portal, and ACS throughput', async () => {
@@ -78,15 +93,24 @@ it('measures the gateway against the portal, and ACS throughput', async () => {
   const created = await fetch(`${stack.gatewayUrl}/sso/admin/api/idps`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench IdP', entityId: IDP, ssoUrl: 'https://bench-idp.example/sso', certificates: [pair.certificatePem], allowIdpInitiated: true }),
+    body: JSON.stringify({
+      name: 'Bench IdP',
+      entityId: IDP,
+      ssoUrl: 'https://bench-idp.example/sso',
+      certificates: [pair.certificatePem],
+      allowIdpInitiated: true,
+    }),
   })
   expect(created.status).toBe(201)
 
   // One real login for the session cookie used by the portal runs.
   const login = await postAcs(await signedResponse(pair, 0))
   expect(login.status).toBe(303)
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('__Host-sso_session='))!.split(';')[0]!
-  const through = (await fetch(`${stack.gatewayUrl}/tickets/42`, { headers: { cookie } }).then((r) => r.text()))
+  const cookie = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('__Host-sso_session='))!
+    .split(';')[0]!
+  const through = await fetch(`${stack.gatewayUrl}/tickets/42`, { headers: { cookie } }).then((r) => r.text())
   expect(through).toContain('user0@acme.example')
 
   const direct = await load(() => fetch(`${stack.portalUrl}/tickets/42`))

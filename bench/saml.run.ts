@@ -21,7 +21,10 @@ type Signed = 'assertion' | 'response' | 'both'
 
 function responseXml(groups: number, now: Date): string {
   const iso = (s: number) => new Date(now.getTime() + s * 1000).toISOString()
-  const group = Array.from({ length: groups }, (_, i) => `\n        <saml2:AttributeValue xsi:type="xs:string">Support-Team-${String(i).padStart(4, '0')}</saml2:AttributeValue>`).join('')
+  const group = Array.from(
+    { length: groups },
+    (_, i) => `\n        <saml2:AttributeValue xsi:type="xs:string">Support-Team-${String(i).padStart(4, '0')}</saml2:AttributeValue>`,
+  ).join('')
   const attr = (name: string, value: string) =>
     `\n      <saml2:Attribute Name="${name}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified">\n        <saml2:AttributeValue xsi:type="xs:string">${value}</saml2:AttributeValue>\n      </saml2:Attribute>`
   return `<saml2p:Response xmlns:saml2p="${NS_P}" Destination="${ACS}" ID="id-resp-bench" InResponseTo="_req-bench" IssueInstant="${iso(0)}" Version="2.0" xmlns:xs="http://www.w3.org/2001/XMLSchema">
@@ -64,12 +67,20 @@ async function signedInput(pair: TestKeyPair, groups: number, signed: Signed, no
 }
 
 function tamper(b64: string): string {
-  return Buffer.from(Buffer.from(b64, 'base64').toString('utf8').replace('jane.doe@acme.example</saml2:NameID>', 'ceo@acme.example</saml2:NameID>')).toString('base64')
+  return Buffer.from(Buffer.from(b64, 'base64').toString('utf8').replace('jane.doe@acme.example</saml2:NameID>', 'ceo@acme.example</saml2:NameID>')).toString(
+    'base64',
+  )
 }
 
 function ours(pair: TestKeyPair) {
   return (samlResponse: string) =>
-    validateSamlResponse({ samlResponse, idp: { entityId: IDP, certificates: [pair.certificatePem] }, sp: { entityId: SP, acsUrl: ACS }, now: new Date(), expectedRequestId: '_req-bench' })
+    validateSamlResponse({
+      samlResponse,
+      idp: { entityId: IDP, certificates: [pair.certificatePem] },
+      sp: { entityId: SP, acsUrl: ACS },
+      now: new Date(),
+      expectedRequestId: '_req-bench',
+    })
 }
 
 function peer(pair: TestKeyPair, signed: Signed) {
@@ -91,11 +102,11 @@ function peer(pair: TestKeyPair, signed: Signed) {
 async function floorFn(pair: TestKeyPair, b64: string) {
   const doc = new DOMParser().parseFromString(Buffer.from(b64, 'base64').toString('utf8'), 'text/xml')
   const sig = doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')[0]!
-  const signedInfo = new TextEncoder().encode(canonicalize(sig.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo')[0]!, { exclusive: true, withComments: false }))
-  const value = Buffer.from(sig.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue')[0]!.textContent!.replace(/\s/g, ''), 'base64')
-  const spki = Buffer.from(
-    (await import('node:crypto')).createPublicKey(pair.certificatePem).export({ type: 'spki', format: 'der' }) as Buffer,
+  const signedInfo = new TextEncoder().encode(
+    canonicalize(sig.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo')[0]!, { exclusive: true, withComments: false }),
   )
+  const value = Buffer.from(sig.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue')[0]!.textContent!.replace(/\s/g, ''), 'base64')
+  const spki = Buffer.from((await import('node:crypto')).createPublicKey(pair.certificatePem).export({ type: 'spki', format: 'der' }) as Buffer)
   const alg = pair.kind === 'ec' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
   const key = await crypto.subtle.importKey('spki', spki, alg, false, ['verify'])
   const verifyAlg = pair.kind === 'ec' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' }

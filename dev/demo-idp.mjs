@@ -105,13 +105,21 @@ export const DEMO_KINDS = {
     },
     users: [
       {
-        email: 'carol@globex.example', firstName: 'Carol', lastName: 'Chen', displayName: 'Carol Chen',
-        objectId: '0c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e5', groups: ['Globex-Support', 'Globex-All-Staff'],
+        email: 'carol@globex.example',
+        firstName: 'Carol',
+        lastName: 'Chen',
+        displayName: 'Carol Chen',
+        objectId: '0c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e5',
+        groups: ['Globex-Support', 'Globex-All-Staff'],
       },
       {
         // No groups: Entra then sends no groups claim at all.
-        email: 'dave@globex.example', firstName: 'Dave', lastName: 'Diaz', displayName: 'Dave Diaz',
-        objectId: '6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c', groups: [],
+        email: 'dave@globex.example',
+        firstName: 'Dave',
+        lastName: 'Diaz',
+        displayName: 'Dave Diaz',
+        objectId: '6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c',
+        groups: [],
       },
     ],
   },
@@ -132,7 +140,13 @@ export const DEMO_KINDS = {
 const ATTR_PREFIX_NS = { xsi: NS.xsi, xml: 'http://www.w3.org/XML/1998/namespace' }
 
 function x(name, ns, attrs, ...children) {
-  return { name, ns: { ...ns }, attrs: { ...attrs }, children: children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false), inclusive: [] }
+  return {
+    name,
+    ns: { ...ns },
+    attrs: { ...attrs },
+    children: children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false),
+    inclusive: [],
+  }
 }
 
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
@@ -143,13 +157,7 @@ function c14nText(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;')
 }
 function c14nAttr(s) {
-  return String(s)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/"/g, '&quot;')
-    .replace(/\t/g, '&#x9;')
-    .replace(/\n/g, '&#xA;')
-    .replace(/\r/g, '&#xD;')
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;')
 }
 
 /** `rendered`: prefix → URI rendered by output ancestors ('' → '' means no default namespace). */
@@ -211,8 +219,11 @@ export function ensureKeyPair(kind, keyDir = join(repoRoot, '.wrangler', 'demo-i
     const tmpKey = join(keyDir, `.key-${tmp}.pem`)
     const tmpCert = join(keyDir, `.cert-${tmp}.pem`)
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650',
-        '-subj', DEMO_KINDS[kind].subject, '-keyout', tmpKey, '-out', tmpCert], { stdio: 'pipe' })
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650', '-subj', DEMO_KINDS[kind].subject, '-keyout', tmpKey, '-out', tmpCert],
+        { stdio: 'pipe' },
+      )
       chmodSync(tmpKey, 0o600)
       renameSync(tmpKey, keyFile)
       renameSync(tmpCert, certFile)
@@ -246,26 +257,43 @@ const newId = () => `_${randomBytes(20).toString('hex')}`
  * `dsPrefix` 'ds' (Okta style) or '' (Entra style: default namespace on Signature).
  */
 function signEnveloped(node, { privateKeyPem, certificateB64, dsPrefix = 'ds', inclusivePrefixes = [] }) {
-  if (!node.attrs.ID || localOf(node.children[0]?.name ?? '') !== 'Issuer') throw new Error('demo-idp: can only sign an element with an ID and a leading Issuer')
+  if (!node.attrs.ID || localOf(node.children[0]?.name ?? '') !== 'Issuer')
+    throw new Error('demo-idp: can only sign an element with an ID and a leading Issuer')
   const digest = createHash('sha256').update(renderC14n(node), 'utf8').digest('base64')
   const d = (local) => (dsPrefix ? `${dsPrefix}:${local}` : local)
   const dsNs = { [dsPrefix]: NS.ds }
-  const c14nTransform = x(d('Transform'), null, { Algorithm: EXC_C14N },
-    inclusivePrefixes.length ? x('ec:InclusiveNamespaces', { ec: NS.ec }, { PrefixList: inclusivePrefixes.join(' ') }) : null)
+  const c14nTransform = x(
+    d('Transform'),
+    null,
+    { Algorithm: EXC_C14N },
+    inclusivePrefixes.length ? x('ec:InclusiveNamespaces', { ec: NS.ec }, { PrefixList: inclusivePrefixes.join(' ') }) : null,
+  )
   // SignedInfo declares the ds namespace itself: rendered standalone (what gets signed) it carries
   // the declaration, exactly as exc-c14n renders it in the document; inside Signature it is elided.
-  const signedInfo = x(d('SignedInfo'), dsNs, null,
+  const signedInfo = x(
+    d('SignedInfo'),
+    dsNs,
+    null,
     x(d('CanonicalizationMethod'), null, { Algorithm: EXC_C14N }),
     x(d('SignatureMethod'), null, { Algorithm: RSA_SHA256 }),
-    x(d('Reference'), null, { URI: `#${node.attrs.ID}` },
+    x(
+      d('Reference'),
+      null,
+      { URI: `#${node.attrs.ID}` },
       x(d('Transforms'), null, null, x(d('Transform'), null, { Algorithm: ENVELOPED }), c14nTransform),
       x(d('DigestMethod'), null, { Algorithm: SHA256 }),
-      x(d('DigestValue'), null, null, digest)))
+      x(d('DigestValue'), null, null, digest),
+    ),
+  )
   const signatureValue = createSign('RSA-SHA256').update(renderC14n(signedInfo), 'utf8').sign(privateKeyPem, 'base64')
-  const signature = x(d('Signature'), dsNs, null,
+  const signature = x(
+    d('Signature'),
+    dsNs,
+    null,
     signedInfo,
     x(d('SignatureValue'), null, null, signatureValue),
-    x(d('KeyInfo'), null, null, x(d('X509Data'), null, null, x(d('X509Certificate'), null, null, certificateB64))))
+    x(d('KeyInfo'), null, null, x(d('X509Data'), null, null, x(d('X509Certificate'), null, null, certificateB64))),
+  )
   node.children.splice(1, 0, signature)
   return node
 }
@@ -293,9 +321,13 @@ export function buildSamlResponse({ kind, entityId, keys, request, user, now = n
   if (user) {
     status = x(P('Status'), null, null, x(P('StatusCode'), null, { Value: STATUS.success }))
   } else {
-    status = x(P('Status'), null, null,
+    status = x(
+      P('Status'),
+      null,
+      null,
       x(P('StatusCode'), null, { Value: STATUS.responder }, x(P('StatusCode'), null, { Value: STATUS.authnFailed })),
-      x(P('StatusMessage'), null, null, statusMessage ?? 'The user cancelled the sign-in.'))
+      x(P('StatusMessage'), null, null, statusMessage ?? 'The user cancelled the sign-in.'),
+    )
   }
 
   let assertion = null
@@ -306,8 +338,12 @@ export function buildSamlResponse({ kind, entityId, keys, request, user, now = n
     sessionIndex = `_${randomBytes(16).toString('hex')}`
     const attribute = (name, values) => {
       if (!values.length) return null
-      return x(A('Attribute'), null, okta ? { Name: name, NameFormat: ATTRNAME_UNSPECIFIED } : { Name: name },
-        values.map((v) => (okta ? x(A('AttributeValue'), { xsi: NS.xsi }, { 'xsi:type': 'xs:string' }, v) : x(A('AttributeValue'), null, null, v))))
+      return x(
+        A('Attribute'),
+        null,
+        okta ? { Name: name, NameFormat: ATTRNAME_UNSPECIFIED } : { Name: name },
+        values.map((v) => (okta ? x(A('AttributeValue'), { xsi: NS.xsi }, { 'xsi:type': 'xs:string' }, v) : x(A('AttributeValue'), null, null, v))),
+      )
     }
     const attributes = okta
       ? [attribute('email', [user.email]), attribute('firstName', [user.firstName]), attribute('lastName', [user.lastName]), attribute('groups', user.groups)]
@@ -324,19 +360,48 @@ export function buildSamlResponse({ kind, entityId, keys, request, user, now = n
           attribute(ENTRA_CLAIMS.name, [user.email]),
         ]
     const attributeStatement = x(A('AttributeStatement'), null, null, attributes)
-    const authnStatement = x(A('AuthnStatement'), null, { AuthnInstant: iso(), SessionIndex: sessionIndex, SessionNotOnOrAfter: iso(8 * 60 * MINUTE) },
-      x(A('AuthnContext'), null, null, x(A('AuthnContextClassRef'), null, null,
-        okta ? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' : 'urn:oasis:names:tc:SAML:2.0:ac:classes:Password')))
-    assertion = x(A('Assertion'), samlNs, { ID: assertionId, IssueInstant: iso(), Version: '2.0' },
+    const authnStatement = x(
+      A('AuthnStatement'),
+      null,
+      { AuthnInstant: iso(), SessionIndex: sessionIndex, SessionNotOnOrAfter: iso(8 * 60 * MINUTE) },
+      x(
+        A('AuthnContext'),
+        null,
+        null,
+        x(
+          A('AuthnContextClassRef'),
+          null,
+          null,
+          okta ? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' : 'urn:oasis:names:tc:SAML:2.0:ac:classes:Password',
+        ),
+      ),
+    )
+    assertion = x(
+      A('Assertion'),
+      samlNs,
+      { ID: assertionId, IssueInstant: iso(), Version: '2.0' },
       issuer(),
-      x(A('Subject'), null, null,
+      x(
+        A('Subject'),
+        null,
+        null,
         x(A('NameID'), null, { Format: NAMEID_EMAIL }, user.email),
-        x(A('SubjectConfirmation'), null, { Method: 'urn:oasis:names:tc:SAML:2.0:cm:bearer' },
-          x(A('SubjectConfirmationData'), null, { InResponseTo: request.id, NotOnOrAfter: iso(5 * MINUTE), Recipient: request.acsUrl }))),
-      x(A('Conditions'), null, { NotBefore: iso(-MINUTE), NotOnOrAfter: iso(5 * MINUTE) },
-        x(A('AudienceRestriction'), null, null, x(A('Audience'), null, null, request.spEntityId))),
+        x(
+          A('SubjectConfirmation'),
+          null,
+          { Method: 'urn:oasis:names:tc:SAML:2.0:cm:bearer' },
+          x(A('SubjectConfirmationData'), null, { InResponseTo: request.id, NotOnOrAfter: iso(5 * MINUTE), Recipient: request.acsUrl }),
+        ),
+      ),
+      x(
+        A('Conditions'),
+        null,
+        { NotBefore: iso(-MINUTE), NotOnOrAfter: iso(5 * MINUTE) },
+        x(A('AudienceRestriction'), null, null, x(A('Audience'), null, null, request.spEntityId)),
+      ),
       // Okta: AuthnStatement first; Entra: AttributeStatement first.
-      okta ? [authnStatement, attributeStatement] : [attributeStatement, authnStatement])
+      okta ? [authnStatement, attributeStatement] : [attributeStatement, authnStatement],
+    )
     if (okta) {
       // Like Okta: xs (used only inside xsi:type values) is declared on the Assertion and kept by
       // the InclusiveNamespaces PrefixList, since exclusive C14N alone would drop it.
@@ -346,8 +411,14 @@ export function buildSamlResponse({ kind, entityId, keys, request, user, now = n
     signEnveloped(assertion, { ...keys, dsPrefix: okta ? 'ds' : '', inclusivePrefixes: okta ? ['xs'] : [] })
   }
 
-  const response = x(P('Response'), samlpNs, { Destination: request.acsUrl, ID: responseId, InResponseTo: request.id, IssueInstant: iso(), Version: '2.0' },
-    issuer(), status, assertion)
+  const response = x(
+    P('Response'),
+    samlpNs,
+    { Destination: request.acsUrl, ID: responseId, InResponseTo: request.id, IssueInstant: iso(), Version: '2.0' },
+    issuer(),
+    status,
+    assertion,
+  )
   // Entra's "Sign SAML response and assertion": the Response signature also covers the (signed) Assertion.
   if (!okta) signEnveloped(response, { ...keys, dsPrefix: '' })
   const xml = (okta ? '<?xml version="1.0" encoding="UTF-8"?>' : '') + renderC14n(response)
@@ -359,23 +430,39 @@ export function buildLogoutResponse({ kind, entityId, destination, inResponseTo,
   const okta = kind === 'okta'
   const P = (local) => `${okta ? 'saml2p' : 'samlp'}:${local}`
   const issuer = okta ? x('saml2:Issuer', { saml2: NS.saml }, null, entityId) : x('Issuer', { '': NS.saml }, null, entityId)
-  return renderC14n(x(P('LogoutResponse'), { [okta ? 'saml2p' : 'samlp']: NS.samlp },
-    { Destination: destination, ID: newId(), InResponseTo: inResponseTo, IssueInstant: now.toISOString(), Version: '2.0' },
-    issuer, x(P('Status'), null, null, x(P('StatusCode'), null, { Value: STATUS.success }))))
+  return renderC14n(
+    x(
+      P('LogoutResponse'),
+      { [okta ? 'saml2p' : 'samlp']: NS.samlp },
+      { Destination: destination, ID: newId(), InResponseTo: inResponseTo, IssueInstant: now.toISOString(), Version: '2.0' },
+      issuer,
+      x(P('Status'), null, null, x(P('StatusCode'), null, { Value: STATUS.success })),
+    ),
+  )
 }
 
 /** IdP metadata: signing key, SSO and SLO services (Redirect + POST), NameID format. */
 export function buildMetadata({ entityId, url, certificateB64 }) {
   const md = (local, attrs, ...children) => x(`md:${local}`, null, attrs, ...children)
-  const root = x('md:EntityDescriptor', { md: NS.md }, { entityID: entityId },
-    md('IDPSSODescriptor', { WantAuthnRequestsSigned: 'false', protocolSupportEnumeration: NS.samlp },
-      md('KeyDescriptor', { use: 'signing' },
-        x('ds:KeyInfo', { ds: NS.ds }, null, x('ds:X509Data', null, null, x('ds:X509Certificate', null, null, certificateB64)))),
+  const root = x(
+    'md:EntityDescriptor',
+    { md: NS.md },
+    { entityID: entityId },
+    md(
+      'IDPSSODescriptor',
+      { WantAuthnRequestsSigned: 'false', protocolSupportEnumeration: NS.samlp },
+      md(
+        'KeyDescriptor',
+        { use: 'signing' },
+        x('ds:KeyInfo', { ds: NS.ds }, null, x('ds:X509Data', null, null, x('ds:X509Certificate', null, null, certificateB64))),
+      ),
       md('SingleLogoutService', { Binding: BINDING.redirect, Location: `${url}/slo` }),
       md('SingleLogoutService', { Binding: BINDING.post, Location: `${url}/slo` }),
       md('NameIDFormat', null, NAMEID_EMAIL),
       md('SingleSignOnService', { Binding: BINDING.redirect, Location: `${url}/sso` }),
-      md('SingleSignOnService', { Binding: BINDING.post, Location: `${url}/sso` })))
+      md('SingleSignOnService', { Binding: BINDING.post, Location: `${url}/sso` }),
+    ),
+  )
   return `<?xml version="1.0" encoding="UTF-8"?>\n${renderC14n(root)}\n`
 }
 
@@ -442,7 +529,8 @@ export function parseAuthnRequest(xml, { spOrigin }) {
   const { attrs, issuer } = readSamlMessage(xml, 'AuthnRequest')
   if (!attrs.ID) throw new BadRequest('AuthnRequest has no ID')
   if (!issuer) throw new BadRequest('AuthnRequest has no Issuer (the SP entity ID, needed for the Audience)')
-  if (attrs.ProtocolBinding && attrs.ProtocolBinding !== BINDING.post) throw new BadRequest(`only the HTTP-POST binding is supported for the response, not ${attrs.ProtocolBinding}`)
+  if (attrs.ProtocolBinding && attrs.ProtocolBinding !== BINDING.post)
+    throw new BadRequest(`only the HTTP-POST binding is supported for the response, not ${attrs.ProtocolBinding}`)
   const acsUrl = checkHttpUrl(attrs.AssertionConsumerServiceURL ?? `${spOrigin}/sso/acs`, 'AssertionConsumerServiceURL')
   return { id: attrs.ID, acsUrl, spEntityId: issuer, forceAuthn: attrs.ForceAuthn === 'true' }
 }
@@ -528,29 +616,56 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
 
   const signInPage = (request, relayState) => {
     const ctx = [request.id, request.acsUrl, request.spEntityId, relayState ?? '']
-    const hidden = [['requestId', ctx[0]], ['acsUrl', ctx[1]], ['spEntityId', ctx[2]], ['relayState', ctx[3]], ['mac', mac(ctx)]]
-      .map(([n, v]) => `<input type="hidden" name="${n}" value="${html(v)}">`).join('')
-    const buttons = users.map((u) => `<button type="submit" name="user" value="${html(u.email)}" data-user="${html(u.email)}">` +
-      `<strong>${html(u.displayName)}</strong><small>${html(u.email)}${u.groups.length ? ` · groups: ${html(u.groups.join(', '))}` : ' · no groups'}</small></button>`).join('')
-    return page(kind, `Sign in – ${def.org} (${def.label} demo)`,
+    const hidden = [
+      ['requestId', ctx[0]],
+      ['acsUrl', ctx[1]],
+      ['spEntityId', ctx[2]],
+      ['relayState', ctx[3]],
+      ['mac', mac(ctx)],
+    ]
+      .map(([n, v]) => `<input type="hidden" name="${n}" value="${html(v)}">`)
+      .join('')
+    const buttons = users
+      .map(
+        (u) =>
+          `<button type="submit" name="user" value="${html(u.email)}" data-user="${html(u.email)}">` +
+          `<strong>${html(u.displayName)}</strong><small>${html(u.email)}${u.groups.length ? ` · groups: ${html(u.groups.join(', '))}` : ' · no groups'}</small></button>`,
+      )
+      .join('')
+    return page(
+      kind,
+      `Sign in – ${def.org} (${def.label} demo)`,
       `<h1>${html(def.org)} <span class="badge">${html(def.label)} demo IdP</span></h1>
 <p>Sign in to <code>${html(request.spEntityId)}</code> as:</p>
 <form method="post" action="/sso/continue">${hidden}${buttons}
 <button type="submit" name="cancel" value="1" id="cancel" class="cancel">Cancel</button></form>
-<small>Dev-only IdP: no passwords. The answer goes to <code>${html(request.acsUrl)}</code>.</small>`)
+<small>Dev-only IdP: no passwords. The answer goes to <code>${html(request.acsUrl)}</code>.</small>`,
+    )
   }
 
   const postForm = (action, field, value, relayState) =>
-    page(kind, 'Signing in…', `<form method="post" action="${html(action)}">` +
-      `<input type="hidden" name="${field}" value="${html(value)}">` +
-      (relayState ? `<input type="hidden" name="RelayState" value="${html(relayState)}">` : '') +
-      `<p>Returning to the application…</p><button type="submit" id="continue" class="primary">Continue</button></form><script>${AUTO_SUBMIT}</script>`)
+    page(
+      kind,
+      'Signing in…',
+      `<form method="post" action="${html(action)}">` +
+        `<input type="hidden" name="${field}" value="${html(value)}">` +
+        (relayState ? `<input type="hidden" name="RelayState" value="${html(relayState)}">` : '') +
+        `<p>Returning to the application…</p><button type="submit" id="continue" class="primary">Continue</button></form><script>${AUTO_SUBMIT}</script>`,
+    )
 
   const handlers = {
     'GET /': (req, res) =>
-      sendHtml(res, 200, page(kind, `${def.org} (${def.label} demo IdP)`, `<h1>${html(def.org)} <span class="badge">${html(def.label)} demo IdP</span></h1>
+      sendHtml(
+        res,
+        200,
+        page(
+          kind,
+          `${def.org} (${def.label} demo IdP)`,
+          `<h1>${html(def.org)} <span class="badge">${html(def.label)} demo IdP</span></h1>
 <p>Entity ID <code>${html(entityId)}</code></p><p>SSO <code>${html(url)}/sso</code> · SLO <code>${html(url)}/slo</code> · <a href="/metadata">metadata</a></p>
-<ul>${users.map((u) => `<li>${html(u.displayName)} &lt;${html(u.email)}&gt;</li>`).join('')}</ul>`)),
+<ul>${users.map((u) => `<li>${html(u.displayName)} &lt;${html(u.email)}&gt;</li>`).join('')}</ul>`,
+        ),
+      ),
     'GET /metadata': (req, res) => send(res, 200, 'application/xml; charset=utf-8', buildMetadata({ entityId, url, certificateB64: keys.certificateB64 })),
     'GET /sso': (req, res, query) => {
       const request = parseAuthnRequest(decodeMessage(query.get('SAMLRequest'), true), { spOrigin: origin })
@@ -564,7 +679,8 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
       const ctx = ['requestId', 'acsUrl', 'spEntityId', 'relayState'].map((n) => form.get(n) ?? '')
       const given = Buffer.from(form.get('mac') ?? '')
       const expected = Buffer.from(mac(ctx))
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new BadRequest('the sign-in context was altered or comes from another IdP run: start again at the application')
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw new BadRequest('the sign-in context was altered or comes from another IdP run: start again at the application')
       const request = { id: ctx[0], acsUrl: checkHttpUrl(ctx[1], 'AssertionConsumerServiceURL'), spEntityId: ctx[2] }
       let user = null
       if (!form.get('cancel')) {
@@ -650,10 +766,15 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
     close: async () => {
       if (closed) return
       closed = true
-      await Promise.all(servers.map((s) => new Promise((r) => {
-        s.close(() => r())
-        s.closeAllConnections()
-      })))
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise((r) => {
+              s.close(() => r())
+              s.closeAllConnections()
+            }),
+        ),
+      )
     },
   }
 }

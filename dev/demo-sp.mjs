@@ -52,13 +52,17 @@ export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl 
         const form = await readForm(req)
         const payload = await verifyZendesk(form)
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        return res.end(`<!doctype html><title>Zendesk stand-in</title><h1>Zendesk stand-in</h1><p data-testid="zd-user">${escape(payload.email)}</p><p data-testid="zd-return-to">${escape(form.return_to ?? '')}</p><pre>${escape(JSON.stringify(payload, null, 2))}</pre>`)
+        return res.end(
+          `<!doctype html><title>Zendesk stand-in</title><h1>Zendesk stand-in</h1><p data-testid="zd-user">${escape(payload.email)}</p><p data-testid="zd-return-to">${escape(form.return_to ?? '')}</p><pre>${escape(JSON.stringify(payload, null, 2))}</pre>`,
+        )
       }
       if (req.method === 'POST' && req.url === '/acs') {
         const form = await readForm(req)
         const { profile } = await (await client()).validatePostResponseAsync({ SAMLResponse: form.SAMLResponse })
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        return res.end(`<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk</h1><p data-testid="sp-user">${escape(profile?.nameID ?? '')}</p><pre data-testid="sp-profile">${escape(JSON.stringify(profile, null, 2))}</pre>`)
+        return res.end(
+          `<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk</h1><p data-testid="sp-user">${escape(profile?.nameID ?? '')}</p><pre data-testid="sp-profile">${escape(JSON.stringify(profile, null, 2))}</pre>`,
+        )
       }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
       res.end(`<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk (SAML SP)</h1><p><a href="/login" id="sp-login">Sign in with SSO</a></p>`)
@@ -81,7 +85,12 @@ export async function registerDemoSp(gatewayUrl, adminToken, sp) {
   const res = await fetch(`${gatewayUrl}/sso/admin/api/apps`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ kind: 'saml', name: 'Demo helpdesk (SAML SP)', slug: 'demo-helpdesk', config: { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: true } }),
+    body: JSON.stringify({
+      kind: 'saml',
+      name: 'Demo helpdesk (SAML SP)',
+      slug: 'demo-helpdesk',
+      config: { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: true },
+    }),
   })
   if (res.status !== 201) throw new Error(`demo SP registration failed: HTTP ${res.status} ${await res.text()}`)
 }
@@ -97,7 +106,10 @@ export function zendeskStandIn() {
   const seen = new Set()
   return async (form) => {
     const { jwtVerify } = await import('jose')
-    const { payload, protectedHeader } = await jwtVerify(form.jwt ?? '', new TextEncoder().encode(DEMO_ZENDESK_SECRET), { algorithms: ['HS256'], maxTokenAge: '3m' })
+    const { payload, protectedHeader } = await jwtVerify(form.jwt ?? '', new TextEncoder().encode(DEMO_ZENDESK_SECRET), {
+      algorithms: ['HS256'],
+      maxTokenAge: '3m',
+    })
     if (protectedHeader.alg !== 'HS256') throw new Error('not HS256')
     if (!payload.jti || seen.has(payload.jti)) throw new Error('jti missing or reused')
     seen.add(payload.jti)
@@ -114,7 +126,13 @@ export async function registerDemoZendesk(gatewayUrl, adminToken, sp) {
   const res = await fetch(`${gatewayUrl}/sso/admin/api/apps`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ kind: 'zendesk', name: 'Demo Zendesk (stand-in)', slug: 'demo-zendesk', config: { subdomain: 'demo', baseUrl: sp.url, tagsFromGroups: true }, sharedSecret: DEMO_ZENDESK_SECRET }),
+    body: JSON.stringify({
+      kind: 'zendesk',
+      name: 'Demo Zendesk (stand-in)',
+      slug: 'demo-zendesk',
+      config: { subdomain: 'demo', baseUrl: sp.url, tagsFromGroups: true },
+      sharedSecret: DEMO_ZENDESK_SECRET,
+    }),
   })
   if (res.status !== 201) throw new Error(`demo Zendesk registration failed: HTTP ${res.status} ${await res.text()}`)
 }

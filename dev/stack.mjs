@@ -17,12 +17,20 @@ export function ensureDevVars(file = join(root, '.dev.vars')) {
   if (existsSync(file)) return null
   const secrets = { ADMIN_TOKEN: randomBytes(24).toString('base64url'), SSO_SECRET: randomBytes(32).toString('base64url') }
   const template = readFileSync(join(root, '.dev.vars.example'), 'utf8')
-  writeFileSync(file, template.replace(/^(ADMIN_TOKEN|SSO_SECRET)=.*$/gm, (_, k) => `${k}=${secrets[k]}`), { mode: 0o600 })
+  writeFileSync(
+    file,
+    template.replace(/^(ADMIN_TOKEN|SSO_SECRET)=.*$/gm, (_, k) => `${k}=${secrets[k]}`),
+    { mode: 0o600 },
+  )
   return secrets
 }
 
 function wrangler(args, opts = {}) {
-  return spawnSync(process.execPath, [wranglerBin, ...args], { cwd: root, stdio: opts.quiet ? 'pipe' : 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } })
+  return spawnSync(process.execPath, [wranglerBin, ...args], {
+    cwd: root,
+    stdio: opts.quiet ? 'pipe' : 'inherit',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  })
 }
 
 /** Applies D1 migrations to the local database. */
@@ -120,9 +128,17 @@ export async function startStack(options = {}) {
     }
   }
   const vars = { PORTAL_ORIGIN: portalUrl, ...options.vars }
-  const args = [wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(gatewayPort), '--show-interactive-dev-session=false',
+  const args = [
+    wranglerBin,
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(gatewayPort),
+    '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-    ...(options.persistTo ? ['--persist-to', options.persistTo] : [])]
+    ...(options.persistTo ? ['--persist-to', options.persistTo] : []),
+  ]
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
@@ -147,10 +163,17 @@ export async function startStack(options = {}) {
       }
       await new Promise((r) => {
         const t = setTimeout(() => {
-          try { process.kill(-child.pid, 'SIGKILL') } catch { /* gone */ }
+          try {
+            process.kill(-child.pid, 'SIGKILL')
+          } catch {
+            /* gone */
+          }
           r()
         }, 5000)
-        child.once('exit', () => { clearTimeout(t); r() })
+        child.once('exit', () => {
+          clearTimeout(t)
+          r()
+        })
       })
     }
   }

@@ -9,14 +9,20 @@ if (created) {
 }
 
 const stack = await startStack()
-const idpLines = Object.values(stack.idps).map((idp) =>
-  `  ${idp.name.padEnd(24)} ${idp.url}   (sign in: ${stack.gatewayUrl}/sso/login?idp=${idp.slug})\n` +
-  idp.users.map((u) => `      ${u.email.padEnd(22)} ${u.displayName}${u.groups.length ? ` · groups: ${u.groups.join(', ')}` : ''}`).join('\n'))
+const idpLines = Object.values(stack.idps).map(
+  (idp) =>
+    `  ${idp.name.padEnd(24)} ${idp.url}   (sign in: ${stack.gatewayUrl}/sso/login?idp=${idp.slug})\n` +
+    idp.users.map((u) => `      ${u.email.padEnd(22)} ${u.displayName}${u.groups.length ? ` · groups: ${u.groups.join(', ')}` : ''}`).join('\n'),
+)
 console.log(`
   Gateway      ${stack.gatewayUrl}   (health: ${stack.gatewayUrl}/sso/health)
   Demo portal  ${stack.portalUrl}   (behind the gateway: open ${stack.gatewayUrl}/)
-  Admin        ${stack.gatewayUrl}/sso/admin   (token: ADMIN_TOKEN in .dev.vars)${stack.sp ? `
-  Demo SAML SP ${stack.sp.url}   (a helpdesk using the gateway as its IdP, broker mode)` : ''}
+  Admin        ${stack.gatewayUrl}/sso/admin   (token: ADMIN_TOKEN in .dev.vars)${
+    stack.sp
+      ? `
+  Demo SAML SP ${stack.sp.url}   (a helpdesk using the gateway as its IdP, broker mode)`
+      : ''
+  }
 ${idpLines.length ? `\n  Demo IdPs (dev only, no passwords: pick a user on the IdP's page)\n${idpLines.join('\n')}\n` : ''}
   Ctrl-C stops everything.
 `)

@@ -1,4 +1,4 @@
-// `npm test`: type checks, then every suite (workerd, plain Node, Chromium), then one summary
+// `npm test`: the formatter check, type checks, then every suite (workerd, plain Node, Chromium), then one summary
 // line "tests: N passed, N failed". Exits non-zero if anything failed or no test ran.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -7,6 +7,7 @@ import { join } from 'node:path'
 
 const out = mkdtempSync(join(tmpdir(), 'sso-tests-'))
 const steps = [
+  { name: 'format', cmd: ['npx', 'prettier', '--check', '.'] },
   { name: 'types', cmd: ['npx', 'wrangler', 'types', '--strict-vars=false', '--check'] },
   { name: 'tsc', cmd: ['npx', 'tsc', '--noEmit', '-p', '.'] },
   { name: 'workerd', config: 'vitest.config.ts' },

@@ -29,12 +29,27 @@ async function refreshAllMetadata(env: Env, now: Date): Promise<{ refreshed: num
     try {
       const { update, certificatesChanged, endpointsChanged } = await refreshedFields(row)
       await updateIdp(env.DB, row.id, { ...update, metadataRefreshedAt: now }, now)
-      await writeAudit(env.DB, { at: now, actor: 'cron', action: 'idp.metadata-refresh', idpId: row.id, outcome: 'success', detail: { certificatesChanged, endpointsChanged } })
+      await writeAudit(env.DB, {
+        at: now,
+        actor: 'cron',
+        action: 'idp.metadata-refresh',
+        idpId: row.id,
+        outcome: 'success',
+        detail: { certificatesChanged, endpointsChanged },
+      })
       refreshed++
     } catch (err) {
       failed++
       const code = err instanceof AppError || isSamlError(err) ? err.code : 'INTERNAL'
-      await writeAudit(env.DB, { at: now, actor: 'cron', action: 'idp.metadata-refresh', idpId: row.id, outcome: 'failure', code, detail: { message: err instanceof Error ? err.message : String(err) } })
+      await writeAudit(env.DB, {
+        at: now,
+        actor: 'cron',
+        action: 'idp.metadata-refresh',
+        idpId: row.id,
+        outcome: 'failure',
+        code,
+        detail: { message: err instanceof Error ? err.message : String(err) },
+      })
     }
   }
   return { refreshed, failed }
@@ -47,7 +62,18 @@ export async function runMaintenance(env: Env, now: Date): Promise<MaintenanceRe
   const cutoff = new Date(now.getTime() - settings.auditRetentionDays * DAY_MS)
   const audit = await db.delete(auditLog).where(lt(auditLog.at, cutoff)).returning({ id: auditLog.id })
   const metadata = await refreshAllMetadata(env, now)
-  const report = { consumedAssertionsPruned: replay.length, auditEntriesPruned: audit.length, metadataRefreshed: metadata.refreshed, metadataFailed: metadata.failed }
-  await writeAudit(env.DB, { at: now, actor: 'cron', action: 'maintenance', outcome: 'success', detail: { ...report, retentionDays: settings.auditRetentionDays } })
+  const report = {
+    consumedAssertionsPruned: replay.length,
+    auditEntriesPruned: audit.length,
+    metadataRefreshed: metadata.refreshed,
+    metadataFailed: metadata.failed,
+  }
+  await writeAudit(env.DB, {
+    at: now,
+    actor: 'cron',
+    action: 'maintenance',
+    outcome: 'success',
+    detail: { ...report, retentionDays: settings.auditRetentionDays },
+  })
   return report
 }

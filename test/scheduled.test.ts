@@ -10,8 +10,18 @@ describe('daily cron', () => {
     const day = 86_400_000
     await putSettings(env.DB, { auditRetentionDays: 30 }, new Date(now))
     await env.DB.batch([
-      env.DB.prepare('INSERT INTO consumed_assertions (issuer, assertion_id, expires_at, consumed_at) VALUES (?, ?, ?, ?)').bind('urn:idp', 'old', now - 1000, now - 5000),
-      env.DB.prepare('INSERT INTO consumed_assertions (issuer, assertion_id, expires_at, consumed_at) VALUES (?, ?, ?, ?)').bind('urn:idp', 'live', now + 60_000, now - 5000),
+      env.DB.prepare('INSERT INTO consumed_assertions (issuer, assertion_id, expires_at, consumed_at) VALUES (?, ?, ?, ?)').bind(
+        'urn:idp',
+        'old',
+        now - 1000,
+        now - 5000,
+      ),
+      env.DB.prepare('INSERT INTO consumed_assertions (issuer, assertion_id, expires_at, consumed_at) VALUES (?, ?, ?, ?)').bind(
+        'urn:idp',
+        'live',
+        now + 60_000,
+        now - 5000,
+      ),
       env.DB.prepare("INSERT INTO audit_log (at, actor, action, outcome) VALUES (?, 'x', 'login', 'success')").bind(now - 31 * day),
       env.DB.prepare("INSERT INTO audit_log (at, actor, action, outcome) VALUES (?, 'x', 'login', 'success')").bind(now - 29 * day),
     ])

@@ -51,7 +51,12 @@ export function identityHeaders(session: Session, path: string, config: Forwardi
  * Builds the upstream request: same method, path, query and body; `portalOrigin` replaces the
  * origin when set (local dev, or a portal on another host), else the route's own origin is used.
  */
-export function upstreamRequest(request: Request, portalOrigin: string | undefined, extra: Record<string, string>, config: ForwardingConfig = DEFAULT_FORWARDING): Request {
+export function upstreamRequest(
+  request: Request,
+  portalOrigin: string | undefined,
+  extra: Record<string, string>,
+  config: ForwardingConfig = DEFAULT_FORWARDING,
+): Request {
   const url = new URL(request.url)
   const target = portalOrigin ? new URL(url.pathname + url.search, portalOrigin) : url
   const headers = new Headers(request.headers)

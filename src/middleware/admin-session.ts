@@ -21,7 +21,6 @@ export const ADMIN_COOKIE = '__Host-sso_admin'
 export const ADMIN_SESSION_TTL_SECONDS = 3600
 const KEY_PREFIX = 'admin-session:'
 
-
 export async function createAdminSession(c: Context<AppEnv>, actor: string): Promise<void> {
   const { random, clock } = c.var.deps
   const token = toBase64Url(random(32))

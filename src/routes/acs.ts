@@ -80,7 +80,8 @@ export const acsRoutes = new Hono<AppEnv>().post('/acs', async (c) => {
     const expiresAt = new Date(Math.max(Date.parse(result.notOnOrAfter), now.getTime() + MIN_REPLAY_WINDOW_MS))
     if (state) {
       clearLoginState(c, state.requestId)
-      if (!(await consumeOnce(c.env.DB, AUTHN_REQUEST_ISSUER, state.requestId, expiresAt, now))) throw new AppError('SAML_REPLAY', undefined, { requestId: state.requestId })
+      if (!(await consumeOnce(c.env.DB, AUTHN_REQUEST_ISSUER, state.requestId, expiresAt, now)))
+        throw new AppError('SAML_REPLAY', undefined, { requestId: state.requestId })
     }
     if (!(await consumeOnce(c.env.DB, result.issuer, result.assertionId, expiresAt, now))) {
       throw new AppError('SAML_REPLAY', undefined, { assertionId: result.assertionId, issuer: result.issuer })
@@ -117,7 +118,13 @@ export const acsRoutes = new Hono<AppEnv>().post('/acs', async (c) => {
       c.var.deps.random,
       now,
     )
-    setCookie(c, SESSION_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: Math.max(60, Math.floor((expiresAtMs - now.getTime()) / 1000)) })
+    setCookie(c, SESSION_COOKIE, token, {
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'Lax',
+      maxAge: Math.max(60, Math.floor((expiresAtMs - now.getTime()) / 1000)),
+    })
     await audit('success', null, { email: identity.email, groups: identity.groups, warnings: result.warnings, signed: result.signedParts }, result.nameId)
     // IdP-initiated: RelayState is an untrusted path; SP-initiated: the stored return path.
     return c.redirect(state ? state.returnTo : safeReturnTo(relayState), 303)
@@ -133,4 +140,3 @@ export const acsRoutes = new Hono<AppEnv>().post('/acs', async (c) => {
     throw err
   }
 })
-

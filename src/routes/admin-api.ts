@@ -94,7 +94,17 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .get('/sp/keys', async (c) => {
     const now = c.var.deps.clock()
     const keys = await listSpKeys(c.env.DB)
-    return c.json({ keys: await Promise.all(keys.map(async (k) => ({ id: k.id, use: k.use, status: k.status, certificatePem: k.certificatePem, certificate: await describeCertificate(k.certificatePem, now) }))) })
+    return c.json({
+      keys: await Promise.all(
+        keys.map(async (k) => ({
+          id: k.id,
+          use: k.use,
+          status: k.status,
+          certificatePem: k.certificatePem,
+          certificate: await describeCertificate(k.certificatePem, now),
+        })),
+      ),
+    })
   })
   .post('/sp/keys/:use/:step', async (c) => {
     const use = c.req.param('use')
@@ -121,10 +131,13 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .get('/audit', async (c) => {
     const q = c.req.query()
     const limit = q.limit === undefined ? 50 : Number(q.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new AppError('ADMIN_INVALID_FIELD', 'limit: must be a whole number from 1 to 500', { field: 'limit' })
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw new AppError('ADMIN_INVALID_FIELD', 'limit: must be a whole number from 1 to 500', { field: 'limit' })
     const before = q.before === undefined ? undefined : Number(q.before)
-    if (before !== undefined && (!Number.isInteger(before) || before < 1)) throw new AppError('ADMIN_INVALID_FIELD', 'before: must be a positive whole number', { field: 'before' })
-    if (q.outcome !== undefined && q.outcome !== 'success' && q.outcome !== 'failure') throw new AppError('ADMIN_INVALID_FIELD', "outcome: must be 'success' or 'failure'", { field: 'outcome' })
+    if (before !== undefined && (!Number.isInteger(before) || before < 1))
+      throw new AppError('ADMIN_INVALID_FIELD', 'before: must be a positive whole number', { field: 'before' })
+    if (q.outcome !== undefined && q.outcome !== 'success' && q.outcome !== 'failure')
+      throw new AppError('ADMIN_INVALID_FIELD', "outcome: must be 'success' or 'failure'", { field: 'outcome' })
     const page = await listAudit(c.env.DB, { action: q.action, idpId: q.idpId, outcome: q.outcome, code: q.code, before, limit })
     return c.json({ entries: page.entries.map((e) => ({ ...e, at: e.at.toISOString() })), nextBefore: page.nextBefore })
   })

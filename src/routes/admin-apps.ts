@@ -46,7 +46,8 @@ function appView(row: AppRow, signingCertificatePem: string | null) {
 function parseZendeskConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {
   const input = { ...base, ...(v === undefined ? {} : requireObject(v)) }
   const subdomain = input.subdomain
-  if (typeof subdomain !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(subdomain)) invalid('config.subdomain', 'must be the Zendesk subdomain, e.g. acme for acme.zendesk.com')
+  if (typeof subdomain !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(subdomain))
+    invalid('config.subdomain', 'must be the Zendesk subdomain, e.g. acme for acme.zendesk.com')
   const externalIdFrom = input.externalIdFrom ?? 'nameId'
   if (externalIdFrom !== 'nameId' && externalIdFrom !== 'none') invalid('config.externalIdFrom', "must be 'nameId' or 'none'")
   const map = input.organizationMap ?? {}
@@ -56,7 +57,12 @@ function parseZendeskConfig(v: unknown, base: Record<string, unknown>): Record<s
   const tags = input.tagsFromGroups ?? false
   if (typeof tags !== 'boolean') invalid('config.tagsFromGroups', 'must be true or false')
   const userFields = input.userFields ?? {}
-  if (typeof userFields !== 'object' || userFields === null || Array.isArray(userFields) || Object.values(userFields).some((v) => v !== 'idp' && v !== 'nameId' && v !== 'groups')) {
+  if (
+    typeof userFields !== 'object' ||
+    userFields === null ||
+    Array.isArray(userFields) ||
+    Object.values(userFields).some((v) => v !== 'idp' && v !== 'nameId' && v !== 'groups')
+  ) {
     invalid('config.userFields', "must map Zendesk user field keys to 'idp', 'nameId' or 'groups'")
   }
   const baseUrl = input.baseUrl === undefined || input.baseUrl === null || input.baseUrl === '' ? undefined : parseUrl(input.baseUrl, 'config.baseUrl')
@@ -77,14 +83,23 @@ function parseSamlAppConfig(v: unknown, base: Record<string, unknown>): Record<s
   const attributeNames = input.attributeNames ?? {}
   if (typeof attributeNames !== 'object' || attributeNames === null || Array.isArray(attributeNames)) invalid('config.attributeNames', 'must be an object')
   for (const [k, v] of Object.entries(attributeNames)) {
-    if (!(SAML_APP_ATTRIBUTES as readonly string[]).includes(k)) invalid(`config.attributeNames.${k}`, `unknown field (allowed: ${SAML_APP_ATTRIBUTES.join(', ')})`)
+    if (!(SAML_APP_ATTRIBUTES as readonly string[]).includes(k))
+      invalid(`config.attributeNames.${k}`, `unknown field (allowed: ${SAML_APP_ATTRIBUTES.join(', ')})`)
     if (typeof v !== 'string' || v.length > 512) invalid(`config.attributeNames.${k}`, "must be an attribute name ('' = do not send)")
   }
   const orgs = input.organizationMap ?? {}
-  if (typeof orgs !== 'object' || orgs === null || Array.isArray(orgs) || Object.values(orgs).some((o) => typeof o !== 'string' || !o)) invalid('config.organizationMap', 'must map IdP slugs or group names to organization names')
+  if (typeof orgs !== 'object' || orgs === null || Array.isArray(orgs) || Object.values(orgs).some((o) => typeof o !== 'string' || !o))
+    invalid('config.organizationMap', 'must map IdP slugs or group names to organization names')
   return {
     attributeNames,
-    organizationMap: orgs, entityId: entityId.trim(), acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'), nameIdFormat, signResponse, certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [], ...(sloUrl ? { sloUrl } : {}) }
+    organizationMap: orgs,
+    entityId: entityId.trim(),
+    acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'),
+    nameIdFormat,
+    signResponse,
+    certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [],
+    ...(sloUrl ? { sloUrl } : {}),
+  }
 }
 
 function parseFreshworksConfig(v: unknown, base: Record<string, unknown>): Record<string, unknown> {
@@ -113,17 +128,39 @@ async function parseApp(c: Context<AppEnv>, existing: AppRow | null) {
   const enabled = input.enabled ?? existing?.enabled ?? true
   if (typeof enabled !== 'boolean') invalid('enabled', 'must be true or false')
   const sharedSecret = input.sharedSecret
-  if (sharedSecret !== undefined && (typeof sharedSecret !== 'string' || sharedSecret.length < 16 || sharedSecret.length > 512)) invalid('sharedSecret', 'must be the shared secret Zendesk shows (16 to 512 characters)')
+  if (sharedSecret !== undefined && (typeof sharedSecret !== 'string' || sharedSecret.length < 16 || sharedSecret.length > 512))
+    invalid('sharedSecret', 'must be the shared secret Zendesk shows (16 to 512 characters)')
   if (kind === 'saml') {
     if (sharedSecret !== undefined) invalid('sharedSecret', 'SAML apps use certificates, not a shared secret')
-    return { kind: 'saml' as const, name: name.trim(), slug, enabled, config: parseSamlAppConfig(input.config, existing?.config ?? {}), sharedSecret: undefined }
+    return {
+      kind: 'saml' as const,
+      name: name.trim(),
+      slug,
+      enabled,
+      config: parseSamlAppConfig(input.config, existing?.config ?? {}),
+      sharedSecret: undefined,
+    }
   }
   if (kind === 'freshworks') {
     if (sharedSecret !== undefined) invalid('sharedSecret', 'Freshworks apps are signed with the gateway key (RS256); no shared secret')
-    return { kind: 'freshworks' as const, name: name.trim(), slug, enabled, config: parseFreshworksConfig(input.config, existing?.config ?? {}), sharedSecret: undefined }
+    return {
+      kind: 'freshworks' as const,
+      name: name.trim(),
+      slug,
+      enabled,
+      config: parseFreshworksConfig(input.config, existing?.config ?? {}),
+      sharedSecret: undefined,
+    }
   }
   if (!existing && sharedSecret === undefined) invalid('sharedSecret', 'is required')
-  return { kind: 'zendesk' as const, name: name.trim(), slug, enabled, config: parseZendeskConfig(input.config, existing?.config ?? {}), sharedSecret: sharedSecret as string | undefined }
+  return {
+    kind: 'zendesk' as const,
+    name: name.trim(),
+    slug,
+    enabled,
+    config: parseZendeskConfig(input.config, existing?.config ?? {}),
+    sharedSecret: sharedSecret as string | undefined,
+  }
 }
 
 async function mustGetApp(c: Context<AppEnv>): Promise<AppRow> {
@@ -134,7 +171,9 @@ async function mustGetApp(c: Context<AppEnv>): Promise<AppRow> {
 
 /** The SPKI public key (PEM) of a certificate: what Freshworks asks for to verify RS256 tokens. */
 function publicKeyPem(certificatePem: string): string {
-  const b64 = encodeBase64(parseCertificate(certificatePem).spki).replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
+  const b64 = encodeBase64(parseCertificate(certificatePem).spki)
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')
   return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`
 }
 
@@ -150,9 +189,19 @@ export async function importSamlApp(c: Context<AppEnv>, input: Record<string, un
   else invalid('metadataXml', 'give metadataXml or metadataUrl')
   const sp = parseSpMetadata(xml, typeof input.entityId === 'string' && input.entityId ? input.entityId : undefined)
   const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : new URL(sp.acsUrl).host
-  const config = parseSamlAppConfig({ entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] }, {})
+  const config = parseSamlAppConfig(
+    { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] },
+    {},
+  )
   const slug = typeof input.slug === 'string' && input.slug ? input.slug : slugify(name)
-  const row = await saveApp(c.env.DB, c.env.SSO_SECRET, newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'), { kind: 'saml', name, slug, enabled: true, config }, c.var.deps.clock(), true)
+  const row = await saveApp(
+    c.env.DB,
+    c.env.SSO_SECRET,
+    newIdpId(c.var.deps.random).replace(/^idp_/, 'app_'),
+    { kind: 'saml', name, slug, enabled: true, config },
+    c.var.deps.clock(),
+    true,
+  )
   await auditAdmin(c, { action: 'app.create', idpId: null, detail: { appId: row.id, kind: 'saml', via: 'sp-metadata' } })
   return row
 }

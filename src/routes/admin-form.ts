@@ -120,7 +120,11 @@ export function settingsFormToInput(form: Form): Record<string, unknown> {
       idp: text(form, 'headerNames.idp') || 'X-SSO-IdP',
     },
     userHeader: text(form, 'userHeader.name')
-      ? { name: text(form, 'userHeader.name'), value: text(form, 'userHeader.value') || 'email', pathPrefixes: splitList(text(form, 'userHeader.pathPrefixes')) }
+      ? {
+          name: text(form, 'userHeader.name'),
+          value: text(form, 'userHeader.value') || 'email',
+          pathPrefixes: splitList(text(form, 'userHeader.pathPrefixes')),
+        }
       : null,
   }
 }

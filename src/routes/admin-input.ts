@@ -128,7 +128,8 @@ const PARSERS: Record<keyof IdpFields, FieldParser | null> = {
   allowIdpInitiated: (v) => bool(v, 'allowIdpInitiated'),
   allowSha1: (v) => bool(v, 'allowSha1'),
   clockSkewSeconds: (v) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_CLOCK_SKEW_SECONDS) invalid('clockSkewSeconds', `must be a whole number from 0 to ${MAX_CLOCK_SKEW_SECONDS}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_CLOCK_SKEW_SECONDS)
+      invalid('clockSkewSeconds', `must be a whole number from 0 to ${MAX_CLOCK_SKEW_SECONDS}`)
     return v
   },
   nameIdFormat: (v) => optStr(v, 'nameIdFormat', 256),

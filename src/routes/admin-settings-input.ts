@@ -15,7 +15,8 @@ function int(v: unknown, field: string, min: number, max: number): number {
 }
 
 function text(v: unknown, field: string, max: number, allowEmpty = false): string {
-  if (typeof v !== 'string' || (!allowEmpty && !v.trim()) || v.length > max) invalid(field, `must be a ${allowEmpty ? '' : 'non-empty '}string of at most ${max} characters`)
+  if (typeof v !== 'string' || (!allowEmpty && !v.trim()) || v.length > max)
+    invalid(field, `must be a ${allowEmpty ? '' : 'non-empty '}string of at most ${max} characters`)
   return v.trim()
 }
 
@@ -69,7 +70,24 @@ const PARSERS: { [K in keyof Settings]: (v: unknown) => Settings[K] } = {
 }
 
 // Headers the gateway must never let an admin repurpose: transport, cookies, credentials.
-const RESERVED_HEADERS = new Set(['host', 'cookie', 'set-cookie', 'authorization', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'sso-jwt', 'cf-connecting-ip', 'x-forwarded-for', 'x-real-ip'])
+const RESERVED_HEADERS = new Set([
+  'host',
+  'cookie',
+  'set-cookie',
+  'authorization',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'sso-jwt',
+  'cf-connecting-ip',
+  'x-forwarded-for',
+  'x-real-ip',
+])
 
 function headerName(v: unknown, field: string): string {
   if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(v)) invalid(field, 'must be a header name (letters, digits, dashes)')

@@ -42,7 +42,12 @@ async function renderApps(c: C, values: Record<string, string>, errors: Record<s
     name: a.name,
     slug: a.slug,
     enabled: a.enabled,
-    target: a.kind === 'saml' ? String(a.config.acsUrl) : a.kind === 'zendesk' ? `${String(a.config.subdomain)}.zendesk.com` : String((a.config.redirectUris as string[] | undefined)?.[0] ?? ''),
+    target:
+      a.kind === 'saml'
+        ? String(a.config.acsUrl)
+        : a.kind === 'zendesk'
+          ? `${String(a.config.subdomain)}.zendesk.com`
+          : String((a.config.redirectUris as string[] | undefined)?.[0] ?? ''),
   }))
   const idpMetadataUrl = `${new URL(c.req.url).origin}/sso/idp/metadata`
   return c.html(<AppsPage {...common(c)} apps={apps} idpMetadataUrl={idpMetadataUrl} values={values} errors={errors} />, status)
@@ -62,7 +67,6 @@ function common(c: C) {
   const session = c.var.adminSession!
   return { csrf: session.csrf, actor: session.actor, flash: flash ? { kind: 'ok' as const, text: flash } : undefined }
 }
-
 
 /** Field errors from a parse failure, keyed by the field (certificates[1] → certificates). */
 function fieldErrors(err: unknown): Record<string, string> {
@@ -87,7 +91,13 @@ function setupValues(c: C, idp: { slug: string }, entityId: string) {
 
 async function renderIdpForm(
   c: C,
-  props: { idpId?: string; values: IdpFormValues; errors: Record<string, string>; status?: 200 | 400 | 409 | 422; importValues?: { metadataUrl?: string; metadataXml?: string; name?: string } },
+  props: {
+    idpId?: string
+    values: IdpFormValues
+    errors: Record<string, string>
+    status?: 200 | 400 | 409 | 422
+    importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
+  },
 ) {
   const now = c.var.deps.clock()
   const row = props.idpId ? await getIdp(c.env.DB, props.idpId) : null
@@ -148,7 +158,9 @@ const protectedRoutes = new Hono<AdminUiEnv>()
   .get('/idps', async (c) => {
     const now = c.var.deps.clock()
     const rows = await listIdps(c.env.DB)
-    const idps = await Promise.all(rows.map(async (r) => ({ ...r, certificateInfo: await Promise.all(r.certificates.map((p) => describeCertificate(p, now))) })))
+    const idps = await Promise.all(
+      rows.map(async (r) => ({ ...r, certificateInfo: await Promise.all(r.certificates.map((p) => describeCertificate(p, now))) })),
+    )
     return c.html(<IdpListPage {...common(c)} idps={idps} />)
   })
   .get('/idps/new', (c) => renderIdpForm(c, { values: {}, errors: {} }))
@@ -172,16 +184,28 @@ const protectedRoutes = new Hono<AdminUiEnv>()
     const importValues = { metadataUrl: str('metadataUrl'), metadataXml: str('metadataXml'), name: str('importName') }
     try {
       const { idp, metadataUrl } = await loadMetadata({ metadataXml: importValues.metadataXml, metadataUrl: importValues.metadataUrl })
-      const fields = parseIdpInput({ ...fieldsFromMetadata(idp, metadataUrl), ...(importValues.name ? { name: importValues.name } : {}) }, 'create') as IdpFields
+      const fields = parseIdpInput(
+        { ...fieldsFromMetadata(idp, metadataUrl), ...(importValues.name ? { name: importValues.name } : {}) },
+        'create',
+      ) as IdpFields
       const idps = await listIdps(c.env.DB)
       fields.sortOrder ??= (idps.at(-1)?.sortOrder ?? 0) + 10
       const row = await createIdp(c.env.DB, newIdpId(c.var.deps.random), fields, c.var.deps.clock())
-      await auditAdmin(c, { action: 'idp.create', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via: metadataUrl ? 'metadata-url' : 'metadata-xml' } })
+      await auditAdmin(c, {
+        action: 'idp.create',
+        idpId: row.id,
+        detail: { name: row.name, entityId: row.entityId, via: metadataUrl ? 'metadata-url' : 'metadata-xml' },
+      })
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
       if (!(err instanceof AppError) && !isSamlError(err)) throw err
       const field = String((err as AppError).detail?.field ?? (importValues.metadataUrl ? 'metadataUrl' : 'metadataXml'))
-      return renderIdpForm(c, { values: {}, errors: { [field === 'entityId' ? 'metadataXml' : field]: `${err.code}: ${err.message}` }, importValues, status: 422 })
+      return renderIdpForm(c, {
+        values: {},
+        errors: { [field === 'entityId' ? 'metadataXml' : field]: `${err.code}: ${err.message}` },
+        importValues,
+        status: 422,
+      })
     }
   })
   .post('/idps/:id/refresh', async (c) => {
@@ -280,7 +304,13 @@ const protectedRoutes = new Hono<AdminUiEnv>()
     await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'signing', now, host)
     await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'encryption', now, host)
     const keys = await Promise.all(
-      (await listSpKeys(c.env.DB)).map(async (k) => ({ id: k.id, use: k.use, status: k.status, createdAt: k.createdAt.toISOString(), certificate: await describeCertificate(k.certificatePem, now) })),
+      (await listSpKeys(c.env.DB)).map(async (k) => ({
+        id: k.id,
+        use: k.use,
+        status: k.status,
+        createdAt: k.createdAt.toISOString(),
+        certificate: await describeCertificate(k.certificatePem, now),
+      })),
     )
     return c.html(<SpPage {...common(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} />)
   })

@@ -21,8 +21,7 @@ export interface CertificateInfo {
 export async function describeCertificate(pem: string, now: Date): Promise<CertificateInfo> {
   const cert = parseCertificate(pem)
   const expiresInDays = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS)
-  const warning =
-    cert.notAfter <= now ? 'expired' : cert.notBefore > now ? 'not-yet-valid' : expiresInDays < CERT_EXPIRY_WARNING_DAYS ? 'expires-soon' : null
+  const warning = cert.notAfter <= now ? 'expired' : cert.notBefore > now ? 'not-yet-valid' : expiresInDays < CERT_EXPIRY_WARNING_DAYS ? 'expires-soon' : null
   return {
     subject: cert.subject,
     issuer: cert.issuer,

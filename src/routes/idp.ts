@@ -82,7 +82,11 @@ async function readAuthnRequest(c: Context<AppEnv>): Promise<{ app: AppRow; requ
   }
   // The response only ever goes to the ACS URL configured for the app.
   const acs = attr(root, 'AssertionConsumerServiceURL')
-  if (acs !== null && acs !== config.acsUrl) throw new SamlError('SAML_DESTINATION_MISMATCH', 'AssertionConsumerServiceURL is not the one configured for this app', { expected: config.acsUrl, received: acs })
+  if (acs !== null && acs !== config.acsUrl)
+    throw new SamlError('SAML_DESTINATION_MISMATCH', 'AssertionConsumerServiceURL is not the one configured for this app', {
+      expected: config.acsUrl,
+      received: acs,
+    })
   const requestId = attr(root, 'ID')
   if (!requestId) throw new SamlError('SAML_NOT_SAML', 'The AuthnRequest has no ID')
   return { app, requestId, relayState }
@@ -112,9 +116,21 @@ async function answer(c: Context<AppEnv>, app: AppRow, session: Session, pending
     signing: { privateKey, certificatePem: key.certificatePem },
     signResponse: config.signResponse,
   })
-  await auditRequest(c, { action: 'handoff.saml', idpId: session.idpId, subject: session.nameId, outcome: 'success', detail: { appId: app.id, inResponseTo: pending.requestId } })
+  await auditRequest(c, {
+    action: 'handoff.saml',
+    idpId: session.idpId,
+    subject: session.nameId,
+    outcome: 'success',
+    detail: { appId: app.id, inResponseTo: pending.requestId },
+  })
   c.header('Cache-Control', 'no-store')
-  return c.html(autoPostPage(config.acsUrl, { SAMLResponse: encodeIssuedResponse(xml), ...(pending.relayState ? { RelayState: pending.relayState } : {}) }, 'Continuing to the help desk…'))
+  return c.html(
+    autoPostPage(
+      config.acsUrl,
+      { SAMLResponse: encodeIssuedResponse(xml), ...(pending.relayState ? { RelayState: pending.relayState } : {}) },
+      'Continuing to the help desk…',
+    ),
+  )
 }
 
 /** The attributes for the app, under the names it expects (a field named '' is left out). */
@@ -164,7 +180,10 @@ export const idpRoutes = new Hono<AppEnv>()
     const body =
       c.req.query('signed') === undefined
         ? xml
-        : await signSpMetadata(xml, { privateKey: await importPrivateKey(key.privateKeyPem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }), certificatePem: key.certificatePem })
+        : await signSpMetadata(xml, {
+            privateKey: await importPrivateKey(key.privateKeyPem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }),
+            certificatePem: key.certificatePem,
+          })
     c.header('Cache-Control', 'public, max-age=300')
     return c.body(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' })
   })
@@ -203,12 +222,20 @@ export const idpRoutes = new Hono<AppEnv>()
       requireSignature: config.certificates.length > 0,
     })
     const key = newRequestId(c.var.deps.random)
-    await c.env.SESSIONS.put(PENDING_PREFIX + key, JSON.stringify({ appId: app.id, requestId: info.id, relayState: info.relayState }), { expirationTtl: PENDING_TTL_SECONDS })
+    await c.env.SESSIONS.put(PENDING_PREFIX + key, JSON.stringify({ appId: app.id, requestId: info.id, relayState: info.relayState }), {
+      expirationTtl: PENDING_TTL_SECONDS,
+    })
     const token = getCookie(c, SESSION_COOKIE)
     const session = token ? await readSession(c.env.SESSIONS, token, c.var.deps.clock()) : null
     if (token) await deleteSession(c.env.SESSIONS, token)
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true })
-    await auditRequest(c, { action: 'logout.app-initiated', idpId: session?.idpId ?? null, subject: session?.nameId ?? null, outcome: 'success', detail: { appId: app.id } })
+    await auditRequest(c, {
+      action: 'logout.app-initiated',
+      idpId: session?.idpId ?? null,
+      subject: session?.nameId ?? null,
+      outcome: 'success',
+      detail: { appId: app.id },
+    })
     const done = `/sso/idp/slo/done/${key}`
     return (session ? await startIdpLogout(c, session, done) : null) ?? c.redirect(done, 302)
   })
@@ -221,7 +248,14 @@ export const idpRoutes = new Hono<AppEnv>()
     const config = app.config as unknown as SamlAppConfig
     const now = c.var.deps.clock()
     const signing = await signingKey(c)
-    const xml = buildLogoutResponse({ id: newRequestId(c.var.deps.random), issueInstant: now, destination: config.sloUrl!, issuer: idpEntityId(c), inResponseTo: pending.requestId, statusCode: STATUS_SUCCESS })
+    const xml = buildLogoutResponse({
+      id: newRequestId(c.var.deps.random),
+      issueInstant: now,
+      destination: config.sloUrl!,
+      issuer: idpEntityId(c),
+      inResponseTo: pending.requestId,
+      statusCode: STATUS_SUCCESS,
+    })
     const privateKey = await importPrivateKey(signing.privateKeyPem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' })
     const query = await encodeRedirectBinding({ xml, param: 'SAMLResponse', relayState: pending.relayState, signing: { privateKey } })
     c.header('Cache-Control', 'no-store')

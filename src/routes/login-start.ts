@@ -17,7 +17,14 @@ export async function startLogin(c: Context<AppEnv>, idp: IdpRow, returnTo: stri
   const now = c.var.deps.clock()
   const sp = await spEndpoints(c)
   const requestId = newRequestId(c.var.deps.random)
-  const xml = buildAuthnRequest({ id: requestId, issueInstant: now, destination: idp.ssoUrl, spEntityId: sp.entityId, acsUrl: sp.acsUrl, nameIdFormat: idp.nameIdFormat })
+  const xml = buildAuthnRequest({
+    id: requestId,
+    issueInstant: now,
+    destination: idp.ssoUrl,
+    spEntityId: sp.entityId,
+    acsUrl: sp.acsUrl,
+    nameIdFormat: idp.nameIdFormat,
+  })
   await setLoginState(c, { requestId, idpId: idp.id, returnTo, test: options.test ?? false, expiresAt: now.getTime() + LOGIN_STATE_TTL_SECONDS * 1000 })
   c.header('Cache-Control', 'no-store')
   const key = idp.signAuthnRequests ? await activeSpKey(c.env.DB, c.env.SSO_SECRET, 'signing', now, new URL(sp.origin).host) : null

@@ -55,11 +55,24 @@ async function slo(c: Context<AppEnv>) {
       if (outcome.next?.startsWith('/sso/idp/slo/done/')) return c.redirect(outcome.next, 302)
       return signedOut(c, outcome.ok)
     }
-    await auditRequest(c, { action: 'logout.idp-initiated', idpId: outcome.idp.id, subject: outcome.nameId, outcome: 'success', detail: { sessionsEnded: outcome.ended } })
+    await auditRequest(c, {
+      action: 'logout.idp-initiated',
+      idpId: outcome.idp.id,
+      subject: outcome.nameId,
+      outcome: 'success',
+      detail: { sessionsEnded: outcome.ended },
+    })
     return outcome.response
   } catch (err) {
     if (err instanceof AppError || isSamlError(err)) {
-      await auditRequest(c, { action: isResponse ? 'logout.idp-response' : 'logout.idp-initiated', idpId: null, subject: null, outcome: 'failure', code: err.code, detail: { ...err.detail } })
+      await auditRequest(c, {
+        action: isResponse ? 'logout.idp-response' : 'logout.idp-initiated',
+        idpId: null,
+        subject: null,
+        outcome: 'failure',
+        code: err.code,
+        detail: { ...err.detail },
+      })
     }
     throw err
   }

@@ -15,9 +15,14 @@ export async function fetchMetadata(url: string): Promise<string> {
   const target = parseUrl(url, 'metadataUrl')
   let res: Response
   try {
-    res = await fetch(target, { signal: AbortSignal.timeout(METADATA_FETCH_TIMEOUT_MS), headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' }, redirect: 'follow' })
+    res = await fetch(target, {
+      signal: AbortSignal.timeout(METADATA_FETCH_TIMEOUT_MS),
+      headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
+      redirect: 'follow',
+    })
   } catch (err) {
-    const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${METADATA_FETCH_TIMEOUT_MS / 1000} s` : 'the host could not be reached'
+    const reason =
+      err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${METADATA_FETCH_TIMEOUT_MS / 1000} s` : 'the host could not be reached'
     throw new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: ${reason}.`, { field: 'metadataUrl' })
   }
   if (!res.ok) throw new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: HTTP ${res.status}.`, { field: 'metadataUrl' })
@@ -30,7 +35,9 @@ export async function fetchMetadata(url: string): Promise<string> {
     size += next.value.length
     if (size > MAX_METADATA_BYTES) {
       await reader!.cancel()
-      throw new AppError('ADMIN_METADATA_FETCH_FAILED', `The metadata at ${target} is larger than ${MAX_METADATA_BYTES / 1048576} MiB.`, { field: 'metadataUrl' })
+      throw new AppError('ADMIN_METADATA_FETCH_FAILED', `The metadata at ${target} is larger than ${MAX_METADATA_BYTES / 1048576} MiB.`, {
+        field: 'metadataUrl',
+      })
     }
     chunks.push(next.value)
   }
@@ -70,7 +77,8 @@ export function fieldsFromMetadata(idp: IdpMetadata, metadataUrl: string | null)
   if (!idp.supportsSaml2 || (!redirect && !post)) {
     throw new AppError('ADMIN_INVALID_FIELD', 'metadata: this IdP has no SAML 2.0 HTTP-Redirect or HTTP-POST sign-in endpoint', { field: 'metadataXml' })
   }
-  if (idp.signingCertificates.length === 0) throw new AppError('ADMIN_INVALID_FIELD', 'metadata: this IdP publishes no signing certificate', { field: 'metadataXml' })
+  if (idp.signingCertificates.length === 0)
+    throw new AppError('ADMIN_INVALID_FIELD', 'metadata: this IdP publishes no signing certificate', { field: 'metadataXml' })
   const sloRedirect = idp.sloUrls['HTTP-Redirect']
   const sloPost = idp.sloUrls['HTTP-POST']
   return {
@@ -87,7 +95,11 @@ export function fieldsFromMetadata(idp: IdpMetadata, metadataUrl: string | null)
 }
 
 /** Reads `{ metadataXml }` or `{ metadataUrl }` and returns the parsed IdP entity. */
-export async function loadMetadata(input: { metadataXml?: unknown; metadataUrl?: unknown; entityId?: unknown }): Promise<{ idp: IdpMetadata; metadataUrl: string | null }> {
+export async function loadMetadata(input: {
+  metadataXml?: unknown
+  metadataUrl?: unknown
+  entityId?: unknown
+}): Promise<{ idp: IdpMetadata; metadataUrl: string | null }> {
   let xml: string
   let metadataUrl: string | null = null
   if (typeof input.metadataXml === 'string' && input.metadataXml.trim()) xml = input.metadataXml
@@ -107,7 +119,13 @@ export async function refreshedFields(row: { entityId: string; metadataUrl: stri
   if (!row.metadataUrl) throw new AppError('ADMIN_INVALID_FIELD', 'metadataUrl: this IdP was not imported from a metadata URL', { field: 'metadataUrl' })
   const { idp } = await loadMetadata({ metadataUrl: row.metadataUrl, entityId: row.entityId })
   const fields = fieldsFromMetadata(idp, row.metadataUrl)
-  const update = { ssoUrl: fields.ssoUrl!, ssoBinding: fields.ssoBinding!, sloUrl: fields.sloUrl ?? null, sloBinding: fields.sloBinding ?? null, certificates: fields.certificates! }
+  const update = {
+    ssoUrl: fields.ssoUrl!,
+    ssoBinding: fields.ssoBinding!,
+    sloUrl: fields.sloUrl ?? null,
+    sloBinding: fields.sloBinding ?? null,
+    certificates: fields.certificates!,
+  }
   const certificatesChanged = JSON.stringify(update.certificates) !== JSON.stringify(row.certificates)
   return { update, certificatesChanged, endpointsChanged: update.ssoUrl !== row.ssoUrl || update.sloUrl !== row.sloUrl }
 }

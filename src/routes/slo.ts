@@ -11,7 +11,15 @@ import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { buildPostForm, encodeRedirectBinding, signPostMessage } from '../saml/bindings'
 import { encodeBase64, utf8Encode } from '../saml/encoding'
-import { buildLogoutRequest, buildLogoutResponse, parseLogoutRequest, parseLogoutResponse, readClaimedIssuer, STATUS_SUCCESS, type ReceivedLogoutMessage } from '../saml/logout'
+import {
+  buildLogoutRequest,
+  buildLogoutResponse,
+  parseLogoutRequest,
+  parseLogoutResponse,
+  readClaimedIssuer,
+  STATUS_SUCCESS,
+  type ReceivedLogoutMessage,
+} from '../saml/logout'
 import { importPrivateKey } from '../saml/x509'
 import { findIdpByEntityId, getIdp, type IdpRow } from '../store/idps'
 import { endSessionsFor, type Session } from '../store/sessions'
@@ -74,7 +82,12 @@ async function pendingLogout(c: Context<AppEnv>): Promise<{ requestId: string; i
   const value = getCookie(c, LOGOUT_COOKIE)
   const payload = value ? await verifyValue(c.env.SSO_SECRET, MAC_PURPOSE, value) : null
   if (!payload) return null
-  const state = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (ch) => ch.charCodeAt(0)))) as { requestId: string; idpId: string; next?: string | null; expiresAt: number }
+  const state = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (ch) => ch.charCodeAt(0)))) as {
+    requestId: string
+    idpId: string
+    next?: string | null
+    expiresAt: number
+  }
   return state.expiresAt > c.var.deps.clock().getTime() ? state : null
 }
 
@@ -106,7 +119,14 @@ export async function handleSlo(c: Context<AppEnv>, message: ReceivedLogoutMessa
   // IdP-initiated: it ends sessions, so its signature is required.
   const info = await parseLogoutRequest(message, check)
   const ended = await endSessionsFor(c.env.SESSIONS, idp.id, info.nameId, info.sessionIndexes)
-  const xml = buildLogoutResponse({ id: newRequestId(c.var.deps.random), issueInstant: now, destination: idp.sloUrl ?? '', issuer: sp.entityId, inResponseTo: info.id, statusCode: STATUS_SUCCESS })
+  const xml = buildLogoutResponse({
+    id: newRequestId(c.var.deps.random),
+    issueInstant: now,
+    destination: idp.sloUrl ?? '',
+    issuer: sp.entityId,
+    inResponseTo: info.id,
+    statusCode: STATUS_SUCCESS,
+  })
   if (!idp.sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'The IdP has no SLO URL to answer to', { idpId: idp.id })
   return { kind: 'request', idp, ended, nameId: info.nameId, response: await sendToIdp(c, idp, 'SAMLResponse', xml, info.relayState, now) }
 }

@@ -14,7 +14,11 @@ export const spMetadataRoutes = new Hono<AppEnv>().get('/metadata', async (c) =>
   const now = c.var.deps.clock()
   const host = new URL(sp.origin).host
   await Promise.all([activeSpKey(c.env.DB, c.env.SSO_SECRET, 'signing', now, host), activeSpKey(c.env.DB, c.env.SSO_SECRET, 'encryption', now, host)])
-  const [signing, encryption, idps] = await Promise.all([metadataCertificates(c.env.DB, 'signing'), metadataCertificates(c.env.DB, 'encryption'), listIdps(c.env.DB)])
+  const [signing, encryption, idps] = await Promise.all([
+    metadataCertificates(c.env.DB, 'signing'),
+    metadataCertificates(c.env.DB, 'encryption'),
+    listIdps(c.env.DB),
+  ])
   const xml = buildSpMetadata({
     entityId: sp.entityId,
     acsUrl: sp.acsUrl,

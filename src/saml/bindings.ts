@@ -59,7 +59,11 @@ async function signBytes(sig: SignatureAlgorithm, key: CryptoKey, data: Uint8Arr
     throw new SamlError('SAML_KEY_INVALID', 'The signing key does not match the signature algorithm', { algorithm: sig.uri, key: key.algorithm.name })
   }
   const params: SubtleCryptoSignAlgorithm =
-    sig.name === 'ECDSA' ? { name: 'ECDSA', hash: sig.hash } : sig.name === 'RSA-PSS' ? { name: 'RSA-PSS', saltLength: sig.saltLength ?? 32 } : { name: sig.name }
+    sig.name === 'ECDSA'
+      ? { name: 'ECDSA', hash: sig.hash }
+      : sig.name === 'RSA-PSS'
+        ? { name: 'RSA-PSS', saltLength: sig.saltLength ?? 32 }
+        : { name: sig.name }
   // The SigAlg URI defines the value's format; for ECDSA that is XML-DSig's r || s (RFC 6931
   // §2.3.6), which is what WebCrypto produces.
   return new Uint8Array(await crypto.subtle.sign(params, key, data))

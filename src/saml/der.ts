@@ -10,7 +10,12 @@ export const MAX_DER_BYTES = 64 * 1024
 const MAX_CHILDREN = 256
 
 /** A type-length-value: offsets into the buffer, never copies. */
-export interface Tlv { tag: number; start: number; body: number; end: number }
+export interface Tlv {
+  tag: number
+  start: number
+  body: number
+  end: number
+}
 
 /** Internal: structural failure; the public functions turn it into their own SamlError code. */
 export class DerError extends Error {}
@@ -48,7 +53,7 @@ export function readTlv(der: Uint8Array, pos: number, limit: number): Tlv {
 export function children(der: Uint8Array, parent: Tlv): Tlv[] {
   if (!(parent.tag & 0x20)) throw new DerError('primitive value where a constructed one is required')
   const out: Tlv[] = []
-  for (let pos = parent.body; pos < parent.end; ) {
+  for (let pos = parent.body; pos < parent.end;) {
     if (out.length === MAX_CHILDREN) throw new DerError('too many elements')
     const child = readTlv(der, pos, parent.end)
     out.push(child)
@@ -110,11 +115,20 @@ export function bytesToHex(bytes: Uint8Array, separator = ''): string {
 /** DER TLV with a minimal length; enough to wrap a PKCS#1 key into PKCS#8. */
 export function encodeTlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   const length = parts.reduce((sum, p) => sum + p.length, 0)
-  const lengthBytes = length < 0x80 ? [length] : length < 0x100 ? [0x81, length] : length < 0x10000 ? [0x82, length >> 8, length & 0xff] : [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff]
+  const lengthBytes =
+    length < 0x80
+      ? [length]
+      : length < 0x100
+        ? [0x81, length]
+        : length < 0x10000
+          ? [0x82, length >> 8, length & 0xff]
+          : [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff]
   const out = new Uint8Array(1 + lengthBytes.length + length)
   out.set([tag, ...lengthBytes])
   let offset = 1 + lengthBytes.length
-  for (const p of parts) { out.set(p, offset); offset += p.length }
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
   return out
 }
-

@@ -84,7 +84,10 @@ export async function inflateRaw(bytes: Uint8Array, maxBytes: number): Promise<U
   const writer = stream.writable.getWriter()
   // Not awaited: the write only completes while the readable side is drained below (backpressure).
   // Its rejection mirrors the readable side's error, which is the one we report.
-  writer.write(bytes).then(() => writer.close()).catch(() => undefined)
+  writer
+    .write(bytes)
+    .then(() => writer.close())
+    .catch(() => undefined)
   const reader = stream.readable.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
@@ -112,7 +115,10 @@ export async function inflateRaw(bytes: Uint8Array, maxBytes: number): Promise<U
 export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new CompressionStream('deflate-raw')
   const writer = stream.writable.getWriter()
-  writer.write(bytes).then(() => writer.close()).catch(() => undefined)
+  writer
+    .write(bytes)
+    .then(() => writer.close())
+    .catch(() => undefined)
   const reader = stream.readable.getReader()
   const chunks: Uint8Array[] = []
   let total = 0

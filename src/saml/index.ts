@@ -14,15 +14,7 @@ import { MAX_XML_BYTES, parseXml } from './xml/parse'
 export { isSamlError, SAML_ERROR_CODES, SamlError } from './errors'
 export type { SamlErrorCode, SamlErrorDetail } from './errors'
 export { DEFAULT_ATTRIBUTE_CANDIDATES, mapIdentity } from './attributes'
-export type {
-  AttributeMap,
-  AttributeNameInfo,
-  IdpConfig,
-  MappedIdentity,
-  SamlAssertionResult,
-  SpConfig,
-  ValidateSamlResponseOptions,
-} from './types'
+export type { AttributeMap, AttributeNameInfo, IdpConfig, MappedIdentity, SamlAssertionResult, SpConfig, ValidateSamlResponseOptions } from './types'
 export { MAX_XML_BYTES } from './xml/parse'
 
 /** Clock difference tolerated with the IdP (DESIGN.md: default 3 min). */

@@ -155,7 +155,9 @@ export async function parseLogoutRequest(message: ReceivedLogoutMessage, options
     nameQualifier: attr(nameIdEl, 'NameQualifier'),
     spNameQualifier: attr(nameIdEl, 'SPNameQualifier'),
     // Several SessionIndex elements are allowed (one per session the IdP knows of at this SP).
-    sessionIndexes: childrenNamed(root, NS.samlp, 'SessionIndex').map((s) => textContent(s).trim()).filter(Boolean),
+    sessionIndexes: childrenNamed(root, NS.samlp, 'SessionIndex')
+      .map((s) => textContent(s).trim())
+      .filter(Boolean),
     reason: attr(root, 'Reason'),
     relayState,
     signed,
@@ -214,7 +216,12 @@ interface OpenedMessage {
 }
 
 /** Decode per binding and verify whichever signature the binding carries (bindings §3.4.4.1, §3.5.4). */
-async function openMessage(message: ReceivedLogoutMessage, param: 'SAMLRequest' | 'SAMLResponse', rootName: string, options: LogoutCheckOptions): Promise<OpenedMessage> {
+async function openMessage(
+  message: ReceivedLogoutMessage,
+  param: 'SAMLRequest' | 'SAMLResponse',
+  rootName: string,
+  options: LogoutCheckOptions,
+): Promise<OpenedMessage> {
   const certs = options.idp.certificates.map((c) => parseCertificate(c))
   const policy = { allowSha1: options.idp.allowSha1 ?? false }
   let doc: Document
@@ -236,7 +243,8 @@ async function openMessage(message: ReceivedLogoutMessage, param: 'SAMLRequest' 
     relayState = message.relayState ?? null
   }
   const root = doc.documentElement!
-  if (!isElementNamed(root, NS.samlp, rootName)) throw new SamlError('SAML_NOT_SAML', `Expected a samlp:${rootName}`, { root: doc.documentElement?.localName ?? null })
+  if (!isElementNamed(root, NS.samlp, rootName))
+    throw new SamlError('SAML_NOT_SAML', `Expected a samlp:${rootName}`, { root: doc.documentElement?.localName ?? null })
   if (querySigned) return { root, signed: true, relayState }
   // POST (or a Redirect message that kept its XML signature): the enveloped signature on the root.
   const signature = singleChildNamed(root, NS.ds, 'Signature', () => new SamlError('SAML_SIGNATURE_WRAPPING', 'Two Signature elements on the message'))
@@ -260,7 +268,10 @@ function checkCommon(root: Element, signed: boolean, options: LogoutCheckOptions
   const destination = attr(root, 'Destination')
   // Required when signed, and must be us whenever present (a message for another SP replayed here).
   if ((signed || destination !== null) && destination !== options.sloUrl) {
-    throw new SamlError('SAML_DESTINATION_MISMATCH', 'The logout message is addressed elsewhere', { expected: options.sloUrl, received: destination?.slice(0, 200) ?? null })
+    throw new SamlError('SAML_DESTINATION_MISMATCH', 'The logout message is addressed elsewhere', {
+      expected: options.sloUrl,
+      received: destination?.slice(0, 200) ?? null,
+    })
   }
   const issued = parseDateTime(issueInstant, `${root.localName} IssueInstant`)
   const now = options.now.getTime()
@@ -269,7 +280,11 @@ function checkCommon(root: Element, signed: boolean, options: LogoutCheckOptions
   }
   // No NotBefore/NotOnOrAfter on responses: a bounded age keeps captured messages from replaying later.
   if (issued + MAX_LOGOUT_MESSAGE_AGE_SECONDS * 1000 + skewMs(options) < now) {
-    throw new SamlError('SAML_EXPIRED', 'The logout message is too old', { issueInstant, now: options.now.toISOString(), maxAgeSeconds: MAX_LOGOUT_MESSAGE_AGE_SECONDS })
+    throw new SamlError('SAML_EXPIRED', 'The logout message is too old', {
+      issueInstant,
+      now: options.now.toISOString(),
+      maxAgeSeconds: MAX_LOGOUT_MESSAGE_AGE_SECONDS,
+    })
   }
   return { id, issuer, issueInstant }
 }

@@ -142,7 +142,13 @@ export async function parseIdpMetadata(xml: string, options: ParseIdpMetadataOpt
   }
   // One entity asked for (or the only one there is): its problems are the caller's problems now.
   if (options.entityId !== undefined || isSingle) assertUsable(idps[0]!, options.now)
-  return { idps, signed: rootSignature !== null, signatureVerified: verifiedRoot !== null, validUntil: rootValidUntil, cacheDuration: attr(root, 'cacheDuration') }
+  return {
+    idps,
+    signed: rootSignature !== null,
+    signatureVerified: verifiedRoot !== null,
+    validUntil: rootValidUntil,
+    cacheDuration: attr(root, 'cacheDuration'),
+  }
 }
 
 /**
@@ -200,7 +206,9 @@ function readEntity(entity: Element, inheritedValidUntil: string | null, now: Da
     sloResponseUrls: slo.responseLocations,
     signingCertificates: signing,
     encryptionCertificates: readCertificates(role, 'encryption'),
-    nameIdFormats: childrenNamed(role, NS.md, 'NameIDFormat').map((n) => textContent(n).trim()).filter(Boolean),
+    nameIdFormats: childrenNamed(role, NS.md, 'NameIDFormat')
+      .map((n) => textContent(n).trim())
+      .filter(Boolean),
     // xs:boolean allows "1" as well as "true" (XML Schema part 2 §3.2.2).
     wantAuthnRequestsSigned: ['true', '1'].includes((attr(role, 'WantAuthnRequestsSigned') ?? '').trim()),
     signed: false,
@@ -326,11 +334,15 @@ export function parseSpMetadata(xml: string, entityId?: string): SpMetadata {
     .filter((e) => !entityId || attr(e, 'entityID') === entityId)
     .map((e) => ({ e, role: childrenNamed(e, NS.md, 'SPSSODescriptor').find((r) => (attr(r, 'protocolSupportEnumeration') ?? '').includes(NS.samlp)) }))
     .filter((x): x is { e: Element; role: Element } => x.role !== undefined)
-  if (candidates.length !== 1) throw invalid(candidates.length ? 'The metadata lists several SPs: name the entity ID' : 'The metadata describes no SAML 2.0 service provider')
+  if (candidates.length !== 1)
+    throw invalid(candidates.length ? 'The metadata lists several SPs: name the entity ID' : 'The metadata describes no SAML 2.0 service provider')
   const { e, role } = candidates[0]!
   const acs = childrenNamed(role, NS.md, 'AssertionConsumerService')
     .filter((a) => attr(a, 'Binding') === BINDINGS.post && isHttpUrl((attr(a, 'Location') ?? '').trim()))
-    .sort((a, b) => (attr(b, 'isDefault') === 'true' ? 1 : 0) - (attr(a, 'isDefault') === 'true' ? 1 : 0) || Number(attr(a, 'index') ?? 0) - Number(attr(b, 'index') ?? 0))[0]
+    .sort(
+      (a, b) =>
+        (attr(b, 'isDefault') === 'true' ? 1 : 0) - (attr(a, 'isDefault') === 'true' ? 1 : 0) || Number(attr(a, 'index') ?? 0) - Number(attr(b, 'index') ?? 0),
+    )[0]
   if (!acs) throw invalid('The SP has no HTTP-POST AssertionConsumerService')
   return {
     entityId: attr(e, 'entityID') ?? '',

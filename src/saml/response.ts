@@ -96,7 +96,7 @@ function checkStatus(response: Element): void {
   const status = childrenNamed(response, NS.samlp, 'Status')[0]
   const codes: string[] = []
   // Nested StatusCodes refine the top one (e.g. Responder/AuthnFailed); a few are enough to report.
-  for (let code = status ? childrenNamed(status, NS.samlp, 'StatusCode')[0] : undefined; code && codes.length < 4; ) {
+  for (let code = status ? childrenNamed(status, NS.samlp, 'StatusCode')[0] : undefined; code && codes.length < 4;) {
     codes.push((attr(code, 'Value') ?? '').slice(0, 200))
     code = childrenNamed(code, NS.samlp, 'StatusCode')[0]
   }

@@ -88,10 +88,7 @@ export function buildSpMetadata(input: SpMetadataInput): string {
  * Sign SP metadata with an enveloped signature as its first child (metadata §3.1), exclusive
  * C14N; `xml` must come from buildSpMetadata with an `id`. Returns the serialized document.
  */
-export async function signSpMetadata(
-  xml: string,
-  signing: { privateKey: CryptoKey; certificatePem: string; signatureAlgorithm?: string },
-): Promise<string> {
+export async function signSpMetadata(xml: string, signing: { privateKey: CryptoKey; certificatePem: string; signatureAlgorithm?: string }): Promise<string> {
   const doc = parseXml(xml)
   const root = doc.documentElement!
   // The schema puts ds:Signature before every role descriptor: first child, not "after Issuer".

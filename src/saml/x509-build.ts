@@ -71,7 +71,8 @@ export function encodeOctetString(bytes: Uint8Array): Uint8Array {
  * zero in DER (§11.2.1); for named bit lists such as KeyUsage, trailing zero bits are dropped.
  */
 export function encodeBitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
-  if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0)) throw new RangeError('bad BIT STRING padding')
+  if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0))
+    throw new RangeError('bad BIT STRING padding')
   if (bytes.length && bytes[bytes.length - 1]! & ((1 << unusedBits) - 1)) throw new RangeError('BIT STRING padding bits must be zero')
   return encodeTlv(0x03, Uint8Array.of(unusedBits), bytes)
 }

@@ -37,8 +37,15 @@ const CURVES: Record<string, NamedCurve> = {
 // The attribute types RFC 4514 §3 gives short names; every other type is written as a dotted OID
 // (e.g. emailAddress appears as 1.2.840.113549.1.9.1=...).
 const ATTRIBUTE_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU',
-  '2.5.4.6': 'C', '2.5.4.9': 'STREET', '0.9.2342.19200300.100.1.25': 'DC', '0.9.2342.19200300.100.1.1': 'UID',
+  '2.5.4.3': 'CN',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.6': 'C',
+  '2.5.4.9': 'STREET',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
 }
 
 // ---- Names and times ----------------------------------------------------------------------
@@ -128,8 +135,14 @@ function decodeTime(der: Uint8Array, t: Tlv | undefined): Date {
   const fullYear = t.tag === 0x17 ? (year >= 50 ? 1900 + year : 2000 + year) : year
   const date = new Date(Date.UTC(fullYear, month - 1, day, hour, minute, second))
   // Round-trip check rejects out-of-range fields (month 13, Feb 30, hour 24) instead of rolling over.
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || date.getUTCHours() !== hour ||
-      date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) throw new DerError('bad time value')
+  if (
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    date.getUTCHours() !== hour ||
+    date.getUTCMinutes() !== minute ||
+    date.getUTCSeconds() !== second
+  )
+    throw new DerError('bad time value')
   return date
 }
 
@@ -263,9 +276,7 @@ export function certificateValidityWarning(cert: ParsedCertificate, now: Date): 
 // ---- Private keys -------------------------------------------------------------------------
 
 /** The WebCrypto algorithm a private key is imported for: OAEP to decrypt, the others to sign. */
-export type PrivateKeyAlgorithm =
-  | { name: 'RSA-OAEP' | 'RSASSA-PKCS1-v1_5' | 'RSA-PSS'; hash: HashName }
-  | { name: 'ECDSA'; namedCurve: NamedCurve }
+export type PrivateKeyAlgorithm = { name: 'RSA-OAEP' | 'RSASSA-PKCS1-v1_5' | 'RSA-PSS'; hash: HashName } | { name: 'ECDSA'; namedCurve: NamedCurve }
 
 // AlgorithmIdentifier { rsaEncryption, NULL } (RFC 8017 §A.1).
 const RSA_ALGORITHM_IDENTIFIER = new Uint8Array([0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00])

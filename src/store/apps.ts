@@ -52,7 +52,10 @@ export type SamlAppAttribute = (typeof SAML_APP_ATTRIBUTES)[number]
 
 /** The enabled SAML app whose entity ID is `entityId`. */
 export async function findSamlApp(d1: D1Database, entityId: string): Promise<AppRow | null> {
-  const rows = await drizzle(d1).select().from(apps).where(and(eq(apps.kind, 'saml'), eq(apps.enabled, true)))
+  const rows = await drizzle(d1)
+    .select()
+    .from(apps)
+    .where(and(eq(apps.kind, 'saml'), eq(apps.enabled, true)))
   return rows.find((r) => (r.config as { entityId?: string }).entityId === entityId) ?? null
 }
 
@@ -88,7 +91,8 @@ export async function saveApp(
     if (isNew) await db.insert(apps).values({ ...values, id, createdAt: now })
     else await db.update(apps).set(values).where(eq(apps.id, id))
   } catch (err) {
-    if (/UNIQUE/i.test(String(err instanceof Error ? (err.cause ?? err.message) : err))) throw new AppError('ADMIN_CONFLICT', 'Another app already uses this slug.', { field: 'slug' })
+    if (/UNIQUE/i.test(String(err instanceof Error ? (err.cause ?? err.message) : err)))
+      throw new AppError('ADMIN_CONFLICT', 'Another app already uses this slug.', { field: 'slug' })
     throw err
   }
   return (await getApp(d1, id))!

@@ -32,9 +32,7 @@ export async function getIdp(d1: D1Database, id: string): Promise<IdpRow | null>
 export async function findIdp(d1: D1Database, idOrSlug: string): Promise<IdpRow | null> {
   const db = drizzle(d1)
   return (
-    (await db.select().from(idps).where(eq(idps.id, idOrSlug)).limit(1))[0] ??
-    (await db.select().from(idps).where(eq(idps.slug, idOrSlug)).limit(1))[0] ??
-    null
+    (await db.select().from(idps).where(eq(idps.id, idOrSlug)).limit(1))[0] ?? (await db.select().from(idps).where(eq(idps.slug, idOrSlug)).limit(1))[0] ?? null
   )
 }
 
@@ -68,7 +66,10 @@ export async function updateIdp(d1: D1Database, id: string, fields: Partial<IdpF
   try {
     // At most one default IdP: setting one clears the others.
     if (fields.isDefault) await db.update(idps).set({ isDefault: false }).where(ne(idps.id, id))
-    await db.update(idps).set({ ...fields, updatedAt: now }).where(eq(idps.id, id))
+    await db
+      .update(idps)
+      .set({ ...fields, updatedAt: now })
+      .where(eq(idps.id, id))
   } catch (err) {
     conflict(err)
   }

@@ -28,11 +28,20 @@ async function generateKey(d1: D1Database, secret: string, now: Date): Promise<s
   const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey
   const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey
   // kid = RFC 7638-style thumbprint prefix: stable, derived from the public key only.
-  const thumb = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y })))
+  const thumb = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y })),
+  )
   const kid = toBase64Url(new Uint8Array(thumb)).slice(0, 16)
   await drizzle(d1)
     .insert(jwtKeys)
-    .values({ kid, publicJwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }, privateKeySealed: await seal(secret, SEAL_PURPOSE, JSON.stringify(privateJwk)), status: 'active', createdAt: now })
+    .values({
+      kid,
+      publicJwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y },
+      privateKeySealed: await seal(secret, SEAL_PURPOSE, JSON.stringify(privateJwk)),
+      status: 'active',
+      createdAt: now,
+    })
   return kid
 }
 
@@ -58,7 +67,9 @@ async function loadActiveSigningKey(d1: D1Database, secret: string, now: Date): 
   const sealed = row.privateKeySealed
   let key = importedKeys.get(row.kid)
   if (!key) {
-    key = open(secret, SEAL_PURPOSE, sealed).then((jwk) => crypto.subtle.importKey('jwk', JSON.parse(jwk) as JsonWebKey, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']))
+    key = open(secret, SEAL_PURPOSE, sealed).then((jwk) =>
+      crypto.subtle.importKey('jwk', JSON.parse(jwk) as JsonWebKey, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']),
+    )
     importedKeys.set(row.kid, key)
     key.catch(() => importedKeys.delete(row.kid))
   }
@@ -77,7 +88,12 @@ export async function publishedKeys(d1: D1Database, now: Date): Promise<(JsonWeb
   const rows = await drizzle(d1)
     .select()
     .from(jwtKeys)
-    .where(or(inArray(jwtKeys.status, ['active', 'next']), and(eq(jwtKeys.status, 'retired'), gt(jwtKeys.retiredAt, new Date(now.getTime() - RETIRED_KEY_OVERLAP_MS)))))
+    .where(
+      or(
+        inArray(jwtKeys.status, ['active', 'next']),
+        and(eq(jwtKeys.status, 'retired'), gt(jwtKeys.retiredAt, new Date(now.getTime() - RETIRED_KEY_OVERLAP_MS))),
+      ),
+    )
     .orderBy(desc(jwtKeys.createdAt))
   return rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: 'ES256', use: 'sig' }))
 }

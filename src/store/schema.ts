@@ -15,8 +15,14 @@ export interface AttributeMap {
   groups?: string
 }
 
-const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
-const updatedAt = () => integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`)
+const updatedAt = () =>
+  integer('updated_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`)
 
 /** One upstream identity provider (a customer company's IdP). */
 export const idps = sqliteTable(
@@ -27,17 +33,31 @@ export const idps = sqliteTable(
     slug: text('slug').notNull(),
     entityId: text('entity_id').notNull(),
     ssoUrl: text('sso_url').notNull(),
-    ssoBinding: text('sso_binding', { enum: ['redirect', 'post'] }).notNull().default('redirect'),
+    ssoBinding: text('sso_binding', { enum: ['redirect', 'post'] })
+      .notNull()
+      .default('redirect'),
     sloUrl: text('slo_url'),
     sloBinding: text('slo_binding', { enum: ['redirect', 'post'] }),
     /** PEM or bare base64 DER; several during a rollover. */
-    certificates: text('certificates', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    certificates: text('certificates', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
     showOnSelection: integer('show_on_selection', { mode: 'boolean' }).notNull().default(true),
     isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
-    emailDomains: text('email_domains', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-    attributeMap: text('attribute_map', { mode: 'json' }).$type<AttributeMap>().notNull().default(sql`'{}'`),
-    allowedGroups: text('allowed_groups', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    emailDomains: text('email_domains', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    attributeMap: text('attribute_map', { mode: 'json' })
+      .$type<AttributeMap>()
+      .notNull()
+      .default(sql`'{}'`),
+    allowedGroups: text('allowed_groups', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
     signAuthnRequests: integer('sign_authn_requests', { mode: 'boolean' }).notNull().default(false),
     wantAssertionsSigned: integer('want_assertions_signed', { mode: 'boolean' }).notNull().default(true),
     allowIdpInitiated: integer('allow_idp_initiated', { mode: 'boolean' }).notNull().default(false),
@@ -137,7 +157,10 @@ export const apps = sqliteTable(
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
-    config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    config: text('config', { mode: 'json' })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
     secretSealed: text('secret_sealed'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

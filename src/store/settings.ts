@@ -83,7 +83,10 @@ export async function putSettings(d1: D1Database, changes: Partial<Settings>, no
   const upsert = ([key, value]: [string, unknown]) =>
     value === null || value === undefined
       ? db.delete(settings).where(eq(settings.key, key))
-      : db.insert(settings).values({ key, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
+      : db
+          .insert(settings)
+          .values({ key, value, updatedAt: now })
+          .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
   cached = null
   const [first, ...rest] = entries.map(upsert)
   // One batch: all changes land together or not at all.

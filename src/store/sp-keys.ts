@@ -188,12 +188,21 @@ export async function listSpKeys(d1: D1Database): Promise<SpKeyInfo[]> {
  * pick it up, used for nothing until activateNextSpKey. A previously staged next key is retired
  * (it was published, so it still decrypts for the window).
  */
-export async function stageNextSpKey(d1: D1Database, secret: string, use: SpKeyUse, now: Date, commonName: string): Promise<{ id: string; certificatePem: string }> {
+export async function stageNextSpKey(
+  d1: D1Database,
+  secret: string,
+  use: SpKeyUse,
+  now: Date,
+  commonName: string,
+): Promise<{ id: string; certificatePem: string }> {
   const { privateKeyPem: _discarded, ...key } = await buildKey(secret, use, 'next', now, commonName)
   const db = drizzle(d1)
   // One batch = one transaction: there is never a moment with two next keys or none.
   await db.batch([
-    db.update(spKeys).set({ status: 'retired', retiredAt: now }).where(and(eq(spKeys.use, use), eq(spKeys.status, 'next'))),
+    db
+      .update(spKeys)
+      .set({ status: 'retired', retiredAt: now })
+      .where(and(eq(spKeys.use, use), eq(spKeys.status, 'next'))),
     db.insert(spKeys).values(key),
   ])
   return { id: key.id, certificatePem: key.certificatePem }
@@ -222,7 +231,10 @@ export async function activateNextSpKey(d1: D1Database, use: SpKeyUse, now: Date
       .update(spKeys)
       .set({ status: 'retired', retiredAt: now })
       .where(and(eq(spKeys.use, use), inArray(spKeys.status, ['active', 'next']), ne(spKeys.id, next.id), stillNext)),
-    db.update(spKeys).set({ status: 'active', activatedAt: now }).where(and(eq(spKeys.id, next.id), eq(spKeys.status, 'next'))),
+    db
+      .update(spKeys)
+      .set({ status: 'active', activatedAt: now })
+      .where(and(eq(spKeys.id, next.id), eq(spKeys.status, 'next'))),
   ])
   return activated.meta.changes > 0 ? next.id : null
 }
@@ -253,7 +265,10 @@ export async function decryptionKeys(d1: D1Database, secret: string, now: Date):
     .where(
       and(
         eq(spKeys.use, 'encryption'),
-        or(inArray(spKeys.status, ['active', 'next']), and(eq(spKeys.status, 'retired'), gt(spKeys.retiredAt, new Date(now.getTime() - RETIRED_DECRYPTION_WINDOW_MS)))),
+        or(
+          inArray(spKeys.status, ['active', 'next']),
+          and(eq(spKeys.status, 'retired'), gt(spKeys.retiredAt, new Date(now.getTime() - RETIRED_DECRYPTION_WINDOW_MS))),
+        ),
       ),
     )
     .orderBy(ACTIVE_FIRST, desc(spKeys.createdAt), desc(spKeys.id))

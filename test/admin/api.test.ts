@@ -183,7 +183,12 @@ describe('SP key rollover through the API', () => {
     expect(during.match(/use="signing"/g)).toHaveLength(2)
     expect((await api('/sp/keys/signing/activate', { method: 'POST', body: {} })).status).toBe(200)
     const keys = await (await api('/sp/keys')).json<{ keys: { use: string; status: string; certificate: { fingerprintSha256: string } }[] }>()
-    expect(keys.keys.filter((k) => k.use === 'signing').map((k) => k.status).sort()).toEqual(['active', 'retired'])
+    expect(
+      keys.keys
+        .filter((k) => k.use === 'signing')
+        .map((k) => k.status)
+        .sort(),
+    ).toEqual(['active', 'retired'])
     expect(JSON.stringify(keys)).not.toContain('PRIVATE')
     const none = await api('/sp/keys/signing/activate', { method: 'POST', body: {} })
     expect(none.status).toBe(400)

@@ -37,7 +37,9 @@ describe('IdP import from metadata', () => {
     const unchanged = await post(`/idps/${idp.id}/refresh`, {})
     expect(unchanged.status).toBe(200)
     const lastRefresh = async () =>
-      JSON.parse((await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'idp.metadata-refresh' ORDER BY id DESC").first<{ detail: string }>())!.detail)
+      JSON.parse(
+        (await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'idp.metadata-refresh' ORDER BY id DESC").first<{ detail: string }>())!.detail,
+      )
     expect(await lastRefresh()).toMatchObject({ certificatesChanged: false })
 
     // The IdP rolls its signing certificate over: the refresh picks the new one up and audits it.
@@ -85,7 +87,9 @@ describe('SP metadata', () => {
 
 describe('daily metadata refresh', () => {
   it('refreshes IdPs imported from a URL and audits failures', async () => {
-    vi.spyOn(globalThis, 'fetch').mockImplementation(async () => new Response(env.TEST_OKTA_METADATA.replace(/http:\/\/www\.okta\.com\/[^"<]+/g, 'http://www.okta.com/exkcron')))
+    vi.spyOn(globalThis, 'fetch').mockImplementation(
+      async () => new Response(env.TEST_OKTA_METADATA.replace(/http:\/\/www\.okta\.com\/[^"<]+/g, 'http://www.okta.com/exkcron')),
+    )
     expect((await post('/idps/import', { metadataUrl: 'https://cron.okta.example/metadata', slug: 'cron' })).status).toBe(201)
     vi.restoreAllMocks()
     vi.spyOn(globalThis, 'fetch').mockImplementation(async () => new Response('gone', { status: 410 }))

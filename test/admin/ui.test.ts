@@ -102,13 +102,23 @@ describe('managing IdPs in the console', () => {
 
   it('toggles, makes default, reorders and deletes', async () => {
     const { browser, csrf } = await signedIn()
-    for (const [name, entityId] of [['First', 'urn:first'], ['Second', 'urn:second']]) {
-      expect((await browser.fetch('/sso/admin/idps', { form: { ...manual, name: name!, entityId: entityId!, emailDomains: '', _csrf: csrf } })).status).toBe(303)
+    for (const [name, entityId] of [
+      ['First', 'urn:first'],
+      ['Second', 'urn:second'],
+    ]) {
+      expect((await browser.fetch('/sso/admin/idps', { form: { ...manual, name: name!, entityId: entityId!, emailDomains: '', _csrf: csrf } })).status).toBe(
+        303,
+      )
     }
     const ids = async () =>
-      (await env.DB.prepare('SELECT id, slug, enabled, is_default FROM idps ORDER BY sort_order, name').all<{ id: string; slug: string; enabled: number; is_default: number }>()).results.filter((r) =>
-        ['first', 'second'].includes(r.slug),
-      )
+      (
+        await env.DB.prepare('SELECT id, slug, enabled, is_default FROM idps ORDER BY sort_order, name').all<{
+          id: string
+          slug: string
+          enabled: number
+          is_default: number
+        }>()
+      ).results.filter((r) => ['first', 'second'].includes(r.slug))
     const [first, second] = await ids()
     expect([first!.slug, second!.slug]).toEqual(['first', 'second'])
     await browser.fetch(`/sso/admin/idps/${second!.id}/move`, { form: { direction: 'up', _csrf: csrf } })
@@ -124,10 +134,22 @@ describe('managing IdPs in the console', () => {
 
   it('saves settings and lists the change in the audit log page', async () => {
     const { browser, csrf } = await signedIn()
-    const bad = await browser.fetch('/sso/admin/settings', { form: { portalName: 'Acme', primaryColor: 'blue', sessionLifetimeSeconds: '3600', clockSkewSeconds: '180', auditRetentionDays: '90', _csrf: csrf } })
+    const bad = await browser.fetch('/sso/admin/settings', {
+      form: { portalName: 'Acme', primaryColor: 'blue', sessionLifetimeSeconds: '3600', clockSkewSeconds: '180', auditRetentionDays: '90', _csrf: csrf },
+    })
     expect(bad.status).toBe(400)
     expect(await bad.text()).toContain('data-error-for="primaryColor"')
-    const ok = await browser.fetch('/sso/admin/settings', { form: { portalName: 'Acme Help', primaryColor: '#112233', sessionLifetimeSeconds: '3600', clockSkewSeconds: '120', auditRetentionDays: '30', adminGroups: 'helpdesk-admins', _csrf: csrf } })
+    const ok = await browser.fetch('/sso/admin/settings', {
+      form: {
+        portalName: 'Acme Help',
+        primaryColor: '#112233',
+        sessionLifetimeSeconds: '3600',
+        clockSkewSeconds: '120',
+        auditRetentionDays: '30',
+        adminGroups: 'helpdesk-admins',
+        _csrf: csrf,
+      },
+    })
     expect(ok.status).toBe(303)
     const audit = await (await browser.fetch('/sso/admin/audit?action=settings.update')).text()
     expect(audit).toContain('data-action="settings.update"')

@@ -53,7 +53,20 @@ describe('the gateway as the helpdesk SAML IdP', () => {
       const ids = [...xml.matchAll(/<(?:samlp:Response|saml:Assertion) [^>]*\bID="([^"]+)"/g)].map((m) => m[1]!)
       expect(ids).toHaveLength(2)
       for (const id of ids) {
-        const args = ['--verify', '--enabled-key-data', 'rsa', '--pubkey-cert-pem', join(dir, 'cert.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--node-xpath', `//*[@ID='${id}']/*[local-name()='Signature']`, join(dir, 'r.xml')]
+        const args = [
+          '--verify',
+          '--enabled-key-data',
+          'rsa',
+          '--pubkey-cert-pem',
+          join(dir, 'cert.pem'),
+          '--id-attr:ID',
+          'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+          '--id-attr:ID',
+          'urn:oasis:names:tc:SAML:2.0:protocol:Response',
+          '--node-xpath',
+          `//*[@ID='${id}']/*[local-name()='Signature']`,
+          join(dir, 'r.xml'),
+        ]
         expect(() => execFileSync('xmlsec1', args, { stdio: 'pipe' })).not.toThrow()
       }
     } finally {

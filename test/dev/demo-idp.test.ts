@@ -73,7 +73,8 @@ function authnRequestXml(o: { id: string; destination: string; acsUrl?: string; 
 }
 
 const NAMED: Record<string, string> = { amp: '&', quot: '"', lt: '<', gt: '>', apos: "'" }
-const unescapeHtml = (s: string) => s.replace(/&(#\d+|amp|quot|lt|gt|apos);/g, (_, e: string) => (e[0] === '#' ? String.fromCharCode(Number(e.slice(1))) : NAMED[e]!))
+const unescapeHtml = (s: string) =>
+  s.replace(/&(#\d+|amp|quot|lt|gt|apos);/g, (_, e: string) => (e[0] === '#' ? String.fromCharCode(Number(e.slice(1))) : NAMED[e]!))
 
 function hiddenFields(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescapeHtml(m[2]!)]))
@@ -131,12 +132,24 @@ function writeTemp(name: string, content: string): string {
 
 /** xmlsec1 over one Signature element; trust only the given certificate (KeyInfo is ignored). */
 function xmlsecVerify(xml: string, certPem: string, signatureXPath: string) {
-  const r = spawnSync('xmlsec1', [
-    '--verify', '--enabled-key-data', 'rsa', '--pubkey-cert-pem', writeTemp('cert.pem', certPem),
-    '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
-    '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response',
-    '--node-xpath', signatureXPath, writeTemp('response.xml', xml),
-  ], { encoding: 'utf8' })
+  const r = spawnSync(
+    'xmlsec1',
+    [
+      '--verify',
+      '--enabled-key-data',
+      'rsa',
+      '--pubkey-cert-pem',
+      writeTemp('cert.pem', certPem),
+      '--id-attr:ID',
+      'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+      '--id-attr:ID',
+      'urn:oasis:names:tc:SAML:2.0:protocol:Response',
+      '--node-xpath',
+      signatureXPath,
+      writeTemp('response.xml', xml),
+    ],
+    { encoding: 'utf8' },
+  )
   return { ok: r.status === 0, output: `${r.error ?? ''}${r.stdout}${r.stderr}` }
 }
 
@@ -325,8 +338,15 @@ describe.each(['okta', 'entra'] as const)('demo IdP %s', (kind) => {
       ` Destination="${idp(kind).url}/slo"><saml:Issuer>${SP_ENTITY_ID}</saml:Issuer><saml:NameID>x@acme.example</saml:NameID><samlp:SessionIndex>_abc</samlp:SessionIndex></samlp:LogoutRequest>`
     const res =
       binding === 'redirect'
-        ? await fetch(`${idp(kind).url}/slo?${new URLSearchParams({ SAMLRequest: deflateRawSync(Buffer.from(xml)).toString('base64'), RelayState: 'back/1' })}`, { redirect: 'manual' })
-        : await fetch(`${idp(kind).url}/slo`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'back/1' }) })
+        ? await fetch(
+            `${idp(kind).url}/slo?${new URLSearchParams({ SAMLRequest: deflateRawSync(Buffer.from(xml)).toString('base64'), RelayState: 'back/1' })}`,
+            { redirect: 'manual' },
+          )
+        : await fetch(`${idp(kind).url}/slo`, {
+            method: 'POST',
+            redirect: 'manual',
+            body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'back/1' }),
+          })
     expect(res.status).toBe(302)
     const location = new URL(res.headers.get('location')!)
     expect(`${location.origin}${location.pathname}`).toBe(`${SP_ORIGIN}/sso/slo`)
@@ -362,7 +382,9 @@ describe('demo IdP keys', () => {
       expect(second.certificatePem).not.toBe(first.certificatePem)
       expect(second.certificatePem).not.toBe(idp('entra').certificatePem)
       const { samlResponse, requestId } = await (async () => {
-        const start = await fetch(`${second.url}/sso?${new URLSearchParams({ SAMLRequest: deflateRawSync(Buffer.from(authnRequestXml({ id: newRequestId(), destination: `${second.url}/sso` }))).toString('base64') })}`)
+        const start = await fetch(
+          `${second.url}/sso?${new URLSearchParams({ SAMLRequest: deflateRawSync(Buffer.from(authnRequestXml({ id: newRequestId(), destination: `${second.url}/sso` }))).toString('base64') })}`,
+        )
         const html = await start.text()
         const form = new URLSearchParams({ ...hiddenFields(html), user: second.users[0]!.email })
         const answer = await (await fetch(`${second.url}/sso/continue`, { method: 'POST', body: form })).text()
@@ -425,10 +447,28 @@ describe('registerDemoIdps', () => {
     expect(ids).toEqual(['idp_1', 'idp_2'])
     const posts = calls.filter((c) => c.method === 'POST')
     expect(posts.map((c) => c.body)).toMatchObject([
-      { name: 'Acme Corp (Okta demo)', slug: 'acme-okta-demo', entityId: idp('okta').entityId, ssoUrl: `${idp('okta').url}/sso`, ssoBinding: 'redirect', sloUrl: `${idp('okta').url}/slo`, emailDomains: ['acme.example'] },
       {
-        name: 'Globex (Entra ID demo)', slug: 'globex-entra-demo', entityId: idp('entra').entityId, ssoBinding: 'post', emailDomains: ['globex.example'],
-        attributeMap: { email: `${CLAIMS}emailaddress`, firstName: `${CLAIMS}givenname`, lastName: `${CLAIMS}surname`, displayName: 'http://schemas.microsoft.com/identity/claims/displayname', groups: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups' },
+        name: 'Acme Corp (Okta demo)',
+        slug: 'acme-okta-demo',
+        entityId: idp('okta').entityId,
+        ssoUrl: `${idp('okta').url}/sso`,
+        ssoBinding: 'redirect',
+        sloUrl: `${idp('okta').url}/slo`,
+        emailDomains: ['acme.example'],
+      },
+      {
+        name: 'Globex (Entra ID demo)',
+        slug: 'globex-entra-demo',
+        entityId: idp('entra').entityId,
+        ssoBinding: 'post',
+        emailDomains: ['globex.example'],
+        attributeMap: {
+          email: `${CLAIMS}emailaddress`,
+          firstName: `${CLAIMS}givenname`,
+          lastName: `${CLAIMS}surname`,
+          displayName: 'http://schemas.microsoft.com/identity/claims/displayname',
+          groups: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
+        },
       },
     ])
     expect(calls.every((c) => c.auth === 'Bearer good-token')).toBe(true)
@@ -442,7 +482,11 @@ describe('registerDemoIdps', () => {
     const moved = { ...idp('okta'), url: 'http://localhost:9999', certificatePem: idp('entra').certificatePem }
     await registerDemoIdps(base, 'good-token', [moved])
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /sso/admin/api/idps', 'PATCH /sso/admin/api/idps/idp_1'])
-    expect(calls[1]!.body).toEqual({ certificates: [idp('entra').certificatePem.trim()], ssoUrl: 'http://localhost:9999/sso', sloUrl: 'http://localhost:9999/slo' })
+    expect(calls[1]!.body).toEqual({
+      certificates: [idp('entra').certificatePem.trim()],
+      ssoUrl: 'http://localhost:9999/sso',
+      sloUrl: 'http://localhost:9999/slo',
+    })
   })
 
   it('fails loudly on a wrong admin token', async () => {

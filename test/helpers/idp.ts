@@ -39,7 +39,10 @@ export async function issueResponse(o: IssueOptions = {}): Promise<string> {
   const acs = o.acsUrl ?? 'https://support.example.com/sso/acs'
   const irt = o.inResponseTo ? ` InResponseTo="${esc(o.inResponseTo)}"` : ''
   const attrs = Object.entries(o.attributes ?? { email: ['jane@acme.example'], firstName: ['Jane'], lastName: ['Doe'], groups: ['Everyone', 'Support'] })
-    .map(([name, values]) => `<saml:Attribute Name="${esc(name)}">${values.map((v) => `<saml:AttributeValue>${esc(v)}</saml:AttributeValue>`).join('')}</saml:Attribute>`)
+    .map(
+      ([name, values]) =>
+        `<saml:Attribute Name="${esc(name)}">${values.map((v) => `<saml:AttributeValue>${esc(v)}</saml:AttributeValue>`).join('')}</saml:Attribute>`,
+    )
     .join('')
   const sessionNotOnOrAfter = o.sessionNotOnOrAfter === undefined ? iso(8 * 3600_000) : o.sessionNotOnOrAfter?.toISOString()
   const xml =

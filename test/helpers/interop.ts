@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { join, resolve } from 'node:path'
 
 /** SAML_INTEROP_DIR, else <repo>/../shared/interop. */
-export const interopDir: string =
-  process.env.SAML_INTEROP_DIR ?? resolve(fileURLToPath(new URL('../..', import.meta.url)), '..', 'shared', 'interop')
+export const interopDir: string = process.env.SAML_INTEROP_DIR ?? resolve(fileURLToPath(new URL('../..', import.meta.url)), '..', 'shared', 'interop')
 
 /** A corpus file as UTF-8 text; paths are relative to the corpus folder, as in manifest.json. */
 export function readInterop(relPath: string): string {

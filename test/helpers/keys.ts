@@ -27,9 +27,13 @@ export function testKeyPair(kind: 'rsa' | 'ec', name = 'idp'): TestKeyPair {
     const keyPath = join(dir, 'key.pem')
     const certPath = join(dir, 'cert.pem')
     const keyArgs = kind === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']
-    execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-sha256', '-days', '36500', '-subj', `/CN=${name}-${kind}.test`, '-keyout', keyPath, '-out', certPath], {
-      stdio: 'pipe',
-    })
+    execFileSync(
+      'openssl',
+      ['req', '-x509', ...keyArgs, '-nodes', '-sha256', '-days', '36500', '-subj', `/CN=${name}-${kind}.test`, '-keyout', keyPath, '-out', certPath],
+      {
+        stdio: 'pipe',
+      },
+    )
     const pair: TestKeyPair = { kind, privateKeyPem: readFileSync(keyPath, 'utf8'), certificatePem: readFileSync(certPath, 'utf8') }
     cache.set(cacheKey, pair)
     return pair
@@ -40,13 +44,14 @@ export function testKeyPair(kind: 'rsa' | 'ec', name = 'idp'): TestKeyPair {
 
 /** An RSA-OAEP (SHA-1, as real IdPs use) key pair for encrypted-assertion tests: WebCrypto-generated. */
 export async function testEncryptionKeyPair(): Promise<{ publicKey: CryptoKey; privateKeyPem: string }> {
-  const pair = (await crypto.subtle.generateKey(
-    { name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' },
-    true,
-    ['encrypt', 'decrypt'],
-  )) as CryptoKeyPair
+  const pair = (await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' }, true, [
+    'encrypt',
+    'decrypt',
+  ])) as CryptoKeyPair
   const pkcs8 = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer)
-  const b64 = Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n')
+  const b64 = Buffer.from(pkcs8)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
   return { publicKey: pair.publicKey, privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n` }
 }
 

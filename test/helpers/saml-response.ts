@@ -114,7 +114,11 @@ export async function sign(element: Element, how: SignWith = {}): Promise<Elemen
     ...(how.keyInfo === false ? {} : { certificatePem: pair.certificatePem }),
     signatureAlgorithm:
       how.signatureAlgorithm ??
-      (ec ? 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256' : sha1 ? 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' : 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'),
+      (ec
+        ? 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256'
+        : sha1
+          ? 'http://www.w3.org/2000/09/xmldsig#rsa-sha1'
+          : 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'),
     digestAlgorithm: how.digestAlgorithm ?? (sha1 ? 'http://www.w3.org/2000/09/xmldsig#sha1' : 'http://www.w3.org/2001/04/xmlenc#sha256'),
   })
 }

@@ -60,13 +60,22 @@ describe('Zendesk JWT hand-off', () => {
     const second = results[1]!
     expect(protectedHeader.alg).toBe('HS256')
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60)
-    expect(payload).toMatchObject({ email: 'jane@acme.example', name: 'Jane Doe', external_id: 'acme-okta:jane@acme.example', organization: 'Acme Corp', tags: ['support', 'admins'], user_fields: { sso_idp: 'acme-okta' } })
+    expect(payload).toMatchObject({
+      email: 'jane@acme.example',
+      name: 'Jane Doe',
+      external_id: 'acme-okta:jane@acme.example',
+      organization: 'Acme Corp',
+      tags: ['support', 'admins'],
+      user_fields: { sso_idp: 'acme-okta' },
+    })
     expect(payload.jti).not.toBe(second.payload.jti)
     await expect(jwtVerify(tokens[0]!, new TextEncoder().encode('another-secret-0123456789'), { algorithms: ['HS256'] })).rejects.toThrow()
   })
 
   it('drops a return_to that leaves the Zendesk account', async () => {
-    const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Fevil.example%2F`, { headers: { cookie: await sessionCookie() } })
+    const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Fevil.example%2F`, {
+      headers: { cookie: await sessionCookie() },
+    })
     expect(formFields(await res.text()).fields.return_to).toBeUndefined()
   })
 })
@@ -99,7 +108,10 @@ describe('Freshworks JWT hand-off', () => {
   it('never sends a token to an unregistered redirect_uri, even before sign-in', async () => {
     for (const redirect of ['https://evil.example/callback', `${CALLBACK}/../../x`, '']) {
       const query = new URLSearchParams({ redirect_uri: redirect, state: 's' })
-      const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/freshworks?${query}`, { headers: { cookie: await sessionCookie(), accept: 'application/json' }, redirect: 'manual' })
+      const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/freshworks?${query}`, {
+        headers: { cookie: await sessionCookie(), accept: 'application/json' },
+        redirect: 'manual',
+      })
       expect(res.status).toBe(400)
       expect((await res.json<ErrorBody>()).error.code).toBe('HANDOFF_REDIRECT_NOT_ALLOWED')
     }

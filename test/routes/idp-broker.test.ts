@@ -23,7 +23,12 @@ beforeAll(async () => {
   await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
     method: 'POST',
     headers: AUTH,
-    body: JSON.stringify({ kind: 'saml', name: 'Signed SP', slug: 'signed-sp', config: { entityId: 'urn:signed-sp', acsUrl: 'https://signed.example/acs', certificates: [OTHER_IDP_CERT] } }),
+    body: JSON.stringify({
+      kind: 'saml',
+      name: 'Signed SP',
+      slug: 'signed-sp',
+      config: { entityId: 'urn:signed-sp', acsUrl: 'https://signed.example/acs', certificates: [OTHER_IDP_CERT] },
+    }),
   })
   const metadata = await (await exports.default.fetch(`${ORIGIN}/sso/idp/metadata`)).text()
   expect(metadata).toContain(`entityID="${ORIGIN}/sso/idp/metadata"`)
@@ -59,7 +64,13 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
       expectedRequestId: '_jsm-req-1',
     })
     expect(result).toMatchObject({ nameId: 'jane@acme.example', signedParts: { response: true, assertion: true } })
-    expect(result.attributes).toMatchObject({ email: ['jane@acme.example'], firstName: ['Jane'], lastName: ['Doe'], groups: ['support', 'admins'], upstreamIdp: ['acme-okta'] })
+    expect(result.attributes).toMatchObject({
+      email: ['jane@acme.example'],
+      firstName: ['Jane'],
+      lastName: ['Doe'],
+      groups: ['support', 'admins'],
+      upstreamIdp: ['acme-okta'],
+    })
   })
 
   it('sends an anonymous customer through sign-in first, then resumes the request', async () => {
@@ -83,7 +94,9 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
     expect((await unknown.json<ErrorBody>()).error.code).toBe('HANDOFF_APP_NOT_FOUND')
     const evilAcs = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x2', SP, 'https://evil.example/acs')}`, { headers })
     expect((await evilAcs.json<ErrorBody>()).error.code).toBe('SAML_DESTINATION_MISMATCH')
-    const unsigned = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x3', 'urn:signed-sp', 'https://signed.example/acs')}`, { headers })
+    const unsigned = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x3', 'urn:signed-sp', 'https://signed.example/acs')}`, {
+      headers,
+    })
     expect((await unsigned.json<ErrorBody>()).error.code).toBe('SAML_SIGNATURE_MISSING')
   })
 
@@ -105,11 +118,22 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
 describe('SAML apps from SP metadata', () => {
   it("imports a helpdesk's SP metadata (here: a gateway's own, a real SP metadata document)", async () => {
     const spMetadata = await (await exports.default.fetch('https://helpdesk.example.net/sso/metadata')).text()
-    const res = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps/import`, { method: 'POST', headers: AUTH, body: JSON.stringify({ metadataXml: spMetadata, name: 'Other helpdesk' }) })
+    const res = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps/import`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ metadataXml: spMetadata, name: 'Other helpdesk' }),
+    })
     expect(res.status).toBe(201)
     const app = await res.json<{ kind: string; config: { entityId: string; acsUrl: string; certificates: string[] } }>()
-    expect(app).toMatchObject({ kind: 'saml', config: { entityId: 'https://helpdesk.example.net/sso/metadata', acsUrl: 'https://helpdesk.example.net/sso/acs' } })
-    const bad = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps/import`, { method: 'POST', headers: AUTH, body: JSON.stringify({ metadataXml: '<x/>' }) })
+    expect(app).toMatchObject({
+      kind: 'saml',
+      config: { entityId: 'https://helpdesk.example.net/sso/metadata', acsUrl: 'https://helpdesk.example.net/sso/acs' },
+    })
+    const bad = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps/import`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ metadataXml: '<x/>' }),
+    })
     expect(bad.status).toBe(422)
     expect((await bad.json<ErrorBody>()).error.code).toBe('SAML_METADATA_INVALID')
   })
@@ -132,26 +156,64 @@ describe('logout started at the helpdesk (IdP-side SLO)', () => {
     const { buildLogoutRequest, buildLogoutResponse } = await import('../../src/saml/logout')
     const { decodeBase64, inflateRaw, utf8Decode } = await import('../../src/saml/encoding')
     const { parseXml } = await import('../../src/saml/xml/parse')
-    await createIdp(env.DB, 'idp_up', { name: 'Up', slug: 'up', entityId: 'https://up.example/idp', ssoUrl: 'https://up.example/sso', sloUrl: 'https://up.example/slo', certificates: [TEST_IDP_CERT] }, new Date())
+    await createIdp(
+      env.DB,
+      'idp_up',
+      {
+        name: 'Up',
+        slug: 'up',
+        entityId: 'https://up.example/idp',
+        ssoUrl: 'https://up.example/sso',
+        sloUrl: 'https://up.example/slo',
+        certificates: [TEST_IDP_CERT],
+      },
+      new Date(),
+    )
     const created = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
       method: 'POST',
       headers: AUTH,
-      body: JSON.stringify({ kind: 'saml', name: 'SLO helpdesk', slug: 'slo-desk', config: { entityId: 'urn:slo-desk', acsUrl: 'https://desk.example/acs', sloUrl: 'https://desk.example/slo' } }),
+      body: JSON.stringify({
+        kind: 'saml',
+        name: 'SLO helpdesk',
+        slug: 'slo-desk',
+        config: { entityId: 'urn:slo-desk', acsUrl: 'https://desk.example/acs', sloUrl: 'https://desk.example/slo' },
+      }),
     })
     expect(created.status).toBe(201)
     const cookie = await sessionCookie(sampleSession({ idpId: 'idp_up', idpSlug: 'up' }))
 
-    const request = buildLogoutRequest({ id: '_desk-lr-1', issueInstant: new Date(), destination: `${ORIGIN}/sso/idp/slo`, issuer: 'urn:slo-desk', nameId: 'jane@acme.example' })
-    const start = await exports.default.fetch(`${ORIGIN}/sso/idp/slo?${await encodeRedirectBinding({ xml: request, param: 'SAMLRequest', relayState: 'desk-rs' })}`, { headers: { cookie }, redirect: 'manual' })
+    const request = buildLogoutRequest({
+      id: '_desk-lr-1',
+      issueInstant: new Date(),
+      destination: `${ORIGIN}/sso/idp/slo`,
+      issuer: 'urn:slo-desk',
+      nameId: 'jane@acme.example',
+    })
+    const start = await exports.default.fetch(
+      `${ORIGIN}/sso/idp/slo?${await encodeRedirectBinding({ xml: request, param: 'SAMLRequest', relayState: 'desk-rs' })}`,
+      { headers: { cookie }, redirect: 'manual' },
+    )
     expect(start.status).toBe(302)
     const upstream = new URL(start.headers.get('location')!)
     expect(upstream.origin + upstream.pathname).toBe('https://up.example/slo')
-    const logoutCookie = start.headers.getSetCookie().find((c) => c.startsWith('__Host-sso_logout='))!.split(';')[0]!
+    const logoutCookie = start.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('__Host-sso_logout='))!
+      .split(';')[0]!
     expect((await exports.default.fetch(`${ORIGIN}/sso/me`, { headers: { cookie, accept: 'application/json' } })).status).toBe(401)
 
     const upstreamRequest = parseXml(utf8Decode(await inflateRaw(decodeBase64(upstream.searchParams.get('SAMLRequest')!), 65536))).documentElement!
-    const upstreamAnswer = buildLogoutResponse({ id: '_up-resp', issueInstant: new Date(), destination: `${ORIGIN}/sso/slo`, issuer: 'https://up.example/idp', inResponseTo: upstreamRequest.getAttribute('ID')! })
-    const back = await exports.default.fetch(`${ORIGIN}/sso/slo?${await encodeRedirectBinding({ xml: upstreamAnswer, param: 'SAMLResponse' })}`, { headers: { cookie: logoutCookie }, redirect: 'manual' })
+    const upstreamAnswer = buildLogoutResponse({
+      id: '_up-resp',
+      issueInstant: new Date(),
+      destination: `${ORIGIN}/sso/slo`,
+      issuer: 'https://up.example/idp',
+      inResponseTo: upstreamRequest.getAttribute('ID')!,
+    })
+    const back = await exports.default.fetch(`${ORIGIN}/sso/slo?${await encodeRedirectBinding({ xml: upstreamAnswer, param: 'SAMLResponse' })}`, {
+      headers: { cookie: logoutCookie },
+      redirect: 'manual',
+    })
     expect(back.status).toBe(302)
     const done = back.headers.get('location')!
     expect(done).toMatch(/^\/sso\/idp\/slo\/done\/_[0-9a-f]{40}$/)
@@ -175,7 +237,12 @@ describe('per-app attributes and organizations', () => {
         kind: 'saml',
         name: 'Mapped desk',
         slug: 'mapped-desk',
-        config: { entityId: 'urn:mapped', acsUrl: 'https://mapped.example/acs', attributeNames: { email: 'User.Email', groups: '', upstreamIdp: '' }, organizationMap: { support: 'Acme Corp' } },
+        config: {
+          entityId: 'urn:mapped',
+          acsUrl: 'https://mapped.example/acs',
+          attributeNames: { email: 'User.Email', groups: '', upstreamIdp: '' },
+          organizationMap: { support: 'Acme Corp' },
+        },
       }),
     })
     expect(created.status).toBe(201)
@@ -188,11 +255,21 @@ describe('per-app attributes and organizations', () => {
       now: new Date(),
       allowIdpInitiated: true,
     })
-    expect(result.attributes).toEqual({ 'User.Email': ['jane@acme.example'], firstName: ['Jane'], lastName: ['Doe'], displayName: ['Jane Doe'], organization: ['Acme Corp'] })
+    expect(result.attributes).toEqual({
+      'User.Email': ['jane@acme.example'],
+      firstName: ['Jane'],
+      lastName: ['Doe'],
+      displayName: ['Jane Doe'],
+      organization: ['Acme Corp'],
+    })
     const bad = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
       method: 'POST',
       headers: AUTH,
-      body: JSON.stringify({ kind: 'saml', name: 'Bad', config: { entityId: 'urn:bad', acsUrl: 'https://bad.example/acs', attributeNames: { shoeSize: 'x' } } }),
+      body: JSON.stringify({
+        kind: 'saml',
+        name: 'Bad',
+        config: { entityId: 'urn:bad', acsUrl: 'https://bad.example/acs', attributeNames: { shoeSize: 'x' } },
+      }),
     })
     expect(bad.status).toBe(400)
   })

@@ -116,7 +116,14 @@ describe('gateway error handling', () => {
 describe('configurable identity headers (e.g. Zammad behind a trusted proxy)', () => {
   it('uses the configured names, adds the user header only on its paths, and strips client copies', async () => {
     const { putSettings } = await import('../../src/store/settings')
-    await putSettings(env.DB, { headerNames: { email: 'X-Portal-Email', name: 'X-Portal-Name', groups: 'X-Portal-Groups', idp: 'X-Portal-IdP' }, userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] } }, new Date())
+    await putSettings(
+      env.DB,
+      {
+        headerNames: { email: 'X-Portal-Email', name: 'X-Portal-Name', groups: 'X-Portal-Groups', idp: 'X-Portal-IdP' },
+        userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] },
+      },
+      new Date(),
+    )
     const seen: Request[] = []
     vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
       seen.push(new Request(input, init))
@@ -132,6 +139,10 @@ describe('configurable identity headers (e.g. Zammad behind a trusted proxy)', (
     expect(sso!.headers.get('x-sso-email')).toBeNull()
     expect(other!.headers.get('x-forwarded-user')).toBeNull()
     expect(other!.headers.get('x-portal-email')).toBe('jane@acme.example')
-    await putSettings(env.DB, { headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' }, userHeader: null }, new Date())
+    await putSettings(
+      env.DB,
+      { headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' }, userHeader: null },
+      new Date(),
+    )
   })
 })

@@ -17,7 +17,20 @@ const GATEWAY_SLO = 'https://support.example.com/sso/slo'
 const SP_ENTITY = 'https://support.example.com/sso/metadata'
 
 beforeAll(async () => {
-  await createIdp(env.DB, 'idp_slo', { name: 'Acme', slug: 'acme', entityId: TEST_IDP_ENTITY_ID, ssoUrl: 'https://idp.acme.test/sso', sloUrl: SLO, sloBinding: 'redirect', certificates: [TEST_IDP_CERT] }, new Date())
+  await createIdp(
+    env.DB,
+    'idp_slo',
+    {
+      name: 'Acme',
+      slug: 'acme',
+      entityId: TEST_IDP_ENTITY_ID,
+      ssoUrl: 'https://idp.acme.test/sso',
+      sloUrl: SLO,
+      sloBinding: 'redirect',
+      certificates: [TEST_IDP_CERT],
+    },
+    new Date(),
+  )
 })
 
 async function signedIn(sessionIndex = '_session-1'): Promise<TestBrowser> {
@@ -47,7 +60,13 @@ describe('SP-initiated single logout', () => {
     expect(textContent(firstChildNamed(request, NS.samlp, 'SessionIndex')!)).toBe('_s-sp')
     expect(await me(browser)).toBe(401)
 
-    const response = buildLogoutResponse({ id: '_lr1', issueInstant: new Date(), destination: GATEWAY_SLO, issuer: TEST_IDP_ENTITY_ID, inResponseTo: request.getAttribute('ID')! })
+    const response = buildLogoutResponse({
+      id: '_lr1',
+      issueInstant: new Date(),
+      destination: GATEWAY_SLO,
+      issuer: TEST_IDP_ENTITY_ID,
+      inResponseTo: request.getAttribute('ID')!,
+    })
     const back = await browser.fetch(`/sso/slo?${await encodeRedirectBinding({ xml: response, param: 'SAMLResponse' })}`)
     expect(back.status).toBe(200)
     expect(await back.text()).toContain('also signed out of your organization')
@@ -56,8 +75,16 @@ describe('SP-initiated single logout', () => {
   })
 
   it('rejects a LogoutResponse that answers no request of this browser', async () => {
-    const response = buildLogoutResponse({ id: '_lr2', issueInstant: new Date(), destination: GATEWAY_SLO, issuer: TEST_IDP_ENTITY_ID, inResponseTo: '_forged' })
-    const res = await new TestBrowser().fetch(`/sso/slo?${await encodeRedirectBinding({ xml: response, param: 'SAMLResponse' })}`, { headers: { accept: 'application/json' } })
+    const response = buildLogoutResponse({
+      id: '_lr2',
+      issueInstant: new Date(),
+      destination: GATEWAY_SLO,
+      issuer: TEST_IDP_ENTITY_ID,
+      inResponseTo: '_forged',
+    })
+    const res = await new TestBrowser().fetch(`/sso/slo?${await encodeRedirectBinding({ xml: response, param: 'SAMLResponse' })}`, {
+      headers: { accept: 'application/json' },
+    })
     expect(res.status).toBe(400)
     expect((await res.json<{ error: { code: string } }>()).error.code).toBe('LOGIN_STATE_MISSING')
   })
@@ -65,7 +92,14 @@ describe('SP-initiated single logout', () => {
 
 describe('IdP-initiated single logout', () => {
   function logoutRequest(sessionIndex: string) {
-    return buildLogoutRequest({ id: `_idp-lr-${sessionIndex}`, issueInstant: new Date(), destination: GATEWAY_SLO, issuer: TEST_IDP_ENTITY_ID, nameId: 'jane@acme.example', sessionIndex })
+    return buildLogoutRequest({
+      id: `_idp-lr-${sessionIndex}`,
+      issueInstant: new Date(),
+      destination: GATEWAY_SLO,
+      issuer: TEST_IDP_ENTITY_ID,
+      nameId: 'jane@acme.example',
+      sessionIndex,
+    })
   }
 
   it('ends the matching session and answers with a signed LogoutResponse', async () => {

@@ -87,7 +87,12 @@ describe('AuthnRequest', () => {
 
 describe('HTTP-Redirect binding signatures (bindings §3.4.4.1)', () => {
   it('signs SAMLRequest, RelayState, SigAlg in that order, verifiable by an independent implementation', async () => {
-    const query = await encodeRedirectBinding({ xml: buildAuthnRequest(input), param: 'SAMLRequest', relayState: 'r/1', signing: { privateKey: await signingKey(sp) } })
+    const query = await encodeRedirectBinding({
+      xml: buildAuthnRequest(input),
+      param: 'SAMLRequest',
+      relayState: 'r/1',
+      signing: { privateKey: await signingKey(sp) },
+    })
     const { signed, signature } = splitSigned(query)
     expect(signed).toMatch(/^SAMLRequest=[^&]+&RelayState=r%2F1&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256$/)
     expect(nodeVerify('sha256', Buffer.from(signed), createPublicKey(sp.certificatePem), signature)).toBe(true)
@@ -97,14 +102,23 @@ describe('HTTP-Redirect binding signatures (bindings §3.4.4.1)', () => {
 
   it('signs and verifies ECDSA-SHA256 (r || s, as the SigAlg URI defines it)', async () => {
     const ec = testKeyPair('ec', 'sp')
-    const query = await encodeRedirectBinding({ xml: buildAuthnRequest(input), param: 'SAMLRequest', signing: { privateKey: await signingKey(ec), algorithm: ECDSA_SHA256 } })
+    const query = await encodeRedirectBinding({
+      xml: buildAuthnRequest(input),
+      param: 'SAMLRequest',
+      signing: { privateKey: await signingKey(ec), algorithm: ECDSA_SHA256 },
+    })
     const { signed, signature } = splitSigned(query)
     expect(nodeVerify('sha256', Buffer.from(signed), { key: createPublicKey(ec.certificatePem), dsaEncoding: 'ieee-p1363' }, signature)).toBe(true)
     await expect(verifyRedirectBindingSignature(query, [parseCertificate(ec.certificatePem)], strict)).resolves.toMatchObject({ sigAlg: ECDSA_SHA256 })
   })
 
   it('rejects a tampered RelayState, SAMLRequest or SigAlg, and a wrong certificate', async () => {
-    const query = await encodeRedirectBinding({ xml: buildAuthnRequest(input), param: 'SAMLRequest', relayState: 'r', signing: { privateKey: await signingKey(sp) } })
+    const query = await encodeRedirectBinding({
+      xml: buildAuthnRequest(input),
+      param: 'SAMLRequest',
+      relayState: 'r',
+      signing: { privateKey: await signingKey(sp) },
+    })
     const invalid = { code: 'SAML_SIGNATURE_INVALID' }
     await expect(verifyRedirectBindingSignature(query.replace('RelayState=r', 'RelayState=s'), spCert(), strict)).rejects.toMatchObject(invalid)
     const other = await encodeRedirectBinding({ xml: buildAuthnRequest({ ...input, id: '_other' }), param: 'SAMLRequest' })
@@ -143,16 +157,25 @@ describe('HTTP-Redirect binding signatures (bindings §3.4.4.1)', () => {
   it('rejects unsigned, ambiguous and unsupported queries', async () => {
     const unsigned = await encodeRedirectBinding({ xml: buildAuthnRequest(input), param: 'SAMLRequest', relayState: 'r' })
     await expect(verifyRedirectBindingSignature(unsigned, spCert(), strict)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
-    const signed = await encodeRedirectBinding({ xml: buildAuthnRequest(input), param: 'SAMLRequest', relayState: 'r', signing: { privateKey: await signingKey(sp) } })
+    const signed = await encodeRedirectBinding({
+      xml: buildAuthnRequest(input),
+      param: 'SAMLRequest',
+      relayState: 'r',
+      signing: { privateKey: await signingKey(sp) },
+    })
     await expect(verifyRedirectBindingSignature(`${signed}&RelayState=x`, spCert(), strict)).rejects.toMatchObject({ code: 'SAML_NOT_SAML' })
     await expect(verifyRedirectBindingSignature(`${signed}&SAMLResponse=x`, spCert(), strict)).rejects.toMatchObject({ code: 'SAML_NOT_SAML' })
     await expect(verifyRedirectBindingSignature('RelayState=x', spCert(), strict)).rejects.toMatchObject({ code: 'SAML_NOT_SAML' })
     await expect(verifyRedirectBindingSignature(`${signed}&SAMLEncoding=urn:other`, spCert(), strict)).rejects.toMatchObject({ code: 'SAML_NOT_SAML' })
-    await expect(verifyRedirectBindingSignature(signed.replace(/SigAlg=[^&]+&/, ''), spCert(), strict)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_UNSUPPORTED' })
+    await expect(verifyRedirectBindingSignature(signed.replace(/SigAlg=[^&]+&/, ''), spCert(), strict)).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_UNSUPPORTED',
+    })
     const hmac = signed.replace(/SigAlg=[^&]+/, `SigAlg=${encodeURIComponent('http://www.w3.org/2000/09/xmldsig#hmac-sha1')}`)
     await expect(verifyRedirectBindingSignature(hmac, spCert(), strict)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_UNSUPPORTED' })
     await expect(verifyRedirectBindingSignature(signed, [], strict)).rejects.toMatchObject({ code: 'SAML_NO_CERTIFICATES' })
-    await expect(verifyRedirectBindingSignature(signed.replace(/Signature=[^&]+$/, 'Signature=%%%'), spCert(), strict)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    await expect(verifyRedirectBindingSignature(signed.replace(/Signature=[^&]+$/, 'Signature=%%%'), spCert(), strict)).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_INVALID',
+    })
   })
 })
 

@@ -9,7 +9,13 @@ const invalidBase64 = (input: string): void => {
 
 describe('decodeBase64 / encodeBase64', () => {
   it.each([
-    ['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy'],
+    ['', ''],
+    ['f', 'Zg=='],
+    ['fo', 'Zm8='],
+    ['foo', 'Zm9v'],
+    ['foob', 'Zm9vYg=='],
+    ['fooba', 'Zm9vYmE='],
+    ['foobar', 'Zm9vYmFy'],
   ])('RFC 4648 §10 vector %j ↔ %j', (plain, encoded) => {
     expect(encodeBase64(utf8Encode(plain))).toBe(encoded)
     expect(text(decodeBase64(encoded))).toBe(plain)

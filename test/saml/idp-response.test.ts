@@ -83,7 +83,20 @@ describe('responses issued by the gateway as an IdP', () => {
         writeFileSync(join(dir, 'cert.pem'), pair.certificatePem)
         const ids = signResponse ? ['_assert-issued-1', '_resp-issued-1'] : ['_assert-issued-1']
         for (const id of ids) {
-          const args = ['--verify', '--enabled-key-data', 'rsa', '--pubkey-cert-pem', join(dir, 'cert.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--node-xpath', `//*[@ID='${id}']/*[local-name()='Signature']`, join(dir, 'r.xml')]
+          const args = [
+            '--verify',
+            '--enabled-key-data',
+            'rsa',
+            '--pubkey-cert-pem',
+            join(dir, 'cert.pem'),
+            '--id-attr:ID',
+            'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+            '--id-attr:ID',
+            'urn:oasis:names:tc:SAML:2.0:protocol:Response',
+            '--node-xpath',
+            `//*[@ID='${id}']/*[local-name()='Signature']`,
+            join(dir, 'r.xml'),
+          ]
           expect(() => execFileSync('xmlsec1', args, { stdio: 'pipe' })).not.toThrow()
         }
       } finally {

@@ -47,10 +47,16 @@ const response = (overrides: { statusCode?: string; inResponseTo?: string; issue
     inResponseTo: overrides.inResponseTo ?? '_our-request',
     statusCode: overrides.statusCode,
   })
-  return overrides.sub ? xml.replace(/<samlp:StatusCode Value="([^"]+)"\/>/, `<samlp:StatusCode Value="$1"><samlp:StatusCode Value="${overrides.sub}"/></samlp:StatusCode>`) : xml
+  return overrides.sub
+    ? xml.replace(/<samlp:StatusCode Value="([^"]+)"\/>/, `<samlp:StatusCode Value="$1"><samlp:StatusCode Value="${overrides.sub}"/></samlp:StatusCode>`)
+    : xml
 }
 
-async function redirect(xml: string, param: 'SAMLRequest' | 'SAMLResponse', opts: { sign?: boolean; key?: typeof idpKey; relayState?: string } = {}): Promise<ReceivedLogoutMessage> {
+async function redirect(
+  xml: string,
+  param: 'SAMLRequest' | 'SAMLResponse',
+  opts: { sign?: boolean; key?: typeof idpKey; relayState?: string } = {},
+): Promise<ReceivedLogoutMessage> {
   const key = opts.key ?? idpKey
   const signing = opts.sign === false ? null : { privateKey: await signingKey(key) }
   return { binding: 'redirect', rawQuery: `?${await encodeRedirectBinding({ xml, param, relayState: opts.relayState ?? 'rs', signing })}` }
@@ -80,7 +86,17 @@ describe('building logout messages', () => {
   })
 
   it('builds a LogoutResponse with status and InResponseTo', () => {
-    const root = parseXml(buildLogoutResponse({ id: '_r', issueInstant: issued, destination: 'https://idp/slo', issuer: SP, inResponseTo: '_q', statusCode: STATUS_RESPONDER, statusMessage: 'a<b' })).documentElement!
+    const root = parseXml(
+      buildLogoutResponse({
+        id: '_r',
+        issueInstant: issued,
+        destination: 'https://idp/slo',
+        issuer: SP,
+        inResponseTo: '_q',
+        statusCode: STATUS_RESPONDER,
+        statusMessage: 'a<b',
+      }),
+    ).documentElement!
     expect(root.getAttribute('InResponseTo')).toBe('_q')
     const status = firstChildNamed(root, NS.samlp, 'Status')!
     expect(firstChildNamed(status, NS.samlp, 'StatusCode')!.getAttribute('Value')).toBe(STATUS_RESPONDER)
@@ -89,7 +105,10 @@ describe('building logout messages', () => {
 
   itXmlsec1('xmlsec1 verifies our POST-signed LogoutRequest and LogoutResponse', async () => {
     const sp = testKeyPair('rsa', 'sp')
-    for (const [xml, name] of [[request({ issuer: SP }), 'LogoutRequest'], [response({ issuer: SP }), 'LogoutResponse']] as const) {
+    for (const [xml, name] of [
+      [request({ issuer: SP }), 'LogoutRequest'],
+      [response({ issuer: SP }), 'LogoutResponse'],
+    ] as const) {
       const signed = await signPostMessage(xml, { privateKey: await signingKey(sp), certificatePem: sp.certificatePem })
       const r = xmlsec1Verify(signed, sp.certificatePem, [`urn:oasis:names:tc:SAML:2.0:protocol:${name}`])
       expect(r.ok, r.output).toBe(true)
@@ -132,16 +151,25 @@ describe('receiving an IdP LogoutRequest', () => {
 
   it('rejects a signature by another key, and a tampered query', async () => {
     const attacker = testKeyPair('rsa', 'slo-attacker')
-    await expect(parseLogoutRequest(await redirect(request(), 'SAMLRequest', { key: attacker }), options)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    await expect(parseLogoutRequest(await redirect(request(), 'SAMLRequest', { key: attacker }), options)).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_INVALID',
+    })
     await expect(parseLogoutRequest(await post(request(), { key: attacker }), options)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
     const good = (await redirect(request(), 'SAMLRequest')) as { binding: 'redirect'; rawQuery: string }
-    await expect(parseLogoutRequest({ binding: 'redirect', rawQuery: good.rawQuery.replace('RelayState=rs', 'RelayState=evil') }, options)).rejects.toMatchObject({
+    await expect(
+      parseLogoutRequest({ binding: 'redirect', rawQuery: good.rawQuery.replace('RelayState=rs', 'RelayState=evil') }, options),
+    ).rejects.toMatchObject({
       code: 'SAML_SIGNATURE_INVALID',
     })
   })
 
   it('refuses SHA-1 signatures unless the IdP allows them', async () => {
-    const sha1 = { privateKey: await signingKey(idpKey, 'SHA-1'), certificatePem: idpKey.certificatePem, signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1' }
+    const sha1 = {
+      privateKey: await signingKey(idpKey, 'SHA-1'),
+      certificatePem: idpKey.certificatePem,
+      signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+      digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1',
+    }
     const message: ReceivedLogoutMessage = { binding: 'post', value: encodeBase64(utf8Encode(await signPostMessage(request(), sha1))) }
     await expect(parseLogoutRequest(message, options)).rejects.toMatchObject({ code: 'SAML_SHA1_FORBIDDEN' })
     await expect(parseLogoutRequest(message, { ...options, idp: { ...options.idp, allowSha1: true } })).resolves.toMatchObject({ signed: true })
@@ -211,11 +239,17 @@ describe('receiving the IdP LogoutResponse', () => {
       code: 'SAML_STATUS_NOT_SUCCESS',
       detail: { statusCode: STATUS_RESPONDER },
     })
-    await expect(parseLogoutResponse(await post(response({ inResponseTo: '_someone-else' })), expecting)).rejects.toMatchObject({ code: 'SAML_IN_RESPONSE_TO_MISMATCH' })
-    await expect(parseLogoutResponse(await post(response({ issuer: 'https://evil.example' })), expecting)).rejects.toMatchObject({ code: 'SAML_ISSUER_MISMATCH' })
+    await expect(parseLogoutResponse(await post(response({ inResponseTo: '_someone-else' })), expecting)).rejects.toMatchObject({
+      code: 'SAML_IN_RESPONSE_TO_MISMATCH',
+    })
+    await expect(parseLogoutResponse(await post(response({ issuer: 'https://evil.example' })), expecting)).rejects.toMatchObject({
+      code: 'SAML_ISSUER_MISMATCH',
+    })
   })
 
   it('requires a signed response (profiles §4.4.4.2)', async () => {
-    await expect(parseLogoutResponse(await redirect(response(), 'SAMLResponse', { sign: false }), expecting)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+    await expect(parseLogoutResponse(await redirect(response(), 'SAMLResponse', { sign: false }), expecting)).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_MISSING',
+    })
   })
 })

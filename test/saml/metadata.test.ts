@@ -35,8 +35,7 @@ interface MetadataCase {
 const manifest = loadManifest() as unknown as { metadata: MetadataCase[] }
 const byId = (id: string): MetadataCase => manifest.metadata.find((m) => m.id === id)!
 const location = (e: Endpoint): string => (typeof e === 'string' ? e : e.Location)
-const sha1Hex = async (b64: string) =>
-  Buffer.from(await crypto.subtle.digest('SHA-1', parseCertificate(b64).der)).toString('hex')
+const sha1Hex = async (b64: string) => Buffer.from(await crypto.subtle.digest('SHA-1', parseCertificate(b64).der)).toString('hex')
 
 const md = (body: string, attrs = '') =>
   `<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" entityID="https://idp.example.com"${attrs}>${body}</md:EntityDescriptor>`
@@ -167,8 +166,14 @@ describe('choosing an IdP from an aggregate', () => {
     const pair = testKeyPair('rsa', 'md-entity')
     const entity = (id: string, name: string) =>
       `<md:EntityDescriptor ID="${id}" entityID="https://${name}.example">${idpRole(sso('HTTP-Redirect', `https://${name}.example/sso`))}</md:EntityDescriptor>`
-    const doc = parseXml(`<md:EntitiesDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}">${entity('_a', 'signed')}${entity('_b', 'unsigned')}</md:EntitiesDescriptor>`)
-    await signEnveloped(doc.documentElement!.firstChild as never, { privateKey: await signingKey(pair), certificatePem: pair.certificatePem, insertAfter: null })
+    const doc = parseXml(
+      `<md:EntitiesDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}">${entity('_a', 'signed')}${entity('_b', 'unsigned')}</md:EntitiesDescriptor>`,
+    )
+    await signEnveloped(doc.documentElement!.firstChild as never, {
+      privateKey: await signingKey(pair),
+      certificatePem: pair.certificatePem,
+      insertAfter: null,
+    })
     const xml = new XMLSerializer().serializeToString(doc)
     const parsed = await parseIdpMetadata(xml, { verifyWith: [pair.certificatePem] })
     expect(parsed.signatureVerified).toBe(false)
@@ -187,10 +192,26 @@ describe('invalid or unusable metadata', () => {
     ['an SP-only entity', md(`<md:SPSSODescriptor protocolSupportEnumeration="${NS.samlp}"/>`), 'SAML_METADATA_INVALID'],
     ['an IdP without SSO endpoint', md(idpRole('')), 'SAML_METADATA_INVALID'],
     ['an IdP with only a SOAP SSO endpoint', md(idpRole(sso('SOAP', 'https://idp.example.com/soap'))), 'SAML_METADATA_INVALID'],
-    ['a SAML 1-only IdP', md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso'), '').replace(NS.samlp, 'urn:oasis:names:tc:SAML:1.1:protocol')), 'SAML_METADATA_INVALID'],
-    ['an IdP without signing certificate', md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso')).replace('use="signing"', 'use="encryption"')), 'SAML_METADATA_INVALID'],
-    ['a broken signing certificate', md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso')).replace(/<ds:X509Certificate>[^<]+/, '<ds:X509Certificate>AAAA')), 'SAML_METADATA_INVALID'],
-    ['an entity without entityID', md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso'))).replace('entityID="https://idp.example.com"', ''), 'SAML_METADATA_INVALID'],
+    [
+      'a SAML 1-only IdP',
+      md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso'), '').replace(NS.samlp, 'urn:oasis:names:tc:SAML:1.1:protocol')),
+      'SAML_METADATA_INVALID',
+    ],
+    [
+      'an IdP without signing certificate',
+      md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso')).replace('use="signing"', 'use="encryption"')),
+      'SAML_METADATA_INVALID',
+    ],
+    [
+      'a broken signing certificate',
+      md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso')).replace(/<ds:X509Certificate>[^<]+/, '<ds:X509Certificate>AAAA')),
+      'SAML_METADATA_INVALID',
+    ],
+    [
+      'an entity without entityID',
+      md(idpRole(sso('HTTP-POST', 'https://idp.example.com/sso'))).replace('entityID="https://idp.example.com"', ''),
+      'SAML_METADATA_INVALID',
+    ],
   ]
   for (const [name, xml, code] of cases) {
     it(`rejects ${name} with ${code}`, async () => {
@@ -238,7 +259,15 @@ describe('SP metadata parsing (helpdesks in broker mode)', () => {
     expect(adfs.entityId).toBe('http://idp.adfs.example.com/adfs/services/trust')
     expect(adfs.acsUrl).toMatch(/^https:\/\/idp\.adfs\.example\.com\/adfs\/ls\/?$/)
     const ours = parseSpMetadata(
-      buildSpMetadata({ entityId: 'urn:sp', acsUrl: 'https://sp.example/acs', sloUrl: 'https://sp.example/slo', signingCertificates: [testKeyPair('rsa', 'sp-a').certificatePem], encryptionCertificates: [], wantAssertionsSigned: true, authnRequestsSigned: true }),
+      buildSpMetadata({
+        entityId: 'urn:sp',
+        acsUrl: 'https://sp.example/acs',
+        sloUrl: 'https://sp.example/slo',
+        signingCertificates: [testKeyPair('rsa', 'sp-a').certificatePem],
+        encryptionCertificates: [],
+        wantAssertionsSigned: true,
+        authnRequestsSigned: true,
+      }),
     )
     expect(ours).toMatchObject({ entityId: 'urn:sp', acsUrl: 'https://sp.example/acs', authnRequestsSigned: true })
     expect(ours.signingCertificates).toHaveLength(1)

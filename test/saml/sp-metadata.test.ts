@@ -34,9 +34,13 @@ describe('SP metadata', () => {
     expect(sp.getAttribute('protocolSupportEnumeration')).toBe(NS.samlp)
     // metadata §2.4.2/§2.4.4: KeyDescriptor*, SingleLogoutService*, NameIDFormat*, AssertionConsumerService+.
     expect(childElements(sp).map((c) => c.localName)).toEqual([
-      'KeyDescriptor', 'KeyDescriptor', 'KeyDescriptor',
-      'SingleLogoutService', 'SingleLogoutService',
-      'NameIDFormat', 'NameIDFormat',
+      'KeyDescriptor',
+      'KeyDescriptor',
+      'KeyDescriptor',
+      'SingleLogoutService',
+      'SingleLogoutService',
+      'NameIDFormat',
+      'NameIDFormat',
       'AssertionConsumerService',
     ])
     const keys = childrenNamed(sp, NS.md, 'KeyDescriptor')
@@ -99,7 +103,10 @@ describe('SP metadata', () => {
 
   it('signs with the Signature as first child, and our verifier accepts it', async () => {
     const pair = testKeyPair('rsa', 'sp-a')
-    const xml = await signSpMetadata(buildSpMetadata(input({ id: '_sp-metadata-1' })), { privateKey: await signingKey(pair), certificatePem: pair.certificatePem })
+    const xml = await signSpMetadata(buildSpMetadata(input({ id: '_sp-metadata-1' })), {
+      privateKey: await signingKey(pair),
+      certificatePem: pair.certificatePem,
+    })
     const root = parseXml(xml).documentElement!
     const first = childElements(root)[0]!
     expect([first.namespaceURI, first.localName]).toEqual([NS.ds, 'Signature'])
@@ -117,11 +124,14 @@ describe('SP metadata', () => {
     for (const kind of ['rsa', 'ec'] as const) {
       const pair = testKeyPair(kind, 'sp-md-signer')
       const signatureAlgorithm = kind === 'ec' ? 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256' : undefined
-      const xml = await signSpMetadata(buildSpMetadata(input({ id: '_sp-md', organization: { name: 'Ünïcode & Co', displayName: 'x', url: 'https://x.example' } })), {
-        privateKey: await signingKey(pair),
-        certificatePem: pair.certificatePem,
-        ...(signatureAlgorithm ? { signatureAlgorithm } : {}),
-      })
+      const xml = await signSpMetadata(
+        buildSpMetadata(input({ id: '_sp-md', organization: { name: 'Ünïcode & Co', displayName: 'x', url: 'https://x.example' } })),
+        {
+          privateKey: await signingKey(pair),
+          certificatePem: pair.certificatePem,
+          ...(signatureAlgorithm ? { signatureAlgorithm } : {}),
+        },
+      )
       const ok = xmlsec1Verify(xml, pair.certificatePem, [ENTITY_DESCRIPTOR])
       expect(ok.ok, ok.output).toBe(true)
       expect(xmlsec1Verify(xml, testKeyPair(kind, 'someone-else').certificatePem, [ENTITY_DESCRIPTOR]).ok).toBe(false)

@@ -25,11 +25,17 @@ let farCertPath: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sp-cert-'))
-  const keyPair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair
-  const base = { keyPair, subjectCommonName: 'support.example.com', notBefore: new Date('2026-11-26T00:00:00Z'), serialNumber: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i) }
+  const keyPair = (await crypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )) as CryptoKeyPair
+  const base = {
+    keyPair,
+    subjectCommonName: 'support.example.com',
+    notBefore: new Date('2026-11-26T00:00:00Z'),
+    serialNumber: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i),
+  }
   certPath = join(dir, 'cert.pem')
   keyPath = join(dir, 'key.pem')
   farCertPath = join(dir, 'far.pem')

@@ -22,7 +22,10 @@ const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 
 function rsaKeyPair(hash = 'SHA-256'): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>
+  return crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash }, true, [
+    'sign',
+    'verify',
+  ]) as Promise<CryptoKeyPair>
 }
 
 // One key for the whole file: RSA-2048 generation is the slow part.
@@ -111,7 +114,12 @@ describe('createSelfSignedCertificate', () => {
     const fields = children(der, tbs!)
     expect(hex(der.subarray(fields[0]!.start, fields[0]!.end))).toBe('a003020102')
     const extensions = children(der, children(der, fields[7]!)[0]!)
-    const byOid = new Map(extensions.map((e) => { const [oid, ...rest] = children(der, e); return [decodeOid(der, oid), rest.map((r) => hex(der.subarray(r.start, r.end)))] }))
+    const byOid = new Map(
+      extensions.map((e) => {
+        const [oid, ...rest] = children(der, e)
+        return [decodeOid(der, oid), rest.map((r) => hex(der.subarray(r.start, r.end)))]
+      }),
+    )
     expect(byOid.get('2.5.29.19')).toEqual(['0101ff', '04023000'])
     expect(byOid.get('2.5.29.15')).toEqual(['0101ff', '0404030205a0'])
     expect(byOid.size).toBe(2)

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { decodeBase64, encodeBase64 } from '../../src/saml/encoding'
+import { certificateFingerprint, certificateValidityWarning, importPrivateKey, parseCertificate, readPrivateKeyPkcs8 } from '../../src/saml/x509'
 import {
-  certificateFingerprint,
-  certificateValidityWarning,
-  importPrivateKey,
-  parseCertificate,
-  readPrivateKeyPkcs8,
-} from '../../src/saml/x509'
-import {
-  EC_P256_CERT, EC_P384_CERT, EC_P521_CERT, ED25519_CERT, ENCRYPTED_PKCS1_KEY, ENCRYPTED_PKCS8_KEY,
-  RSA_512_CERT, RSA_ESCAPES_CERT, SECP256K1_CERT, V1_CERT,
+  EC_P256_CERT,
+  EC_P384_CERT,
+  EC_P521_CERT,
+  ED25519_CERT,
+  ENCRYPTED_PKCS1_KEY,
+  ENCRYPTED_PKCS8_KEY,
+  RSA_512_CERT,
+  RSA_ESCAPES_CERT,
+  SECP256K1_CERT,
+  V1_CERT,
 } from '../fixtures/x509'
 import { loadManifest, readInterop } from '../helpers/interop'
 

@@ -84,7 +84,15 @@ describe('first use', () => {
 
     const [row, ...more] = await rows()
     expect(more).toHaveLength(0)
-    expect(row).toMatchObject({ id: key.id, use: 'signing', status: 'active', algorithm: 'RSA-2048', activated_at: T0.getTime(), retired_at: null, not_after: cert.notAfter.getTime() })
+    expect(row).toMatchObject({
+      id: key.id,
+      use: 'signing',
+      status: 'active',
+      algorithm: 'RSA-2048',
+      activated_at: T0.getTime(),
+      retired_at: null,
+      not_after: cert.notAfter.getTime(),
+    })
     expect(row!.private_key_sealed).toMatch(/^v1\./)
     expect(row!.private_key_sealed).not.toContain('PRIVATE KEY')
     // Not the PEM body either (PKCS#8 base64 of an RSA-2048 key starts with MIIE).

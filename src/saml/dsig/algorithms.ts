@@ -116,8 +116,12 @@ export const RSA_PSS_WITH_PARAMETERS = `${DSIG_MORE_2007}rsa-pss`
 // signatures (the JWT "alg" confusion, CVE-2016-10555 class). Named here to say so in the error.
 const HMAC_URIS = new Set([
   `${DSIG}hmac-sha1`,
-  `${DSIG_MORE}hmac-md5`, `${DSIG_MORE}hmac-ripemd160`, `${DSIG_MORE}hmac-sha224`,
-  `${DSIG_MORE}hmac-sha256`, `${DSIG_MORE}hmac-sha384`, `${DSIG_MORE}hmac-sha512`,
+  `${DSIG_MORE}hmac-md5`,
+  `${DSIG_MORE}hmac-ripemd160`,
+  `${DSIG_MORE}hmac-sha224`,
+  `${DSIG_MORE}hmac-sha256`,
+  `${DSIG_MORE}hmac-sha384`,
+  `${DSIG_MORE}hmac-sha512`,
 ])
 
 function unsupported(uri: string, reason: string, code: SamlErrorCode = 'SAML_SIGNATURE_UNSUPPORTED'): SamlError {
@@ -197,7 +201,8 @@ function importParameters(cert: ParsedCertificate, sig: SignatureAlgorithm): Sub
   if (cert.keyType !== sig.keyType) {
     // An RSA certificate with an ECDSA URI (or the reverse) cannot be a genuine signature.
     throw new SamlError('SAML_SIGNATURE_INVALID', 'Signature algorithm does not match the certificate key type', {
-      algorithm: sig.uri, keyType: cert.keyType,
+      algorithm: sig.uri,
+      keyType: cert.keyType,
     })
   }
   if (cert.keyType === 'RSA') {

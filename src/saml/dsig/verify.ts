@@ -135,7 +135,6 @@ async function digestReferenced(signed: Element, signature: Element, reference: 
   return computeDigest(reference.digestUri, utf8Encode(referenced))
 }
 
-
 /** Compare without an early exit, so timing does not reveal how many leading bytes matched. */
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false

@@ -271,13 +271,7 @@ function escapeText(s: string): string {
 const ATTR_SPECIAL = /[&<"\t\n\r]/
 function escapeAttr(s: string): string {
   if (!ATTR_SPECIAL.test(s)) return s
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/"/g, '&quot;')
-    .replace(/\t/g, '&#x9;')
-    .replace(/\n/g, '&#xA;')
-    .replace(/\r/g, '&#xD;')
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;')
 }
 
 /** The XML declaration is not a PI in the data model; xmldom keeps it as one with target "xml". */

@@ -29,8 +29,7 @@ const DTD_MARKUP = /<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i
 
 // Code units that are not XML 1.0 §2.2 Char: C0 controls other than TAB/LF/CR, U+FFFE/U+FFFF,
 // and unpaired surrogates. xmldom accepts them; libxml2 (and so xmlsec1) does not.
-const NOT_XML_CHAR =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 // Regions where '&' is literal (comments, CDATA, PIs), and '&' itself.
 const AMP_CONTEXT = /<!--|<!\[CDATA\[|<\?|&/g
@@ -137,8 +136,12 @@ function checkReferences(source: string): void {
 
 function isXmlChar(code: number): boolean {
   return (
-    code === 0x9 || code === 0xa || code === 0xd ||
-    (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff)
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
   )
 }
 
@@ -150,7 +153,7 @@ function isXmlChar(code: number): boolean {
  */
 function checkDocument(doc: Document, maxDepth: number): void {
   if (doc.doctype) throw new SamlError('SAML_DTD_FORBIDDEN', 'DTDs are not allowed')
-  for (let n = doc.firstChild; n; ) {
+  for (let n = doc.firstChild; n;) {
     const next = n.nextSibling
     if (n.nodeType === DOCUMENT_TYPE) throw new SamlError('SAML_DTD_FORBIDDEN', 'DTDs are not allowed')
     if (n.nodeType === PROCESSING_INSTRUCTION) {

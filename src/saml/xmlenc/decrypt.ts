@@ -19,7 +19,10 @@ export const MAX_ENCRYPTED_KEYS = 4
 // PEM keys imported per OAEP hash; a deployment has one or two SP keys (rollover), so 16 is ample.
 const MAX_CACHED_PRIVATE_KEYS = 16
 
-interface ContentAlgorithm { name: 'AES-CBC' | 'AES-GCM'; keyBytes: number }
+interface ContentAlgorithm {
+  name: 'AES-CBC' | 'AES-GCM'
+  keyBytes: number
+}
 
 // XML-Enc 1.0 §5.2.2 (AES-CBC) and XML-Enc 1.1 §5.2.4 (AES-GCM). AES-192 works in Node 22 and
 // workerd (both checked); 3DES (xmlenc#tripledes-cbc) has no WebCrypto implementation at all.
@@ -52,7 +55,11 @@ export interface DecryptOptions {
   allowRsa15?: false
 }
 
-interface KeyTransport { hash: HashName; label: Uint8Array | undefined; cipher: Uint8Array }
+interface KeyTransport {
+  hash: HashName
+  label: Uint8Array | undefined
+  cipher: Uint8Array
+}
 
 const failed = (reason: string): SamlError => new SamlError('SAML_DECRYPTION_FAILED', 'Could not decrypt the assertion', { reason })
 const unsupported = (algorithm: string, reason: string): SamlError =>

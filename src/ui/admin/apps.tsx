@@ -11,7 +11,13 @@ export interface AppListItem {
 }
 
 export function AppsPage(
-  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string; apps: AppListItem[]; idpMetadataUrl: string; errors: Record<string, string>; values: Record<string, string> },
+  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
+    csrf: string
+    apps: AppListItem[]
+    idpMetadataUrl: string
+    errors: Record<string, string>
+    values: Record<string, string>
+  },
 ) {
   return (
     <AdminLayout {...props} title="Helpdesk apps" active="apps">

@@ -30,8 +30,12 @@ export function AuditPage(
           <label for="a-outcome">Outcome</label>
           <select id="a-outcome" name="outcome">
             <option value="">any</option>
-            <option value="success" selected={f.outcome === 'success'}>success</option>
-            <option value="failure" selected={f.outcome === 'failure'}>failure</option>
+            <option value="success" selected={f.outcome === 'success'}>
+              success
+            </option>
+            <option value="failure" selected={f.outcome === 'failure'}>
+              failure
+            </option>
           </select>
         </div>
         <div>

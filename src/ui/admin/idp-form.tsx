@@ -80,8 +80,8 @@ export function IdpFormPage(props: IdpFormProps) {
             <Copyable label="NameID format" value={v.nameIdFormat || 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'} name="nameid" />
           </div>
           <p class="muted">
-            Attribute statements: send <code>{map.email || 'email'}</code>, <code>{map.firstName || 'firstName'}</code>, <code>{map.lastName || 'lastName'}</code>
-            {' '}and, for group rules, <code>{map.groups || 'groups'}</code>.
+            Attribute statements: send <code>{map.email || 'email'}</code>, <code>{map.firstName || 'firstName'}</code>,{' '}
+            <code>{map.lastName || 'lastName'}</code> and, for group rules, <code>{map.groups || 'groups'}</code>.
           </p>
         </fieldset>
       ) : null}
@@ -90,9 +90,26 @@ export function IdpFormPage(props: IdpFormProps) {
           <input type="hidden" name="_csrf" value={props.csrf} />
           <fieldset>
             <legend>Import from metadata</legend>
-            <p class="muted">Okta: app → Sign On → "Identity Provider metadata". Entra ID: Enterprise app → SAML → "App Federation Metadata Url". ADFS: https://&lt;host&gt;/FederationMetadata/2007-06/FederationMetadata.xml.</p>
-            <Field name="metadataUrl" label="Metadata URL" type="url" value={props.importValues?.metadataUrl} error={e.metadataUrl} hint="Fetched now and re-read daily (certificate rollover)." />
-            <Field name="metadataXml" label="…or paste the metadata XML" textarea rows={6} value={props.importValues?.metadataXml} error={e.metadataXml ?? e.entityId} />
+            <p class="muted">
+              Okta: app → Sign On → "Identity Provider metadata". Entra ID: Enterprise app → SAML → "App Federation Metadata Url". ADFS:
+              https://&lt;host&gt;/FederationMetadata/2007-06/FederationMetadata.xml.
+            </p>
+            <Field
+              name="metadataUrl"
+              label="Metadata URL"
+              type="url"
+              value={props.importValues?.metadataUrl}
+              error={e.metadataUrl}
+              hint="Fetched now and re-read daily (certificate rollover)."
+            />
+            <Field
+              name="metadataXml"
+              label="…or paste the metadata XML"
+              textarea
+              rows={6}
+              value={props.importValues?.metadataXml}
+              error={e.metadataXml ?? e.entityId}
+            />
             <Field name="importName" label="Display name (optional)" value={props.importValues?.name} error={e.name} />
             <p>
               <button class="btn" type="submit" data-testid="import-submit">
@@ -116,8 +133,12 @@ export function IdpFormPage(props: IdpFormProps) {
             <div>
               <label for="f-ssoBinding">Binding</label>
               <select id="f-ssoBinding" name="ssoBinding">
-                <option value="redirect" selected={v.ssoBinding !== 'post'}>HTTP-Redirect</option>
-                <option value="post" selected={v.ssoBinding === 'post'}>HTTP-POST</option>
+                <option value="redirect" selected={v.ssoBinding !== 'post'}>
+                  HTTP-Redirect
+                </option>
+                <option value="post" selected={v.ssoBinding === 'post'}>
+                  HTTP-POST
+                </option>
               </select>
               {e.ssoBinding ? <p class="field-error">{e.ssoBinding}</p> : null}
             </div>
@@ -159,8 +180,24 @@ export function IdpFormPage(props: IdpFormProps) {
         </fieldset>
         <fieldset>
           <legend>Who signs in here</legend>
-          <Field name="emailDomains" label="Email domains" value={v.emailDomains} error={e.emailDomains} hint="Comma or line separated; users typing such an email are sent to this IdP." textarea rows={2} />
-          <Field name="allowedGroups" label="Allowed groups" value={v.allowedGroups} error={e.allowedGroups} hint="Empty: everyone this IdP signs in. Otherwise only members of one of these groups." textarea rows={2} />
+          <Field
+            name="emailDomains"
+            label="Email domains"
+            value={v.emailDomains}
+            error={e.emailDomains}
+            hint="Comma or line separated; users typing such an email are sent to this IdP."
+            textarea
+            rows={2}
+          />
+          <Field
+            name="allowedGroups"
+            label="Allowed groups"
+            value={v.allowedGroups}
+            error={e.allowedGroups}
+            hint="Empty: everyone this IdP signs in. Otherwise only members of one of these groups."
+            textarea
+            rows={2}
+          />
           <Check name="enabled" label="Enabled" checked={v.enabled ?? true} />
           <Check name="showOnSelection" label="Show on the sign-in page" checked={v.showOnSelection ?? true} />
           <Check name="isDefault" label="Default IdP" checked={v.isDefault ?? false} hint="the sign-in page redirects straight to it" />
@@ -174,10 +211,17 @@ export function IdpFormPage(props: IdpFormProps) {
               <option value={key}>{p.label}</option>
             ))}
           </select>
-          <p class="muted">A preset fills the fields below that are empty. Empty fields fall back to the common names of Okta, Entra ID, ADFS, Google and LDAP.</p>
+          <p class="muted">
+            A preset fills the fields below that are empty. Empty fields fall back to the common names of Okta, Entra ID, ADFS, Google and LDAP.
+          </p>
           <div class="grid2">
             {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
-              <Field name={`attributeMap.${f}`} label={`${f} attribute`} value={map[f]} error={e[`attributeMap.${f}`] ?? (f === 'email' ? e.attributeMap : undefined)} />
+              <Field
+                name={`attributeMap.${f}`}
+                label={`${f} attribute`}
+                value={map[f]}
+                error={e[`attributeMap.${f}`] ?? (f === 'email' ? e.attributeMap : undefined)}
+              />
             ))}
           </div>
         </fieldset>
@@ -185,7 +229,12 @@ export function IdpFormPage(props: IdpFormProps) {
           <legend>Security</legend>
           <Check name="wantAssertionsSigned" label="Require signed assertions" checked={v.wantAssertionsSigned ?? true} />
           <Check name="signAuthnRequests" label="Sign AuthnRequests" checked={v.signAuthnRequests ?? false} />
-          <Check name="allowIdpInitiated" label="Allow IdP-initiated sign-in" checked={v.allowIdpInitiated ?? false} hint="unsolicited responses from the IdP's app dashboard" />
+          <Check
+            name="allowIdpInitiated"
+            label="Allow IdP-initiated sign-in"
+            checked={v.allowIdpInitiated ?? false}
+            hint="unsolicited responses from the IdP's app dashboard"
+          />
           <Check name="allowSha1" label="Allow SHA-1 signatures" checked={v.allowSha1 ?? false} hint="only for old IdPs that cannot sign with SHA-256" />
           <div class="grid2">
             <Field name="clockSkewSeconds" label="Clock skew (seconds)" type="number" value={v.clockSkewSeconds ?? 180} error={e.clockSkewSeconds} />

@@ -67,7 +67,9 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
                   <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />{' '}
                   {idp.isDefault ? null : <ActionButton action={`/sso/admin/idps/${idp.id}/default`} csrf={props.csrf} label="Make default" />}{' '}
                   {i > 0 ? <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="up" label="↑" /> : null}{' '}
-                  {i < props.idps.length - 1 ? <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="down" label="↓" /> : null}
+                  {i < props.idps.length - 1 ? (
+                    <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="down" label="↓" />
+                  ) : null}
                 </td>
               </tr>
             ))}

@@ -2,7 +2,9 @@
 import type { Settings } from '../../store/settings'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
 
-export function SettingsPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string; values: Settings; errors: Record<string, string>; defaultEntityId: string }) {
+export function SettingsPage(
+  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string; values: Settings; errors: Record<string, string>; defaultEntityId: string },
+) {
   const v = props.values
   const e = props.errors
   return (
@@ -19,9 +21,22 @@ export function SettingsPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 
         </fieldset>
         <fieldset>
           <legend>Service provider and sessions</legend>
-          <Field name="spEntityId" label="SP entity ID" value={v.spEntityId} error={e.spEntityId} hint={`Empty: ${props.defaultEntityId}. Changing it breaks every IdP that knows the old one.`} />
+          <Field
+            name="spEntityId"
+            label="SP entity ID"
+            value={v.spEntityId}
+            error={e.spEntityId}
+            hint={`Empty: ${props.defaultEntityId}. Changing it breaks every IdP that knows the old one.`}
+          />
           <div class="grid2">
-            <Field name="sessionLifetimeSeconds" label="Session lifetime (seconds)" type="number" value={v.sessionLifetimeSeconds} error={e.sessionLifetimeSeconds} hint="Default 28800 (8 h); capped by the IdP's SessionNotOnOrAfter." />
+            <Field
+              name="sessionLifetimeSeconds"
+              label="Session lifetime (seconds)"
+              type="number"
+              value={v.sessionLifetimeSeconds}
+              error={e.sessionLifetimeSeconds}
+              hint="Default 28800 (8 h); capped by the IdP's SessionNotOnOrAfter."
+            />
             <Field name="clockSkewSeconds" label="Default clock skew (seconds)" type="number" value={v.clockSkewSeconds} error={e.clockSkewSeconds} />
           </div>
           <Check name="allowSha1" label="Allow SHA-1 signatures for every IdP" checked={v.allowSha1} hint="prefer the per-IdP switch" />
@@ -46,16 +61,33 @@ export function SettingsPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 
             <div>
               <label for="f-userHeader.value">It carries</label>
               <select id="f-userHeader.value" name="userHeader.value">
-                <option value="email" selected={v.userHeader?.value !== 'nameId'}>the email</option>
-                <option value="nameId" selected={v.userHeader?.value === 'nameId'}>the NameID</option>
+                <option value="email" selected={v.userHeader?.value !== 'nameId'}>
+                  the email
+                </option>
+                <option value="nameId" selected={v.userHeader?.value === 'nameId'}>
+                  the NameID
+                </option>
               </select>
             </div>
-            <Field name="userHeader.pathPrefixes" label="Only on paths starting with" value={(v.userHeader?.pathPrefixes ?? ['/auth/sso']).join(', ')} error={e['userHeader.pathPrefixes']} />
+            <Field
+              name="userHeader.pathPrefixes"
+              label="Only on paths starting with"
+              value={(v.userHeader?.pathPrefixes ?? ['/auth/sso']).join(', ')}
+              error={e['userHeader.pathPrefixes']}
+            />
           </div>
         </fieldset>
         <fieldset>
           <legend>Administration</legend>
-          <Field name="adminGroups" label="Admin groups" textarea rows={2} value={v.adminGroups.join('\n')} error={e.adminGroups} hint="Signed-in users in one of these groups may open this console through SSO." />
+          <Field
+            name="adminGroups"
+            label="Admin groups"
+            textarea
+            rows={2}
+            value={v.adminGroups.join('\n')}
+            error={e.adminGroups}
+            hint="Signed-in users in one of these groups may open this console through SSO."
+          />
           <Field name="auditRetentionDays" label="Audit retention (days)" type="number" value={v.auditRetentionDays} error={e.auditRetentionDays} />
         </fieldset>
         <p>

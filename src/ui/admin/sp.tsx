@@ -10,7 +10,16 @@ export interface SpKeyRow {
   certificate: CertificateInfo
 }
 
-export function SpPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string; entityId: string; acsUrl: string; sloUrl: string; metadataUrl: string; keys: SpKeyRow[] }) {
+export function SpPage(
+  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
+    csrf: string
+    entityId: string
+    acsUrl: string
+    sloUrl: string
+    metadataUrl: string
+    keys: SpKeyRow[]
+  },
+) {
   const hasNext = (use: string) => props.keys.some((k) => k.use === use && k.status === 'next')
   return (
     <AdminLayout {...props} title="Service provider" active="sp">
@@ -44,7 +53,8 @@ export function SpPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'child
       </table>
       <h2>Keys</h2>
       <p class="muted">
-        Rollover: stage a new key (metadata then lists both), let the IdPs re-read our metadata, then activate it. Retired encryption keys keep decrypting for 30 days.
+        Rollover: stage a new key (metadata then lists both), let the IdPs re-read our metadata, then activate it. Retired encryption keys keep decrypting for
+        30 days.
       </p>
       <table class="responsive" data-testid="sp-keys">
         <thead>

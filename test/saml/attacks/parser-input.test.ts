@@ -35,7 +35,9 @@ describe('hostile input', () => {
 
   it('rejects base64 with characters outside the alphabet with SAML_INVALID_BASE64', async () => {
     const options = optionsFor(responseXml())
-    await expect(validateSamlResponse({ ...options, samlResponse: `${options.samlResponse.slice(0, 40)}*${options.samlResponse.slice(41)}` })).rejects.toMatchObject({
+    await expect(
+      validateSamlResponse({ ...options, samlResponse: `${options.samlResponse.slice(0, 40)}*${options.samlResponse.slice(41)}` }),
+    ).rejects.toMatchObject({
       code: 'SAML_INVALID_BASE64',
     })
   })

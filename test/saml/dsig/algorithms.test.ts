@@ -1,8 +1,18 @@
 import { DOMParser } from '@xmldom/xmldom'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  C14N_10, C14N_10_WITH_COMMENTS, computeDigest, EXC_C14N, EXC_C14N_WITH_COMMENTS, importCertificateVerifyKey, lookupCanonicalization,
-  lookupDigest, lookupSignature, RSA_PSS_WITH_PARAMETERS, TRANSFORM_ENVELOPED_SIGNATURE, verifySignatureValue,
+  C14N_10,
+  C14N_10_WITH_COMMENTS,
+  computeDigest,
+  EXC_C14N,
+  EXC_C14N_WITH_COMMENTS,
+  importCertificateVerifyKey,
+  lookupCanonicalization,
+  lookupDigest,
+  lookupSignature,
+  RSA_PSS_WITH_PARAMETERS,
+  TRANSFORM_ENVELOPED_SIGNATURE,
+  verifySignatureValue,
 } from '../../../src/saml/dsig/algorithms'
 import type { HashName } from '../../../src/saml/dsig/algorithms'
 import type { NamedCurve, ParsedCertificate } from '../../../src/saml/x509'
@@ -15,7 +25,11 @@ const MORE07 = 'http://www.w3.org/2007/05/xmldsig-more#'
 const data = new TextEncoder().encode('<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">…</ds:SignedInfo>')
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
-const flip = (b: Uint8Array, i = 0): Uint8Array => { const c = b.slice(); c[i] = c[i]! ^ 1; return c }
+const flip = (b: Uint8Array, i = 0): Uint8Array => {
+  const c = b.slice()
+  c[i] = c[i]! ^ 1
+  return c
+}
 
 /** A ParsedCertificate stand-in for a generated key pair (the table only reads these fields). */
 async function certFor(publicKey: CryptoKey, keyType: 'RSA' | 'EC', extra: Partial<ParsedCertificate>): Promise<ParsedCertificate> {
@@ -24,14 +38,19 @@ async function certFor(publicKey: CryptoKey, keyType: 'RSA' | 'EC', extra: Parti
   return { der: spki, spki, subject: 'CN=test', issuer: 'CN=test', serialNumberHex: '01', notBefore: epoch, notAfter: epoch, keyType, ...extra }
 }
 
-interface Pair { privateKey: CryptoKey; cert: ParsedCertificate }
+interface Pair {
+  privateKey: CryptoKey
+  cert: ParsedCertificate
+}
 const rsaPairs: Record<number, { raw: CryptoKeyPair; cert: ParsedCertificate }> = {}
 const ecPairs = {} as Record<NamedCurve, Pair>
 
 beforeAll(async () => {
   for (const bits of [1024, 2048]) {
     const raw = (await crypto.subtle.generateKey(
-      { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'],
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
     )) as CryptoKeyPair
     rsaPairs[bits] = { raw, cert: await certFor(raw.publicKey, 'RSA', { rsaModulusBits: bits }) }
   }
@@ -139,7 +158,10 @@ describe('RSA-PSS with parameters (RFC 6931 #rsa-pss)', () => {
   })
 
   it.each([
-    ['an MGF1 digest other than the message digest', `<pss:RSAPSSParams><pss:MaskGenerationFunction><ds:DigestMethod Algorithm="${DSIG}sha1"/></pss:MaskGenerationFunction></pss:RSAPSSParams>`],
+    [
+      'an MGF1 digest other than the message digest',
+      `<pss:RSAPSSParams><pss:MaskGenerationFunction><ds:DigestMethod Algorithm="${DSIG}sha1"/></pss:MaskGenerationFunction></pss:RSAPSSParams>`,
+    ],
     ['a trailer field other than 1', '<pss:RSAPSSParams><pss:TrailerField>2</pss:TrailerField></pss:RSAPSSParams>'],
     ['a non-numeric salt length', '<pss:RSAPSSParams><pss:SaltLength>-1</pss:SaltLength></pss:RSAPSSParams>'],
     ['an unknown MGF', `<pss:RSAPSSParams><pss:MaskGenerationFunction Algorithm="urn:x"/></pss:RSAPSSParams>`],
@@ -151,7 +173,10 @@ describe('RSA-PSS with parameters (RFC 6931 #rsa-pss)', () => {
 
 describe('ECDSA round trips (raw r||s, RFC 6931 §2.3.6)', () => {
   const cases: Array<[NamedCurve, HashName, number]> = [
-    ['P-256', 'SHA-256', 64], ['P-256', 'SHA-1', 64], ['P-384', 'SHA-384', 96], ['P-521', 'SHA-512', 132],
+    ['P-256', 'SHA-256', 64],
+    ['P-256', 'SHA-1', 64],
+    ['P-384', 'SHA-384', 96],
+    ['P-521', 'SHA-512', 132],
   ]
   it.each(cases)('%s with %s: %i-byte signature verifies; DER or resized values do not', async (curve, hash, length) => {
     const uri = `${MORE}ecdsa-${hash.replace('-', '').toLowerCase()}`
@@ -180,14 +205,28 @@ describe('ECDSA round trips (raw r||s, RFC 6931 §2.3.6)', () => {
 
 describe('algorithm policy', () => {
   it.each([
-    `${DSIG}hmac-sha1`, `${MORE}hmac-sha256`, `${MORE}hmac-sha384`, `${MORE}hmac-sha512`, `${MORE}hmac-sha224`, `${MORE}hmac-md5`, `${MORE}hmac-ripemd160`,
+    `${DSIG}hmac-sha1`,
+    `${MORE}hmac-sha256`,
+    `${MORE}hmac-sha384`,
+    `${MORE}hmac-sha512`,
+    `${MORE}hmac-sha224`,
+    `${MORE}hmac-md5`,
+    `${MORE}hmac-ripemd160`,
   ])('rejects HMAC %s with SAML_SIGNATURE_UNSUPPORTED (a public certificate is no HMAC key)', (uri) => {
     expect(() => lookupSignature(uri)).toThrow(expect.objectContaining({ code: 'SAML_SIGNATURE_UNSUPPORTED' }))
   })
 
   it.each([
-    `${DSIG}dsa-sha1`, 'http://www.w3.org/2009/xmldsig11#dsa-sha256', `${MORE}rsa-md5`, `${MORE}rsa-sha224`, `${MORE}ecdsa-sha224`,
-    `${MORE}RSA-SHA256`, `${MORE}rsa-sha256 `, '', 'urn:evil', `${DSIG}sha1`,
+    `${DSIG}dsa-sha1`,
+    'http://www.w3.org/2009/xmldsig11#dsa-sha256',
+    `${MORE}rsa-md5`,
+    `${MORE}rsa-sha224`,
+    `${MORE}ecdsa-sha224`,
+    `${MORE}RSA-SHA256`,
+    `${MORE}rsa-sha256 `,
+    '',
+    'urn:evil',
+    `${DSIG}sha1`,
   ])('rejects unknown or unsupported signature URI %j with SAML_SIGNATURE_UNSUPPORTED', (uri) => {
     expect(() => lookupSignature(uri)).toThrow(expect.objectContaining({ code: 'SAML_SIGNATURE_UNSUPPORTED' }))
   })
@@ -203,7 +242,9 @@ describe('algorithm policy', () => {
     'rejects digest %s (SAML_SIGNATURE_UNSUPPORTED, or the code given)',
     (uri) => {
       expect(() => lookupDigest(uri)).toThrow(expect.objectContaining({ code: 'SAML_SIGNATURE_UNSUPPORTED' }))
-      expect(() => lookupDigest(uri, 'SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED')).toThrow(expect.objectContaining({ code: 'SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED' }))
+      expect(() => lookupDigest(uri, 'SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED')).toThrow(
+        expect.objectContaining({ code: 'SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED' }),
+      )
     },
   )
 
@@ -227,8 +268,12 @@ describe('algorithm policy', () => {
 
 describe('importCertificateVerifyKey', () => {
   it('rejects an RSA certificate with an ECDSA URI, and the reverse, with SAML_SIGNATURE_INVALID', async () => {
-    await expect(importCertificateVerifyKey(rsaPairs[2048]!.cert, lookupSignature(`${MORE}ecdsa-sha256`))).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
-    await expect(importCertificateVerifyKey(ecPairs['P-256'].cert, lookupSignature(`${MORE}rsa-sha256`))).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    await expect(importCertificateVerifyKey(rsaPairs[2048]!.cert, lookupSignature(`${MORE}ecdsa-sha256`))).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_INVALID',
+    })
+    await expect(importCertificateVerifyKey(ecPairs['P-256'].cert, lookupSignature(`${MORE}rsa-sha256`))).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_INVALID',
+    })
   })
 
   it('rejects RSA keys below 1024 bits with SAML_CERTIFICATE_INVALID', async () => {

@@ -38,7 +38,11 @@ describe('enveloped signatures, RSA and ECDSA P-256', () => {
     const signature = await signEnveloped(assertion, { privateKey: await signingKey(pair), certificatePem: pair.certificatePem })
     const names = childElements(assertion).map((c) => c.localName)
     expect(names.slice(0, 3)).toEqual(['Issuer', 'Signature', 'Subject'])
-    expect(childElements(signature).map((c) => `${c.namespaceURI === NS.ds ? 'ds:' : ''}${c.localName}`)).toEqual(['ds:SignedInfo', 'ds:SignatureValue', 'ds:KeyInfo'])
+    expect(childElements(signature).map((c) => `${c.namespaceURI === NS.ds ? 'ds:' : ''}${c.localName}`)).toEqual([
+      'ds:SignedInfo',
+      'ds:SignatureValue',
+      'ds:KeyInfo',
+    ])
   })
 
   it('rejects a certificate of the wrong key type (EC configured, RSA signed) with SAML_SIGNATURE_INVALID', async () => {

@@ -104,7 +104,14 @@ const accepted = all.filter((c) => c.signatureLayer === 'accept' && signaturesOf
 describe('subset C14N reproduces the digests and SignedInfo of real IdP signatures', () => {
   it('covers the cases the brief names: Okta PrefixList="xs", Starfield inclusive C14N, CRLF SiteMinder', () => {
     const ids = accepted.map((c) => c.id)
-    expect(ids).toEqual(expect.arrayContaining(['okta-2016-both-signed', 'okta-2013-assertion-signed', 'starfield-2012-inclusive-c14n-response-signed', 'ca-siteminder-2014-assertion-signed-crlf-base64']))
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'okta-2016-both-signed',
+        'okta-2013-assertion-signed',
+        'starfield-2012-inclusive-c14n-response-signed',
+        'ca-siteminder-2014-assertion-signed-crlf-base64',
+      ]),
+    )
     expect(accepted.length).toBeGreaterThan(25)
   })
 
@@ -114,7 +121,7 @@ describe('subset C14N reproduces the digests and SignedInfo of real IdP signatur
       it(`${c.id}: signature #${s.index} (${s.c14n})`, async () => {
         const result = await check(c, s.index)
         expect(result).toMatchObject({ digestOk: true, signatureOk: true })
-        if (c.id.startsWith('okta-2013') || (c.id === 'okta-2016-both-signed')) expect(result.prefixList).toEqual(['xs'])
+        if (c.id.startsWith('okta-2013') || c.id === 'okta-2016-both-signed') expect(result.prefixList).toEqual(['xs'])
       })
     }
   }

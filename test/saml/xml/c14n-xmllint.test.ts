@@ -61,7 +61,8 @@ describe('whole-document C14N equals xmllint on every interop response', () => {
 
 describe('whole-document C14N equals xmllint on tricky inline documents', () => {
   const docs: Record<string, string> = {
-    'C14N §3.2 whitespace': '<doc>\n   <clean>   </clean>\n   <dirty>   A   B   </dirty>\n   <mixed>\n      A\n      <clean>   </clean>\n      B\n   </mixed>\n</doc>',
+    'C14N §3.2 whitespace':
+      '<doc>\n   <clean>   </clean>\n   <dirty>   A   B   </dirty>\n   <mixed>\n      A\n      <clean>   </clean>\n      B\n   </mixed>\n</doc>',
     'C14N §3.3 tags and namespaces (no DTD)':
       '<doc>\n<e1   />\n<e3   name = "elem3"   id="elem3"   />\n<e5 a:attr="out" b:attr="sorted" attr2="all" attr="I\'m"\n xmlns:b="http://www.ietf.org"\n xmlns:a="http://www.w3.org"\n xmlns="http://example.org"/>\n' +
       '<e6 xmlns="" xmlns:a="http://www.w3.org"><e7 xmlns="http://www.ietf.org"><e8 xmlns="" xmlns:a="http://www.w3.org"><e9 xmlns="" xmlns:a="http://www.ietf.org"/></e8></e7></e6>\n</doc>',
@@ -74,7 +75,8 @@ describe('whole-document C14N equals xmllint on tricky inline documents', () => 
     'default namespace undeclared and redeclared': '<a xmlns="urn:a"><b xmlns=""><c xmlns=""/><d xmlns="urn:a"/></b><e xmlns="urn:a"/></a>',
     'prefix rebound deeper and used after an unused redeclaration': '<p:a xmlns:p="urn:1"><b xmlns:p="urn:2"><p:c/></b><p:d/></p:a>',
     'attribute order by namespace URI, not prefix': '<e xmlns:z="urn:a" xmlns:a="urn:z" xmlns="urn:d" a:x="1" z:x="2" b="3" a="4" z:a="5"/>',
-    'xml:* attributes and explicit xml namespace': '<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en" xml:space="preserve"><b xml:lang="fr"/></a>',
+    'xml:* attributes and explicit xml namespace':
+      '<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en" xml:space="preserve"><b xml:lang="fr"/></a>',
     'escaping in text and attributes': '<a v="&amp; &lt; &gt; &quot; \' &#9; &#10; &#13;">&amp; &lt; &gt; " \' &#13; &#9; &#10;<![CDATA[<b>&amp;]]></a>',
     'non-ASCII and astral characters': '<a n="Zoë \u{1F600}">Ünïcödé \u{1F600} \u2028 \u0085</a>',
     'attribute names ordered by code point': '<e a\u{10000}="2" a\uFDF0="1"/>',

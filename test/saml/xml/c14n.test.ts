@@ -324,7 +324,7 @@ describe('exc-c14n InclusiveNamespaces PrefixList', () => {
 describe('xml:* attributes', () => {
   const doc = parseXml('<a xml:lang="fr" xml:space="preserve" xml:base="http://x/"><b xml:lang="en"><c xml:lang="de"/><d/></b></a>')
 
-  it('inclusive C14N 1.0 (§2.4) copies the nearest ancestors\' xml:* attributes into the apex only', () => {
+  it("inclusive C14N 1.0 (§2.4) copies the nearest ancestors' xml:* attributes into the apex only", () => {
     expect(canonicalize(byTag(doc, 'd'), INCLUSIVE)).toBe('<d xml:base="http://x/" xml:lang="en" xml:space="preserve"></d>')
     expect(canonicalize(byTag(doc, 'c'), INCLUSIVE)).toBe('<c xml:base="http://x/" xml:lang="de" xml:space="preserve"></c>')
     expect(canonicalize(byTag(doc, 'b'), INCLUSIVE)).toBe('<b xml:base="http://x/" xml:lang="en" xml:space="preserve"><c xml:lang="de"></c><d></d></b>')

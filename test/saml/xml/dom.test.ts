@@ -12,9 +12,7 @@ describe('dom helpers', () => {
   })
 
   it('finds direct children by namespace and local name only, never descendants', () => {
-    const d = doc(
-      `<r xmlns:saml="${NS.saml}" xmlns:x="urn:other"><x:Assertion/><saml:Assertion ID="a"/><w><saml:Assertion ID="deep"/></w></r>`,
-    )
+    const d = doc(`<r xmlns:saml="${NS.saml}" xmlns:x="urn:other"><x:Assertion/><saml:Assertion ID="a"/><w><saml:Assertion ID="deep"/></w></r>`)
     const root = d.documentElement!
     expect(childrenNamed(root, NS.saml, 'Assertion').map((e) => e.getAttribute('ID'))).toEqual(['a'])
     expect(firstChildNamed(root, NS.saml, 'Missing')).toBeNull()

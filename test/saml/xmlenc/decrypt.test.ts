@@ -13,7 +13,11 @@ const DSIG = 'http://www.w3.org/2000/09/xmldsig#'
 const ASSERTION = `<saml:Assertion xmlns:saml="${NS.saml}" ID="_a1" Version="2.0"><saml:Issuer>https://idp.example.com/ÿ</saml:Issuer></saml:Assertion>`
 
 function parse(xml: string): Element {
-  const doc = new DOMParser({ onError: (level: string, message: string) => { throw new Error(`${level}: ${message}`) } }).parseFromString(xml, 'text/xml')
+  const doc = new DOMParser({
+    onError: (level: string, message: string) => {
+      throw new Error(`${level}: ${message}`)
+    },
+  }).parseFromString(xml, 'text/xml')
   return doc.documentElement!
 }
 /** EncryptedAssertion as a direct child of the Response root, as response.ts will find it. */
@@ -35,9 +39,15 @@ describe('real encrypted assertions from the interop corpus', () => {
 
   it('covers ADFS, Okta RetrievalMethod, no-DigestMethod (PingFederate, Keycloak), AES-128, AES-GCM and 3DES', () => {
     const ids = cases.map((c) => c.id)
-    for (const id of ['adfs-2017-encrypted-assertion', 'okta-2020-signed-response-encrypted-assertion', 'pingfederate-2017-signed-response-encrypted-signed-assertion',
-      'keycloak-2022-signed-response-encrypted-signed-assertion', 'shibboleth-testshib-2015-encrypted-assertion',
-      'onelogin-php-demo-2014-aes256gcm-encrypted-signed-assertion', ...Object.keys(failing)]) {
+    for (const id of [
+      'adfs-2017-encrypted-assertion',
+      'okta-2020-signed-response-encrypted-assertion',
+      'pingfederate-2017-signed-response-encrypted-signed-assertion',
+      'keycloak-2022-signed-response-encrypted-signed-assertion',
+      'shibboleth-testshib-2015-encrypted-assertion',
+      'onelogin-php-demo-2014-aes256gcm-encrypted-signed-assertion',
+      ...Object.keys(failing),
+    ]) {
       expect(ids).toContain(id)
     }
     expect(cases.some((c) => JSON.stringify(c.encryptedAssertion).includes('retrievalMethod":["#'))).toBe(true)
@@ -82,9 +92,10 @@ let spPem: string
 let otherPem: string
 
 beforeAll(async () => {
-  const pair = (await crypto.subtle.generateKey(
-    { name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' }, true, ['encrypt', 'decrypt'],
-  )) as CryptoKeyPair
+  const pair = (await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' }, true, [
+    'encrypt',
+    'decrypt',
+  ])) as CryptoKeyPair
   rsaPkcs8 = (await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer
   spPem = `-----BEGIN PRIVATE KEY-----\n${encodeBase64(new Uint8Array(rsaPkcs8))}\n-----END PRIVATE KEY-----`
   otherPem = readInterop('keys/gosaml2--sp.encryption.key')
@@ -135,19 +146,22 @@ async function build(o: Build = {}): Promise<string> {
     cipher = new Uint8Array([...iv, ...ct.subarray(0, padded.length)])
   }
   const oaepHash = o.oaepHash ?? 'SHA-1'
-  const wrapped = new Uint8Array(await crypto.subtle.encrypt(o.label ? { name: 'RSA-OAEP', label: o.label } : { name: 'RSA-OAEP' }, await publicKey(oaepHash), raw))
+  const wrapped = new Uint8Array(
+    await crypto.subtle.encrypt(o.label ? { name: 'RSA-OAEP', label: o.label } : { name: 'RSA-OAEP' }, await publicKey(oaepHash), raw),
+  )
   const transportXml = o.transportXml ?? (o.label ? `<xenc:OAEPparams>${encodeBase64(o.label)}</xenc:OAEPparams>` : '')
   const encryptedKey = (id: string): string =>
     `<xenc:EncryptedKey Id="${id}" xmlns:xenc="${XENC}"><xenc:EncryptionMethod Algorithm="${o.transport ?? `${XENC}rsa-oaep-mgf1p`}">${transportXml}</xenc:EncryptionMethod>` +
     `<xenc:CipherData><xenc:CipherValue>${encodeBase64(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>`
   const placement = o.placement ?? 'keyinfo'
-  const keyInfo = placement === 'keyinfo' ? encryptedKey('_k1')
-    : placement === 'retrieval' ? `<ds:RetrievalMethod Type="${XENC}EncryptedKey" URI="#_k1"/>` : ''
-  return `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" xmlns:ds="${DSIG}" xmlns:xenc11="${XENC11}">` +
+  const keyInfo = placement === 'keyinfo' ? encryptedKey('_k1') : placement === 'retrieval' ? `<ds:RetrievalMethod Type="${XENC}EncryptedKey" URI="#_k1"/>` : ''
+  return (
+    `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" xmlns:ds="${DSIG}" xmlns:xenc11="${XENC11}">` +
     `<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="${XENC}" Type="${XENC}Element">` +
     `<xenc:EncryptionMethod Algorithm="${content}"/><ds:KeyInfo>${keyInfo}</ds:KeyInfo>` +
     `<xenc:CipherData><xenc:CipherValue>${encodeBase64(cipher)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>` +
     `${placement === 'keyinfo' ? '' : encryptedKey('_k1')}${o.extraSiblings ?? ''}</saml:EncryptedAssertion></samlp:Response>`
+  )
 }
 
 async function decrypt(o: Build, keys: string[] = [spPem]): Promise<string> {
@@ -156,7 +170,9 @@ async function decrypt(o: Build, keys: string[] = [spPem]): Promise<string> {
 
 describe('content encryption', () => {
   it.each([
-    ['aes128-cbc', 16], ['aes192-cbc', 24], ['aes256-cbc', 32],
+    ['aes128-cbc', 16],
+    ['aes192-cbc', 24],
+    ['aes256-cbc', 32],
   ])('%s with XML-Enc padding of every length 1..16', async (name, keyBytes) => {
     for (let extra = 0; extra < 16; extra++) {
       const plaintext = utf8Encode(ASSERTION + ' '.repeat(extra))
@@ -164,7 +180,11 @@ describe('content encryption', () => {
     }
   })
 
-  it.each([['aes128-gcm', 16], ['aes192-gcm', 24], ['aes256-gcm', 32]])('%s', async (name, keyBytes) => {
+  it.each([
+    ['aes128-gcm', 16],
+    ['aes192-gcm', 24],
+    ['aes256-gcm', 32],
+  ])('%s', async (name, keyBytes) => {
     expect(await decrypt({ content: `${XENC11}${name}`, keyBytes })).toBe(ASSERTION)
   })
 
@@ -223,7 +243,10 @@ describe('key transport', () => {
   })
 
   it('fails with SAML_DECRYPTION_FAILED for a wrong label or a key for another SP', async () => {
-    await expectCode(decrypt({ label: new Uint8Array([1]), transportXml: `<xenc:OAEPparams>${encodeBase64(new Uint8Array([2]))}</xenc:OAEPparams>` }), 'SAML_DECRYPTION_FAILED')
+    await expectCode(
+      decrypt({ label: new Uint8Array([1]), transportXml: `<xenc:OAEPparams>${encodeBase64(new Uint8Array([2]))}</xenc:OAEPparams>` }),
+      'SAML_DECRYPTION_FAILED',
+    )
     await expectCode(decrypt({}, [otherPem]), 'SAML_DECRYPTION_FAILED')
   })
 })
@@ -271,10 +294,19 @@ describe('structure', () => {
     ['two EncryptedData', (x) => x.replace(/(<xenc:EncryptedData[\s\S]*<\/xenc:EncryptedData>)/, '$1$1')],
     ['no EncryptedData', (x) => x.replace(/<xenc:EncryptedData[\s\S]*<\/xenc:EncryptedData>/, '')],
     ['EncryptedData Type="#Content"', (x) => x.replace(`Type="${XENC}Element"`, `Type="${XENC}Content"`)],
-    ['CipherReference instead of CipherValue', (x) => x.replace(/<xenc:CipherValue>([^<]*)<\/xenc:CipherValue><\/xenc:CipherData><\/xenc:EncryptedData>/,
-      '<xenc:CipherReference URI="https://attacker.example/ct"/></xenc:CipherData></xenc:EncryptedData>')],
+    [
+      'CipherReference instead of CipherValue',
+      (x) =>
+        x.replace(
+          /<xenc:CipherValue>([^<]*)<\/xenc:CipherValue><\/xenc:CipherData><\/xenc:EncryptedData>/,
+          '<xenc:CipherReference URI="https://attacker.example/ct"/></xenc:CipherData></xenc:EncryptedData>',
+        ),
+    ],
     ['invalid base64 in CipherValue', (x) => x.replace(/(<\/xenc:EncryptedKey>[\s\S]*<xenc:CipherValue>)/, '$1*')],
-    ['a CBC ciphertext that is not whole blocks', (x) => x.replace(/(<\/ds:KeyInfo><xenc:CipherData><xenc:CipherValue>)([^<]*)/, (_m, a: string) => `${a}${encodeBase64(new Uint8Array(40))}`)],
+    [
+      'a CBC ciphertext that is not whole blocks',
+      (x) => x.replace(/(<\/ds:KeyInfo><xenc:CipherData><xenc:CipherValue>)([^<]*)/, (_m, a: string) => `${a}${encodeBase64(new Uint8Array(40))}`),
+    ],
     ['EncryptedData without EncryptionMethod', (x) => x.replace(/<xenc:EncryptionMethod Algorithm="[^"]*aes256-cbc"\/>/, '')],
     ['no EncryptedKey at all', (x) => x.replace(/<xenc:EncryptedKey [\s\S]*<\/xenc:EncryptedKey>/, '')],
   ]
