@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-// @ts-expect-error -- dev/ is plain ESM JavaScript without type declarations
 import { readDevVarsAdminToken, startStack } from '../dev/stack.mjs'
 import { signEnveloped } from '../src/saml/dsig/sign'
 import { signingKey, testKeyPair } from '../test/helpers/keys'

@@ -21,7 +21,47 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 
+/** @import { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http' */
+/** @import { AddressInfo } from 'node:net' */
+
+/**
+ * @typedef {'okta' | 'entra'} DemoKind
+ * @typedef {{ email: string, firstName: string, lastName: string, displayName?: string, objectId?: string, groups: string[] }} DemoUserDef
+ *   A demo user as defined in DEMO_KINDS (displayName and objectId: Entra only).
+ * @typedef {DemoUserDef & { displayName: string }} DemoUser A demo user as a running IdP offers it.
+ * @typedef {object} DemoKindDef
+ * @property {string} label
+ * @property {string} org
+ * @property {string} name
+ * @property {string} slug
+ * @property {string[]} emailDomains
+ * @property {string} subject
+ * @property {() => string} entityId
+ * @property {'redirect' | 'post'} ssoBinding
+ * @property {Record<string, string>} attributeMap
+ * @property {DemoUserDef[]} users
+ * @typedef {{ privateKeyPem: string, certificatePem: string, certificateB64: string, created: boolean }} KeyPair
+ * @typedef {{ id: string, acsUrl: string, spEntityId: string }} SamlRequestContext The AuthnRequest fields a Response needs.
+ * @typedef {object} DemoIdp A running demo IdP (what startDemoIdp resolves to).
+ * @property {DemoKind} kind
+ * @property {string} name
+ * @property {string} slug
+ * @property {string} url
+ * @property {number} port
+ * @property {string} entityId
+ * @property {string} certificatePem
+ * @property {DemoUser[]} users
+ * @property {() => Promise<void>} close
+ * @typedef {Pick<DemoIdp, 'kind' | 'entityId' | 'url' | 'certificatePem'>} DemoIdpRegistration What registration needs of a demo IdP.
+ */
+
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * The message of a caught error (everything caught in this file is an Error; anything else as text).
+ * @param {unknown} err
+ */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err))
 
 // ---------------------------------------------------------------------------------------------
 // Namespaces, algorithms, constants
@@ -69,7 +109,10 @@ const MAX_BODY_BYTES = 512 * 1024
 const MAX_INFLATED_BYTES = 512 * 1024
 const MINUTE = 60_000
 
-/** The two demo IdPs. Entity IDs do not depend on the port, so a restart on another port keeps them. */
+/**
+ * The two demo IdPs. Entity IDs do not depend on the port, so a restart on another port keeps them.
+ * @type {Record<DemoKind, DemoKindDef>}
+ */
 export const DEMO_KINDS = {
   okta: {
     label: 'Okta',
@@ -125,6 +168,12 @@ export const DEMO_KINDS = {
   },
 }
 
+/**
+ * @param {string} kind
+ * @returns {kind is DemoKind}
+ */
+const isDemoKind = (kind) => Object.hasOwn(DEMO_KINDS, kind)
+
 // ---------------------------------------------------------------------------------------------
 // Exclusive-canonical XML writer
 // ---------------------------------------------------------------------------------------------
@@ -137,32 +186,57 @@ export const DEMO_KINDS = {
 // attributes sorted by (namespace URI, local name); C14N escaping; explicit end tags. A declaration
 // that exc-c14n would drop is a programming error here, not silently emitted.
 
+/**
+ * @typedef {{ name: string, ns: Record<string, string>, attrs: XAttrs, children: Array<XNode | string>, inclusive: string[] }} XNode
+ * @typedef {Record<string, string | null | undefined>} XAttrs
+ * @typedef {XNode | string | null | undefined | false} XChild A child for x(): empty values (null, undefined, false) are dropped.
+ */
+
+/** @type {Record<string, string>} */
 const ATTR_PREFIX_NS = { xsi: NS.xsi, xml: 'http://www.w3.org/XML/1998/namespace' }
 
+/**
+ * @param {string} name
+ * @param {Record<string, string> | null} ns
+ * @param {XAttrs | null} attrs
+ * @param {...(XChild | XChild[])} children (arrays are flattened)
+ * @returns {XNode}
+ */
 function x(name, ns, attrs, ...children) {
   return {
     name,
     ns: { ...ns },
     attrs: { ...attrs },
-    children: children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false),
+    // (TypeScript's flat() typing keeps the array member type for depth Infinity, hence the declared guard.)
+    children: children.flat(Infinity).filter(/** @returns {c is XNode | string} */ (c) => c !== null && c !== undefined && c !== false),
     inclusive: [],
   }
 }
 
+/** @param {string} a @param {string} b */
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
+/** @param {string} qname */
 const prefixOf = (qname) => (qname.includes(':') ? qname.slice(0, qname.indexOf(':')) : '')
+/** @param {string} qname */
 const localOf = (qname) => (qname.includes(':') ? qname.slice(qname.indexOf(':') + 1) : qname)
 
+/** @param {string} s */
 function c14nText(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;')
 }
+/** @param {string} s */
 function c14nAttr(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;')
 }
 
-/** `rendered`: prefix → URI rendered by output ancestors ('' → '' means no default namespace). */
+/**
+ * `rendered`: prefix → URI rendered by output ancestors ('' → '' means no default namespace).
+ * @param {XNode} node
+ * @param {Map<string, string>} [rendered]
+ * @returns {string}
+ */
 export function renderC14n(node, rendered = new Map([['', '']])) {
-  const attrs = Object.entries(node.attrs).filter(([, v]) => v !== null && v !== undefined)
+  const attrs = Object.entries(node.attrs).filter(/** @returns {entry is [string, string]} */ (entry) => entry[1] !== null && entry[1] !== undefined)
   const utilized = new Set([prefixOf(node.name), ...attrs.map(([k]) => prefixOf(k)).filter((p) => p !== '')])
   const inScope = new Map(rendered)
   const decls = []
@@ -179,8 +253,9 @@ export function renderC14n(node, rendered = new Map([['', '']])) {
   const sorted = attrs
     .map(([qname, value]) => {
       const prefix = prefixOf(qname)
-      if (prefix && !inScope.has(prefix) && !ATTR_PREFIX_NS[prefix]) throw new Error(`demo-idp: attribute prefix ${prefix} is not declared`)
-      return { qname, value, uri: prefix ? (inScope.get(prefix) ?? ATTR_PREFIX_NS[prefix]) : '', local: localOf(qname) }
+      const uri = prefix ? (inScope.get(prefix) ?? ATTR_PREFIX_NS[prefix]) : ''
+      if (uri === undefined) throw new Error(`demo-idp: attribute prefix ${prefix} is not declared`)
+      return { qname, value, uri, local: localOf(qname) }
     })
     .sort((a, b) => cmp(a.uri, b.uri) || cmp(a.local, b.local))
   let out = `<${node.name}${decls.join('')}${sorted.map((a) => ` ${a.qname}="${c14nAttr(a.value)}"`).join('')}>`
@@ -192,7 +267,12 @@ export function renderC14n(node, rendered = new Map([['', '']])) {
 // Keys
 // ---------------------------------------------------------------------------------------------
 
-/** Loads (or creates once with the openssl CLI) this kind's RSA-2048 key and self-signed cert. */
+/**
+ * Loads (or creates once with the openssl CLI) this kind's RSA-2048 key and self-signed cert.
+ * @param {DemoKind} kind
+ * @param {string} [keyDir]
+ * @returns {KeyPair}
+ */
 export function ensureKeyPair(kind, keyDir = join(repoRoot, '.wrangler', 'demo-idps', kind)) {
   const keyFile = join(keyDir, 'key.pem')
   const certFile = join(keyDir, 'cert.pem')
@@ -208,7 +288,7 @@ export function ensureKeyPair(kind, keyDir = join(repoRoot, '.wrangler', 'demo-i
     try {
       return load()
     } catch (err) {
-      console.warn(`demo-idp (${kind}): regenerating the key pair in ${keyDir}: ${err.message}`)
+      console.warn(`demo-idp (${kind}): regenerating the key pair in ${keyDir}: ${messageOf(err)}`)
     }
   }
   mkdirSync(keyDir, { recursive: true, mode: 0o700 })
@@ -230,8 +310,10 @@ export function ensureKeyPair(kind, keyDir = join(repoRoot, '.wrangler', 'demo-i
     } catch (err) {
       rmSync(tmpKey, { force: true })
       rmSync(tmpCert, { force: true })
-      if (err.code === 'ENOENT') throw new Error('demo-idp: the openssl CLI is needed to create the demo IdP keys (apt-get install openssl)')
-      throw new Error(`demo-idp: openssl failed: ${err.stderr?.toString() || err.message}`)
+      if (err instanceof Error && 'code' in err && err.code === 'ENOENT')
+        throw new Error('demo-idp: the openssl CLI is needed to create the demo IdP keys (apt-get install openssl)')
+      const stderr = err instanceof Error && 'stderr' in err ? err.stderr : undefined // a Buffer from execFileSync
+      throw new Error(`demo-idp: openssl failed: ${(stderr ? String(stderr) : '') || messageOf(err)}`)
     }
     try {
       return { ...load(), created: true }
@@ -241,6 +323,7 @@ export function ensureKeyPair(kind, keyDir = join(repoRoot, '.wrangler', 'demo-i
   }
 }
 
+/** @param {string} pem */
 function pemBody(pem) {
   return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '')
 }
@@ -255,11 +338,16 @@ const newId = () => `_${randomBytes(20).toString('hex')}`
  * Enveloped signature over `node` (which must carry an ID and have its Issuer as first child):
  * digest over its exclusive canonical form, Signature inserted right after the Issuer.
  * `dsPrefix` 'ds' (Okta style) or '' (Entra style: default namespace on Signature).
+ * @param {XNode} node
+ * @param {{ privateKeyPem: string, certificateB64: string, dsPrefix?: string, inclusivePrefixes?: string[] }} options
+ * @returns {XNode}
  */
 function signEnveloped(node, { privateKeyPem, certificateB64, dsPrefix = 'ds', inclusivePrefixes = [] }) {
-  if (!node.attrs.ID || localOf(node.children[0]?.name ?? '') !== 'Issuer')
+  const first = node.children[0]
+  if (!node.attrs.ID || typeof first !== 'object' || localOf(first.name) !== 'Issuer')
     throw new Error('demo-idp: can only sign an element with an ID and a leading Issuer')
   const digest = createHash('sha256').update(renderC14n(node), 'utf8').digest('base64')
+  /** @param {string} local */
   const d = (local) => (dsPrefix ? `${dsPrefix}:${local}` : local)
   const dsNs = { [dsPrefix]: NS.ds }
   const c14nTransform = x(
@@ -305,12 +393,23 @@ function signEnveloped(node, { privateKeyPem, certificateB64, dsPrefix = 'ds', i
 /**
  * The SAML Response for `user` (or, with `user` null, a Responder/AuthnFailed error response).
  * `request` = { id, acsUrl, spEntityId }. Returns { xml, responseId, assertionId, sessionIndex }.
+ * @param {object} options
+ * @param {DemoKind} options.kind
+ * @param {string} options.entityId
+ * @param {Pick<KeyPair, 'privateKeyPem' | 'certificateB64'>} options.keys
+ * @param {SamlRequestContext} options.request
+ * @param {DemoUser | null} options.user
+ * @param {Date} [options.now]
+ * @param {string} [options.statusMessage]
+ * @returns {{ xml: string, responseId: string, assertionId: string | null, sessionIndex: string | null }}
  */
 export function buildSamlResponse({ kind, entityId, keys, request, user, now = new Date(), statusMessage }) {
   const okta = kind === 'okta'
   const iso = (offset = 0) => new Date(now.getTime() + offset).toISOString()
   const p = okta ? { samlp: 'saml2p', saml: 'saml2' } : { samlp: 'samlp', saml: '' }
+  /** @param {string} local */
   const P = (local) => `${p.samlp}:${local}` // protocol element
+  /** @param {string} local */
   const A = (local) => (p.saml ? `${p.saml}:${local}` : local) // assertion element
   const samlpNs = { [p.samlp]: NS.samlp }
   const samlNs = { [p.saml]: NS.saml }
@@ -330,12 +429,16 @@ export function buildSamlResponse({ kind, entityId, keys, request, user, now = n
     )
   }
 
+  /** @type {XNode | null} */
   let assertion = null
+  /** @type {string | null} */
   let assertionId = null
+  /** @type {string | null} */
   let sessionIndex = null
   if (user) {
     assertionId = newId()
     sessionIndex = `_${randomBytes(16).toString('hex')}`
+    /** @param {string} name @param {Array<string | undefined>} values */
     const attribute = (name, values) => {
       if (!values.length) return null
       return x(
@@ -425,9 +528,14 @@ export function buildSamlResponse({ kind, entityId, keys, request, user, now = n
   return { xml, responseId, assertionId, sessionIndex }
 }
 
-/** An unsigned LogoutResponse (Success) to `destination`, in reply to `inResponseTo`. */
+/**
+ * An unsigned LogoutResponse (Success) to `destination`, in reply to `inResponseTo`.
+ * @param {{ kind: DemoKind, entityId: string, destination: string, inResponseTo: string, now?: Date }} options
+ * @returns {string}
+ */
 export function buildLogoutResponse({ kind, entityId, destination, inResponseTo, now = new Date() }) {
   const okta = kind === 'okta'
+  /** @param {string} local */
   const P = (local) => `${okta ? 'saml2p' : 'samlp'}:${local}`
   const issuer = okta ? x('saml2:Issuer', { saml2: NS.saml }, null, entityId) : x('Issuer', { '': NS.saml }, null, entityId)
   return renderC14n(
@@ -441,8 +549,13 @@ export function buildLogoutResponse({ kind, entityId, destination, inResponseTo,
   )
 }
 
-/** IdP metadata: signing key, SSO and SLO services (Redirect + POST), NameID format. */
+/**
+ * IdP metadata: signing key, SSO and SLO services (Redirect + POST), NameID format.
+ * @param {{ entityId: string, url: string, certificateB64: string }} options
+ * @returns {string}
+ */
 export function buildMetadata({ entityId, url, certificateB64 }) {
+  /** @param {string} local @param {XAttrs | null} attrs @param {...XChild} children */
   const md = (local, attrs, ...children) => x(`md:${local}`, null, attrs, ...children)
   const root = x(
     'md:EntityDescriptor',
@@ -472,8 +585,9 @@ export function buildMetadata({ entityId, url, certificateB64 }) {
 
 class BadRequest extends Error {}
 
+/** @param {string} s */
 function unescapeXml(s) {
-  return s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, e) => {
+  return s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (/** @type {string} */ _, /** @type {string} */ e) => {
     if (e === 'lt') return '<'
     if (e === 'gt') return '>'
     if (e === 'amp') return '&'
@@ -484,7 +598,11 @@ function unescapeXml(s) {
   })
 }
 
-/** Decodes a SAML message parameter: base64, then raw INFLATE for the Redirect binding. */
+/**
+ * Decodes a SAML message parameter: base64, then raw INFLATE for the Redirect binding.
+ * @param {string | null} value
+ * @param {boolean} deflated
+ */
 function decodeMessage(value, deflated) {
   if (typeof value !== 'string' || !value) throw new BadRequest('SAMLRequest is missing')
   const compact = value.replace(/\s+/g, '')
@@ -498,21 +616,30 @@ function decodeMessage(value, deflated) {
   }
 }
 
-/** Root element (local name must be `expected`), its attributes, and a few child texts. */
+/**
+ * Root element (local name must be `expected`), its attributes, and a few child texts.
+ * @param {string} xml
+ * @param {string} expected
+ * @returns {{ attrs: Record<string, string>, issuer: string | null, nameId: string | null, sessionIndex: string | null }}
+ */
 export function readSamlMessage(xml, expected) {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new BadRequest('DOCTYPE is not allowed')
   const body = xml.replace(/^\uFEFF?\s*(<\?xml[^>]*\?>)?(\s|<!--[\s\S]*?-->)*/, '')
   const root = /^<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/.exec(body)
   if (!root || root[1] !== expected) throw new BadRequest(`expected a ${expected}`)
+  /** @type {Record<string, string>} */
   const attrs = {}
-  for (const m of root[2].matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs[m[1]] = unescapeXml(m[2] ?? m[3])
+  // (The `?? ''` only satisfy the types: those groups always participate in a match.)
+  for (const m of (root[2] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs[m[1] ?? ''] = unescapeXml(m[2] ?? m[3] ?? '')
+  /** @param {string} local */
   const child = (local) => {
     const m = new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${local}\\b[^>]*>([^<]*)</(?:[A-Za-z_][\\w.-]*:)?${local}>`).exec(body)
-    return m ? unescapeXml(m[1]).trim() : null
+    return m ? unescapeXml(m[1] ?? '').trim() : null
   }
   return { attrs, issuer: child('Issuer'), nameId: child('NameID'), sessionIndex: child('SessionIndex') }
 }
 
+/** @param {string} value @param {string} what */
 function checkHttpUrl(value, what) {
   let url
   try {
@@ -524,7 +651,11 @@ function checkHttpUrl(value, what) {
   return value // the SP's exact spelling: it compares Destination/Recipient with its own ACS URL
 }
 
-/** The fields of an AuthnRequest this IdP uses. */
+/**
+ * The fields of an AuthnRequest this IdP uses.
+ * @param {string} xml
+ * @param {{ spOrigin: string }} options
+ */
 export function parseAuthnRequest(xml, { spOrigin }) {
   const { attrs, issuer } = readSamlMessage(xml, 'AuthnRequest')
   if (!attrs.ID) throw new BadRequest('AuthnRequest has no ID')
@@ -539,11 +670,13 @@ export function parseAuthnRequest(xml, { spOrigin }) {
 // HTML
 // ---------------------------------------------------------------------------------------------
 
+/** @param {unknown} s */
 const html = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 const AUTO_SUBMIT = 'document.forms[0].submit()'
 const AUTO_SUBMIT_HASH = createHash('sha256').update(AUTO_SUBMIT).digest('base64')
 const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; base-uri 'none'; frame-ancestors 'none'`
 
+/** @param {DemoKind} kind @param {string} title @param {string} body */
 function page(kind, title, body) {
   const accent = kind === 'okta' ? '#00297a' : '#0067b8'
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -556,11 +689,19 @@ small{color:#555;display:block;word-break:break-all}code{word-break:break-all}</
 <body><main>${body}</main></body></html>`
 }
 
+/**
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {string} type
+ * @param {string} body
+ * @param {OutgoingHttpHeaders} [headers]
+ */
 function send(res, status, type, body, headers = {}) {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers })
   res.end(body)
 }
 
+/** @param {ServerResponse} res @param {number} status @param {string} body */
 function sendHtml(res, status, body) {
   send(res, status, 'text/html; charset=utf-8', body, { 'content-security-policy': CSP, 'x-frame-options': 'DENY' })
 }
@@ -569,11 +710,16 @@ function sendHtml(res, status, body) {
 // Server
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * @param {IncomingMessage} req
+ * @returns {Promise<string>}
+ */
 function readBody(req) {
   return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
     const chunks = []
     let size = 0
-    req.on('data', (c) => {
+    req.on('data', (/** @type {Buffer} */ c) => {
       size += c.length
       if (size > MAX_BODY_BYTES) {
         reject(new BadRequest('request body too large'))
@@ -585,13 +731,20 @@ function readBody(req) {
   })
 }
 
+/**
+ * @param {Server} server
+ * @param {number} port
+ * @param {string} address
+ * @returns {Promise<number>} the port listened on
+ */
 function listen(server, port, address) {
   return new Promise((resolve, reject) => {
+    /** @param {Error} err */
     const onError = (err) => reject(err)
     server.once('error', onError)
     server.listen(port, address, () => {
       server.off('error', onError)
-      resolve(server.address().port)
+      resolve(/** @type {AddressInfo} */ (server.address()).port) // a TCP server, listening
     })
   })
 }
@@ -602,18 +755,22 @@ function listen(server, port, address) {
  * production); keyDir (default <repo>/.wrangler/demo-idps/<kind>); spOrigin (the gateway origin,
  * for the default ACS URL and the SLO answer; default http://127.0.0.1:8787).
  * Resolves to { kind, url, entityId, certificatePem, users, name, slug, close() }.
+ * @param {{ kind: DemoKind, port?: number, host?: string, keyDir?: string, spOrigin?: string }} options
+ * @returns {Promise<DemoIdp>}
  */
-export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir, spOrigin = 'http://127.0.0.1:8787' } = {}) {
+export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir, spOrigin = 'http://127.0.0.1:8787' }) {
   const def = DEMO_KINDS[kind]
   if (!def) throw new Error(`demo-idp: unknown kind ${kind} (okta | entra)`)
   const keys = ensureKeyPair(kind, keyDir)
   const entityId = def.entityId()
   const users = def.users.map((u) => ({ displayName: `${u.firstName} ${u.lastName}`, ...u, groups: [...u.groups] }))
   const macKey = randomBytes(32)
+  /** @param {string[]} fields */
   const mac = (fields) => createHmac('sha256', macKey).update(JSON.stringify(fields)).digest('base64url')
   const origin = spOrigin.replace(/\/+$/, '')
   let url = '' // set once listening
 
+  /** @param {SamlRequestContext} request @param {string | null} relayState */
   const signInPage = (request, relayState) => {
     const ctx = [request.id, request.acsUrl, request.spEntityId, relayState ?? '']
     const hidden = [
@@ -643,6 +800,7 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
     )
   }
 
+  /** @param {string} action @param {string} field @param {string} value @param {string | null} relayState */
   const postForm = (action, field, value, relayState) =>
     page(
       kind,
@@ -653,6 +811,8 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
         `<p>Returning to the application…</p><button type="submit" id="continue" class="primary">Continue</button></form><script>${AUTO_SUBMIT}</script>`,
     )
 
+  /** @typedef {(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, form: URLSearchParams) => void} Handler */
+  /** @type {Record<string, Handler>} */
   const handlers = {
     'GET /': (req, res) =>
       sendHtml(
@@ -676,12 +836,13 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
       sendHtml(res, 200, signInPage(request, form.get('RelayState')))
     },
     'POST /sso/continue': (req, res, query, form) => {
-      const ctx = ['requestId', 'acsUrl', 'spEntityId', 'relayState'].map((n) => form.get(n) ?? '')
+      const ctx = /** @type {[string, string, string, string]} */ (['requestId', 'acsUrl', 'spEntityId', 'relayState'].map((n) => form.get(n) ?? ''))
       const given = Buffer.from(form.get('mac') ?? '')
       const expected = Buffer.from(mac(ctx))
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
         throw new BadRequest('the sign-in context was altered or comes from another IdP run: start again at the application')
       const request = { id: ctx[0], acsUrl: checkHttpUrl(ctx[1], 'AssertionConsumerServiceURL'), spEntityId: ctx[2] }
+      /** @type {DemoUser | null | undefined} */
       let user = null
       if (!form.get('cancel')) {
         user = users.find((u) => u.email === form.get('user'))
@@ -694,6 +855,7 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
     'POST /slo': (req, res, query, form) => slo(res, form, false),
   }
 
+  /** @param {ServerResponse} res @param {URLSearchParams} params @param {boolean} deflated */
   const slo = (res, params, deflated) => {
     if (params.get('SAMLResponse') && !params.get('SAMLRequest')) {
       // A LogoutResponse to an IdP-initiated logout (this IdP never starts one): just acknowledge.
@@ -711,6 +873,7 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
     res.end()
   }
 
+  /** @param {IncomingMessage} req @param {ServerResponse} res */
   const handle = async (req, res) => {
     try {
       const parsed = new URL(req.url ?? '/', 'http://demo-idp.invalid')
@@ -730,12 +893,13 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
       if (res.headersSent) return res.destroy()
       const bad = err instanceof BadRequest
       if (!bad) console.error(`demo-idp (${kind}):`, err)
-      sendHtml(res, bad ? 400 : 500, page(kind, 'Error', `<h1>${bad ? 'Bad request' : 'Error'}</h1><p data-error>${html(err.message)}</p>`))
+      sendHtml(res, bad ? 400 : 500, page(kind, 'Error', `<h1>${bad ? 'Bad request' : 'Error'}</h1><p data-error>${html(messageOf(err))}</p>`))
     }
   }
 
   // 'localhost' resolves to 127.0.0.1 and ::1; browsers and fetch may pick either, so listen on both.
   const addresses = host === 'localhost' ? ['127.0.0.1', '::1'] : [host]
+  /** @type {Server[]} */
   const servers = []
   let actualPort = port
   for (const [i, address] of addresses.entries()) {
@@ -769,10 +933,12 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
       await Promise.all(
         servers.map(
           (s) =>
-            new Promise((r) => {
-              s.close(() => r())
-              s.closeAllConnections()
-            }),
+            /** @type {Promise<void>} */ (
+              new Promise((r) => {
+                s.close(() => r())
+                s.closeAllConnections()
+              })
+            ),
         ),
       )
     },
@@ -783,7 +949,10 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
 // Registration with the gateway (admin API)
 // ---------------------------------------------------------------------------------------------
 
-/** The admin API body for one demo IdP. */
+/**
+ * The admin API body for one demo IdP.
+ * @param {DemoIdpRegistration} idp
+ */
 export function demoIdpConfig(idp) {
   const def = DEMO_KINDS[idp.kind]
   return {
@@ -800,15 +969,32 @@ export function demoIdpConfig(idp) {
   }
 }
 
+/** @param {unknown} pem */
 const normalizeCert = (pem) => pemBody(String(pem))
+
+/**
+ * An IdP as the gateway's admin API lists it (only the fields used here).
+ * @typedef {{ id: string, entityId: string, certificates?: unknown[], ssoUrl?: string, sloUrl?: string }} GatewayIdp
+ */
 
 /**
  * Makes sure the gateway knows each demo IdP (matched by entity ID): creates the missing ones;
  * for existing ones, updates the certificate (keys regenerated) and SSO/SLO URLs (other port) when
  * they differ, leaving every other admin edit alone. Resolves to the gateway IdP ids, in order.
+ * Rejects with an Error carrying `status` (the HTTP status) when the admin API refuses a call.
+ * @param {string} gatewayUrl
+ * @param {string} adminToken
+ * @param {DemoIdpRegistration[]} idps
+ * @returns {Promise<string[]>}
  */
 export async function registerDemoIdps(gatewayUrl, adminToken, idps) {
   const api = `${gatewayUrl.replace(/\/+$/, '')}/sso/admin/api/idps`
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {object} [body]
+   * @returns {Promise<unknown>} the parsed JSON answer (null when empty)
+   */
   const call = async (method, path, body) => {
     const res = await fetch(`${api}${path}`, {
       method,
@@ -817,21 +1003,21 @@ export async function registerDemoIdps(gatewayUrl, adminToken, idps) {
     })
     const text = await res.text()
     if (!res.ok) {
-      const err = new Error(`${method} ${api}${path}: HTTP ${res.status} ${text.slice(0, 500)}`)
-      err.status = res.status
-      throw err
+      throw Object.assign(new Error(`${method} ${api}${path}: HTTP ${res.status} ${text.slice(0, 500)}`), { status: res.status })
     }
     return text ? JSON.parse(text) : null
   }
-  const { idps: existing } = await call('GET', '')
+  // The gateway's own admin API: its answers are typed here, not validated.
+  const { idps: existing } = /** @type {{ idps: GatewayIdp[] }} */ (await call('GET', ''))
   const ids = []
   for (const idp of idps) {
     const config = demoIdpConfig(idp)
     const found = existing.find((e) => e.entityId === idp.entityId)
     if (!found) {
-      ids.push((await call('POST', '', config)).id)
+      ids.push(/** @type {GatewayIdp} */ (await call('POST', '', config)).id)
       continue
     }
+    /** @type {{ certificates?: string[], ssoUrl?: string, sloUrl?: string }} */
     const patch = {}
     const certs = (found.certificates ?? []).map(normalizeCert)
     if (certs.length !== 1 || certs[0] !== normalizeCert(idp.certificatePem)) patch.certificates = config.certificates
@@ -847,6 +1033,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // `node dev/demo-idp.mjs [okta|entra]`: run the IdPs alone (no gateway registration).
   const kinds = process.argv[2] ? [process.argv[2]] : ['okta', 'entra']
   for (const kind of kinds) {
+    if (!isDemoKind(kind)) throw new Error(`demo-idp: unknown kind ${kind} (okta | entra)`)
     const idp = await startDemoIdp({ kind, port: kind === 'okta' ? 8811 : 8812 })
     console.log(`${idp.name}: ${idp.url} (entity ID ${idp.entityId}); users: ${idp.users.map((u) => u.email).join(', ')}`)
   }

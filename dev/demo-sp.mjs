@@ -4,27 +4,48 @@
 // validates the gateway's signed Response and shows who signed in. Never deployed.
 import { createServer } from 'node:http'
 import { SAML } from '@node-saml/node-saml'
+/** @import { IncomingMessage } from 'node:http' */
 
+/**
+ * The demo SP as startDemoSp resolves it (what registration needs, and close()).
+ * @typedef {{ url: string, entityId: string, acsUrl: string, close: () => Promise<unknown> }} DemoSp
+ * @typedef {{ kind: string, slug: string, config: { entityId?: string } }} GatewayApp An app as the gateway's admin API lists it (fields used here).
+ */
+
+/** @param {unknown} s */
 const escape = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
+/**
+ * @param {IncomingMessage} req
+ * @returns {Promise<Record<string, string>>}
+ */
 async function readForm(req) {
   let body = ''
   for await (const chunk of req) body += chunk
   return Object.fromEntries(new URLSearchParams(body))
 }
 
-/** The gateway's IdP signing certificate, from its published IdP metadata. */
+/**
+ * The gateway's IdP signing certificate, from its published IdP metadata.
+ * @param {string} gatewayUrl
+ * @returns {Promise<string>}
+ */
 async function gatewayIdpCert(gatewayUrl) {
   const xml = await (await fetch(`${gatewayUrl}/sso/idp/metadata`)).text()
-  const m = /<ds:X509Certificate>([^<]+)</.exec(xml)
-  if (!m) throw new Error('demo SP: no certificate in the gateway IdP metadata')
-  return m[1]
+  const cert = /<ds:X509Certificate>([^<]+)</.exec(xml)?.[1] // the group is non-empty whenever the pattern matches
+  if (!cert) throw new Error('demo SP: no certificate in the gateway IdP metadata')
+  return cert
 }
 
+/**
+ * @param {{ port?: number, host?: string, gatewayUrl: string }} options
+ * @returns {Promise<DemoSp>}
+ */
 export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl }) {
   const origin = `http://${host}:${port}`
   const entityId = `${origin}/metadata`
   const acsUrl = `${origin}/acs`
+  /** @type {SAML | null} */
   let saml = null
   const verifyZendesk = zendeskStandIn()
   const client = async () => {
@@ -58,7 +79,9 @@ export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl 
       }
       if (req.method === 'POST' && req.url === '/acs') {
         const form = await readForm(req)
-        const { profile } = await (await client()).validatePostResponseAsync({ SAMLResponse: form.SAMLResponse })
+        // A missing SAMLResponse (undefined) is node-saml's to reject, as its runtime does.
+        const container = /** @type {Record<string, string>} */ ({ SAMLResponse: form.SAMLResponse })
+        const { profile } = await (await client()).validatePostResponseAsync(container)
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         return res.end(
           `<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk</h1><p data-testid="sp-user">${escape(profile?.nameID ?? '')}</p><pre data-testid="sp-profile">${escape(JSON.stringify(profile, null, 2))}</pre>`,
@@ -68,19 +91,24 @@ export async function startDemoSp({ port = 8831, host = 'localhost', gatewayUrl 
       res.end(`<!doctype html><title>Demo helpdesk (SAML SP)</title><h1>Demo helpdesk (SAML SP)</h1><p><a href="/login" id="sp-login">Sign in with SSO</a></p>`)
     } catch (err) {
       res.writeHead(400, { 'content-type': 'text/plain' })
-      res.end(`demo SP: ${err.message}`)
+      res.end(`demo SP: ${err instanceof Error ? err.message : String(err)}`)
     }
   })
-  await new Promise((resolve) => server.listen(port, host === 'localhost' ? '127.0.0.1' : host, resolve))
+  await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(port, host === 'localhost' ? '127.0.0.1' : host, resolve)))
   return { url: origin, entityId, acsUrl, close: () => new Promise((r) => server.close(r)) }
 }
 
-/** Registers the demo SP as a broker-mode app (idempotent by entity ID). */
+/**
+ * Registers the demo SP as a broker-mode app (idempotent by entity ID).
+ * @param {string} gatewayUrl
+ * @param {string} adminToken
+ * @param {Pick<DemoSp, 'entityId' | 'acsUrl'>} sp
+ */
 export async function registerDemoSp(gatewayUrl, adminToken, sp) {
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
   const list = await fetch(`${gatewayUrl}/sso/admin/api/apps`, { headers })
   if (list.status === 401) throw Object.assign(new Error('admin token refused'), { status: 401 })
-  const { apps } = await list.json()
+  const { apps } = /** @type {{ apps: GatewayApp[] }} */ (await list.json())
   if (apps.some((a) => a.kind === 'saml' && a.config.entityId === sp.entityId)) return
   const res = await fetch(`${gatewayUrl}/sso/admin/api/apps`, {
     method: 'POST',
@@ -102,7 +130,9 @@ export async function registerDemoSp(gatewayUrl, adminToken, sp) {
  */
 export const DEMO_ZENDESK_SECRET = 'demo-zendesk-shared-secret-0123456789'
 
+/** @returns {(form: Record<string, string>) => Promise<import('jose').JWTPayload>} */
 export function zendeskStandIn() {
+  /** @type {Set<string>} */
   const seen = new Set()
   return async (form) => {
     const { jwtVerify } = await import('jose')
@@ -118,10 +148,15 @@ export function zendeskStandIn() {
   }
 }
 
-/** Registers the stand-in as a Zendesk app whose help center lives on the demo server. */
+/**
+ * Registers the stand-in as a Zendesk app whose help center lives on the demo server.
+ * @param {string} gatewayUrl
+ * @param {string} adminToken
+ * @param {Pick<DemoSp, 'url'>} sp
+ */
 export async function registerDemoZendesk(gatewayUrl, adminToken, sp) {
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
-  const { apps } = await (await fetch(`${gatewayUrl}/sso/admin/api/apps`, { headers })).json()
+  const { apps } = /** @type {{ apps: GatewayApp[] }} */ (await (await fetch(`${gatewayUrl}/sso/admin/api/apps`, { headers })).json())
   if (apps.some((a) => a.kind === 'zendesk' && a.slug === 'demo-zendesk')) return
   const res = await fetch(`${gatewayUrl}/sso/admin/api/apps`, {
     method: 'POST',

@@ -1,19 +1,33 @@
 // Dev-only demo helpdesk portal (never deployed): shows the identity headers the gateway forwards.
 // GET /api/whoami answers the same as JSON. Port: DEMO_PORTAL_PORT (default 8801).
 import { createServer } from 'node:http'
+/** @import { Server } from 'node:http' */
+/** @import { AddressInfo } from 'node:net' */
 
 const IDENTITY = ['x-sso-email', 'x-sso-name', 'x-sso-groups', 'x-sso-idp', 'sso-jwt']
 
+/** @param {unknown} s */
 const escape = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
+/**
+ * The claims of a JWT, unverified (for display only); null when it does not decode.
+ * @param {string | string[]} jwt a request header's value
+ * @returns {unknown}
+ */
 function decodeJwtClaims(jwt) {
   try {
+    if (typeof jwt !== 'string') return null // (never for this header: Node joins repeated ones into one string)
     return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'))
   } catch {
     return null
   }
 }
 
+/**
+ * @param {number} [port]
+ * @param {string} [host]
+ * @returns {Promise<Server>}
+ */
 export function startPortal(port = Number(process.env.DEMO_PORTAL_PORT ?? 8801), host = '127.0.0.1') {
   const server = createServer((req, res) => {
     const identity = Object.fromEntries(IDENTITY.map((h) => [h, req.headers[h] ?? null]))
@@ -37,5 +51,5 @@ table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.4
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const server = await startPortal()
-  console.log(`demo portal on http://127.0.0.1:${server.address().port}`)
+  console.log(`demo portal on http://127.0.0.1:${/** @type {AddressInfo} */ (server.address()).port}`)
 }

@@ -8,23 +8,67 @@ import { fileURLToPath } from 'node:url'
 import { registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
 import { startPortal } from './portal.mjs'
 import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
+/** @import { DemoIdp, DemoKind } from './demo-idp.mjs' */
+
+/**
+ * Options of startStack (see there).
+ * @typedef {object} StackOptions
+ * @property {number} [gatewayPort]
+ * @property {number} [portalPort]
+ * @property {string} [persistTo]
+ * @property {Record<string, string>} [vars]
+ * @property {Record<string, string | undefined>} [env]
+ * @property {boolean} [quiet]
+ * @property {boolean} [demoIdps]
+ * @property {number} [oktaPort]
+ * @property {number} [entraPort]
+ * @property {boolean} [demoSp]
+ * @property {number} [spPort]
+ */
+/**
+ * A demo IdP of the running stack, with its id at the gateway.
+ * @typedef {Pick<DemoIdp, 'name' | 'slug' | 'url' | 'entityId' | 'users'> & { id: string }} StackIdp
+ */
+
+/**
+ * The message of a caught error (everything caught here is an Error; anything else as text).
+ * @param {unknown} err
+ */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err))
+/**
+ * The HTTP status the admin API helpers attach to their errors (registerDemoIdps, registerDemoSp).
+ * @param {unknown} err
+ */
+const statusOf = (err) => (err instanceof Error && 'status' in err ? err.status : undefined)
+/**
+ * @param {string | null | undefined} value
+ * @returns {value is string}
+ */
+const isNonEmpty = (value) => Boolean(value)
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const wranglerBin = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 
-/** Creates .dev.vars from .dev.vars.example with fresh secrets; returns them when created. */
+/**
+ * Creates .dev.vars from .dev.vars.example with fresh secrets; returns them when created.
+ * @param {string} [file]
+ */
 export function ensureDevVars(file = join(root, '.dev.vars')) {
   if (existsSync(file)) return null
   const secrets = { ADMIN_TOKEN: randomBytes(24).toString('base64url'), SSO_SECRET: randomBytes(32).toString('base64url') }
   const template = readFileSync(join(root, '.dev.vars.example'), 'utf8')
   writeFileSync(
     file,
-    template.replace(/^(ADMIN_TOKEN|SSO_SECRET)=.*$/gm, (_, k) => `${k}=${secrets[k]}`),
+    template.replace(/^(ADMIN_TOKEN|SSO_SECRET)=.*$/gm, (/** @type {string} */ _, /** @type {keyof typeof secrets} */ k) => `${k}=${secrets[k]}`),
     { mode: 0o600 },
   )
   return secrets
 }
 
+/**
+ * @param {string[]} args
+ * @param {{ quiet?: boolean }} [opts]
+ */
 function wrangler(args, opts = {}) {
   return spawnSync(process.execPath, [wranglerBin, ...args], {
     cwd: root,
@@ -33,13 +77,20 @@ function wrangler(args, opts = {}) {
   })
 }
 
-/** Applies D1 migrations to the local database. */
+/**
+ * Applies D1 migrations to the local database.
+ * @param {{ persistTo?: string, quiet?: boolean }} [options]
+ */
 export function migrateLocal({ persistTo, quiet } = {}) {
   const args = ['d1', 'migrations', 'apply', 'DB', '--local', ...(persistTo ? ['--persist-to', persistTo] : [])]
   const r = wrangler(args, { quiet })
   if (r.status !== 0) throw new Error(`wrangler d1 migrations apply failed (${r.status}): ${r.stderr ?? ''}`)
 }
 
+/**
+ * @param {string} url
+ * @param {number} ms
+ */
 async function waitFor(url, ms) {
   const until = Date.now() + ms
   while (Date.now() < until) {
@@ -54,7 +105,10 @@ async function waitFor(url, ms) {
   throw new Error(`${url} did not come up within ${ms} ms`)
 }
 
-/** ADMIN_TOKEN of .dev.vars (what `wrangler dev` reads), or null. */
+/**
+ * ADMIN_TOKEN of .dev.vars (what `wrangler dev` reads), or null.
+ * @param {string} [file]
+ */
 export function readDevVarsAdminToken(file = join(root, '.dev.vars')) {
   if (!existsSync(file)) return null
   const m = /^ADMIN_TOKEN\s*=\s*(.*)$/m.exec(readFileSync(file, 'utf8'))
@@ -65,12 +119,16 @@ export function readDevVarsAdminToken(file = join(root, '.dev.vars')) {
 /**
  * Starts a demo IdP on `localhost:<port>`; when that port is taken (another stack running), on a
  * free one instead: registration points the gateway at whatever URL it got.
+ * @param {DemoKind} kind
+ * @param {number} port
+ * @param {string} spOrigin
+ * @param {boolean | undefined} quiet
  */
 async function startDemoIdpOnPort(kind, port, spOrigin, quiet) {
   try {
     return await startDemoIdp({ kind, port, host: 'localhost', spOrigin })
   } catch (err) {
-    if (err.code !== 'EADDRINUSE') throw err
+    if (!(err instanceof Error && 'code' in err && err.code === 'EADDRINUSE')) throw err
     const idp = await startDemoIdp({ kind, port: 0, host: 'localhost', spOrigin })
     if (!quiet) console.warn(`demo ${kind} IdP: port ${port} is in use, using ${idp.url} instead`)
     return idp
@@ -82,20 +140,24 @@ async function startDemoIdpOnPort(kind, port, spOrigin, quiet) {
  * .dev.vars when that file exists and ignores the environment then; without it, from the
  * environment (options.env, process.env). Candidates go in that order; the next is tried only on
  * a 401 (each miss counts toward the admin API's failure throttle, so the likely one goes first).
+ * @param {string} gatewayUrl
+ * @param {DemoIdp[]} idps
+ * @param {StackOptions} options
  */
 async function registerWithGateway(gatewayUrl, idps, options) {
-  const candidates = [...new Set([readDevVarsAdminToken(), options.env?.ADMIN_TOKEN, process.env.ADMIN_TOKEN].filter(Boolean))]
+  const candidates = [...new Set([readDevVarsAdminToken(), options.env?.ADMIN_TOKEN, process.env.ADMIN_TOKEN].filter(isNonEmpty))]
   if (candidates.length === 0) throw new Error('demo IdPs: no ADMIN_TOKEN (options.env, environment or .dev.vars) to register them with')
+  /** @type {unknown} */
   let lastError
   for (const token of candidates) {
     try {
       return await registerDemoIdps(gatewayUrl, token, idps)
     } catch (err) {
       lastError = err
-      if (err.status !== 401) break
+      if (statusOf(err) !== 401) break
     }
   }
-  throw new Error(`demo IdPs: registration with the gateway failed: ${lastError.message}`)
+  throw new Error(`demo IdPs: registration with the gateway failed: ${messageOf(lastError)}`)
 }
 
 /**
@@ -104,6 +166,7 @@ async function registerWithGateway(gatewayUrl, idps, options) {
  * wrangler), quiet, demoIdps (default true unless DEMO_IDPS=0: start the Okta-like and Entra-like
  * demo IdPs on localhost and register them with the gateway), oktaPort (DEMO_OKTA_PORT, 8811), entraPort (DEMO_ENTRA_PORT,
  * 8812). Returns { gatewayUrl, portalUrl, idps: { okta, entra } | {}, stop, child, output }.
+ * @param {StackOptions} [options]
  */
 export async function startStack(options = {}) {
   const gatewayPort = Number(options.gatewayPort ?? process.env.GATEWAY_PORT ?? 8787)
@@ -113,6 +176,7 @@ export async function startStack(options = {}) {
   migrateLocal({ persistTo: options.persistTo, quiet: options.quiet })
   const portal = await startPortal(portalPort)
   // Demo IdPs on `localhost` while the gateway is on 127.0.0.1: different sites, as in production.
+  /** @type {DemoIdp[]} */
   const demoIdps = []
   if (options.demoIdps ?? process.env.DEMO_IDPS !== '0') {
     const ports = {
@@ -120,7 +184,7 @@ export async function startStack(options = {}) {
       entra: Number(options.entraPort ?? process.env.DEMO_ENTRA_PORT ?? 8812),
     }
     try {
-      for (const kind of ['okta', 'entra']) demoIdps.push(await startDemoIdpOnPort(kind, ports[kind], gatewayUrl, options.quiet))
+      for (const kind of /** @type {const} */ (['okta', 'entra'])) demoIdps.push(await startDemoIdpOnPort(kind, ports[kind], gatewayUrl, options.quiet))
     } catch (err) {
       portal.close()
       await Promise.all(demoIdps.map((idp) => idp.close()))
@@ -149,6 +213,7 @@ export async function startStack(options = {}) {
   child.stdout?.on('data', (d) => (output += d))
   child.stderr?.on('data', (d) => (output += d))
   let stopped = false
+  /** @type {Array<() => Promise<unknown>>} */
   const extraClosers = []
   const stop = async () => {
     if (stopped) return
@@ -157,34 +222,38 @@ export async function startStack(options = {}) {
     await Promise.all([...demoIdps.map((idp) => idp.close()), ...extraClosers.map((close) => close())])
     if (child.exitCode === null) {
       try {
-        process.kill(-child.pid, 'SIGTERM') // the whole group: wrangler and its workerd
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM') // the whole group: wrangler and its workerd
       } catch {
         // already gone
       }
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          try {
-            process.kill(-child.pid, 'SIGKILL')
-          } catch {
-            /* gone */
-          }
-          r()
-        }, 5000)
-        child.once('exit', () => {
-          clearTimeout(t)
-          r()
+      await /** @type {Promise<void>} */ (
+        new Promise((r) => {
+          const t = setTimeout(() => {
+            try {
+              if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+            } catch {
+              /* gone */
+            }
+            r()
+          }, 5000)
+          child.once('exit', () => {
+            clearTimeout(t)
+            r()
+          })
         })
-      })
+      )
     }
   }
   try {
     await waitFor(`${gatewayUrl}/sso/health`, 60_000)
   } catch (err) {
     await stop()
-    throw new Error(`${err.message}\n${output}`)
+    throw new Error(`${messageOf(err)}\n${output}`)
   }
+  /** @type {Partial<Record<DemoKind, StackIdp>>} */
   const idps = {}
   if (demoIdps.length) {
+    /** @type {string[]} */
     let ids
     try {
       ids = await registerWithGateway(gatewayUrl, demoIdps, options)
@@ -193,9 +262,10 @@ export async function startStack(options = {}) {
       throw err
     }
     demoIdps.forEach((idp, i) => {
-      idps[idp.kind] = { id: ids[i], name: idp.name, slug: idp.slug, url: idp.url, entityId: idp.entityId, users: idp.users }
+      idps[idp.kind] = { id: /** @type {string} */ (ids[i]), name: idp.name, slug: idp.slug, url: idp.url, entityId: idp.entityId, users: idp.users }
     })
   }
+  /** @type {{ url: string, entityId: string } | null} */
   let sp = null
   if (options.demoSp ?? (demoIdps.length > 0 && process.env.DEMO_SP !== '0')) {
     try {
@@ -214,16 +284,23 @@ export async function startStack(options = {}) {
   return { gatewayUrl, portalUrl, idps, sp, stop, child, output: () => output }
 }
 
-/** Runs `fn(token)` with the first admin token the gateway accepts (see registerWithGateway). */
+/**
+ * Runs `fn(token)` with the first admin token the gateway accepts (see registerWithGateway).
+ * @template T
+ * @param {StackOptions} options
+ * @param {(token: string) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function withAdminToken(options, fn) {
-  const candidates = [...new Set([readDevVarsAdminToken(), options.env?.ADMIN_TOKEN, process.env.ADMIN_TOKEN].filter(Boolean))]
+  const candidates = [...new Set([readDevVarsAdminToken(), options.env?.ADMIN_TOKEN, process.env.ADMIN_TOKEN].filter(isNonEmpty))]
+  /** @type {unknown} */
   let lastError = new Error('no ADMIN_TOKEN')
   for (const token of candidates) {
     try {
       return await fn(token)
     } catch (err) {
       lastError = err
-      if (err.status !== 401) break
+      if (statusOf(err) !== 401) break
     }
   }
   throw lastError

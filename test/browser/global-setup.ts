@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-// @ts-expect-error -- dev/ is plain ESM JavaScript without type declarations
 import { readDevVarsAdminToken, startStack } from '../../dev/stack.mjs'
 
 declare module 'vitest' {
@@ -42,7 +41,12 @@ export default async function setup(project: TestProject) {
   project.provide('portalUrl', stack.portalUrl)
   // wrangler dev prefers .dev.vars (a developer's machine) over the environment (CI).
   project.provide('adminToken', readDevVarsAdminToken() ?? adminToken)
-  project.provide('idps', stack.idps)
+  const { okta, entra } = stack.idps
+  if (!okta || !entra || !stack.sp) {
+    await stack.stop()
+    throw new Error('browser tests: the stack started without the demo IdPs or the demo SP (DEMO_IDPS=0 / DEMO_SP=0?)')
+  }
+  project.provide('idps', { okta, entra })
   project.provide('spUrl', stack.sp.url)
   return async () => {
     await stack.stop()

@@ -10,7 +10,6 @@ import { join } from 'node:path'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isSamlError, validateSamlResponse } from '../../src/saml/index'
-// @ts-expect-error -- dev/ is plain ESM JavaScript without type declarations
 import { registerDemoIdps, startDemoIdp } from '../../dev/demo-idp.mjs'
 
 interface DemoUser {
