@@ -1,29 +1,29 @@
 /**
- * Builds the Hono app. Time and randomness are injected (tests pin them). Gateway pages live
- * under /sso/; everything else is the portal. One error handler for the whole app.
+ * Builds the Hono app: request ID, request context, request log, secure headers on gateway pages,
+ * the routers (one per surface), and the one error handler. Time and randomness are injected
+ * (tests pin them). Gateway pages live under /sso/; everything else is the portal.
  */
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
-import type { AppDeps, AppEnv } from './env'
+import type { AppDeps } from './context'
+import type { AppEnv } from './env'
 import { AppError } from './errors'
+import { requestContext } from './middleware/context'
 import { handleError, handleNotFound } from './middleware/error-handler'
 import { requestLog } from './middleware/request-log'
-import { adminApiRoutes } from './routes/admin-api'
-import { adminAppRoutes } from './routes/admin-apps'
-import { adminUiRoutes } from './routes/admin-ui'
 import { acsRoutes } from './routes/acs'
-import { handoffRoutes } from './routes/handoff'
-import { healthRoutes } from './routes/health'
-import { idpRoutes } from './routes/idp'
+import { adminApiRoutes } from './routes/admin-api'
+import { adminConsoleRoutes } from './routes/admin-console'
+import { brokerRoutes } from './routes/broker'
+import { gatewayInfoRoutes } from './routes/gateway-info'
+import { handoffRoutes } from './routes/handoffs'
 import { logoutRoutes } from './routes/logout'
-import { identityRoutes } from './routes/identity'
 import { portalRoutes } from './routes/portal'
-import { spMetadataRoutes } from './routes/sp-metadata'
-import { ssoRoutes } from './routes/sso'
+import { signInRoutes } from './routes/sign-in'
 
-/** CSP source for the one inline script; a test recomputes it from POST_FORM_SCRIPT. */
-export const POST_FORM_SCRIPT_HASH = "'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='"
+/** CSP source for the one inline script (ui/auto-post.tsx AUTO_POST_SCRIPT); a test recomputes it. */
+export const AUTO_POST_SCRIPT_HASH = "'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='"
 
 export const defaultDeps: AppDeps = {
   clock: () => new Date(),
@@ -33,10 +33,7 @@ export const defaultDeps: AppDeps = {
 export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use(requestId({ headerName: 'X-Request-Id' }))
-  app.use(async (c, next) => {
-    c.set('deps', deps)
-    await next()
-  })
+  app.use(requestContext(deps))
   app.use(requestLog())
   // Gateway pages get strict headers; portal responses pass through as the portal sent them.
   app.use(
@@ -45,8 +42,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        // Only the HTTP-POST binding's auto-submit (saml/authn-request.ts POST_FORM_SCRIPT), by hash.
-        scriptSrc: [POST_FORM_SCRIPT_HASH],
+        scriptSrc: [AUTO_POST_SCRIPT_HASH],
         imgSrc: ["'self'", 'https:', 'data:'],
         formAction: ["'self'", 'https:', 'http:'],
         frameAncestors: ["'none'"],
@@ -57,17 +53,14 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   )
 
   const sso = new Hono<AppEnv>()
-  sso.route('/', healthRoutes)
-  sso.route('/', ssoRoutes)
-  sso.route('/', identityRoutes)
+  sso.route('/', gatewayInfoRoutes)
+  sso.route('/', signInRoutes)
   sso.route('/', acsRoutes)
   sso.route('/', logoutRoutes)
-  sso.route('/', spMetadataRoutes)
   sso.route('/', handoffRoutes)
-  sso.route('/', idpRoutes)
-  sso.route('/admin/api/apps', adminAppRoutes)
+  sso.route('/', brokerRoutes)
   sso.route('/admin/api', adminApiRoutes)
-  sso.route('/admin', adminUiRoutes)
+  sso.route('/admin', adminConsoleRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')
   })

@@ -1,28 +1,23 @@
 /**
  * The Hono environment: Worker bindings (typed by `wrangler types`) plus per-request variables.
- * Only routes and middleware read `c.env`; everything below them takes explicit arguments.
+ * Only routes and middleware read `c.env`; services get a RequestContext (context.ts).
  */
+import type { AuditTrail } from './audit/record'
+import type { AppDeps, RequestContext } from './context'
 import type { RequestLogVariables } from './middleware/request-log'
+import type { AdminSession } from './store/admin-sessions'
 
-/** Injected dependencies: time and randomness are inputs, so tests can pin them. */
-export interface AppDeps {
-  clock: () => Date
-  random: (bytes: number) => Uint8Array
-}
+export type { AppDeps } from './context'
 
 export type AppVariables = RequestLogVariables & {
   requestId: string
   deps: AppDeps
-  /** Who is acting on the admin API/UI (for the audit log). */
-  adminActor?: string
+  /** What services see of this request (middleware/context.ts). */
+  ctx: RequestContext
+  /** Set on audited routes: the audit row a failure of this request writes (middleware/audited.ts). */
+  trail?: AuditTrail
   /** Set by requireAdminSession on admin console pages. */
   adminSession?: AdminSession
-}
-
-export interface AdminSession {
-  actor: string
-  csrf: string
-  expiresAt: number
 }
 
 export interface AppEnv {

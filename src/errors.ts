@@ -3,13 +3,14 @@
  * Each code maps once to an HTTP status, a short user-facing text and an admin hint.
  * A shipped code is never renamed: docs and audit entries cite it.
  */
-import type { SamlErrorCode } from './saml/errors'
+import { isSamlError, type SamlErrorCode } from './saml/errors'
 
 export const APP_ERROR_CODES = [
   'INTERNAL',
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
   'BAD_REQUEST',
+  'REQUEST_TOO_LARGE',
   'SESSION_REQUIRED',
   'CONFIG_MISSING_SECRET',
   'HEALTH_DEGRADED',
@@ -58,10 +59,14 @@ export class AppError extends Error {
 
 interface ErrorInfo {
   status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503
+  /** What the customer (or API client) sees: short, plain, never the admin's explanation. */
   user: string
+  /** What the admin sees in the audit log and on the test-connection page. */
   admin?: string
   /** Admin API errors: the thrown message is specific and safe (names the field), show it. */
   exposeMessage?: boolean
+  /** false: not worth an audit row even on an audited route (a missing credential, a wrong path). */
+  audit?: false
 }
 
 const SAML_REJECTED: ErrorInfo = {
@@ -72,17 +77,18 @@ const SAML_REJECTED: ErrorInfo = {
 
 const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
   INTERNAL: { status: 500, user: 'Something went wrong on our side. Please try again.' },
-  NOT_FOUND: { status: 404, user: 'This page does not exist.' },
-  METHOD_NOT_ALLOWED: { status: 405, user: 'This method is not allowed here.' },
+  NOT_FOUND: { status: 404, user: 'This page does not exist.', audit: false },
+  METHOD_NOT_ALLOWED: { status: 405, user: 'This method is not allowed here.', audit: false },
   BAD_REQUEST: { status: 400, user: 'The request was not understood.' },
-  SESSION_REQUIRED: { status: 401, user: 'Please sign in to continue.' },
+  REQUEST_TOO_LARGE: { status: 413, user: 'The request is too large.' },
+  SESSION_REQUIRED: { status: 401, user: 'Please sign in to continue.', audit: false },
   CONFIG_MISSING_SECRET: {
     status: 500,
     user: 'The sign-in service is not configured yet.',
     admin: 'Set the ADMIN_TOKEN and SSO_SECRET secrets (wrangler secret put, or .dev.vars locally).',
   },
   HEALTH_DEGRADED: { status: 503, user: 'The sign-in service is degraded.' },
-  ADMIN_AUTH_REQUIRED: { status: 401, user: 'Admin authentication is required (Authorization: Bearer <ADMIN_TOKEN>).' },
+  ADMIN_AUTH_REQUIRED: { status: 401, user: 'Admin authentication is required (Authorization: Bearer <ADMIN_TOKEN>).', audit: false },
   ADMIN_TOKEN_INVALID: { status: 401, user: 'The admin token is not valid.' },
   ADMIN_FORBIDDEN: { status: 403, user: 'You are not allowed to change these settings.' },
   ADMIN_RATE_LIMITED: { status: 429, user: 'Too many failed attempts. Wait a few minutes and try again.' },
@@ -95,7 +101,7 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     user: 'This form was submitted from another site or has expired. Reload the page and try again.',
   },
   ADMIN_METADATA_FETCH_FAILED: { status: 422, user: 'The metadata URL could not be fetched.', exposeMessage: true },
-  ADMIN_SESSION_REQUIRED: { status: 401, user: 'Please sign in to the admin console.' },
+  ADMIN_SESSION_REQUIRED: { status: 401, user: 'Please sign in to the admin console.', audit: false },
   LOGIN_IDP_NOT_FOUND: {
     status: 404,
     user: 'This sign-in option does not exist.',
@@ -163,4 +169,15 @@ export function errorInfo(code: string): ErrorInfo {
   if (code in APP_ERRORS) return APP_ERRORS[code as AppErrorCode]
   if (code.startsWith('SAML_')) return SAML_ERRORS[code as SamlErrorCode] ?? SAML_REJECTED
   return APP_ERRORS.INTERNAL
+}
+
+/** The stable code of a known error, or 'INTERNAL' for anything else. */
+export function errorCode(err: unknown): string {
+  return err instanceof AppError || isSamlError(err) ? err.code : 'INTERNAL'
+}
+
+/** Expected vs received values of a known error (for the audit log), never its stack. */
+export function errorDetail(err: unknown): Record<string, unknown> {
+  if (err instanceof AppError || isSamlError(err)) return { ...err.detail, ...(err.message !== err.code ? { message: err.message } : {}) }
+  return { error: err instanceof Error ? err.name : typeof err }
 }

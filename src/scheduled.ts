@@ -1,15 +1,14 @@
 /**
  * The daily cron trigger: prunes expired replay-protection rows and audit entries past the
- * retention setting, re-reads IdP metadata URLs, and writes what it did to the audit log.
+ * retention setting, re-reads every IdP metadata URL (each refresh audited, failures with their
+ * code), and writes what it did to the audit log as actor `cron`.
  */
-import { lt } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/d1'
-import { AppError } from './errors'
-import { refreshedFields } from './routes/metadata-import'
-import { isSamlError } from './saml/errors'
-import { writeAudit } from './store/audit'
-import { listIdps, updateIdp } from './store/idps'
-import { auditLog, consumedAssertions } from './store/schema'
+import { refreshIdpMetadata } from './admin/idps'
+import { auditFailure, newTrail, recordAudit } from './audit/record'
+import type { AppDeps, RequestContext } from './context'
+import { pruneAudit } from './store/audit'
+import { listIdps } from './store/idps'
+import { pruneConsumed } from './store/replay'
 import { getSettings } from './store/settings'
 
 const DAY_MS = 86_400_000
@@ -21,59 +20,45 @@ export interface MaintenanceReport {
   metadataFailed: number
 }
 
+/** The context the cron acts in: no request, no origin, actor `cron`. */
+export function cronContext(env: Env, now: Date, deps: Pick<AppDeps, 'random'> = { random: (n) => crypto.getRandomValues(new Uint8Array(n)) }): RequestContext {
+  return {
+    db: env.DB,
+    kv: env.SESSIONS,
+    secret: env.SSO_SECRET,
+    clock: () => now,
+    random: deps.random,
+    origin: '',
+    requestId: null,
+    ip: null,
+    userAgent: null,
+    actor: 'cron',
+  }
+}
+
 /** Re-reads every IdP imported from a metadata URL; certificate changes and failures are audited. */
-async function refreshAllMetadata(env: Env, now: Date): Promise<{ refreshed: number; failed: number }> {
+async function refreshAllMetadata(ctx: RequestContext): Promise<{ refreshed: number; failed: number }> {
   let refreshed = 0
   let failed = 0
-  for (const row of (await listIdps(env.DB)).filter((i) => i.metadataUrl)) {
+  for (const row of (await listIdps(ctx.db)).filter((i) => i.metadataUrl)) {
     try {
-      const { update, certificatesChanged, endpointsChanged } = await refreshedFields(row)
-      await updateIdp(env.DB, row.id, { ...update, metadataRefreshedAt: now }, now)
-      await writeAudit(env.DB, {
-        at: now,
-        actor: 'cron',
-        action: 'idp.metadata-refresh',
-        idpId: row.id,
-        outcome: 'success',
-        detail: { certificatesChanged, endpointsChanged },
-      })
+      await refreshIdpMetadata(ctx, row.id, 'cron')
       refreshed++
     } catch (err) {
       failed++
-      const code = err instanceof AppError || isSamlError(err) ? err.code : 'INTERNAL'
-      await writeAudit(env.DB, {
-        at: now,
-        actor: 'cron',
-        action: 'idp.metadata-refresh',
-        idpId: row.id,
-        outcome: 'failure',
-        code,
-        detail: { message: err instanceof Error ? err.message : String(err) },
-      })
+      await auditFailure(ctx, { ...newTrail('idp.metadata-refresh'), idpId: row.id }, err)
     }
   }
   return { refreshed, failed }
 }
 
 export async function runMaintenance(env: Env, now: Date): Promise<MaintenanceReport> {
-  const db = drizzle(env.DB)
-  const settings = await getSettings(env.DB)
-  const replay = await db.delete(consumedAssertions).where(lt(consumedAssertions.expiresAt, now)).returning({ id: consumedAssertions.assertionId })
-  const cutoff = new Date(now.getTime() - settings.auditRetentionDays * DAY_MS)
-  const audit = await db.delete(auditLog).where(lt(auditLog.at, cutoff)).returning({ id: auditLog.id })
-  const metadata = await refreshAllMetadata(env, now)
-  const report = {
-    consumedAssertionsPruned: replay.length,
-    auditEntriesPruned: audit.length,
-    metadataRefreshed: metadata.refreshed,
-    metadataFailed: metadata.failed,
-  }
-  await writeAudit(env.DB, {
-    at: now,
-    actor: 'cron',
-    action: 'maintenance',
-    outcome: 'success',
-    detail: { ...report, retentionDays: settings.auditRetentionDays },
-  })
+  const ctx = cronContext(env, now)
+  const settings = await getSettings(ctx.db)
+  const consumedAssertionsPruned = await pruneConsumed(ctx.db, now)
+  const auditEntriesPruned = await pruneAudit(ctx.db, new Date(now.getTime() - settings.auditRetentionDays * DAY_MS))
+  const metadata = await refreshAllMetadata(ctx)
+  const report = { consumedAssertionsPruned, auditEntriesPruned, metadataRefreshed: metadata.refreshed, metadataFailed: metadata.failed }
+  await recordAudit(ctx, { action: 'maintenance', outcome: 'success', detail: { ...report, retentionDays: settings.auditRetentionDays } })
   return report
 }

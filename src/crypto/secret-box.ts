@@ -4,6 +4,8 @@
  * is bound as additional data too, so a sealed value cannot be moved to another purpose.
  */
 
+import { base64url } from 'jose'
+
 const VERSION = 'v1'
 const IV_BYTES = 12
 
@@ -39,7 +41,7 @@ export async function seal(secret: string, purpose: string, plaintext: string): 
   const key = await deriveAesKey(secret, purpose)
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES))
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(purpose) }, key, new TextEncoder().encode(plaintext))
-  return `${VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`
+  return `${VERSION}.${base64url.encode(iv)}.${base64url.encode(new Uint8Array(ct))}`
 }
 
 /** Opens a sealed value; throws when it was tampered with, sealed for another purpose or under another secret. */
@@ -47,20 +49,10 @@ export async function open(secret: string, purpose: string, sealed: string): Pro
   const [version, iv, ct] = sealed.split('.')
   if (version !== VERSION || !iv || !ct) throw new Error('sealed value has an unknown format')
   const key = await deriveAesKey(secret, purpose)
-  const pt = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv), additionalData: new TextEncoder().encode(purpose) }, key, fromBase64Url(ct))
+  const pt = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: base64url.decode(iv), additionalData: new TextEncoder().encode(purpose) },
+    key,
+    base64url.decode(ct),
+  )
   return new TextDecoder().decode(pt)
-}
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-export function fromBase64Url(text: string): Uint8Array {
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/')
-  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4))
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
 }

@@ -5,8 +5,16 @@
  * public key the admin pastes into Freshworks. redirect_uri must be one the admin registered.
  */
 import { importPKCS8, SignJWT } from 'jose'
-import type { FreshworksConfig } from '../store/apps'
+import { recordAudit, type AuditTrail } from '../audit/record'
+import type { RequestContext } from '../context'
+import { AppError } from '../errors'
+import { redirectTo, type BrowserStep } from '../navigation'
+import type { FreshworksConfig } from '../store/app-configs'
+import { findEnabledApp } from '../store/apps'
 import type { Session } from '../store/sessions'
+import { currentSession } from '../sso/sessions'
+import { signInFirst } from '../sso/sign-in'
+import { signingKey } from '../sso/signing-key'
 
 export const FRESHWORKS_TOKEN_TTL_SECONDS = 300
 
@@ -35,4 +43,47 @@ export async function signFreshworksToken(
     .setExpirationTime(iat + FRESHWORKS_TOKEN_TTL_SECONDS)
   if (input.audience) jwt.setAudience(input.audience)
   return jwt.sign(key)
+}
+
+/** The query Freshworks sends to our login URL. */
+export interface FreshworksRequest {
+  app: string | undefined
+  redirectUri: string
+  state: string
+  nonce: string | undefined
+  clientId: string | undefined
+  /** Path and query of this request, to come back to after sign-in. */
+  path: string
+}
+
+/** GET /sso/handoff/freshworks: an RS256 id_token back to a registered redirect_uri. */
+export async function handOffToFreshworks(
+  ctx: RequestContext,
+  trail: AuditTrail,
+  request: FreshworksRequest,
+  cookies: Record<string, string>,
+): Promise<BrowserStep> {
+  const app = await findEnabledApp(ctx.db, 'freshworks', request.app)
+  if (!app) throw new AppError('HANDOFF_APP_NOT_FOUND')
+  // Checked before sign-in: an unregistered redirect_uri must never receive a token.
+  if (!isRegisteredRedirect(app.config, request.redirectUri))
+    throw new AppError('HANDOFF_REDIRECT_NOT_ALLOWED', undefined, { redirectUri: request.redirectUri })
+  if (!request.state || request.state.length > 2048) throw new AppError('BAD_REQUEST', 'state is required')
+  const session = await currentSession(ctx, cookies)
+  if (!session) return signInFirst(request.path)
+  trail.idpId = session.idpId
+  trail.subject = session.nameId
+  const key = await signingKey(ctx)
+  const idToken = await signFreshworksToken(session, {
+    nonce: request.nonce ?? null,
+    audience: request.clientId ?? null,
+    now: ctx.clock(),
+    privateKeyPem: key.privateKeyPem,
+    keyId: key.id,
+  })
+  await recordAudit(ctx, { action: 'handoff.freshworks', outcome: 'success', idpId: session.idpId, subject: session.nameId, detail: { appId: app.id } })
+  const target = new URL(request.redirectUri)
+  target.searchParams.set('state', request.state)
+  target.searchParams.set('id_token', idToken)
+  return { navigation: redirectTo(target.toString()), cookies: [] }
 }

@@ -3,8 +3,9 @@
  * `aud` = portal origin, identity claims from the session. Portals verify it with /sso/certs.
  */
 import { SignJWT } from 'jose'
+import type { RequestContext } from '../context'
+import { activeSigningKey, publishedKeys, type SigningKey } from '../store/jwt-keys'
 import type { Session } from '../store/sessions'
-import type { SigningKey } from '../store/jwt-keys'
 
 /** Lifetime of one identity JWT: one request's worth, plus clock skew. */
 export const IDENTITY_JWT_TTL_SECONDS = 120
@@ -51,4 +52,12 @@ export async function signIdentityJwt(session: Session, key: SigningKey, ctx: Id
     .setNotBefore(iat - 30)
     .setExpirationTime(iat + IDENTITY_JWT_TTL_SECONDS)
     .sign(key.privateKey)
+}
+
+/** GET /sso/certs: the public keys that verify the SSO-JWT (a key is made first if none exists yet). */
+export async function identityJwks(ctx: RequestContext): Promise<{ keys: (JsonWebKey & { kid: string })[] }> {
+  const now = ctx.clock()
+  // Make sure a key exists, so a portal can fetch the JWKS before the first login.
+  await activeSigningKey(ctx.db, ctx.secret, now)
+  return { keys: await publishedKeys(ctx.db, now) }
 }

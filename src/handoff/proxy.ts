@@ -1,8 +1,10 @@
 /**
  * Proxy mode: forwards a portal request upstream with the signed-in identity. Client-supplied
- * identity headers (`x-sso-*`, `sso-jwt`) are always stripped first, so a customer can never
- * speak for the gateway. Bodies stream both ways; upstream status, headers and cookies are kept.
+ * identity headers (`x-sso-*`, `sso-jwt`, the configured names) are always stripped first, so a
+ * customer can never speak for the gateway. Bodies stream both ways; upstream status, headers
+ * and cookies are kept.
  */
+import { proxy } from 'hono/proxy'
 import type { Session } from '../store/sessions'
 import { DEFAULT_SETTINGS, type IdentityHeaderNames, type UserHeader } from '../store/settings'
 
@@ -47,32 +49,32 @@ export function identityHeaders(session: Session, path: string, config: Forwardi
   return out
 }
 
+/** Where a portal request goes upstream: the same path and query on `portalOrigin` when set, else the route's own origin. */
+export function upstreamUrl(request: Request, portalOrigin: string | undefined): string {
+  const url = new URL(request.url)
+  return portalOrigin ? new URL(url.pathname + url.search, portalOrigin).toString() : url.toString()
+}
+
 /**
- * Builds the upstream request: same method, path, query and body; `portalOrigin` replaces the
- * origin when set (local dev, or a portal on another host), else the route's own origin is used.
+ * Forwards the request upstream with hono's proxy helper (hop-by-hop headers dropped both ways,
+ * the body streamed), after stripping every client copy of an identity header and adding ours.
+ * Redirects are passed to the browser, never followed here. The answer is personalized:
+ * shared caches must not keep it.
  */
-export function upstreamRequest(
+export async function forwardUpstream(
   request: Request,
   portalOrigin: string | undefined,
-  extra: Record<string, string>,
+  identity: Record<string, string>,
   config: ForwardingConfig = DEFAULT_FORWARDING,
-): Request {
-  const url = new URL(request.url)
-  const target = portalOrigin ? new URL(url.pathname + url.search, portalOrigin) : url
+): Promise<Response> {
   const headers = new Headers(request.headers)
   stripIdentityHeaders(headers, config)
-  for (const [name, value] of Object.entries(extra)) headers.set(name, value)
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
-  return new Request(target, {
-    method: request.method,
-    headers,
-    body: hasBody ? request.body : null,
-    redirect: 'manual',
-  })
+  for (const [name, value] of Object.entries(identity)) headers.set(name, value)
+  return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual' }))
 }
 
 /** Marks a personalized upstream response as not cacheable by shared caches. */
-export function privatize(response: Response): Response {
+function privatize(response: Response): Response {
   const out = new Response(response.body, response)
   const cc = out.headers.get('cache-control')
   if (!cc || /\b(public|s-maxage)\b/i.test(cc)) out.headers.set('Cache-Control', 'private, no-cache')

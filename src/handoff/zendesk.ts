@@ -4,8 +4,15 @@
  * external_id, organization, tags). Zendesk refuses tokens older than 3 minutes and reused jti.
  */
 import { SignJWT } from 'jose'
+import { recordAudit, type AuditTrail } from '../audit/record'
+import type { RequestContext } from '../context'
+import { AppError } from '../errors'
+import { autoPost, type BrowserStep } from '../navigation'
+import type { ZendeskConfig } from '../store/app-configs'
+import { findEnabledApp, openAppSecret } from '../store/apps'
 import type { Session } from '../store/sessions'
-import type { ZendeskConfig } from '../store/apps'
+import { currentSession } from '../sso/sessions'
+import { signInFirst } from '../sso/sign-in'
 
 export function zendeskOrigin(config: ZendeskConfig): string {
   return config.baseUrl ? new URL(config.baseUrl).origin : `https://${config.subdomain}.zendesk.com`
@@ -43,4 +50,33 @@ function userFields(session: Session, sources: Record<string, 'idp' | 'nameId' |
 
 export async function signZendeskJwt(claims: Record<string, unknown>, sharedSecret: string): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(sharedSecret))
+}
+
+/**
+ * GET /sso/handoff/zendesk (Zendesk's "remote login URL"): signs the customer in if needed, then
+ * posts Zendesk's HS256 JWT to its /access/jwt endpoint. `query.app` names the app when several exist.
+ */
+export async function handOffToZendesk(
+  ctx: RequestContext,
+  trail: AuditTrail,
+  request: { app: string | undefined; returnTo: string | undefined; path: string },
+  cookies: Record<string, string>,
+): Promise<BrowserStep> {
+  const app = await findEnabledApp(ctx.db, 'zendesk', request.app)
+  if (!app) throw new AppError('HANDOFF_APP_NOT_FOUND')
+  const session = await currentSession(ctx, cookies)
+  if (!session) return signInFirst(request.path)
+  trail.idpId = session.idpId
+  trail.subject = session.nameId
+  const secret = await openAppSecret(ctx.secret, app)
+  if (!secret) throw new AppError('HANDOFF_NOT_CONFIGURED', undefined, { appId: app.id })
+  // Zendesk refuses a jti it has seen: 128 random bits.
+  const jti = [...ctx.random(16)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  const jwt = await signZendeskJwt(zendeskClaims(session, app.config, jti, ctx.clock()), secret)
+  const returnTo = safeZendeskReturnTo(app.config, request.returnTo)
+  await recordAudit(ctx, { action: 'handoff.zendesk', outcome: 'success', idpId: session.idpId, subject: session.nameId, detail: { appId: app.id, jti } })
+  return {
+    navigation: autoPost(`${zendeskOrigin(app.config)}/access/jwt`, { jwt, ...(returnTo ? { return_to: returnTo } : {}) }, 'Continuing to the help center…'),
+    cookies: [],
+  }
 }

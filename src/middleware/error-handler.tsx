@@ -1,23 +1,40 @@
 /**
- * The one error handler: a known error becomes its status + stable code; anything else is a 500
- * `INTERNAL` with the request ID. Stacks go to the log only, never to the client. HTML for
- * browsers, JSON `{ error: { code, message, requestId } }` for API clients.
+ * The one failure path: a known error becomes its status and stable code; anything else is a 500
+ * `INTERNAL` with the request ID (the stack goes to the log only). On audited routes the failure
+ * is written to the audit log with the admin's explanation and the expected/received values; the
+ * customer sees only the code, a short text and the request ID. HTML for browsers, JSON
+ * `{ error: { code, message, requestId } }` for API clients.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { auditFailure } from '../audit/record'
 import type { AppEnv } from '../env'
-import { AppError, errorInfo } from '../errors'
+import { AppError, errorCode, errorInfo } from '../errors'
+import { wantsHtml } from '../http/negotiate'
 import { isSamlError } from '../saml/errors'
 import { ErrorPage } from '../ui/error-page'
-import { wantsHtml } from './negotiate'
 
-export const handleError: ErrorHandler<AppEnv> = (err, c) => {
-  let code = 'INTERNAL'
-  if (err instanceof AppError || isSamlError(err)) code = err.code
-  else if (err instanceof HTTPException) code = err.status === 404 ? 'NOT_FOUND' : err.status === 405 ? 'METHOD_NOT_ALLOWED' : 'BAD_REQUEST'
+/** hono's own exceptions (a malformed body, a wrong method) as the gateway's codes. */
+function normalize(err: Error): Error {
+  if (!(err instanceof HTTPException)) return err
+  const code = err.status === 404 ? 'NOT_FOUND' : err.status === 405 ? 'METHOD_NOT_ALLOWED' : err.status === 413 ? 'REQUEST_TOO_LARGE' : 'BAD_REQUEST'
+  return new AppError(code, err.message || code)
+}
+
+export const handleError: ErrorHandler<AppEnv> = async (thrown, c) => {
+  const err = normalize(thrown)
+  const code = errorCode(err)
   if (code === 'INTERNAL') {
     console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.var.requestId, error: String(err), stack: err.stack }))
+  }
+  if (c.var.trail && c.var.ctx) {
+    try {
+      await auditFailure(c.var.ctx, c.var.trail, err)
+    } catch (auditError) {
+      // The audit store failing must not hide the original error from the client.
+      console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', requestId: c.var.requestId, error: String(auditError) }))
+    }
   }
   const exposed = (err instanceof AppError || isSamlError(err)) && errorInfo(code).exposeMessage
   const extra = exposed ? { message: err.message, field: (err as AppError).detail.field } : undefined
@@ -33,9 +50,7 @@ export function renderError(c: Context<AppEnv>, code: string, extra?: { message:
   const requestId = c.var.requestId
   c.header('Cache-Control', 'no-store')
   const status = info.status as ContentfulStatusCode
-  if (wantsHtml(c.req.raw)) {
-    return c.html(<ErrorPage code={code} message={message} hint={info.admin} requestId={requestId} />, status)
-  }
+  if (wantsHtml(c.req.raw)) return c.html(<ErrorPage code={code} message={message} requestId={requestId} />, status)
   const field = typeof extra?.field === 'string' ? { field: extra.field } : {}
   return c.json({ error: { code, message, ...field, requestId } }, status)
 }

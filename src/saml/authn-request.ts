@@ -5,10 +5,6 @@
  */
 import { escapeXmlAttr, escapeXmlText } from './xml/escape'
 
-// Transport helpers used to live here; re-exported so existing routes keep their imports.
-export { buildPostForm, encodeRedirectBinding, POST_FORM_SCRIPT, RSA_SHA256_URI, signPostMessage } from './bindings'
-export type { RedirectSigning } from './bindings'
-
 const HTTP_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'
 
 export interface AuthnRequestInput {

@@ -10,12 +10,12 @@ import { importCertificateVerifyKey, lookupSignature, verifySignatureValue } fro
 import type { SignatureAlgorithm } from './dsig/algorithms'
 import { signEnveloped } from './dsig/sign'
 import type { SignaturePolicy } from './dsig/signature-shape'
-import { decodeBase64, deflateRaw, encodeBase64, inflateRaw, MAX_INFLATED_BYTES, utf8Decode, utf8Encode } from './encoding'
+import { decodeBase64, deflateRaw, encodeBase64, inflateRaw, utf8Decode, utf8Encode } from './encoding'
 import { SamlError } from './errors'
 import { certificateFingerprint } from './x509'
 import type { ParsedCertificate } from './x509'
-import { escapeXmlAttr } from './xml/escape'
-import { MAX_XML_BYTES, parseXml } from './xml/parse'
+import { MAX_BASE64_MESSAGE_CHARS, MAX_INFLATED_BYTES, MAX_XML_BYTES } from './limits'
+import { parseXml } from './xml/parse'
 
 export const RSA_SHA256_URI = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'
 /** bindings §3.4.4: the only SAMLEncoding defined, and the default when the parameter is absent. */
@@ -197,11 +197,9 @@ export function decodePostBinding(value: string): Document {
   return parseXml(utf8Decode(decodeBase64(value)))
 }
 
-// base64 grows 4/3 and MIME line breaks add under 3 %: refuse before decoding, not after allocating.
-const MAX_ENCODED_CHARS = Math.ceil((MAX_XML_BYTES * 4) / 3 / 76) * 78 + 4
-
 function checkEncodedLength(value: string): void {
-  if (value.length > MAX_ENCODED_CHARS) throw new SamlError('SAML_INPUT_TOO_LARGE', 'Binding message is too large', { maxBytes: MAX_XML_BYTES })
+  // Refused before decoding, not after allocating.
+  if (value.length > MAX_BASE64_MESSAGE_CHARS) throw new SamlError('SAML_INPUT_TOO_LARGE', 'Binding message is too large', { maxBytes: MAX_XML_BYTES })
 }
 
 /**
@@ -212,27 +210,4 @@ export async function signPostMessage(xml: string, signing: { privateKey: Crypto
   const doc = parseXml(xml)
   await signEnveloped(doc.documentElement!, signing)
   return new XMLSerializer().serializeToString(doc)
-}
-
-/** The only inline script the gateway serves; app.ts allows it by its CSP hash (POST_FORM_SCRIPT_HASH). */
-export const POST_FORM_SCRIPT = 'document.forms[0].submit()'
-
-/**
- * A minimal HTTP-POST binding page (bindings §3.5.4). Every value is attribute-escaped; the
- * visible button keeps it working with JavaScript off. CSP needs: `script-src` with the hash of
- * POST_FORM_SCRIPT, and `form-action` allowing the target origin.
- */
-export function buildPostForm(input: { action: string; field: MessageParam; value: string; relayState?: string | null }): string {
-  // A `javascript:` action would run script on submit; targets come from admin config or metadata.
-  if (!/^https?:\/\//i.test(input.action)) {
-    throw new SamlError('SAML_DESTINATION_MISMATCH', 'The HTTP-POST target must be an http(s) URL')
-  }
-  const relay = input.relayState ? `<input type="hidden" name="RelayState" value="${escapeXmlAttr(input.relayState)}">` : ''
-  return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Signing in…</title></head>` +
-    `<body><form method="post" action="${escapeXmlAttr(input.action)}">` +
-    `<input type="hidden" name="${input.field}" value="${escapeXmlAttr(input.value)}">${relay}` +
-    `<p>Continuing to your organization's sign-in…</p><button type="submit">Continue</button></form>` +
-    `<script>${POST_FORM_SCRIPT}</script></body></html>`
-  )
 }

@@ -6,9 +6,6 @@
 import { SamlError } from './errors'
 import type { SamlErrorCode } from './errors'
 
-/** Upper bound for an inflated HTTP-Redirect message (SAML bindings §3.4.4.1: DEFLATE, no size of its own). */
-export const MAX_INFLATED_BYTES = 256 * 1024
-
 // Real IdPs wrap base64 at 64 or 76 columns with LF or CRLF (MIME style, e.g. CA SiteMinder) and
 // indent it inside XML elements; RFC 4648 §3.3 lets us skip such characters, and only those.
 const BASE64_WHITESPACE = /[ \t\r\n]+/g

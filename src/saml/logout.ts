@@ -4,14 +4,12 @@
  * certificates; reads only what a verified signature covers; never accepts an unsigned front-
  * channel logout message unless the caller explicitly opts out (profiles §4.4.4.1, §4.4.4.2).
  */
-import type { Document, Element } from '@xmldom/xmldom'
-import { decodePostBinding, decodeRedirectBinding, readRedirectQuery, verifyRedirectBindingSignature } from './bindings'
+import type { Element } from '@xmldom/xmldom'
 import { parseDateTime } from './assertion'
-import { verifyEnvelopedSignature } from './dsig/verify'
 import { SamlError } from './errors'
-import { DEFAULT_CLOCK_SKEW_SECONDS } from './index'
-import { parseCertificate } from './x509'
-import { attr, childElements, childrenNamed, isElementNamed, NS, singleChildNamed, textContent } from './xml/dom'
+import { DEFAULT_CLOCK_SKEW_SECONDS } from './limits'
+import { openReceivedMessage, type MessageTrust, type ReceivedMessage, type TrustResolver } from './received-message'
+import { attr, childElements, childrenNamed, NS, singleChildNamed, textContent } from './xml/dom'
 import { escapeXmlAttr, escapeXmlText } from './xml/escape'
 
 export const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success'
@@ -85,25 +83,24 @@ export function buildLogoutResponse(input: LogoutResponseInput): string {
   )
 }
 
-/** A logout message as the binding delivered it. */
-export type ReceivedLogoutMessage =
-  /** `url.search` of the GET, untouched: the signature covers the sender's own URL-encoding. */
-  | { binding: 'redirect'; rawQuery: string }
-  /** The POST form fields. */
-  | { binding: 'post'; value: string; relayState?: string | null }
+/** Who may send a logout message: the IdP's entity ID, certificates and policy. */
+export interface LogoutIssuer extends MessageTrust {
+  entityId: string
+  clockSkewSeconds?: number
+}
 
-export interface LogoutCheckOptions {
-  /** The IdP the message must come from: its entity ID and configured certificates (PEM/base64). */
-  idp: { entityId: string; certificates: readonly string[]; allowSha1?: boolean }
+export interface LogoutCheckOptions<T extends LogoutIssuer> {
+  /**
+   * The IdP the message must come from, or a resolver from the Issuer the message claims to that
+   * IdP (the way jose's verify takes a key or a get-key function): the message is parsed once.
+   */
+  idp: T | TrustResolver<T>
   /** Our SLO URL: a signed message must name it as Destination (bindings §3.4.5.2, §3.5.5.2). */
   sloUrl: string
   now: Date
-  clockSkewSeconds?: number
-  /** Default true. False accepts unsigned messages from an IdP that cannot sign them. */
-  requireSignature?: boolean
 }
 
-export interface LogoutRequestInfo {
+export interface LogoutRequestInfo<T extends LogoutIssuer = LogoutIssuer> {
   id: string
   issuer: string
   issueInstant: string
@@ -116,9 +113,11 @@ export interface LogoutRequestInfo {
   reason: string | null
   relayState: string | null
   signed: boolean
+  /** The resolved issuer configuration the message was checked with. */
+  issuerConfig: T
 }
 
-export interface LogoutResponseInfo {
+export interface LogoutResponseInfo<T extends LogoutIssuer = LogoutIssuer> {
   id: string
   issuer: string
   issueInstant: string
@@ -128,17 +127,22 @@ export interface LogoutResponseInfo {
   partial: boolean
   relayState: string | null
   signed: boolean
+  issuerConfig: T
 }
 
 /**
  * Check an IdP's LogoutRequest: signature (query or enveloped) with the IdP's certificates, then
  * Issuer, Destination, IssueInstant/NotOnOrAfter, NameID. Replay (ID seen before) is the caller's.
  */
-export async function parseLogoutRequest(message: ReceivedLogoutMessage, options: LogoutCheckOptions): Promise<LogoutRequestInfo> {
-  const { root, signed, relayState } = await openMessage(message, 'SAMLRequest', 'LogoutRequest', options)
-  const common = checkCommon(root, signed, options)
+export async function parseLogoutRequest<T extends LogoutIssuer>(message: ReceivedMessage, options: LogoutCheckOptions<T>): Promise<LogoutRequestInfo<T>> {
+  const { root, signed, relayState, trust } = await openReceivedMessage(
+    message,
+    { param: 'SAMLRequest', rootName: 'LogoutRequest', invalidCode: 'SAML_LOGOUT_INVALID' },
+    resolverOf(options.idp),
+  )
+  const common = checkCommon(root, signed, trust, options)
   const notOnOrAfter = attr(root, 'NotOnOrAfter')
-  if (notOnOrAfter !== null && options.now.getTime() >= parseDateTime(notOnOrAfter, 'LogoutRequest NotOnOrAfter') + skewMs(options)) {
+  if (notOnOrAfter !== null && options.now.getTime() >= parseDateTime(notOnOrAfter, 'LogoutRequest NotOnOrAfter') + skewMs(trust)) {
     throw new SamlError('SAML_EXPIRED', 'LogoutRequest NotOnOrAfter has passed', { notOnOrAfter, now: options.now.toISOString() })
   }
   // Core §3.7.1: exactly one of BaseID, NameID, EncryptedID. Only a plain NameID names a session here.
@@ -161,6 +165,7 @@ export async function parseLogoutRequest(message: ReceivedLogoutMessage, options
     reason: attr(root, 'Reason'),
     relayState,
     signed,
+    issuerConfig: trust,
   }
 }
 
@@ -168,12 +173,16 @@ export async function parseLogoutRequest(message: ReceivedLogoutMessage, options
  * Check the IdP's LogoutResponse to our LogoutRequest `expectedRequestId`. Success (possibly
  * PartialLogout) resolves; any other status throws SAML_STATUS_NOT_SUCCESS.
  */
-export async function parseLogoutResponse(
-  message: ReceivedLogoutMessage,
-  options: LogoutCheckOptions & { expectedRequestId: string },
-): Promise<LogoutResponseInfo> {
-  const { root, signed, relayState } = await openMessage(message, 'SAMLResponse', 'LogoutResponse', options)
-  const common = checkCommon(root, signed, options)
+export async function parseLogoutResponse<T extends LogoutIssuer>(
+  message: ReceivedMessage,
+  options: LogoutCheckOptions<T> & { expectedRequestId: string },
+): Promise<LogoutResponseInfo<T>> {
+  const { root, signed, relayState, trust } = await openReceivedMessage(
+    message,
+    { param: 'SAMLResponse', rootName: 'LogoutResponse', invalidCode: 'SAML_LOGOUT_INVALID' },
+    resolverOf(options.idp),
+  )
+  const common = checkCommon(root, signed, trust, options)
   const inResponseTo = attr(root, 'InResponseTo')
   if (inResponseTo !== options.expectedRequestId) {
     throw new SamlError('SAML_IN_RESPONSE_TO_MISMATCH', 'LogoutResponse does not answer our LogoutRequest', {
@@ -195,66 +204,21 @@ export async function parseLogoutResponse(
       statusMessage: statusMessage[0]?.slice(0, 200) ?? null,
     })
   }
-  return { ...common, inResponseTo, statusCode, partial: second.includes(STATUS_PARTIAL_LOGOUT), relayState, signed }
+  return { ...common, inResponseTo, statusCode, partial: second.includes(STATUS_PARTIAL_LOGOUT), relayState, signed, issuerConfig: trust }
 }
 
-/**
- * The Issuer a logout message claims, UNVERIFIED: only for choosing which IdP's configuration
- * (and so which certificates) to check it with. Never act on it otherwise.
- */
-export async function readClaimedIssuer(message: ReceivedLogoutMessage): Promise<string | null> {
-  const doc = message.binding === 'redirect' ? await decodeRedirectBinding(readRedirectQuery(message.rawQuery).message) : decodePostBinding(message.value)
-  const issuer = singleChildNamed(doc.documentElement!, NS.saml, 'Issuer', () => invalid('Two Issuer elements'))
-  return issuer ? textContent(issuer).trim() : null
-}
-
-interface OpenedMessage {
-  /** The message root; covered by a verified signature whenever `signed` is true. */
-  root: Element
-  signed: boolean
-  relayState: string | null
-}
-
-/** Decode per binding and verify whichever signature the binding carries (bindings §3.4.4.1, §3.5.4). */
-async function openMessage(
-  message: ReceivedLogoutMessage,
-  param: 'SAMLRequest' | 'SAMLResponse',
-  rootName: string,
-  options: LogoutCheckOptions,
-): Promise<OpenedMessage> {
-  const certs = options.idp.certificates.map((c) => parseCertificate(c))
-  const policy = { allowSha1: options.idp.allowSha1 ?? false }
-  let doc: Document
-  let relayState: string | null
-  let querySigned = false
-  if (message.binding === 'redirect') {
-    const query = readRedirectQuery(message.rawQuery)
-    // A request answered as a response (or the reverse) is a confused or reflected message.
-    if (query.param !== param) throw invalid(`Expected ${param} in the query`)
-    // The detached signature covers the deflated bytes, so it vouches for the whole document.
-    const checked = query.signature !== null ? await verifyRedirectBindingSignature(message.rawQuery, certs, policy) : query
-    querySigned = query.signature !== null
-    doc = await decodeRedirectBinding(checked.message)
-    relayState = checked.relayState
-  } else {
-    // POST RelayState is not covered by any signature (bindings §3.5.3): callers must only ever
-    // treat it as a same-origin return path.
-    doc = decodePostBinding(message.value)
-    relayState = message.relayState ?? null
-  }
-  const root = doc.documentElement!
-  if (!isElementNamed(root, NS.samlp, rootName))
-    throw new SamlError('SAML_NOT_SAML', `Expected a samlp:${rootName}`, { root: doc.documentElement?.localName ?? null })
-  if (querySigned) return { root, signed: true, relayState }
-  // POST (or a Redirect message that kept its XML signature): the enveloped signature on the root.
-  const signature = singleChildNamed(root, NS.ds, 'Signature', () => new SamlError('SAML_SIGNATURE_WRAPPING', 'Two Signature elements on the message'))
-  if (signature) return { root: (await verifyEnvelopedSignature(root, signature, certs, policy)).element, signed: true, relayState }
-  if (options.requireSignature ?? true) throw new SamlError('SAML_SIGNATURE_MISSING', `The ${rootName} is not signed`)
-  return { root, signed: false, relayState }
+/** A fixed issuer, or the caller's resolver; a fixed one must still be the Issuer the message names (checkCommon). */
+function resolverOf<T extends LogoutIssuer>(idp: T | TrustResolver<T>): TrustResolver<T> {
+  return typeof idp === 'function' ? idp : async () => idp
 }
 
 /** Version, ID, Issuer, Destination and IssueInstant, common to both messages (core §3.2.1, §3.2.2). */
-function checkCommon(root: Element, signed: boolean, options: LogoutCheckOptions): { id: string; issuer: string; issueInstant: string } {
+function checkCommon(
+  root: Element,
+  signed: boolean,
+  idp: LogoutIssuer,
+  options: { sloUrl: string; now: Date },
+): { id: string; issuer: string; issueInstant: string } {
   if (attr(root, 'Version') !== '2.0') throw new SamlError('SAML_VERSION_UNSUPPORTED', 'Unsupported SAML version', { version: attr(root, 'Version') })
   const id = attr(root, 'ID')
   const issueInstant = attr(root, 'IssueInstant')
@@ -262,8 +226,8 @@ function checkCommon(root: Element, signed: boolean, options: LogoutCheckOptions
   // Profiles §4.4.4.1/§4.4.4.2: the Issuer MUST be present and name the IdP.
   const issuerEl = singleChildNamed(root, NS.saml, 'Issuer', () => invalid('Two Issuer elements'))
   const issuer = issuerEl ? textContent(issuerEl).trim() : ''
-  if (issuer !== options.idp.entityId) {
-    throw new SamlError('SAML_ISSUER_MISMATCH', 'The logout message is not from this IdP', { expected: options.idp.entityId, received: issuer.slice(0, 200) })
+  if (issuer !== idp.entityId) {
+    throw new SamlError('SAML_ISSUER_MISMATCH', 'The logout message is not from this IdP', { expected: idp.entityId, received: issuer.slice(0, 200) })
   }
   const destination = attr(root, 'Destination')
   // Required when signed, and must be us whenever present (a message for another SP replayed here).
@@ -275,11 +239,11 @@ function checkCommon(root: Element, signed: boolean, options: LogoutCheckOptions
   }
   const issued = parseDateTime(issueInstant, `${root.localName} IssueInstant`)
   const now = options.now.getTime()
-  if (issued > now + skewMs(options)) {
+  if (issued > now + skewMs(idp)) {
     throw new SamlError('SAML_NOT_YET_VALID', 'The logout message is issued in the future', { issueInstant, now: options.now.toISOString() })
   }
   // No NotBefore/NotOnOrAfter on responses: a bounded age keeps captured messages from replaying later.
-  if (issued + MAX_LOGOUT_MESSAGE_AGE_SECONDS * 1000 + skewMs(options) < now) {
+  if (issued + MAX_LOGOUT_MESSAGE_AGE_SECONDS * 1000 + skewMs(idp) < now) {
     throw new SamlError('SAML_EXPIRED', 'The logout message is too old', {
       issueInstant,
       now: options.now.toISOString(),
@@ -289,8 +253,8 @@ function checkCommon(root: Element, signed: boolean, options: LogoutCheckOptions
   return { id, issuer, issueInstant }
 }
 
-function skewMs(options: LogoutCheckOptions): number {
-  return (options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS) * 1000
+function skewMs(idp: LogoutIssuer): number {
+  return (idp.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS) * 1000
 }
 
 function invalid(message: string): SamlError {

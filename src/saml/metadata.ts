@@ -9,13 +9,11 @@ import { parseDateTime } from './assertion'
 import type { Verified } from './dsig/verify'
 import { verifyEnvelopedSignature } from './dsig/verify'
 import { SamlError } from './errors'
+import { MAX_METADATA_BYTES } from './limits'
 import { certificateValidityWarning, parseCertificate } from './x509'
 import type { ParsedCertificate } from './x509'
 import { attr, childElements, childrenNamed, firstChildNamed, isElementNamed, NS, singleChildNamed, textContent } from './xml/dom'
 import { parseXml } from './xml/parse'
-
-/** Aggregates are far larger than protocol messages (the SWAMID test aggregate is 145 KB). */
-export const MAX_METADATA_BYTES = 4 * 1024 * 1024
 
 const SAML2_BINDING_PREFIX = 'urn:oasis:names:tc:SAML:2.0:bindings:'
 
@@ -153,12 +151,13 @@ export async function parseIdpMetadata(xml: string, options: ParseIdpMetadataOpt
 
 /**
  * The IdP to configure: the one with `entityId`, or else the only usable SAML 2.0 IdP in the
- * document. Throws SAML_METADATA_INVALID naming what is wrong (unknown, ambiguous, unusable).
+ * document. Throws SAML_METADATA_INVALID naming what is wrong; `detail.reason` is 'not-found' or
+ * 'ambiguous' when the choice of entity is the problem (else the IdP itself is unusable).
  */
 export function selectIdp(parsed: ParsedMetadata, entityId?: string, now?: Date): IdpMetadata {
   if (entityId !== undefined) {
     const found = parsed.idps.find((i) => i.entityId === entityId)
-    if (!found) throw invalid('The metadata has no identity provider with this entity ID', { entityId })
+    if (!found) throw invalid('The metadata has no identity provider with this entity ID', { entityId, reason: 'not-found' })
     return assertUsable(found, now)
   }
   const usable = parsed.idps.filter((i) => i.problem === null)
@@ -166,6 +165,7 @@ export function selectIdp(parsed: ParsedMetadata, entityId?: string, now?: Date)
   if (usable.length === 0 && parsed.idps.length === 1) return assertUsable(parsed.idps[0]!, now)
   throw invalid(`The metadata lists ${usable.length} usable identity providers; name the entity ID to use`, {
     count: String(usable.length),
+    reason: 'ambiguous',
   })
 }
 
@@ -177,8 +177,8 @@ function assertUsable(idp: IdpMetadata, now: Date | undefined): IdpMetadata {
   return idp
 }
 
-/** EntityDescriptors of an aggregate, nested EntitiesDescriptors included (metadata §2.3.1). */
-function collectEntities(node: Element, validUntil: string | null, out: { el: Element; validUntil: string | null }[]): void {
+/** EntityDescriptors of an aggregate, nested EntitiesDescriptors included (metadata §2.3.1). Shared with broker/metadata.ts. */
+export function collectEntities(node: Element, validUntil: string | null, out: { el: Element; validUntil: string | null }[]): void {
   for (const child of childElements(node)) {
     if (isElementNamed(child, NS.md, 'EntityDescriptor')) out.push({ el: child, validUntil })
     else if (isElementNamed(child, NS.md, 'EntitiesDescriptor')) collectEntities(child, earliest(validUntil, attr(child, 'validUntil')), out)
@@ -267,7 +267,7 @@ function readEndpoints(role: Element, localName: string, warnings: string[]): En
   return out
 }
 
-function readCertificates(role: Element, use: 'signing' | 'encryption'): string[] {
+export function readCertificates(role: Element, use: 'signing' | 'encryption'): string[] {
   const out: string[] = []
   for (const kd of childrenNamed(role, NS.md, 'KeyDescriptor')) {
     // metadata §2.4.1.1: without `use`, the key serves both purposes.
@@ -284,7 +284,7 @@ function readCertificates(role: Element, use: 'signing' | 'encryption'): string[
   return out
 }
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value)
     return url.protocol === 'https:' || url.protocol === 'http:'
@@ -304,54 +304,3 @@ function instant(value: string): number {
 
 const isPast = (value: string, now: Date): boolean => instant(value) <= now.getTime()
 const earliest = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || instant(a) <= instant(b) ? a : b)
-
-// SP metadata moved to sp-metadata.ts; re-exported for routes written against the earlier layout.
-/** A downstream SP (a helpdesk in broker mode) as its metadata describes it. */
-export interface SpMetadata {
-  entityId: string
-  /** HTTP-POST AssertionConsumerService: the default one, else the lowest index, else the first. */
-  acsUrl: string
-  signingCertificates: string[]
-  authnRequestsSigned: boolean
-  nameIdFormats: string[]
-}
-
-/**
- * Parses a helpdesk's SP metadata (one EntityDescriptor with an SPSSODescriptor, or the entity
- * named `entityId` in an aggregate). Throws SAML_METADATA_INVALID when no SAML 2.0 SP with an
- * HTTP-POST ACS is found.
- */
-export function parseSpMetadata(xml: string, entityId?: string): SpMetadata {
-  const root: Element = parseXml(xml, { maxBytes: MAX_METADATA_BYTES }).documentElement!
-  const entities: Element[] = []
-  if (isElementNamed(root, NS.md, 'EntityDescriptor')) entities.push(root)
-  else if (isElementNamed(root, NS.md, 'EntitiesDescriptor')) {
-    const found: { el: Element; validUntil: string | null }[] = []
-    collectEntities(root, null, found)
-    entities.push(...found.map((f) => f.el))
-  } else throw invalid('Not SAML metadata: the root must be md:EntityDescriptor or md:EntitiesDescriptor')
-  const candidates = entities
-    .filter((e) => !entityId || attr(e, 'entityID') === entityId)
-    .map((e) => ({ e, role: childrenNamed(e, NS.md, 'SPSSODescriptor').find((r) => (attr(r, 'protocolSupportEnumeration') ?? '').includes(NS.samlp)) }))
-    .filter((x): x is { e: Element; role: Element } => x.role !== undefined)
-  if (candidates.length !== 1)
-    throw invalid(candidates.length ? 'The metadata lists several SPs: name the entity ID' : 'The metadata describes no SAML 2.0 service provider')
-  const { e, role } = candidates[0]!
-  const acs = childrenNamed(role, NS.md, 'AssertionConsumerService')
-    .filter((a) => attr(a, 'Binding') === BINDINGS.post && isHttpUrl((attr(a, 'Location') ?? '').trim()))
-    .sort(
-      (a, b) =>
-        (attr(b, 'isDefault') === 'true' ? 1 : 0) - (attr(a, 'isDefault') === 'true' ? 1 : 0) || Number(attr(a, 'index') ?? 0) - Number(attr(b, 'index') ?? 0),
-    )[0]
-  if (!acs) throw invalid('The SP has no HTTP-POST AssertionConsumerService')
-  return {
-    entityId: attr(e, 'entityID') ?? '',
-    acsUrl: (attr(acs, 'Location') ?? '').trim(),
-    signingCertificates: readCertificates(role, 'signing'),
-    authnRequestsSigned: attr(role, 'AuthnRequestsSigned') === 'true',
-    nameIdFormats: childrenNamed(role, NS.md, 'NameIDFormat').map((n) => textContent(n).trim()),
-  }
-}
-
-export { buildSpMetadata } from './sp-metadata'
-export type { SpMetadataInput } from './sp-metadata'

@@ -25,6 +25,8 @@ export interface ResponseCheckOptions extends ProfileContext {
   certificates: readonly ParsedCertificate[]
   allowSha1: boolean
   decryptionKeys: readonly string[]
+  /** The Assertion must carry its own signature (the IdP's wantAssertionsSigned). */
+  requireSignedAssertion: boolean
 }
 
 /** Validate a parsed Response document; throws SamlError with a stable code on any failure. */
@@ -74,6 +76,12 @@ export async function validateResponseDocument(doc: Document, options: ResponseC
   }
   // Profiles §4.1.4.2: the assertion must be signed, directly or by the enclosing Response.
   if (!verifiedAssertion) throw new SamlError('SAML_SIGNATURE_MISSING', 'Neither the Response nor the Assertion is signed')
+  // Stricter, per IdP (metadata §2.4.4 WantAssertionsSigned): the Response's signature alone is not enough.
+  if (options.requireSignedAssertion && !assertionSignature) {
+    throw new SamlError('SAML_SIGNATURE_MISSING', 'The Assertion is not signed, and this IdP is set to require signed assertions', {
+      signedParts: 'response',
+    })
+  }
 
   // From here on only the verified assertion is read for what we return; the raw Response only
   // feeds rejection-only checks (Destination, Issuer, InResponseTo of an unsigned Response).

@@ -85,10 +85,10 @@ export function buildSpMetadata(input: SpMetadataInput): string {
 }
 
 /**
- * Sign SP metadata with an enveloped signature as its first child (metadata §3.1), exclusive
- * C14N; `xml` must come from buildSpMetadata with an `id`. Returns the serialized document.
+ * Sign metadata (ours as SP, or the broker's) with an enveloped signature as the root's first
+ * child (metadata §3.1), exclusive C14N; the root needs an `ID`. Returns the serialized document.
  */
-export async function signSpMetadata(xml: string, signing: { privateKey: CryptoKey; certificatePem: string; signatureAlgorithm?: string }): Promise<string> {
+export async function signMetadata(xml: string, signing: { privateKey: CryptoKey; certificatePem: string; signatureAlgorithm?: string }): Promise<string> {
   const doc = parseXml(xml)
   const root = doc.documentElement!
   // The schema puts ds:Signature before every role descriptor: first child, not "after Issuer".
@@ -96,7 +96,8 @@ export async function signSpMetadata(xml: string, signing: { privateKey: CryptoK
   return new XMLSerializer().serializeToString(doc)
 }
 
-function keyDescriptor(use: 'signing' | 'encryption', certificate: string): string {
+/** A KeyDescriptor with the certificate re-encoded from its parsed DER. Shared with broker/metadata.ts. */
+export function keyDescriptor(use: 'signing' | 'encryption', certificate: string): string {
   // Parsed and re-encoded: a malformed certificate fails here, not at the IdP's import.
   const b64 = encodeBase64(parseCertificate(certificate).der)
   const methods = use === 'encryption' ? ENCRYPTION_METHODS.map((m) => `<md:EncryptionMethod Algorithm="${m}"/>`).join('') : ''

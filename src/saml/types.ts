@@ -15,21 +15,54 @@ export interface SpConfig {
   acsUrl: string
 }
 
-export interface ValidateSamlResponseOptions {
-  /** base64 text of the `SAMLResponse` form field (HTTP-POST binding); whitespace/CRLF tolerated. */
-  samlResponse: string
-  idp: IdpConfig
-  sp: SpConfig
-  /** The clock: time is an input of the core, never read from the platform. */
-  now: Date
+/** Per-IdP policy for one response: given directly, or returned by an IdpResolver. */
+export interface IdpPolicy {
   /** ID of the AuthnRequest this browser started; absent for an unsolicited (IdP-initiated) response. */
   expectedRequestId?: string | null
   allowIdpInitiated?: boolean
-  /** Tolerated clock difference with the IdP; default DEFAULT_CLOCK_SKEW_SECONDS. */
+  /** Tolerated clock difference with the IdP; default DEFAULT_CLOCK_SKEW_SECONDS, at most MAX_CLOCK_SKEW_SECONDS. */
   clockSkewSeconds?: number
   allowSha1?: boolean
   /** SP private keys (PEM, PKCS#8 or PKCS#1) for EncryptedAssertion; several during rollover. */
   decryptionKeys?: readonly string[]
+  /**
+   * The Assertion itself must carry a valid signature; a signed Response around an unsigned
+   * Assertion is then refused (the IdP's `wantAssertionsSigned`). Default false: profiles §4.1.4.2
+   * accepts either.
+   */
+  requireSignedAssertion?: boolean
+}
+
+/**
+ * What an UNVERIFIED response claims, for choosing the IdP configuration and the pending login:
+ * every value is checked again against the signed content afterwards. Never a trust decision.
+ */
+export interface ResponseHints {
+  /** Response Issuer, else the (plain) Assertion's Issuer; trimmed. */
+  issuer: string | null
+  inResponseTo: string | null
+  hasEncryptedAssertion: boolean
+}
+
+/** The IdP configuration and policy a resolver chose for a response. */
+export interface ResolvedIdp extends IdpPolicy {
+  idp: IdpConfig
+}
+
+/**
+ * Chooses the IdP for a response from its hints, the way jose's verify takes a get-key function:
+ * the core parses the message once and asks. Throwing refuses the response with that error.
+ */
+export type IdpResolver = (hints: ResponseHints) => Promise<ResolvedIdp>
+
+export interface ValidateSamlResponseOptions extends IdpPolicy {
+  /** base64 text of the `SAMLResponse` form field (HTTP-POST binding); whitespace/CRLF tolerated. */
+  samlResponse: string
+  /** The IdP, or a resolver; a resolver's policy replaces the policy fields given here. */
+  idp: IdpConfig | IdpResolver
+  sp: SpConfig
+  /** The clock: time is an input of the core, never read from the platform. */
+  now: Date
 }
 
 /** Per-attribute XML metadata, named as the XML attributes are (SAML core §2.7.3.1). */

@@ -1,89 +1,69 @@
 /**
- * Downstream helpdesk apps (hand-off targets). The shared secret is sealed with SSO_SECRET and
- * only ever opened to sign a token; the admin API reports whether one is set, never its value.
+ * Downstream helpdesk apps (hand-off targets) in D1, read as a union by kind so callers never
+ * cast a config. The shared secret is sealed with SSO_SECRET and only ever opened to sign a
+ * token; the admin API reports whether one is set, never its value.
  */
 import { and, asc, eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { open, seal } from '../crypto/secret-box'
 import { AppError } from '../errors'
+import type { AppKind, AppKindConfig, FreshworksConfig, SamlAppConfig, ZendeskConfig } from './app-configs'
 import { apps } from './schema'
 
-export type AppRow = typeof apps.$inferSelect
+type AppRecord = typeof apps.$inferSelect
+
+/** A stored app: common fields, plus `kind` and `config` paired as the union says. */
+export type App = Omit<AppRecord, 'kind' | 'config'> & AppKindConfig
+export type AppOf<K extends AppKind> = Extract<App, { kind: K }>
+
+/** What the admin service saves: the secret in clear (sealed here), or undefined to keep the stored one. */
+export type AppFields = { name: string; slug: string; enabled: boolean; sharedSecret?: string | undefined } & AppKindConfig
+
 const SEAL_PURPOSE = 'app-secret'
 
-export interface ZendeskConfig {
-  /** `acme` for https://acme.zendesk.com */
-  subdomain: string
-  /** Host-mapped help center (e.g. https://help.acme.com); overrides the zendesk.com origin. */
-  baseUrl?: string
-  /** external_id claim: the NameID (stable per IdP) or nothing. */
-  externalIdFrom: 'nameId' | 'none'
-  /** IdP slug or group name → Zendesk organization name; the first match wins (IdP first). */
-  organizationMap: Record<string, string>
-  /** Send the user's groups as Zendesk tags. */
-  tagsFromGroups: boolean
-  /** Zendesk user field key → value source, sent as `user_fields`. */
-  userFields?: Record<string, 'idp' | 'nameId' | 'groups'>
+/** The one place a stored config meets its kind: every write went through admin/app-fields.ts. */
+function toApp(row: AppRecord): App {
+  const { kind, config, ...rest } = row
+  switch (kind) {
+    case 'zendesk':
+      return { ...rest, kind, config: config as ZendeskConfig }
+    case 'freshworks':
+      return { ...rest, kind, config: config as FreshworksConfig }
+    case 'saml':
+      return { ...rest, kind, config: config as SamlAppConfig }
+  }
 }
 
-export interface FreshworksConfig {
-  /** Exact redirect URIs the helpdesk may ask for (its SSO callback URLs). */
-  redirectUris: string[]
+export async function listApps(d1: D1Database): Promise<App[]> {
+  return (await drizzle(d1).select().from(apps).orderBy(asc(apps.name))).map(toApp)
 }
 
-/** A downstream SAML SP (Jira Service Management, Zammad, Freshdesk SAML, ...) in broker mode. */
-export interface SamlAppConfig {
-  entityId: string
-  acsUrl: string
-  nameIdFormat: 'email' | 'persistent'
-  signResponse: boolean
-  /** SP signing certificates: when set, AuthnRequests must be signed with one of them. */
-  certificates: string[]
-  /** The SP's SingleLogoutService (Redirect binding), for logout started at the helpdesk. */
-  sloUrl?: string
-  /** Attribute names the helpdesk expects, per field; a field mapped to '' is not sent. */
-  attributeNames?: Partial<Record<SamlAppAttribute, string>>
-  /** IdP slug or group name → organization, sent as the `organization` attribute (first match, IdP first). */
-  organizationMap?: Record<string, string>
-}
-
-export const SAML_APP_ATTRIBUTES = ['email', 'firstName', 'lastName', 'displayName', 'groups', 'upstreamIdp', 'organization'] as const
-export type SamlAppAttribute = (typeof SAML_APP_ATTRIBUTES)[number]
-
-/** The enabled SAML app whose entity ID is `entityId`. */
-export async function findSamlApp(d1: D1Database, entityId: string): Promise<AppRow | null> {
-  const rows = await drizzle(d1)
-    .select()
-    .from(apps)
-    .where(and(eq(apps.kind, 'saml'), eq(apps.enabled, true)))
-  return rows.find((r) => (r.config as { entityId?: string }).entityId === entityId) ?? null
-}
-
-export async function listApps(d1: D1Database): Promise<AppRow[]> {
-  return drizzle(d1).select().from(apps).orderBy(asc(apps.name))
-}
-
-export async function getApp(d1: D1Database, id: string): Promise<AppRow | null> {
-  return (await drizzle(d1).select().from(apps).where(eq(apps.id, id)).limit(1))[0] ?? null
+export async function getApp(d1: D1Database, id: string): Promise<App | null> {
+  const row = (await drizzle(d1).select().from(apps).where(eq(apps.id, id)).limit(1))[0]
+  return row ? toApp(row) : null
 }
 
 /** The enabled app of `kind` named by slug, or the only enabled one of that kind. */
-export async function findEnabledApp(d1: D1Database, kind: AppRow['kind'], slug: string | undefined): Promise<AppRow | null> {
+export async function findEnabledApp<K extends AppKind>(d1: D1Database, kind: K, slug: string | undefined): Promise<AppOf<K> | null> {
   const rows = await drizzle(d1)
     .select()
     .from(apps)
     .where(and(eq(apps.kind, kind), eq(apps.enabled, true), ...(slug ? [eq(apps.slug, slug)] : [])))
-  return rows.length === 1 ? rows[0]! : null
+  return rows.length === 1 ? (toApp(rows[0]!) as AppOf<K>) : null
 }
 
-export async function saveApp(
-  d1: D1Database,
-  secret: string,
-  id: string,
-  fields: { kind: AppRow['kind']; name: string; slug: string; enabled: boolean; config: Record<string, unknown>; sharedSecret?: string | undefined },
-  now: Date,
-  isNew: boolean,
-): Promise<AppRow> {
+/** The enabled SAML app whose SP entity ID is `entityId`. */
+export async function findSamlApp(d1: D1Database, entityId: string): Promise<AppOf<'saml'> | null> {
+  const rows = (
+    await drizzle(d1)
+      .select()
+      .from(apps)
+      .where(and(eq(apps.kind, 'saml'), eq(apps.enabled, true)))
+  ).map(toApp)
+  return (rows.find((r) => r.kind === 'saml' && r.config.entityId === entityId) as AppOf<'saml'> | undefined) ?? null
+}
+
+export async function saveApp(d1: D1Database, secret: string, id: string, fields: AppFields, now: Date, isNew: boolean): Promise<App> {
   const db = drizzle(d1)
   const { sharedSecret, ...rest } = fields
   const values = { ...rest, ...(sharedSecret ? { secretSealed: await seal(secret, SEAL_PURPOSE, sharedSecret) } : {}), updatedAt: now }
@@ -102,6 +82,6 @@ export async function deleteApp(d1: D1Database, id: string): Promise<void> {
   await drizzle(d1).delete(apps).where(eq(apps.id, id))
 }
 
-export async function openAppSecret(secret: string, row: AppRow): Promise<string | null> {
-  return row.secretSealed ? open(secret, SEAL_PURPOSE, row.secretSealed) : null
+export async function openAppSecret(secret: string, app: App): Promise<string | null> {
+  return app.secretSealed ? open(secret, SEAL_PURPOSE, app.secretSealed) : null
 }

@@ -40,3 +40,9 @@ export async function listAudit(d1: D1Database, filter: AuditFilter): Promise<{ 
   const entries = rows.slice(0, filter.limit)
   return { entries, nextBefore: rows.length > filter.limit ? (entries.at(-1)?.id ?? null) : null }
 }
+
+/** Deletes audit rows older than `cutoff` (retention); returns how many went. */
+export async function pruneAudit(d1: D1Database, cutoff: Date): Promise<number> {
+  const rows = await drizzle(d1).delete(auditLog).where(lt(auditLog.at, cutoff)).returning({ id: auditLog.id })
+  return rows.length
+}

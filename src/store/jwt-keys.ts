@@ -5,7 +5,8 @@
  */
 import { and, desc, eq, gt, inArray, or } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { open, seal, toBase64Url } from '../crypto/secret-box'
+import { calculateJwkThumbprint } from 'jose'
+import { open, seal } from '../crypto/secret-box'
 import { jwtKeys } from './schema'
 
 const SEAL_PURPOSE = 'jwt-key'
@@ -27,12 +28,8 @@ async function generateKey(d1: D1Database, secret: string, now: Date): Promise<s
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
   const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey
   const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey
-  // kid = RFC 7638-style thumbprint prefix: stable, derived from the public key only.
-  const thumb = await crypto.subtle.digest(
-    'SHA-256',
-    new TextEncoder().encode(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y })),
-  )
-  const kid = toBase64Url(new Uint8Array(thumb)).slice(0, 16)
+  // kid = prefix of the RFC 7638 thumbprint (jose): stable, derived from the public key only.
+  const kid = (await calculateJwkThumbprint({ kty: 'EC', crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }, 'sha256')).slice(0, 16)
   await drizzle(d1)
     .insert(jwtKeys)
     .values({
@@ -96,4 +93,12 @@ export async function publishedKeys(d1: D1Database, now: Date): Promise<(JsonWeb
     )
     .orderBy(desc(jwtKeys.createdAt))
   return rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: 'ES256', use: 'sig' }))
+}
+
+/** Every SSO-JWT key without private material, newest first (admin API). */
+export async function listJwtKeys(d1: D1Database): Promise<{ kid: string; status: 'next' | 'active' | 'retired'; createdAt: Date; retiredAt: Date | null }[]> {
+  return drizzle(d1)
+    .select({ kid: jwtKeys.kid, status: jwtKeys.status, createdAt: jwtKeys.createdAt, retiredAt: jwtKeys.retiredAt })
+    .from(jwtKeys)
+    .orderBy(desc(jwtKeys.createdAt))
 }

@@ -2,6 +2,7 @@
  * Replay protection: one unique insert per accepted assertion (and per AuthnRequest ID used),
  * in D1 because it is strongly consistent (KV is not). Rows live until the assertion expires.
  */
+import { lt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { consumedAssertions } from './schema'
 
@@ -16,4 +17,10 @@ export async function consumeOnce(d1: D1Database, issuer: string, id: string, ex
     .onConflictDoNothing()
     .returning({ id: consumedAssertions.assertionId })
   return rows.length === 1
+}
+
+/** Deletes replay rows whose assertion can no longer be accepted; returns how many went. */
+export async function pruneConsumed(d1: D1Database, now: Date): Promise<number> {
+  const rows = await drizzle(d1).delete(consumedAssertions).where(lt(consumedAssertions.expiresAt, now)).returning({ id: consumedAssertions.assertionId })
+  return rows.length
 }

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { AppConfig } from './app-configs'
 
 /** Attribute names (as the IdP sends them) for each identity field. */
 export interface AttributeMap {
@@ -157,8 +158,9 @@ export const apps = sqliteTable(
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    /** Per kind: ZendeskConfig, FreshworksConfig or SamlAppConfig (store/apps.ts pairs it with `kind`). */
     config: text('config', { mode: 'json' })
-      .$type<Record<string, unknown>>()
+      .$type<AppConfig>()
       .notNull()
       .default(sql`'{}'`),
     secretSealed: text('secret_sealed'),

@@ -1,13 +1,13 @@
 /**
  * The customer-facing error page: stable code, a short explanation, the request ID to quote to
- * support, and nothing secret (no stack, no raw SAML, no tokens).
+ * support, and nothing secret or meant for the admin (no stack, no raw SAML, no tokens, no admin
+ * hint: that goes to the audit log).
  */
 import { Layout } from './layout'
 
 export interface ErrorPageProps {
   code: string
   message: string
-  hint?: string | undefined
   requestId: string
 }
 
@@ -16,7 +16,6 @@ export function ErrorPage(props: ErrorPageProps) {
     <Layout title="Sign-in problem">
       <div class="card" role="alert">
         <h1>{props.message}</h1>
-        {props.hint ? <p>{props.hint}</p> : null}
         <p class="muted">
           Error code <code data-testid="error-code">{props.code}</code>
         </p>

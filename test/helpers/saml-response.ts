@@ -5,7 +5,7 @@ import type { Document, Element } from '@xmldom/xmldom'
 import { signEnveloped } from '../../src/saml/dsig/sign'
 import { canonicalize } from '../../src/saml/xml/c14n'
 import { childElements, isElementNamed, NS } from '../../src/saml/xml/dom'
-import type { ValidateSamlResponseOptions } from '../../src/saml/types'
+import type { IdpConfig, ValidateSamlResponseOptions } from '../../src/saml/types'
 import { signingKey, testKeyPair } from './keys'
 import type { TestKeyPair } from './keys'
 
@@ -144,7 +144,10 @@ export function toBase64(xml: string): string {
 }
 
 /** Arguments for validateSamlResponse with the IdP's configured certificate (RSA unless told). */
-export function optionsFor(doc: Document | string, extra: Partial<ValidateSamlResponseOptions> = {}): ValidateSamlResponseOptions {
+/** Options for a fixed IdP (`idp` is a config, never a resolver, so tests can spread it). */
+export type FixedIdpOptions = ValidateSamlResponseOptions & { idp: IdpConfig }
+
+export function optionsFor(doc: Document | string, extra: Partial<FixedIdpOptions> = {}): FixedIdpOptions {
   return {
     samlResponse: toBase64(typeof doc === 'string' ? doc : serialize(doc)),
     idp: { entityId: IDP, certificates: [testKeyPair('rsa').certificatePem] },

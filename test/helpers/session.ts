@@ -1,6 +1,7 @@
 // Test helper: a stored portal session (real KV) and the cookie header that names it.
 import { env } from 'cloudflare:workers'
-import { createSession, SESSION_COOKIE, type Session } from '../../src/store/sessions'
+import { SESSION_COOKIE } from '../../src/sso/sessions'
+import { createSession, type Session } from '../../src/store/sessions'
 
 export function sampleSession(overrides: Partial<Session> = {}): Session {
   const now = Date.now()

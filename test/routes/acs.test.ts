@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createIdp, type IdpFields } from '../../src/store/idps'
-import { LOGIN_COOKIE_PREFIX } from '../../src/routes/login-state'
+import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { OTHER_IDP_CERT, OTHER_IDP_KEY, TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID, type IssueOptions } from '../helpers/idp'
@@ -182,6 +182,23 @@ describe('ACS rejections (each audited with its code)', () => {
     const audit = await lastAudit()
     expect(audit.code).toBe('SAML_SIGNATURE_INVALID')
     expect(String(audit.detail)).toMatch(/[0-9A-F]{2}(:[0-9A-F]{2}){31}/)
+  })
+
+  it("keeps the admin's explanation off the customer's page and puts it in the audit row", async () => {
+    const browser = new TestBrowser()
+    const requestId = await startLogin(browser)
+    const res = await browser.fetch('/sso/acs', {
+      form: { SAMLResponse: await issueResponse({ inResponseTo: requestId, key: OTHER_IDP_KEY, cert: OTHER_IDP_CERT }) },
+      crossSite: true,
+      headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' },
+    })
+    const page = await res.text()
+    expect(res.status).toBe(403)
+    expect(page).toContain('SAML_SIGNATURE_INVALID')
+    expect(page).toContain(res.headers.get('x-request-id')!)
+    expect(page).not.toMatch(/certificate|metadata|fingerprint/i)
+    const detail = JSON.parse(String((await lastAudit()).detail)) as { hint?: string }
+    expect(detail.hint).toMatch(/certificate that is not configured/)
   })
 
   it('rejects wrong audience and expired responses with their codes', async () => {

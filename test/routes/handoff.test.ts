@@ -2,6 +2,7 @@ import { env, exports } from 'cloudflare:workers'
 import { jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { sampleSession, sessionCookie } from '../helpers/session'
+import { readAutoPost } from '../helpers/auto-post'
 
 const ORIGIN = 'https://support.example.com'
 const SECRET = 'zendesk-shared-secret-0123456789abcdef'
@@ -10,13 +11,6 @@ type ErrorBody = { error: { code: string; field?: string } }
 
 const api = (path: string, method: string, body?: unknown) =>
   exports.default.fetch(`${ORIGIN}/sso/admin/api/apps${path}`, { method, headers: AUTH, body: body === undefined ? undefined : JSON.stringify(body) })
-
-function formFields(html: string): { action: string; fields: Record<string, string> } {
-  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&')
-  const fields: Record<string, string> = {}
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!.replace(/&amp;/g, '&')
-  return { action, fields }
-}
 
 describe('Zendesk JWT hand-off', () => {
   it('is configured through the admin API with a write-only secret', async () => {
@@ -50,7 +44,7 @@ describe('Zendesk JWT hand-off', () => {
     for (let i = 0; i < 2; i++) {
       const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Facme.zendesk.com%2Fhc%2Fen-us`, { headers: { cookie } })
       expect(res.status).toBe(200)
-      const { action, fields } = formFields(await res.text())
+      const { action, fields } = readAutoPost(await res.text())
       expect(action).toBe('https://acme.zendesk.com/access/jwt')
       expect(fields.return_to).toBe('https://acme.zendesk.com/hc/en-us')
       tokens.push(fields.jwt!)
@@ -76,7 +70,7 @@ describe('Zendesk JWT hand-off', () => {
     const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Fevil.example%2F`, {
       headers: { cookie: await sessionCookie() },
     })
-    expect(formFields(await res.text()).fields.return_to).toBeUndefined()
+    expect(readAutoPost(await res.text()).fields.return_to).toBeUndefined()
   })
 })
 

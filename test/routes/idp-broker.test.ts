@@ -5,6 +5,7 @@ import { encodeRedirectBinding } from '../../src/saml/bindings'
 import { validateSamlResponse } from '../../src/saml/index'
 import { OTHER_IDP_CERT } from '../fixtures/idp-keys'
 import { sampleSession, sessionCookie } from '../helpers/session'
+import { readAutoPost } from '../helpers/auto-post'
 
 const ORIGIN = 'https://support.example.com'
 const SP = 'https://acme.atlassian.net/sp/abc'
@@ -41,19 +42,12 @@ async function authnRequestQuery(id: string, issuer = SP, acsUrl = ACS): Promise
   return encodeRedirectBinding({ xml, param: 'SAMLRequest', relayState: 'jsm-relay' })
 }
 
-function postedFields(html: string): { action: string; fields: Record<string, string> } {
-  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!
-  const fields: Record<string, string> = {}
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!.replace(/&amp;/g, '&')
-  return { action, fields }
-}
-
 describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
   it('answers a signed-in customer with a signed Response the SP can validate', async () => {
     const cookie = await sessionCookie(sampleSession())
     const res = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_jsm-req-1')}`, { headers: { cookie } })
     expect(res.status).toBe(200)
-    const { action, fields } = postedFields(await res.text())
+    const { action, fields } = readAutoPost(await res.text())
     expect(action).toBe(ACS)
     expect(fields.RelayState).toBe('jsm-relay')
     const result = await validateSamlResponse({
@@ -80,7 +74,7 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
     const resume = decodeURIComponent(/return_to=([^&]+)/.exec(location)![1]!)
     expect(resume).toMatch(/^\/sso\/idp\/resume\/_[0-9a-f]{40}$/)
     const after = await exports.default.fetch(`${ORIGIN}${resume}`, { headers: { cookie: await sessionCookie() } })
-    const { fields } = postedFields(await after.text())
+    const { fields } = readAutoPost(await after.text())
     const xml = atob(fields.SAMLResponse!)
     expect(xml).toContain('InResponseTo="_jsm-req-2"')
     const again = await exports.default.fetch(`${ORIGIN}${resume}`, { headers: { cookie: await sessionCookie(), accept: 'application/json' } })
@@ -102,7 +96,7 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
 
   it('launches an IdP-initiated sign-in into the app', async () => {
     const res = await exports.default.fetch(`${ORIGIN}/sso/idp/launch/jsm`, { headers: { cookie: await sessionCookie() } })
-    const { action, fields } = postedFields(await res.text())
+    const { action, fields } = readAutoPost(await res.text())
     expect(action).toBe(ACS)
     const result = await validateSamlResponse({
       samlResponse: fields.SAMLResponse!,
@@ -247,7 +241,7 @@ describe('per-app attributes and organizations', () => {
     })
     expect(created.status).toBe(201)
     const res = await exports.default.fetch(`${ORIGIN}/sso/idp/launch/mapped-desk`, { headers: { cookie: await sessionCookie() } })
-    const { fields } = postedFields(await res.text())
+    const { fields } = readAutoPost(await res.text())
     const result = await validateSamlResponse({
       samlResponse: fields.SAMLResponse!,
       idp: { entityId: `${ORIGIN}/sso/idp/metadata`, certificates: [idpCert] },

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { LOGIN_COOKIE_PREFIX } from '../../src/routes/login-state'
+import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { createIdp } from '../../src/store/idps'
 import { metadataCertificates } from '../../src/store/sp-keys'
 import { importCertificateVerifyKey, lookupSignature, verifySignatureValue } from '../../src/saml/dsig/algorithms'

@@ -1,7 +1,8 @@
 import { env, exports } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose'
-import { createSession, SESSION_COOKIE } from '../../src/store/sessions'
+import { SESSION_COOKIE } from '../../src/sso/sessions'
+import { createSession } from '../../src/store/sessions'
 import { sampleSession as session } from '../helpers/session'
 
 const ORIGIN = 'https://support.example.com'

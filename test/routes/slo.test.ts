@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { LOGIN_COOKIE_PREFIX } from '../../src/routes/login-state'
+import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { encodeRedirectBinding, signPostMessage } from '../../src/saml/bindings'
 import { decodeBase64, encodeBase64, inflateRaw, utf8Decode, utf8Encode } from '../../src/saml/encoding'
 import { buildLogoutRequest, buildLogoutResponse } from '../../src/saml/logout'

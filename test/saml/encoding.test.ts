@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { decodeBase64, deflateRaw, encodeBase64, inflateRaw, MAX_INFLATED_BYTES, utf8Decode, utf8Encode } from '../../src/saml/encoding'
+import { decodeBase64, deflateRaw, encodeBase64, inflateRaw, utf8Decode, utf8Encode } from '../../src/saml/encoding'
+import { MAX_INFLATED_BYTES } from '../../src/saml/limits'
 import { loadManifest, readInterop, readInteropBytes } from '../helpers/interop'
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)

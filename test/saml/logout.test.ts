@@ -6,11 +6,11 @@ import {
   buildLogoutResponse,
   parseLogoutRequest,
   parseLogoutResponse,
-  readClaimedIssuer,
   STATUS_PARTIAL_LOGOUT,
   STATUS_RESPONDER,
 } from '../../src/saml/logout'
-import type { LogoutCheckOptions, LogoutRequestInput, ReceivedLogoutMessage } from '../../src/saml/logout'
+import type { LogoutCheckOptions, LogoutIssuer, LogoutRequestInput } from '../../src/saml/logout'
+import type { ReceivedMessage } from '../../src/saml/received-message'
 import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
 import { parseXml } from '../../src/saml/xml/parse'
 import { signingKey, testKeyPair } from '../helpers/keys'
@@ -22,7 +22,8 @@ const SP = 'https://support.example.com/sso/metadata'
 const issued = new Date('2026-11-26T10:00:00Z')
 const now = new Date('2026-11-26T10:00:30Z')
 const idpKey = testKeyPair('rsa', 'slo-idp')
-const options: LogoutCheckOptions = { idp: { entityId: IDP, certificates: [idpKey.certificatePem] }, sloUrl: SLO, now }
+const idp: LogoutIssuer = { entityId: IDP, certificates: [idpKey.certificatePem] }
+const options: LogoutCheckOptions<LogoutIssuer> & { idp: LogoutIssuer } = { idp, sloUrl: SLO, now }
 
 const request = (overrides: Partial<LogoutRequestInput> = {}) =>
   buildLogoutRequest({
@@ -56,13 +57,13 @@ async function redirect(
   xml: string,
   param: 'SAMLRequest' | 'SAMLResponse',
   opts: { sign?: boolean; key?: typeof idpKey; relayState?: string } = {},
-): Promise<ReceivedLogoutMessage> {
+): Promise<ReceivedMessage> {
   const key = opts.key ?? idpKey
   const signing = opts.sign === false ? null : { privateKey: await signingKey(key) }
   return { binding: 'redirect', rawQuery: `?${await encodeRedirectBinding({ xml, param, relayState: opts.relayState ?? 'rs', signing })}` }
 }
 
-async function post(xml: string, opts: { sign?: boolean; key?: typeof idpKey } = {}): Promise<ReceivedLogoutMessage & { binding: 'post' }> {
+async function post(xml: string, opts: { sign?: boolean; key?: typeof idpKey } = {}): Promise<ReceivedMessage & { binding: 'post' }> {
   const key = opts.key ?? idpKey
   const signed = opts.sign === false ? xml : await signPostMessage(xml, { privateKey: await signingKey(key), certificatePem: key.certificatePem })
   return { binding: 'post', value: encodeBase64(utf8Encode(signed)), relayState: 'rs' }
@@ -132,8 +133,8 @@ describe('receiving an IdP LogoutRequest', () => {
         reason: null,
         relayState: 'rs',
         signed: true,
+        issuerConfig: options.idp,
       })
-      expect(await readClaimedIssuer(message)).toBe(IDP)
     })
   }
 
@@ -145,7 +146,7 @@ describe('receiving an IdP LogoutRequest', () => {
   it('requires a signature unless the caller opts out', async () => {
     for (const message of [await redirect(request(), 'SAMLRequest', { sign: false }), await post(request(), { sign: false })]) {
       await expect(parseLogoutRequest(message, options)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
-      await expect(parseLogoutRequest(message, { ...options, requireSignature: false })).resolves.toMatchObject({ signed: false })
+      await expect(parseLogoutRequest(message, { ...options, idp: { ...options.idp, requireSignature: false } })).resolves.toMatchObject({ signed: false })
     }
   })
 
@@ -170,12 +171,12 @@ describe('receiving an IdP LogoutRequest', () => {
       signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
       digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1',
     }
-    const message: ReceivedLogoutMessage = { binding: 'post', value: encodeBase64(utf8Encode(await signPostMessage(request(), sha1))) }
+    const message: ReceivedMessage = { binding: 'post', value: encodeBase64(utf8Encode(await signPostMessage(request(), sha1))) }
     await expect(parseLogoutRequest(message, options)).rejects.toMatchObject({ code: 'SAML_SHA1_FORBIDDEN' })
     await expect(parseLogoutRequest(message, { ...options, idp: { ...options.idp, allowSha1: true } })).resolves.toMatchObject({ signed: true })
   })
 
-  const rejections: [string, () => string, string, Partial<LogoutCheckOptions>?][] = [
+  const rejections: [string, () => string, string][] = [
     ['another Issuer', () => request({ issuer: 'https://other-idp.example' }), 'SAML_ISSUER_MISMATCH'],
     ['another Destination', () => request({ destination: 'https://other-sp.example/slo' }), 'SAML_DESTINATION_MISMATCH'],
     ['no Destination on a signed message', () => request().replace(/ Destination="[^"]+"/, ''), 'SAML_DESTINATION_MISMATCH'],
@@ -188,16 +189,31 @@ describe('receiving an IdP LogoutRequest', () => {
     ['an empty NameID', () => request({ nameId: ' ' }), 'SAML_NAMEID_MISSING'],
     ['another message type', () => response(), 'SAML_NOT_SAML'],
   ]
-  for (const [name, xml, code, extra] of rejections) {
+  for (const [name, xml, code] of rejections) {
     it(`rejects a signed LogoutRequest with ${name}: ${code}`, async () => {
-      await expect(parseLogoutRequest(await post(xml()), { ...options, ...extra })).rejects.toMatchObject({ code })
+      await expect(parseLogoutRequest(await post(xml()), options)).rejects.toMatchObject({ code })
     })
   }
 
   it('honours the configured clock skew', async () => {
     const late = await post(request({ notOnOrAfter: new Date('2026-11-26T10:00:00Z') }))
-    await expect(parseLogoutRequest(late, { ...options, clockSkewSeconds: 0 })).rejects.toMatchObject({ code: 'SAML_EXPIRED' })
-    await expect(parseLogoutRequest(late, { ...options, clockSkewSeconds: 60 })).resolves.toBeTruthy()
+    await expect(parseLogoutRequest(late, { ...options, idp: { ...options.idp, clockSkewSeconds: 0 } })).rejects.toMatchObject({ code: 'SAML_EXPIRED' })
+    await expect(parseLogoutRequest(late, { ...options, idp: { ...options.idp, clockSkewSeconds: 60 } })).resolves.toBeTruthy()
+  })
+
+  it('parses once and asks the resolver for the Issuer the message claims, then checks with what it returns', async () => {
+    const claimed: (string | null)[] = []
+    const resolve = async (issuer: string | null) => {
+      claimed.push(issuer)
+      return { ...options.idp, name: 'the resolved IdP' }
+    }
+    const info = await parseLogoutRequest(await post(request()), { ...options, idp: resolve })
+    expect(claimed).toEqual([IDP])
+    expect(info.issuerConfig.name).toBe('the resolved IdP')
+    // The resolver's certificates are the trust anchors: another IdP's key does not verify.
+    const other = testKeyPair('rsa', 'slo-other-idp')
+    const wrongTrust = async () => ({ entityId: IDP, certificates: [other.certificatePem] })
+    await expect(parseLogoutRequest(await post(request()), { ...options, idp: wrongTrust })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
   })
 
   it('rejects a LogoutRequest carried as SAMLResponse', async () => {
@@ -226,6 +242,7 @@ describe('receiving the IdP LogoutResponse', () => {
         partial: false,
         relayState: 'rs',
         signed: true,
+        issuerConfig: idp,
       })
     })
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { verifyEnvelopedSignature } from '../../src/saml/dsig/verify'
-import { buildSpMetadata, signSpMetadata } from '../../src/saml/sp-metadata'
+import { buildSpMetadata, signMetadata } from '../../src/saml/sp-metadata'
 import type { SpMetadataInput } from '../../src/saml/sp-metadata'
 import { encodeBase64 } from '../../src/saml/encoding'
 import { parseCertificate } from '../../src/saml/x509'
@@ -103,7 +103,7 @@ describe('SP metadata', () => {
 
   it('signs with the Signature as first child, and our verifier accepts it', async () => {
     const pair = testKeyPair('rsa', 'sp-a')
-    const xml = await signSpMetadata(buildSpMetadata(input({ id: '_sp-metadata-1' })), {
+    const xml = await signMetadata(buildSpMetadata(input({ id: '_sp-metadata-1' })), {
       privateKey: await signingKey(pair),
       certificatePem: pair.certificatePem,
     })
@@ -115,7 +115,7 @@ describe('SP metadata', () => {
 
   it('cannot sign metadata without an ID', async () => {
     const pair = testKeyPair('rsa', 'sp-a')
-    await expect(signSpMetadata(buildSpMetadata(input()), { privateKey: await signingKey(pair), certificatePem: pair.certificatePem })).rejects.toMatchObject({
+    await expect(signMetadata(buildSpMetadata(input()), { privateKey: await signingKey(pair), certificatePem: pair.certificatePem })).rejects.toMatchObject({
       code: 'SAML_KEY_INVALID',
     })
   })
@@ -124,7 +124,7 @@ describe('SP metadata', () => {
     for (const kind of ['rsa', 'ec'] as const) {
       const pair = testKeyPair(kind, 'sp-md-signer')
       const signatureAlgorithm = kind === 'ec' ? 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256' : undefined
-      const xml = await signSpMetadata(
+      const xml = await signMetadata(
         buildSpMetadata(input({ id: '_sp-md', organization: { name: 'Ünïcode & Co', displayName: 'x', url: 'https://x.example' } })),
         {
           privateKey: await signingKey(pair),

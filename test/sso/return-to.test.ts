@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { safeReturnTo } from '../../src/routes/return-to'
+import { safeReturnTo } from '../../src/sso/return-to'
 
 describe('safeReturnTo', () => {
   it('keeps same-origin paths with query and fragment', () => {

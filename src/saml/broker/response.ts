@@ -1,16 +1,16 @@
 /**
- * The gateway as a SAML IdP (broker mode for hosted helpdesks, issue #6): builds the Response
+ * The broker (the gateway as a hosted helpdesk's one SAML IdP): builds the Response
  * to a downstream SP, with a bearer assertion (Issuer, NameID, SubjectConfirmation with Recipient,
  * InResponseTo and NotOnOrAfter, Conditions/Audience, AuthnStatement with SessionIndex, the
  * attributes the app asks for), signed with exclusive C14N + RSA-SHA256 (assertion, and the
  * Response too when asked). Pure: time, IDs and keys are inputs; every value is escaped.
  */
 import { XMLSerializer } from '@xmldom/xmldom'
-import { signEnveloped } from './dsig/sign'
-import { encodeBase64, utf8Encode } from './encoding'
-import { firstChildNamed, NS } from './xml/dom'
-import { escapeXmlAttr, escapeXmlText } from './xml/escape'
-import { parseXml } from './xml/parse'
+import { signEnveloped } from '../dsig/sign'
+import { encodeBase64, utf8Encode } from '../encoding'
+import { firstChildNamed, NS } from '../xml/dom'
+import { escapeXmlAttr, escapeXmlText } from '../xml/escape'
+import { parseXml } from '../xml/parse'
 
 /** How long a downstream SP may take to consume our assertion (bearer window). */
 export const ISSUED_ASSERTION_TTL_SECONDS = 300

@@ -7,13 +7,8 @@
 import { DOMParser } from '@xmldom/xmldom'
 import type { Document, Element, Node } from '@xmldom/xmldom'
 import { SamlError } from '../errors'
+import { MAX_XML_BYTES, MAX_XML_DEPTH } from '../limits'
 import { NS } from './dom'
-
-/** Largest accepted input, in UTF-8 bytes (a signed SAML Response is a few KiB; margin for certs). */
-export const MAX_XML_BYTES = 256 * 1024
-
-/** Deepest accepted element nesting; real SAML is ~12 deep, recursion elsewhere must not overflow. */
-export const MAX_XML_DEPTH = 128
 
 export interface ParseXmlOptions {
   /** UTF-8 byte limit; defaults to MAX_XML_BYTES. */

@@ -2,33 +2,9 @@
  * Add/edit an IdP by hand: every DESIGN.md field, errors next to their fields, attribute-map
  * presets, and (when editing) the values to enter on the IdP side, ready to copy.
  */
-import type { CertificateInfo } from '../../routes/admin-views'
-import { ATTRIBUTE_PRESETS } from '../../routes/attribute-presets'
+import type { CertificateInfo } from '../../admin/certificates'
+import type { IdpFormValues } from '../../admin/idp-fields'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
-
-/** Form values as strings/booleans, exactly what the admin typed (re-shown after an error). */
-export interface IdpFormValues {
-  name?: string
-  slug?: string
-  entityId?: string
-  ssoUrl?: string
-  ssoBinding?: string
-  sloUrl?: string | null
-  certificates?: string
-  emailDomains?: string
-  allowedGroups?: string
-  nameIdFormat?: string | null
-  clockSkewSeconds?: string | number
-  logoUrl?: string | null
-  attributeMap?: Record<string, string | undefined>
-  enabled?: boolean
-  showOnSelection?: boolean
-  isDefault?: boolean
-  signAuthnRequests?: boolean
-  wantAssertionsSigned?: boolean
-  allowIdpInitiated?: boolean
-  allowSha1?: boolean
-}
 
 export interface SetupValues {
   acsUrl: string
@@ -43,6 +19,8 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   idpId?: string
   values: IdpFormValues
   errors: Record<string, string>
+  /** Attribute-map presets to offer: key and vendor label. */
+  presets: { key: string; label: string }[]
   certificateInfo?: CertificateInfo[]
   setup?: SetupValues
   importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
@@ -77,7 +55,7 @@ export function IdpFormPage(props: IdpFormProps) {
             <Copyable label="SP metadata URL" value={props.setup.metadataUrl} name="metadata" />
             <Copyable label="Single logout URL" value={props.setup.sloUrl} name="slo" />
             <Copyable label="Sign-in link for this IdP (Relay state / start URL)" value={props.setup.loginUrl} name="login" />
-            <Copyable label="NameID format" value={v.nameIdFormat || 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'} name="nameid" />
+            <Copyable label="NameID format" value={String(v.nameIdFormat || 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress')} name="nameid" />
           </div>
           <p class="muted">
             Attribute statements: send <code>{map.email || 'email'}</code>, <code>{map.firstName || 'firstName'}</code>,{' '}
@@ -207,8 +185,8 @@ export function IdpFormPage(props: IdpFormProps) {
           <label for="f-preset">Preset</label>
           <select id="f-preset" name="preset">
             <option value="">Keep the fields below</option>
-            {Object.entries(ATTRIBUTE_PRESETS).map(([key, p]) => (
-              <option value={key}>{p.label}</option>
+            {props.presets.map((p) => (
+              <option value={p.key}>{p.label}</option>
             ))}
           </select>
           <p class="muted">

@@ -1,5 +1,5 @@
 /** IdP list: status, default, order, certificate warnings, quick actions. */
-import type { CertificateInfo } from '../../routes/admin-views'
+import type { CertificateInfo } from '../../admin/certificates'
 import { AdminLayout, type AdminLayoutProps } from './layout'
 
 export interface IdpListItem {

@@ -1,5 +1,5 @@
 /** Gateway settings: portal branding, session lifetime, clock skew, SHA-1, admin groups, retention. */
-import type { Settings } from '../../store/settings'
+import type { Settings } from '../../admin/settings'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
 
 export function SettingsPage(

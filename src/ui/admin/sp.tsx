@@ -1,5 +1,5 @@
 /** Service provider page: what IdPs need from us (entity ID, ACS, metadata) and the SP keys with rollover. */
-import type { CertificateInfo } from '../../routes/admin-views'
+import type { CertificateInfo } from '../../admin/certificates'
 import { AdminLayout, type AdminLayoutProps } from './layout'
 
 export interface SpKeyRow {

@@ -2,7 +2,7 @@
  * Test connection result: what the IdP sent (NameID, every attribute as sent), the identity the
  * mapping yields, and the validation verdict with its code and expected/received values.
  */
-import type { TestResult } from '../../routes/test-connection'
+import type { TestResult } from '../../admin/idps'
 import { AdminLayout, type AdminLayoutProps } from './layout'
 
 export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { idpName: string; idpId: string; test: TestResult | null }) {
@@ -82,6 +82,7 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
           <p class="flash error" role="alert" data-testid="test-verdict">
             Rejected with <code data-testid="test-code">{t.code}</code>
           </p>
+          {t.hint ? <p data-testid="test-hint">{t.hint}</p> : null}
           <h2>Expected and received</h2>
           <table>
             <tbody>

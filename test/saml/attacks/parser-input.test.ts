@@ -2,7 +2,7 @@
 // not-SAML documents (DESIGN.md invariant "No DOCTYPE, no entities, bounded input size").
 import { describe, expect, it } from 'vitest'
 import { validateSamlResponse } from '../../../src/saml/index'
-import { MAX_XML_BYTES } from '../../../src/saml/xml/parse'
+import { MAX_XML_BYTES } from '../../../src/saml/limits'
 import { optionsFor, responseXml, serialize, signedResponse, toBase64 } from '../../helpers/saml-response'
 
 const withPrologue = (prologue: string): string => `<?xml version="1.0"?>\n${prologue}\n${responseXml()}`

@@ -3,7 +3,8 @@
 // Inline strings only: this file must also run inside workerd.
 import { describe, expect, it } from 'vitest'
 import { isSamlError } from '../../../src/saml/errors'
-import { MAX_XML_BYTES, MAX_XML_DEPTH, parseXml } from '../../../src/saml/xml/parse'
+import { MAX_XML_BYTES, MAX_XML_DEPTH } from '../../../src/saml/limits'
+import { parseXml } from '../../../src/saml/xml/parse'
 import { NS, textContent } from '../../../src/saml/xml/dom'
 
 /** The SamlError code `fn` throws, or 'no error'. */

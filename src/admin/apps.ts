@@ -1,0 +1,114 @@
+/**
+ * Admin operations on downstream helpdesk apps (hand-off targets), each validate → store → audit,
+ * shared by the API and the console. The shared secret is write-only: views say `hasSecret`.
+ * Each view carries what to enter in the helpdesk's SSO settings.
+ */
+import { exportSPKI, importX509 } from 'jose'
+import { recordAudit } from '../audit/record'
+import type { RequestContext } from '../context'
+import { AppError } from '../errors'
+import { brokerEndpoints } from '../broker/endpoints'
+import { zendeskOrigin } from '../handoff/zendesk'
+import { parseSpMetadata } from '../saml/broker/metadata'
+import { signingKey } from '../sso/signing-key'
+import { deleteApp as removeApp, getApp, listApps, saveApp, type App } from '../store/apps'
+import { parseAppInput, parseSamlAppConfig } from './app-fields'
+import type { AdminChannel } from './idps'
+import { readMetadataSource } from './metadata-source'
+import { newId, slugify } from './validate'
+
+export async function appView(ctx: RequestContext, app: App) {
+  const signingCertificatePem = (await signingKey(ctx)).certificatePem
+  const setup =
+    app.kind === 'zendesk'
+      ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${app.slug}`, jwtEndpoint: `${zendeskOrigin(app.config)}/access/jwt` }
+      : app.kind === 'saml'
+        ? { idpMetadataUrl: '/sso/idp/metadata', ssoUrl: '/sso/idp/sso', launchUrl: `/sso/idp/launch/${app.slug}`, signingCertificatePem }
+        : { loginUrl: `/sso/handoff/freshworks?app=${app.slug}`, publicKeyPem: await publicKeyPem(signingCertificatePem) }
+  return {
+    id: app.id,
+    kind: app.kind,
+    name: app.name,
+    slug: app.slug,
+    enabled: app.enabled,
+    config: app.config,
+    hasSecret: app.secretSealed !== null,
+    // What to enter in the helpdesk's SSO settings.
+    setup,
+    createdAt: app.createdAt.toISOString(),
+    updatedAt: app.updatedAt.toISOString(),
+  }
+}
+
+/** The SPKI public key (PEM) of a certificate: what Freshworks asks for to verify RS256 tokens. */
+async function publicKeyPem(certificatePem: string): Promise<string> {
+  return exportSPKI(await importX509(certificatePem, 'RS256', { extractable: true }))
+}
+
+/** One line per app for the console's list: where it sends customers. */
+export async function listAppSummaries(ctx: RequestContext) {
+  return (await listApps(ctx.db)).map((a) => ({
+    id: a.id,
+    kind: a.kind,
+    name: a.name,
+    slug: a.slug,
+    enabled: a.enabled,
+    target: a.kind === 'saml' ? a.config.acsUrl : a.kind === 'zendesk' ? `${a.config.subdomain}.zendesk.com` : (a.config.redirectUris[0] ?? ''),
+  }))
+}
+
+export async function listAppViews(ctx: RequestContext) {
+  return Promise.all((await listApps(ctx.db)).map((a) => appView(ctx, a)))
+}
+
+/** The app with this id, or ADMIN_APP_NOT_FOUND. */
+export async function requireApp(ctx: RequestContext, id: string): Promise<App> {
+  const app = await getApp(ctx.db, id)
+  if (!app) throw new AppError('ADMIN_APP_NOT_FOUND', undefined, { appId: id.slice(0, 64) })
+  return app
+}
+
+export async function createApp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<App> {
+  const fields = parseAppInput(input, null)
+  const app = await saveApp(ctx.db, ctx.secret, newId('app', ctx.random), fields, ctx.clock(), true)
+  await recordAudit(ctx, { action: 'app.create', outcome: 'success', detail: { appId: app.id, kind: app.kind, via } })
+  return app
+}
+
+/**
+ * A SAML helpdesk from its SP metadata (Atlassian Guard, Zammad and Freshdesk show it):
+ * `{ metadataXml | metadataUrl, name?, slug?, entityId?, signResponse? }`. Signed AuthnRequests
+ * are required when the metadata says AuthnRequestsSigned.
+ */
+export async function importSamlApp(ctx: RequestContext, input: Record<string, unknown>, via: AdminChannel): Promise<App> {
+  const { xml } = await readMetadataSource(input)
+  const sp = parseSpMetadata(xml, typeof input.entityId === 'string' && input.entityId ? input.entityId : undefined)
+  const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : new URL(sp.acsUrl).host
+  const config = parseSamlAppConfig(
+    { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] },
+    undefined,
+  )
+  const slug = typeof input.slug === 'string' && input.slug ? input.slug : slugify(name, 'app')
+  const app = await saveApp(ctx.db, ctx.secret, newId('app', ctx.random), { kind: 'saml', name, slug, enabled: true, config }, ctx.clock(), true)
+  await recordAudit(ctx, { action: 'app.create', outcome: 'success', detail: { appId: app.id, kind: 'saml', via, source: 'sp-metadata' } })
+  return app
+}
+
+export async function updateApp(ctx: RequestContext, id: string, input: unknown, via: AdminChannel): Promise<App> {
+  const existing = await requireApp(ctx, id)
+  const fields = parseAppInput(input, existing)
+  const app = await saveApp(ctx.db, ctx.secret, existing.id, fields, ctx.clock(), false)
+  await recordAudit(ctx, { action: 'app.update', outcome: 'success', detail: { appId: app.id, secretChanged: fields.sharedSecret !== undefined, via } })
+  return app
+}
+
+export async function deleteApp(ctx: RequestContext, id: string, via: AdminChannel): Promise<void> {
+  const app = await requireApp(ctx, id)
+  await removeApp(ctx.db, app.id)
+  await recordAudit(ctx, { action: 'app.delete', outcome: 'success', detail: { appId: app.id, via } })
+}
+
+/** The broker values a helpdesk admin enters, for the console's apps page. */
+export function brokerSetup(ctx: RequestContext): { idpMetadataUrl: string } {
+  return { idpMetadataUrl: brokerEndpoints(ctx.origin).entityId }
+}

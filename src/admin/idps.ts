@@ -1,0 +1,134 @@
+/**
+ * Admin operations on upstream IdPs, each one function that validates, stores and audits. The
+ * JSON API and the console call the same functions (the console adds forms, the API adds JSON).
+ * Input is untrusted until parseIdpInput has read it; every change leaves an audit row.
+ */
+import { recordAudit } from '../audit/record'
+import type { RequestContext } from '../context'
+import { AppError } from '../errors'
+import type { BrowserStep } from '../navigation'
+import { startSignIn } from '../sso/sign-in'
+import { createIdp as insertIdp, deleteIdp as removeIdp, getIdp, listIdps, updateIdp as storeIdpUpdate, type IdpFields, type IdpRow } from '../store/idps'
+import { getTestResult, type TestResult } from '../store/test-results'
+
+export type { TestResult } from '../store/test-results'
+import { idpView, parseIdpInput, type IdpView } from './idp-fields'
+import { fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
+import { newId, requireObject } from './validate'
+
+/** How the change arrived, for the audit row. */
+export type AdminChannel = 'api' | 'console'
+
+/** Room between sortOrders, so a new IdP lands last and reordering renumbers rarely. */
+const SORT_STEP = 10
+
+export async function listIdpViews(ctx: RequestContext): Promise<IdpView[]> {
+  const now = ctx.clock()
+  return Promise.all((await listIdps(ctx.db)).map((row) => idpView(row, now)))
+}
+
+/** The IdP with this id, or ADMIN_IDP_NOT_FOUND. */
+export async function requireIdp(ctx: RequestContext, id: string): Promise<IdpRow> {
+  const row = await getIdp(ctx.db, id)
+  if (!row) throw new AppError('ADMIN_IDP_NOT_FOUND', undefined, { idpId: id.slice(0, 64) })
+  return row
+}
+
+async function nextSortOrder(ctx: RequestContext): Promise<number> {
+  return ((await listIdps(ctx.db)).at(-1)?.sortOrder ?? 0) + SORT_STEP
+}
+
+async function create(ctx: RequestContext, fields: IdpFields, detail: Record<string, unknown>): Promise<IdpRow> {
+  fields.sortOrder ??= await nextSortOrder(ctx)
+  const row = await insertIdp(ctx.db, newId('idp', ctx.random), fields, ctx.clock())
+  await recordAudit(ctx, { action: 'idp.create', outcome: 'success', idpId: row.id, detail: { name: row.name, entityId: row.entityId, ...detail } })
+  return row
+}
+
+/** POST /idps, or the console's add form: every required field given by hand. */
+export async function createIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
+  return create(ctx, parseIdpInput(input, 'create') as IdpFields, { via })
+}
+
+/**
+ * POST /idps/import, or the console's import form: `{ metadataXml | metadataUrl, entityId?, ...overrides }`.
+ * The metadata's fields, then the admin's overrides, go through the same parser as a hand-made IdP.
+ */
+export async function importIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
+  const { metadataXml, metadataUrl, entityId, ...overrides } = requireObject(input)
+  const { idp, metadataUrl: url } = await loadIdpMetadata({ metadataXml, metadataUrl, entityId })
+  const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...parseIdpInput(overrides, 'patch') }, 'create') as IdpFields
+  return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml' })
+}
+
+/** PUT (`replace`: every required field) or PATCH (any subset); the audit row lists what changed. */
+export async function updateIdp(ctx: RequestContext, id: string, input: unknown, mode: 'replace' | 'patch', via: AdminChannel): Promise<IdpRow> {
+  const before = await requireIdp(ctx, id)
+  return applyChanges(ctx, before, parseIdpInput(input, mode), via)
+}
+
+async function applyChanges(ctx: RequestContext, before: IdpRow, fields: Partial<IdpFields>, via: AdminChannel): Promise<IdpRow> {
+  const row = (await storeIdpUpdate(ctx.db, before.id, fields, ctx.clock()))!
+  const changed = Object.keys(fields).filter((k) => JSON.stringify(before[k as keyof IdpRow]) !== JSON.stringify(row[k as keyof IdpRow]))
+  await recordAudit(ctx, {
+    action: 'idp.update',
+    outcome: 'success',
+    idpId: row.id,
+    detail: { changed, certificatesChanged: changed.includes('certificates'), via },
+  })
+  return row
+}
+
+/** The console's enable/disable button. */
+export async function toggleIdp(ctx: RequestContext, id: string): Promise<IdpRow> {
+  const before = await requireIdp(ctx, id)
+  return applyChanges(ctx, before, { enabled: !before.enabled }, 'console')
+}
+
+/** The console's "make default" button (at most one default: the store clears the others). */
+export async function makeDefaultIdp(ctx: RequestContext, id: string): Promise<IdpRow> {
+  return applyChanges(ctx, await requireIdp(ctx, id), { isDefault: true }, 'console')
+}
+
+export async function deleteIdp(ctx: RequestContext, id: string, via: AdminChannel): Promise<void> {
+  const row = await requireIdp(ctx, id)
+  await removeIdp(ctx.db, row.id)
+  await recordAudit(ctx, { action: 'idp.delete', outcome: 'success', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via } })
+}
+
+/** Moves an IdP one place up or down the selection page; everything is renumbered so ties never stick. */
+export async function moveIdp(ctx: RequestContext, id: string, direction: 'up' | 'down'): Promise<void> {
+  const row = await requireIdp(ctx, id)
+  const rows = await listIdps(ctx.db)
+  const from = rows.findIndex((r) => r.id === row.id)
+  const to = from + (direction === 'up' ? -1 : 1)
+  if (to < 0 || to >= rows.length) return
+  ;[rows[from], rows[to]] = [rows[to]!, rows[from]!]
+  const now = ctx.clock()
+  for (const [i, r] of rows.entries()) if (r.sortOrder !== (i + 1) * SORT_STEP) await storeIdpUpdate(ctx.db, r.id, { sortOrder: (i + 1) * SORT_STEP }, now)
+  await recordAudit(ctx, { action: 'idp.reorder', outcome: 'success', idpId: row.id, detail: { order: rows.map((r) => r.slug) } })
+}
+
+/** Re-reads the IdP's metadata URL now (the cron does the same daily, runMaintenance). */
+export async function refreshIdpMetadata(ctx: RequestContext, id: string, via: AdminChannel | 'cron'): Promise<IdpRow> {
+  const row = await requireIdp(ctx, id)
+  const { update, certificatesChanged, endpointsChanged } = await refreshedFields(row)
+  const now = ctx.clock()
+  const saved = (await storeIdpUpdate(ctx.db, row.id, { ...update, metadataRefreshedAt: now }, now))!
+  await recordAudit(ctx, { action: 'idp.metadata-refresh', outcome: 'success', idpId: row.id, detail: { certificatesChanged, endpointsChanged, via } })
+  return saved
+}
+
+/** Test connection: a real sign-in at the IdP in test mode; the ACS keeps the result for the admin. */
+export async function startTestConnection(ctx: RequestContext, id: string, cookies: Record<string, string>): Promise<BrowserStep> {
+  const row = await requireIdp(ctx, id)
+  await recordAudit(ctx, { action: 'idp.test', outcome: 'success', idpId: row.id, detail: {} })
+  return startSignIn(ctx, row, '/', cookies, { test: true })
+}
+
+/** A test's result, only for the IdP it tested (null once it expired). */
+export async function testConnectionResult(ctx: RequestContext, id: string, requestId: string): Promise<{ idp: IdpRow; result: TestResult | null }> {
+  const idp = await requireIdp(ctx, id)
+  const result = await getTestResult(ctx.kv, requestId)
+  return { idp, result: result && result.idpId === idp.id ? result : null }
+}

@@ -1,0 +1,80 @@
+/**
+ * The gateway's own keys, as admins manage them: SP key pairs (signing, encryption) with a staged
+ * rollover (stage a `next` key, published in metadata, then activate it), and the ES256 keys of
+ * the SSO-JWT (rotate: a new key signs at once, the old one stays in the JWKS for a day).
+ * Private keys never leave the store through here.
+ */
+import { recordAudit } from '../audit/record'
+import type { RequestContext } from '../context'
+import { AppError } from '../errors'
+import { listJwtKeys, rotateSigningKey } from '../store/jwt-keys'
+import { activateNextSpKey, activeSpKey, listSpKeys, stageNextSpKey, type SpKeyUse } from '../store/sp-keys'
+import { describeCertificate, type CertificateInfo } from './certificates'
+
+export interface SpKeyView {
+  id: string
+  use: SpKeyUse
+  status: 'next' | 'active' | 'retired'
+  certificatePem: string
+  certificate: CertificateInfo
+  createdAt: string
+}
+
+export function parseKeyUse(value: string): SpKeyUse {
+  if (value !== 'signing' && value !== 'encryption') throw new AppError('ADMIN_INVALID_FIELD', "use: must be 'signing' or 'encryption'", { field: 'use' })
+  return value
+}
+
+/** Every SP key, newest first; the active ones are created first if none exists yet. */
+export async function listSpKeyViews(ctx: RequestContext): Promise<SpKeyView[]> {
+  const now = ctx.clock()
+  const host = new URL(ctx.origin).host
+  await activeSpKey(ctx.db, ctx.secret, 'signing', now, host)
+  await activeSpKey(ctx.db, ctx.secret, 'encryption', now, host)
+  return Promise.all(
+    (await listSpKeys(ctx.db)).map(async (k) => ({
+      id: k.id,
+      use: k.use,
+      status: k.status,
+      certificatePem: k.certificatePem,
+      certificate: await describeCertificate(k.certificatePem, now),
+      createdAt: k.createdAt.toISOString(),
+    })),
+  )
+}
+
+export async function stageSpKey(ctx: RequestContext, use: SpKeyUse): Promise<{ id: string; certificatePem: string }> {
+  const key = await stageNextSpKey(ctx.db, ctx.secret, use, ctx.clock(), new URL(ctx.origin).host)
+  await recordAudit(ctx, { action: 'sp-key.stage', outcome: 'success', detail: { use, id: key.id } })
+  return key
+}
+
+export async function activateSpKey(ctx: RequestContext, use: SpKeyUse): Promise<string> {
+  const id = await activateNextSpKey(ctx.db, use, ctx.clock())
+  if (!id) throw new AppError('ADMIN_INVALID_FIELD', `use: no staged ${use} key to activate`, { field: 'use' })
+  await recordAudit(ctx, { action: 'sp-key.activate', outcome: 'success', detail: { use, id } })
+  return id
+}
+
+export interface JwtKeyView {
+  kid: string
+  status: 'next' | 'active' | 'retired'
+  createdAt: string
+  retiredAt: string | null
+}
+
+export async function listJwtKeyViews(ctx: RequestContext): Promise<JwtKeyView[]> {
+  return (await listJwtKeys(ctx.db)).map((k) => ({
+    kid: k.kid,
+    status: k.status,
+    createdAt: k.createdAt.toISOString(),
+    retiredAt: k.retiredAt?.toISOString() ?? null,
+  }))
+}
+
+/** A new active SSO-JWT key; the previous one is retired but stays published for RETIRED_KEY_OVERLAP_MS. */
+export async function rotateJwtKey(ctx: RequestContext): Promise<string> {
+  const kid = await rotateSigningKey(ctx.db, ctx.secret, ctx.clock())
+  await recordAudit(ctx, { action: 'jwt-key.rotate', outcome: 'success', detail: { kid } })
+  return kid
+}

@@ -1,0 +1,102 @@
+/**
+ * Writes audit rows for services and for the one error handler: time, client IP, user agent and
+ * request ID come from the request context, so callers state only what happened. Details are
+ * capped (every value and the whole row): a failure an anonymous client causes never writes an
+ * unbounded row. Never records secrets: callers pass fingerprints and expected/received values.
+ */
+import type { RequestContext } from '../context'
+import { errorCode, errorDetail, errorInfo } from '../errors'
+import { writeAudit } from '../store/audit'
+import type { AuditAction } from './actions'
+
+/** Longest string kept in a detail value; longer ones are cut and marked. */
+export const MAX_AUDIT_VALUE_CHARS = 512
+/** Most array items kept in a detail value. */
+export const MAX_AUDIT_LIST_ITEMS = 50
+/** Largest detail object, as JSON; beyond it only the key names are kept. */
+export const MAX_AUDIT_DETAIL_CHARS = 8192
+
+export interface AuditEvent {
+  action: AuditAction
+  outcome: 'success' | 'failure'
+  code?: string | null
+  idpId?: string | null
+  subject?: string | null
+  detail?: Record<string, unknown>
+}
+
+/**
+ * What a request is doing, for the audit row its failure writes: the route names the action
+ * (middleware/audited.ts); services fill in the IdP and the subject as they learn them.
+ */
+export interface AuditTrail {
+  action: AuditAction
+  idpId: string | null
+  subject: string | null
+}
+
+export function newTrail(action: AuditAction): AuditTrail {
+  return { action, idpId: null, subject: null }
+}
+
+export async function recordAudit(ctx: RequestContext, event: AuditEvent): Promise<void> {
+  await writeAudit(ctx.db, {
+    at: ctx.clock(),
+    // An anonymous request that turned out to act for a known subject (a login) is that subject.
+    actor: ctx.actor === 'anonymous' && event.subject ? capString(event.subject) : ctx.actor,
+    action: event.action,
+    outcome: event.outcome,
+    code: event.code ?? null,
+    idpId: event.idpId ?? null,
+    subject: event.subject === undefined || event.subject === null ? null : capString(event.subject),
+    ip: ctx.ip,
+    userAgent: ctx.userAgent === null ? null : capString(ctx.userAgent),
+    requestId: ctx.requestId,
+    detail: capDetail(event.detail ?? {}),
+  })
+}
+
+/**
+ * The failure row for `err` on `trail`: its stable code, the admin's explanation and the
+ * expected/received values. The one place failures are audited (the error handler, and console
+ * forms that show the error inline instead of throwing it). Codes marked `audit: false` write nothing.
+ */
+export async function auditFailure(ctx: RequestContext, trail: AuditTrail, err: unknown): Promise<void> {
+  const code = errorCode(err)
+  const info = errorInfo(code)
+  if (info.audit === false) return
+  await recordAudit(ctx, {
+    action: trail.action,
+    outcome: 'failure',
+    code,
+    idpId: trail.idpId,
+    subject: trail.subject,
+    detail: { ...errorDetail(err), ...(info.admin ? { hint: info.admin } : {}) },
+  })
+}
+
+function capString(value: string): string {
+  return value.length > MAX_AUDIT_VALUE_CHARS ? `${value.slice(0, MAX_AUDIT_VALUE_CHARS)}…[${value.length} chars]` : value
+}
+
+function capValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return capString(value)
+  if (value === null || typeof value !== 'object') return typeof value === 'bigint' || typeof value === 'function' ? String(value) : value
+  if (depth > 3) return '[nested]'
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_AUDIT_LIST_ITEMS).map((v) => capValue(v, depth + 1))
+    return value.length > MAX_AUDIT_LIST_ITEMS ? [...items, `…[${value.length} items]`] : items
+  }
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .slice(0, MAX_AUDIT_LIST_ITEMS)
+      .map(([k, v]) => [capString(k), capValue(v, depth + 1)]),
+  )
+}
+
+/** Every value capped; a detail still larger than MAX_AUDIT_DETAIL_CHARS keeps only its key names. */
+export function capDetail(detail: Record<string, unknown>): Record<string, unknown> {
+  const capped = capValue(detail, 0) as Record<string, unknown>
+  if (JSON.stringify(capped).length <= MAX_AUDIT_DETAIL_CHARS) return capped
+  return { truncated: true, keys: Object.keys(capped).slice(0, MAX_AUDIT_LIST_ITEMS) }
+}

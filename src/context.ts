@@ -1,0 +1,27 @@
+/**
+ * What a service knows about the request it serves: storage handles, the master secret, time,
+ * randomness, the gateway's own origin, and who is acting (for the audit log). Built once per
+ * request by middleware/context.ts; services never see hono's Context or the Worker env.
+ */
+
+/** Injected dependencies: time and randomness are inputs, so tests can pin them. */
+export interface AppDeps {
+  clock: () => Date
+  random: (bytes: number) => Uint8Array
+}
+
+export interface RequestContext extends AppDeps {
+  /** Handed to src/store only (the boundary test enforces it). */
+  db: D1Database
+  kv: KVNamespace
+  /** SSO_SECRET: seals keys at rest, keys cookie MACs. */
+  secret: string
+  /** Origin of the request URL: the gateway's own origin (SP and broker URLs derive from it). */
+  origin: string
+  /** null outside a request (the cron trigger). */
+  requestId: string | null
+  ip: string | null
+  userAgent: string | null
+  /** Who acts, for the audit log: 'anonymous', 'admin-token', 'sso:<subject>', or 'cron'. */
+  actor: string
+}

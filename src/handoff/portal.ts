@@ -1,0 +1,21 @@
+/**
+ * Proxy mode: a signed-in customer's portal request, forwarded upstream with the identity
+ * headers and the SSO-JWT (ES256, issued by this origin for the portal's origin).
+ */
+import type { RequestContext } from '../context'
+import { activeSigningKey } from '../store/jwt-keys'
+import type { Session } from '../store/sessions'
+import { getSettings } from '../store/settings'
+import { identityJwtFor } from './identity-jwt'
+import { forwardUpstream, identityHeaders, IDENTITY_JWT_HEADER } from './proxy'
+
+/** `portalOrigin`: PORTAL_ORIGIN when set (local dev, or a portal on another host), else undefined: the route's own origin. */
+export async function forwardToPortal(ctx: RequestContext, request: Request, session: Session, portalOrigin: string | undefined): Promise<Response> {
+  const now = ctx.clock()
+  const key = await activeSigningKey(ctx.db, ctx.secret, now)
+  const jwt = await identityJwtFor(session, key, { issuer: ctx.origin, audience: portalOrigin ?? ctx.origin, now })
+  const { headerNames, userHeader } = await getSettings(ctx.db)
+  const forwarding = { headerNames, userHeader }
+  const identity = { ...identityHeaders(session, new URL(request.url).pathname, forwarding), [IDENTITY_JWT_HEADER]: jwt }
+  return forwardUpstream(request, portalOrigin, identity, forwarding)
+}

@@ -1,0 +1,30 @@
+/**
+ * Request bodies as services want them: the string fields of a form, or a JSON value. Size is
+ * bounded before this by middleware/body-limit.ts; parse failures are 400s with stable codes.
+ */
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import { AppError } from '../errors'
+
+/** The string fields of a urlencoded or multipart form; file parts are ignored. */
+export async function readForm(c: Context<AppEnv>): Promise<Record<string, string>> {
+  let body: Record<string, string | File | (string | File)[]>
+  try {
+    body = await c.req.parseBody()
+  } catch {
+    throw new AppError('BAD_REQUEST', 'The form could not be read')
+  }
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(body)) if (typeof value === 'string') out[name] = value
+  return out
+}
+
+/** The JSON body of an admin API call. */
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new AppError('ADMIN_INVALID_JSON', 'The body is not valid JSON.')
+  }
+}

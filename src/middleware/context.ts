@@ -1,0 +1,36 @@
+/**
+ * Builds the RequestContext services work with, once per request: bindings, the master secret,
+ * the injected clock and randomness, the gateway origin, and the client's IP and user agent for
+ * the audit log. Admin middleware replaces the actor once it knows who acts.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AppDeps } from '../context'
+import type { AppEnv } from '../env'
+
+export function clientIp(c: Context<AppEnv>): string {
+  return c.req.header('cf-connecting-ip') ?? '127.0.0.1'
+}
+
+export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('deps', deps)
+    c.set('ctx', {
+      db: c.env.DB,
+      kv: c.env.SESSIONS,
+      secret: c.env.SSO_SECRET,
+      clock: deps.clock,
+      random: deps.random,
+      origin: new URL(c.req.url).origin,
+      requestId: c.var.requestId,
+      ip: clientIp(c),
+      userAgent: c.req.header('user-agent') ?? null,
+      actor: 'anonymous',
+    })
+    await next()
+  }
+}
+
+/** Records who acts from here on (admin token, admin session, SSO admin). */
+export function setActor(c: Context<AppEnv>, actor: string): void {
+  c.set('ctx', { ...c.var.ctx, actor })
+}

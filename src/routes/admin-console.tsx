@@ -1,0 +1,290 @@
+/**
+ * The admin console under /sso/admin (server-rendered hono/jsx, no client framework). Each page
+ * reads a form, calls the same admin service function as the JSON API, and renders; a validation
+ * failure is shown next to its field (and audited like any failure), anything else goes to the
+ * error handler. Every form is CSRF-checked; every page is `no-store`.
+ */
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { brokerSetup, deleteApp, importSamlApp, listAppSummaries } from '../admin/apps'
+import { ATTRIBUTE_PRESETS } from '../admin/attribute-presets'
+import { closeConsoleSession, openConsoleSession, verifyAdminToken } from '../admin/auth'
+import { consoleAuditQuery, readAuditLog } from '../admin/audit-log'
+import { describeCertificate } from '../admin/certificates'
+import { idpFormValuesFromForm, idpFormValuesFromRow, idpInputFromForm, type IdpFormValues } from '../admin/idp-fields'
+import {
+  createIdp,
+  deleteIdp,
+  importIdp,
+  listIdpViews,
+  makeDefaultIdp,
+  moveIdp,
+  refreshIdpMetadata,
+  requireIdp,
+  startTestConnection,
+  testConnectionResult,
+  toggleIdp,
+  updateIdp,
+} from '../admin/idps'
+import { activateSpKey, listSpKeyViews, parseKeyUse, stageSpKey } from '../admin/keys'
+import { readSettings, updateSettings } from '../admin/settings'
+import { settingsInputFromForm } from '../admin/settings-fields'
+import { auditFailure, newTrail, recordAudit } from '../audit/record'
+import type { AppEnv } from '../env'
+import { AppError, errorCode } from '../errors'
+import { readForm } from '../http/body'
+import { applyCookies, requestCookies, respond } from '../http/respond'
+import { checkCsrf, requireAdminSession } from '../middleware/admin-session'
+import { auditAs, audited, trailOf } from '../middleware/audited'
+import { limitBody, MAX_ADMIN_BODY_BYTES } from '../middleware/body-limit'
+import { setActor } from '../middleware/context'
+import { isSamlError } from '../saml/errors'
+import { spEndpoints } from '../sso/sp-endpoints'
+import type { IdpRow } from '../store/idps'
+import { AppsPage } from '../ui/admin/apps'
+import { AuditPage } from '../ui/admin/audit'
+import { IdpFormPage } from '../ui/admin/idp-form'
+import { IdpListPage } from '../ui/admin/idps'
+import { AdminLoginPage } from '../ui/admin/login'
+import { SettingsPage } from '../ui/admin/settings'
+import { SpPage } from '../ui/admin/sp'
+import { TestResultPage } from '../ui/admin/test-result'
+
+type C = Context<AppEnv>
+
+const FLASH: Record<string, string> = {
+  created: 'Identity provider added.',
+  saved: 'Changes saved.',
+  deleted: 'Identity provider deleted.',
+  'app-created': 'Helpdesk app added.',
+  'app-deleted': 'Helpdesk app deleted.',
+  settings: 'Settings saved.',
+}
+
+const PRESETS = Object.entries(ATTRIBUTE_PRESETS).map(([key, p]) => ({ key, label: p.label }))
+
+function common(c: C) {
+  const flash = FLASH[c.req.query('flash') ?? '']
+  const session = c.var.adminSession!
+  return { csrf: session.csrf, actor: session.actor, flash: flash ? { kind: 'ok' as const, text: flash } : undefined }
+}
+
+/**
+ * A failed form: audited like any failure on this route, then shown inline. Field errors are
+ * keyed by the form field (certificates[1] → certificates); other errors propagate.
+ */
+async function formErrors(c: C, err: unknown): Promise<Record<string, string>> {
+  if (!(err instanceof AppError) || (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT')) throw err
+  await auditFailure(c.var.ctx, trailOf(c), err)
+  const field = String(err.detail.field ?? 'name')
+  const key = /^(attributeMap|headerNames|userHeader)\./.test(field) ? field.replace(/\[\d+\]$/, '') : field.replace(/\[\d+\]$/, '').replace(/\..*$/, '')
+  return { [key]: err.message }
+}
+
+/** An import that failed on its metadata (fetch, parse, choice of entity): shown with its code. */
+async function importError(c: C, err: unknown, fallbackField: string): Promise<{ field: string; message: string }> {
+  if (!(err instanceof AppError) && !isSamlError(err)) throw err
+  await auditFailure(c.var.ctx, trailOf(c), err)
+  const field = String((err as AppError).detail?.field ?? fallbackField)
+  return { field, message: `${errorCode(err)}: ${err.message}` }
+}
+
+async function renderIdpForm(
+  c: C,
+  props: {
+    idp?: IdpRow
+    values: IdpFormValues
+    errors: Record<string, string>
+    status?: 200 | 400 | 422
+    importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
+  },
+) {
+  const ctx = c.var.ctx
+  const row = props.idp
+  const sp = await spEndpoints(ctx)
+  const now = ctx.clock()
+  const certificateInfo = row ? await Promise.all(row.certificates.map((p) => describeCertificate(p, now))) : undefined
+  const setup = row
+    ? {
+        acsUrl: sp.acsUrl,
+        spEntityId: sp.entityId,
+        metadataUrl: sp.metadataUrl,
+        sloUrl: sp.sloUrl,
+        loginUrl: `${ctx.origin}/sso/login?idp=${encodeURIComponent(row.slug)}`,
+      }
+    : undefined
+  return c.html(
+    <IdpFormPage
+      {...common(c)}
+      {...(row ? { idpId: row.id, metadataUrl: row.metadataUrl } : {})}
+      values={props.values}
+      errors={props.errors}
+      presets={PRESETS}
+      {...(certificateInfo ? { certificateInfo } : {})}
+      {...(setup ? { setup } : {})}
+      {...(props.importValues ? { importValues: props.importValues } : {})}
+    />,
+    props.status ?? 200,
+  )
+}
+
+async function renderApps(c: C, values: Record<string, string>, errors: Record<string, string>, status: 200 | 422 = 200) {
+  const apps = await listAppSummaries(c.var.ctx)
+  return c.html(<AppsPage {...common(c)} apps={apps} idpMetadataUrl={brokerSetup(c.var.ctx).idpMetadataUrl} values={values} errors={errors} />, status)
+}
+
+const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next()
+  c.header('Cache-Control', 'no-store')
+}
+
+const publicRoutes = new Hono<AppEnv>()
+  .get('/login', (c) => c.html(<AdminLoginPage next={c.req.query('next') ?? '/sso/admin/idps'} />))
+  .post('/login', limitBody(MAX_ADMIN_BODY_BYTES), async (c) => {
+    const ctx = c.var.ctx
+    const form = await readForm(c)
+    const next = form.next && /^\/sso\/admin(\/[\w/-]*)?$/.test(form.next) ? form.next : '/sso/admin/idps'
+    try {
+      await verifyAdminToken(ctx, (form.token ?? '').trim(), c.env.ADMIN_TOKEN)
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'ADMIN_TOKEN_INVALID') throw err
+      await auditFailure(ctx, newTrail('admin.auth'), err)
+      c.set('errorCode', err.code)
+      return c.html(<AdminLoginPage next={next} error="That is not the admin token." />, 401)
+    }
+    const { cookie } = await openConsoleSession(ctx, 'admin-token')
+    applyCookies(c, [cookie])
+    setActor(c, 'admin-token')
+    await recordAudit(c.var.ctx, { action: 'admin.login', outcome: 'success', detail: { method: 'token' } })
+    return c.redirect(next, 303)
+  })
+
+const protectedRoutes = new Hono<AppEnv>()
+  .use(limitBody(MAX_ADMIN_BODY_BYTES))
+  .use(requireAdminSession())
+  .use(checkCsrf())
+  .use(noStore)
+  .get('/', (c) => c.redirect('/sso/admin/idps', 303))
+  .post('/logout', async (c) => {
+    await recordAudit(c.var.ctx, { action: 'admin.logout', outcome: 'success', detail: {} })
+    applyCookies(c, [await closeConsoleSession(c.var.ctx, requestCookies(c))])
+    return c.redirect('/sso/admin/login', 303)
+  })
+  // identity providers
+  .get('/idps', async (c) => c.html(<IdpListPage {...common(c)} idps={await listIdpViews(c.var.ctx)} />))
+  .get('/idps/new', (c) => renderIdpForm(c, { values: {}, errors: {} }))
+  .post('/idps', audited('idp.create'), async (c) => {
+    const form = await readForm(c)
+    try {
+      const row = await createIdp(c.var.ctx, idpInputFromForm(form), 'console')
+      return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
+    } catch (err) {
+      return renderIdpForm(c, { values: idpFormValuesFromForm(form), errors: await formErrors(c, err), status: 400 })
+    }
+  })
+  .post('/idps/import', audited('idp.create'), async (c) => {
+    const form = await readForm(c)
+    const importValues = { metadataUrl: (form.metadataUrl ?? '').trim(), metadataXml: (form.metadataXml ?? '').trim(), name: (form.importName ?? '').trim() }
+    try {
+      const input = { metadataUrl: importValues.metadataUrl, metadataXml: importValues.metadataXml, ...(importValues.name ? { name: importValues.name } : {}) }
+      const row = await importIdp(c.var.ctx, input, 'console')
+      return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
+    } catch (err) {
+      const { field, message } = await importError(c, err, importValues.metadataUrl ? 'metadataUrl' : 'metadataXml')
+      return renderIdpForm(c, { values: {}, errors: { [field === 'entityId' ? 'metadataXml' : field]: message }, importValues, status: 422 })
+    }
+  })
+  .post('/idps/:id/refresh', audited('idp.metadata-refresh'), async (c) => {
+    const row = await refreshIdpMetadata(c.var.ctx, c.req.param('id'), 'console')
+    return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
+  })
+  .get('/idps/:id', async (c) => {
+    const row = await requireIdp(c.var.ctx, c.req.param('id'))
+    return renderIdpForm(c, { idp: row, values: idpFormValuesFromRow(row), errors: {} })
+  })
+  .post('/idps/:id', audited('idp.update'), async (c) => {
+    const before = await requireIdp(c.var.ctx, c.req.param('id'))
+    const form = await readForm(c)
+    try {
+      const row = await updateIdp(c.var.ctx, before.id, idpInputFromForm(form), 'replace', 'console')
+      return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
+    } catch (err) {
+      return renderIdpForm(c, { idp: before, values: idpFormValuesFromForm(form), errors: await formErrors(c, err), status: 400 })
+    }
+  })
+  .post('/idps/:id/delete', audited('idp.delete'), async (c) => {
+    await deleteIdp(c.var.ctx, c.req.param('id'), 'console')
+    return c.redirect('/sso/admin/idps?flash=deleted', 303)
+  })
+  .post('/idps/:id/toggle', audited('idp.update'), async (c) => {
+    await toggleIdp(c.var.ctx, c.req.param('id'))
+    return c.redirect('/sso/admin/idps?flash=saved', 303)
+  })
+  .post('/idps/:id/default', audited('idp.update'), async (c) => {
+    await makeDefaultIdp(c.var.ctx, c.req.param('id'))
+    return c.redirect('/sso/admin/idps?flash=saved', 303)
+  })
+  .post('/idps/:id/move', audited('idp.reorder'), async (c) => {
+    await moveIdp(c.var.ctx, c.req.param('id'), (await readForm(c)).direction === 'up' ? 'up' : 'down')
+    return c.redirect('/sso/admin/idps?flash=saved', 303)
+  })
+  .post('/idps/:id/test', audited('idp.test'), async (c) => respond(c, await startTestConnection(c.var.ctx, c.req.param('id'), requestCookies(c))))
+  .get('/idps/:id/test/:requestId', async (c) => {
+    const { idp, result } = await testConnectionResult(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
+    return c.html(<TestResultPage {...common(c)} idpName={idp.name} idpId={idp.id} test={result} />)
+  })
+  // helpdesk apps
+  .get('/apps', async (c) => renderApps(c, {}, {}))
+  .post('/apps/import', audited('app.create'), async (c) => {
+    const form = await readForm(c)
+    const values = Object.fromEntries(['name', 'metadataUrl', 'metadataXml'].map((k) => [k, (form[k] ?? '').trim()]))
+    try {
+      await importSamlApp(c.var.ctx, values, 'console')
+      return c.redirect('/sso/admin/apps?flash=app-created', 303)
+    } catch (err) {
+      const { field, message } = await importError(c, err, values.metadataUrl ? 'metadataUrl' : 'metadataXml')
+      return renderApps(c, values, { [field.replace(/^config\..*/, 'metadataXml')]: message }, 422)
+    }
+  })
+  .post('/apps/:id/delete', audited('app.delete'), async (c) => {
+    await deleteApp(c.var.ctx, c.req.param('id'), 'console')
+    return c.redirect('/sso/admin/apps?flash=app-deleted', 303)
+  })
+  // the gateway as SP: what IdPs need, and the key rollover
+  .get('/sp', async (c) => {
+    const sp = await spEndpoints(c.var.ctx)
+    const keys = await listSpKeyViews(c.var.ctx)
+    return c.html(<SpPage {...common(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} />)
+  })
+  .post('/sp/keys/:use/:step', async (c) => {
+    const step = c.req.param('step')
+    if (step !== 'stage' && step !== 'activate') throw new AppError('NOT_FOUND')
+    auditAs(c, step === 'stage' ? 'sp-key.stage' : 'sp-key.activate')
+    const use = parseKeyUse(c.req.param('use'))
+    if (step === 'stage') await stageSpKey(c.var.ctx, use)
+    else await activateSpKey(c.var.ctx, use)
+    return c.redirect('/sso/admin/sp?flash=saved', 303)
+  })
+  // settings and audit
+  .get('/settings', async (c) =>
+    c.html(<SettingsPage {...common(c)} values={await readSettings(c.var.ctx)} errors={{}} defaultEntityId={`${c.var.ctx.origin}/sso/metadata`} />),
+  )
+  .post('/settings', audited('settings.update'), async (c) => {
+    const input = settingsInputFromForm(await readForm(c))
+    try {
+      await updateSettings(c.var.ctx, input, 'console')
+      return c.redirect('/sso/admin/settings?flash=settings', 303)
+    } catch (err) {
+      const errors = await formErrors(c, err)
+      const values = { ...(await readSettings(c.var.ctx)), ...input } as Awaited<ReturnType<typeof readSettings>>
+      return c.html(<SettingsPage {...common(c)} values={values} errors={errors} defaultEntityId={`${c.var.ctx.origin}/sso/metadata`} />, 400)
+    }
+  })
+  .get('/audit', async (c) => {
+    const { query, filters } = consoleAuditQuery(c.req.query())
+    const page = await readAuditLog(c.var.ctx, query)
+    const nextHref = page.nextBefore ? `/sso/admin/audit?${new URLSearchParams({ ...filters, before: String(page.nextBefore) })}` : null
+    const entries = page.entries.map((e) => ({ ...e, detail: e.detail ?? null }))
+    return c.html(<AuditPage {...common(c)} entries={entries} filters={filters} nextHref={nextHref} />)
+  })
+
+export const adminConsoleRoutes = new Hono<AppEnv>().route('/', publicRoutes).route('/', protectedRoutes)

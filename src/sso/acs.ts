@@ -1,0 +1,149 @@
+/**
+ * The Assertion Consumer Service: finds the pending login a response answers (or, unsolicited,
+ * the IdP its Issuer names), validates it with the SAML core (one parse, the IdP chosen by a
+ * resolver), consumes it once, applies the attribute map and allowed groups, then starts the
+ * portal session. Test-connection runs keep their result for the admin and sign nobody in.
+ * Trusts only what the core verified; the login state only through its MAC and this browser's cookie.
+ */
+import { auditFailure, recordAudit, type AuditTrail } from '../audit/record'
+import type { RequestContext } from '../context'
+import { AppError, errorCode, errorDetail, errorInfo } from '../errors'
+import { redirectTo, type BrowserStep, type CookieChange } from '../navigation'
+import { isSamlError, mapIdentity, validateSamlResponse, type MappedIdentity, type ResponseHints } from '../saml/index'
+import { findIdp, findIdpByEntityId, type IdpRow } from '../store/idps'
+import { AUTHN_REQUEST_ISSUER, consumeOnce } from '../store/replay'
+import { decryptionKeys } from '../store/sp-keys'
+import { putTestResult } from '../store/test-results'
+import { clearLoginState, readLoginStates, type LoginState } from './login-state'
+import { safeReturnTo } from './return-to'
+import { startSession } from './sessions'
+import { spEndpoints, type SpEndpoints } from './sp-endpoints'
+
+/** Replay rows live at least this long, even for assertions with a shorter window. */
+export const MIN_REPLAY_WINDOW_MS = 10 * 60_000
+
+export interface AcsInput {
+  samlResponse: string
+  relayState: string | null
+  cookies: Record<string, string>
+}
+
+interface Resolved {
+  idp: IdpRow
+  state: LoginState | null
+}
+
+/** The IdP and pending login a response belongs to, from its unverified hints. */
+async function resolve(ctx: RequestContext, hints: ResponseHints, states: LoginState[]): Promise<Resolved> {
+  if (hints.inResponseTo) {
+    // Bound to this browser: only a pending login whose cookie this browser holds counts.
+    const state = states.find((s) => s.requestId === hints.inResponseTo)
+    if (!state) throw new AppError('LOGIN_STATE_MISSING', undefined, { inResponseTo: hints.inResponseTo, pendingLogins: states.length })
+    const idp = await findIdp(ctx.db, state.idpId)
+    if (!idp) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: state.idpId })
+    return { idp, state }
+  }
+  const idp = hints.issuer ? await findIdpByEntityId(ctx.db, hints.issuer) : null
+  if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer })
+  return { idp, state: null }
+}
+
+function isAllowed(idp: IdpRow, identity: MappedIdentity): boolean {
+  // No groups attribute means no groups: denied when a list is set (Entra drops groups > 150).
+  return idp.allowedGroups.length === 0 || identity.groups.some((g) => idp.allowedGroups.includes(g))
+}
+
+/** POST /sso/acs. Throws the typed error of any rejection (audited by the error handler), except in test mode. */
+export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail, input: AcsInput): Promise<BrowserStep> {
+  if (!input.samlResponse) throw new AppError('BAD_REQUEST', 'SAMLResponse is missing')
+  const now = ctx.clock()
+  const sp = await spEndpoints(ctx)
+  const states = await readLoginStates(ctx.secret, input.cookies, now)
+  const found: Partial<Resolved> = {}
+  try {
+    const result = await validateSamlResponse({
+      samlResponse: input.samlResponse,
+      sp: { entityId: sp.entityId, acsUrl: sp.acsUrl },
+      now,
+      idp: async (hints) => {
+        const { idp, state } = await resolve(ctx, hints, states)
+        Object.assign(found, { idp, state })
+        trail.idpId = idp.id
+        if (state?.test) trail.action = 'login.test'
+        if (!idp.enabled && !state?.test) throw new AppError('LOGIN_IDP_DISABLED', undefined, { idpId: idp.id })
+        return {
+          idp: { entityId: idp.entityId, certificates: idp.certificates },
+          expectedRequestId: state?.requestId ?? null,
+          allowIdpInitiated: idp.allowIdpInitiated,
+          clockSkewSeconds: idp.clockSkewSeconds,
+          allowSha1: idp.allowSha1 || sp.settings.allowSha1,
+          decryptionKeys: hints.hasEncryptedAssertion ? await decryptionKeys(ctx.db, ctx.secret, now) : [],
+        }
+      },
+    })
+    const { idp, state } = found as Resolved
+    trail.subject = result.nameId
+    const cookies: CookieChange[] = []
+    // Single use: the login state, then the assertion (unique inserts in D1).
+    const expiresAt = new Date(Math.max(Date.parse(result.notOnOrAfter), now.getTime() + MIN_REPLAY_WINDOW_MS))
+    if (state) {
+      cookies.push(clearLoginState(state.requestId))
+      if (!(await consumeOnce(ctx.db, AUTHN_REQUEST_ISSUER, state.requestId, expiresAt, now)))
+        throw new AppError('SAML_REPLAY', undefined, { requestId: state.requestId })
+    }
+    if (!(await consumeOnce(ctx.db, result.issuer, result.assertionId, expiresAt, now))) {
+      throw new AppError('SAML_REPLAY', undefined, { assertionId: result.assertionId, issuer: result.issuer })
+    }
+    const identity = mapIdentity(result, idp.attributeMap)
+    if (!isAllowed(idp, identity)) throw new AppError('LOGIN_GROUP_DENIED', undefined, { allowedGroups: idp.allowedGroups, groups: identity.groups })
+
+    if (state?.test) {
+      await recordAudit(ctx, { action: 'login.test', outcome: 'success', idpId: idp.id, subject: result.nameId, detail: { test: true } })
+      await putTestResult(ctx.kv, state.requestId, { ok: true, idpId: idp.id, result, identity })
+      return { navigation: redirectTo(testResultPath(idp, state), 303), cookies }
+    }
+
+    cookies.push(await startSession(ctx, input.cookies, newSession(idp, result, identity, sp, now)))
+    await recordAudit(ctx, {
+      action: 'login',
+      outcome: 'success',
+      idpId: idp.id,
+      subject: result.nameId,
+      detail: { email: identity.email, groups: identity.groups, warnings: result.warnings, signed: result.signedParts },
+    })
+    // IdP-initiated: RelayState is an untrusted path; SP-initiated: the stored return path.
+    return { navigation: redirectTo(state ? state.returnTo : safeReturnTo(input.relayState), 303), cookies }
+  } catch (err) {
+    const { idp, state } = found
+    // A test run shows its failure to the admin instead of the customer's error page.
+    if (state?.test && idp && (err instanceof AppError || isSamlError(err))) {
+      await auditFailure(ctx, trail, err)
+      const code = errorCode(err)
+      await putTestResult(ctx.kv, state.requestId, { ok: false, idpId: idp.id, code, detail: errorDetail(err), hint: errorInfo(code).admin ?? null })
+      return { navigation: redirectTo(testResultPath(idp, state), 303), cookies: [] }
+    }
+    throw err
+  }
+}
+
+function testResultPath(idp: IdpRow, state: LoginState): string {
+  return `/sso/admin/idps/${idp.id}/test/${state.requestId}`
+}
+
+function newSession(idp: IdpRow, result: Awaited<ReturnType<typeof validateSamlResponse>>, identity: MappedIdentity, sp: SpEndpoints, now: Date) {
+  const lifetimeMs = sp.settings.sessionLifetimeSeconds * 1000
+  // The IdP may cap the session (AuthnStatement SessionNotOnOrAfter, core §2.7.2).
+  const idpCap = result.sessionNotOnOrAfter ? Date.parse(result.sessionNotOnOrAfter) : Number.POSITIVE_INFINITY
+  return {
+    idpId: idp.id,
+    idpSlug: idp.slug,
+    nameId: result.nameId,
+    nameIdFormat: result.nameIdFormat,
+    sessionIndex: result.sessionIndex,
+    email: identity.email,
+    displayName: identity.displayName ?? ([identity.firstName, identity.lastName].filter(Boolean).join(' ') || null),
+    groups: identity.groups,
+    createdAt: now.getTime(),
+    expiresAt: Math.min(now.getTime() + lifetimeMs, idpCap),
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Logout with the upstream IdP (SAML profiles §4.4), both bindings. Local logout ends the session
+ * here, then SP-initiated SLO sends a signed LogoutRequest whose ID is bound to this browser
+ * (MAC'd cookie). At /sso/slo: the IdP's LogoutResponse to that request, or an IdP-initiated
+ * LogoutRequest (signature required) that ends every matching session and is answered, signed.
+ */
+import { base64url } from 'jose'
+import { recordAudit, type AuditTrail } from '../audit/record'
+import type { RequestContext } from '../context'
+import { signValue, verifyValue } from '../crypto/mac'
+import { AppError } from '../errors'
+import { autoPost, clearCookie, redirectTo, setCookie, type BrowserStep, type CookieChange, type Navigation } from '../navigation'
+import { encodeRedirectBinding, signPostMessage } from '../saml/bindings'
+import { encodeBase64, utf8Encode } from '../saml/encoding'
+import { buildLogoutRequest, buildLogoutResponse, parseLogoutRequest, parseLogoutResponse, STATUS_SUCCESS, type LogoutIssuer } from '../saml/logout'
+import type { ReceivedMessage } from '../saml/received-message'
+import { findIdpByEntityId, getIdp, type IdpRow } from '../store/idps'
+import { endSessionsFor, type Session } from '../store/sessions'
+import { getSettings } from '../store/settings'
+import { newRequestId } from './login-state'
+import { endSession } from './sessions'
+import { withQuery } from './sign-in'
+import { signingKey } from './signing-key'
+import { spEndpoints } from './sp-endpoints'
+
+const LOGOUT_COOKIE = '__Host-sso_logout'
+const LOGOUT_STATE_TTL_SECONDS = 600
+const MAC_PURPOSE = 'logout-state'
+
+interface LogoutState {
+  requestId: string
+  idpId: string
+  /** A same-origin path to continue to once the IdP answered (broker-mode logout fan-out). */
+  next: string | null
+  expiresAt: number
+}
+
+/** What the signed-out page shows (ui/signed-out.tsx). */
+export interface SignedOutPageData {
+  portalName: string
+  accent: string
+  idpLoggedOut: boolean
+}
+
+/** Either continue at the IdP (or elsewhere), or show the signed-out page. */
+export type LogoutOutcome = { kind: 'navigate'; step: BrowserStep } | { kind: 'signed-out'; page: SignedOutPageData; cookies: CookieChange[] }
+
+async function signedOut(ctx: RequestContext, idpLoggedOut: boolean, cookies: CookieChange[]): Promise<LogoutOutcome> {
+  const settings = await getSettings(ctx.db)
+  return { kind: 'signed-out', page: { portalName: settings.portalName, accent: settings.primaryColor, idpLoggedOut }, cookies }
+}
+
+/** GET/POST /sso/logout: ends the session here, then logs out at the IdP when it has an SLO URL. */
+export async function logOut(ctx: RequestContext, cookies: Record<string, string>): Promise<LogoutOutcome> {
+  const { session, cookie } = await endSession(ctx, cookies)
+  if (!session) return signedOut(ctx, false, [cookie])
+  await recordAudit(ctx, { action: 'logout', outcome: 'success', idpId: session.idpId, subject: session.nameId, detail: { initiatedBy: 'user' } })
+  const upstream = await startIdpLogout(ctx, session)
+  return upstream ? { kind: 'navigate', step: { navigation: upstream.navigation, cookies: [cookie, ...upstream.cookies] } } : signedOut(ctx, false, [cookie])
+}
+
+/** A signed SAML message to the IdP's SLO endpoint, with the IdP's SLO binding. */
+async function sendToIdp(
+  ctx: RequestContext,
+  idp: IdpRow & { sloUrl: string },
+  param: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  relayState: string | null,
+): Promise<Navigation> {
+  const key = await signingKey(ctx)
+  if (idp.sloBinding === 'post') {
+    const signed = await signPostMessage(xml, { privateKey: key.privateKey, certificatePem: key.certificatePem })
+    return autoPost(
+      idp.sloUrl,
+      { [param]: encodeBase64(utf8Encode(signed)), ...(relayState ? { RelayState: relayState } : {}) },
+      "Continuing to your organization's sign-out…",
+    )
+  }
+  return redirectTo(withQuery(idp.sloUrl, await encodeRedirectBinding({ xml, param, relayState, signing: { privateKey: key.privateKey } })))
+}
+
+/** SP-initiated SLO for a session that just ended locally; null when the IdP has no SLO URL (or is disabled). */
+export async function startIdpLogout(ctx: RequestContext, session: Session, next: string | null = null): Promise<BrowserStep | null> {
+  const idp = await getIdp(ctx.db, session.idpId)
+  if (!idp?.sloUrl || !idp.enabled) return null
+  const now = ctx.clock()
+  const sp = await spEndpoints(ctx)
+  const requestId = newRequestId(ctx.random)
+  const xml = buildLogoutRequest({
+    id: requestId,
+    issueInstant: now,
+    destination: idp.sloUrl,
+    issuer: sp.entityId,
+    nameId: session.nameId,
+    nameIdFormat: session.nameIdFormat,
+    sessionIndex: session.sessionIndex,
+  })
+  const state: LogoutState = { requestId, idpId: idp.id, next, expiresAt: now.getTime() + LOGOUT_STATE_TTL_SECONDS * 1000 }
+  // SameSite=None: the IdP may answer with a cross-site POST (HTTP-POST binding), where Lax is not sent.
+  const cookie = setCookie(LOGOUT_COOKIE, await signValue(ctx.secret, MAC_PURPOSE, base64url.encode(utf8Encode(JSON.stringify(state)))), {
+    sameSite: 'None',
+    maxAge: LOGOUT_STATE_TTL_SECONDS,
+  })
+  return { navigation: await sendToIdp(ctx, { ...idp, sloUrl: idp.sloUrl }, 'SAMLRequest', xml, null), cookies: [cookie] }
+}
+
+async function pendingLogout(ctx: RequestContext, cookies: Record<string, string>): Promise<LogoutState | null> {
+  const value = cookies[LOGOUT_COOKIE]
+  const payload = value ? await verifyValue(ctx.secret, MAC_PURPOSE, value) : null
+  if (!payload) return null
+  try {
+    const state = JSON.parse(new TextDecoder().decode(base64url.decode(payload))) as LogoutState
+    return state.expiresAt > ctx.clock().getTime() ? state : null
+  } catch {
+    // MAC'd by us but unreadable (a cookie from an older release): as if there were none.
+    return null
+  }
+}
+
+/** The IdP a logout message claims to come from, as the core's trust resolver wants it. */
+async function issuerIdp(ctx: RequestContext, trail: AuditTrail, issuer: string | null, allowSha1: boolean): Promise<LogoutIssuer & { row: IdpRow }> {
+  const idp = issuer ? await findIdpByEntityId(ctx.db, issuer) : null
+  if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer })
+  trail.idpId = idp.id
+  return { entityId: idp.entityId, certificates: idp.certificates, allowSha1: idp.allowSha1 || allowSha1, clockSkewSeconds: idp.clockSkewSeconds, row: idp }
+}
+
+/** GET/POST /sso/slo: whatever the IdP sent. */
+export async function receiveSloMessage(
+  ctx: RequestContext,
+  trail: AuditTrail,
+  message: ReceivedMessage,
+  isResponse: boolean,
+  cookies: Record<string, string>,
+): Promise<LogoutOutcome> {
+  const now = ctx.clock()
+  const sp = await spEndpoints(ctx)
+  if (isResponse) {
+    const pending = await pendingLogout(ctx, cookies)
+    const info = await parseLogoutResponse(message, {
+      sloUrl: sp.sloUrl,
+      now,
+      expectedRequestId: pending?.requestId ?? '',
+      idp: async (issuer) => {
+        const idp = await issuerIdp(ctx, trail, issuer, sp.settings.allowSha1)
+        if (!pending || pending.idpId !== idp.row.id) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'logout' })
+        // Our session is already gone; an unsigned LogoutResponse (many IdPs) can only confirm that.
+        return { ...idp, requireSignature: false }
+      },
+    })
+    const ok = info.statusCode === STATUS_SUCCESS
+    await recordAudit(ctx, { action: 'logout.idp-response', outcome: ok ? 'success' : 'failure', idpId: info.issuerConfig.row.id, detail: {} })
+    const cleared = clearCookie(LOGOUT_COOKIE, 'None')
+    // Broker-mode logout continues to the helpdesk that started it.
+    if (pending?.next?.startsWith('/sso/idp/slo/done/')) return { kind: 'navigate', step: { navigation: redirectTo(pending.next), cookies: [cleared] } }
+    return signedOut(ctx, ok, [cleared])
+  }
+  // IdP-initiated: it ends sessions, so its signature is required.
+  const info = await parseLogoutRequest(message, { sloUrl: sp.sloUrl, now, idp: (issuer) => issuerIdp(ctx, trail, issuer, sp.settings.allowSha1) })
+  const idp = info.issuerConfig.row
+  trail.subject = info.nameId
+  const ended = await endSessionsFor(ctx.kv, idp.id, info.nameId, info.sessionIndexes)
+  if (!idp.sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'The IdP has no SLO URL to answer to', { idpId: idp.id })
+  const xml = buildLogoutResponse({
+    id: newRequestId(ctx.random),
+    issueInstant: now,
+    destination: idp.sloUrl,
+    issuer: sp.entityId,
+    inResponseTo: info.id,
+    statusCode: STATUS_SUCCESS,
+  })
+  await recordAudit(ctx, { action: 'logout.idp-initiated', outcome: 'success', idpId: idp.id, subject: info.nameId, detail: { sessionsEnded: ended } })
+  return { kind: 'navigate', step: { navigation: await sendToIdp(ctx, { ...idp, sloUrl: idp.sloUrl }, 'SAMLResponse', xml, info.relayState), cookies: [] } }
+}
