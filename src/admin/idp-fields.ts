@@ -73,7 +73,9 @@ export const IDP_FIELDS = {
   allowIdpInitiated: { parse: (v) => bool(v, 'allowIdpInitiated'), form: 'boolean' },
   allowSha1: { parse: (v) => bool(v, 'allowSha1'), form: 'boolean' },
   clockSkewSeconds: {
+    // null: the gateway's default (settings.clockSkewSeconds).
     parse: (v) => {
+      if (v === null) return null
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_CLOCK_SKEW_SECONDS)
         invalid('clockSkewSeconds', `must be a whole number from 0 to ${MAX_CLOCK_SKEW_SECONDS}`)
       return v
@@ -95,8 +97,6 @@ export const IDP_FIELDS = {
 } as const satisfies { readonly [K in keyof IdpFields]-?: FieldSpec }
 
 const REQUIRED: (keyof IdpFields)[] = ['name', 'entityId', 'ssoUrl', 'certificates']
-/** What an empty skew field means in the console: the gateway's default. */
-const DEFAULT_FORM_SKEW_SECONDS = 180
 
 /**
  * Parses an IdP body. `create`/`replace` need every required field (slug defaults from name);
@@ -175,7 +175,8 @@ export function idpInputFromForm(form: Form): Record<string, unknown> {
         if (form[key] !== undefined) out[key] = value === 'true'
         break
       case 'number':
-        out[key] = value === '' ? DEFAULT_FORM_SKEW_SECONDS : /^-?\d+$/.test(value) ? Number(value) : value
+        // Empty: the gateway's default applies.
+        out[key] = value === '' ? null : /^-?\d+$/.test(value) ? Number(value) : value
         break
       case 'attributes': {
         const preset = ATTRIBUTE_PRESETS[text('preset')]

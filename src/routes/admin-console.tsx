@@ -25,7 +25,7 @@ import {
   toggleIdp,
   updateIdp,
 } from '../admin/idps'
-import { activateSpKey, listSpKeyViews, parseKeyUse, stageSpKey } from '../admin/keys'
+import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
 import { readSettings, updateSettings } from '../admin/settings'
 import { settingsInputFromForm } from '../admin/settings-fields'
 import { auditFailure, newTrail, recordAudit } from '../audit/record'
@@ -119,6 +119,7 @@ async function renderIdpForm(
       values={props.values}
       errors={props.errors}
       presets={PRESETS}
+      gatewayClockSkewSeconds={sp.settings.clockSkewSeconds}
       {...(certificateInfo ? { certificateInfo } : {})}
       {...(setup ? { setup } : {})}
       {...(props.importValues ? { importValues: props.importValues } : {})}
@@ -252,8 +253,14 @@ const protectedRoutes = new Hono<AppEnv>()
   // the gateway as SP: what IdPs need, and the key rollover
   .get('/sp', async (c) => {
     const sp = await spEndpoints(c.var.ctx)
-    const keys = await listSpKeyViews(c.var.ctx)
-    return c.html(<SpPage {...common(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} />)
+    const [keys, jwtKeys] = await Promise.all([listSpKeyViews(c.var.ctx), listJwtKeyViews(c.var.ctx)])
+    return c.html(
+      <SpPage {...common(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} jwtKeys={jwtKeys} />,
+    )
+  })
+  .post('/jwt/keys/rotate', audited('jwt-key.rotate'), async (c) => {
+    await rotateJwtKey(c.var.ctx)
+    return c.redirect('/sso/admin/sp?flash=saved', 303)
   })
   .post('/sp/keys/:use/:step', async (c) => {
     const step = c.req.param('step')

@@ -75,9 +75,10 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
           idp: { entityId: idp.entityId, certificates: idp.certificates },
           expectedRequestId: state?.requestId ?? null,
           allowIdpInitiated: idp.allowIdpInitiated,
-          clockSkewSeconds: idp.clockSkewSeconds,
+          clockSkewSeconds: idp.clockSkewSeconds ?? sp.settings.clockSkewSeconds,
           allowSha1: idp.allowSha1 || sp.settings.allowSha1,
           decryptionKeys: hints.hasEncryptedAssertion ? await decryptionKeys(ctx.db, ctx.secret, now) : [],
+          requireSignedAssertion: idp.wantAssertionsSigned,
         }
       },
     })

@@ -16,7 +16,7 @@ import { buildLogoutRequest, buildLogoutResponse, parseLogoutRequest, parseLogou
 import type { ReceivedMessage } from '../saml/received-message'
 import { findIdpByEntityId, getIdp, type IdpRow } from '../store/idps'
 import { endSessionsFor, type Session } from '../store/sessions'
-import { getSettings } from '../store/settings'
+import { getSettings, type Settings } from '../store/settings'
 import { newRequestId } from './login-state'
 import { endSession } from './sessions'
 import { withQuery } from './sign-in'
@@ -118,11 +118,17 @@ async function pendingLogout(ctx: RequestContext, cookies: Record<string, string
 }
 
 /** The IdP a logout message claims to come from, as the core's trust resolver wants it. */
-async function issuerIdp(ctx: RequestContext, trail: AuditTrail, issuer: string | null, allowSha1: boolean): Promise<LogoutIssuer & { row: IdpRow }> {
+async function issuerIdp(ctx: RequestContext, trail: AuditTrail, issuer: string | null, settings: Settings): Promise<LogoutIssuer & { row: IdpRow }> {
   const idp = issuer ? await findIdpByEntityId(ctx.db, issuer) : null
   if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer })
   trail.idpId = idp.id
-  return { entityId: idp.entityId, certificates: idp.certificates, allowSha1: idp.allowSha1 || allowSha1, clockSkewSeconds: idp.clockSkewSeconds, row: idp }
+  return {
+    entityId: idp.entityId,
+    certificates: idp.certificates,
+    allowSha1: idp.allowSha1 || settings.allowSha1,
+    clockSkewSeconds: idp.clockSkewSeconds ?? settings.clockSkewSeconds,
+    row: idp,
+  }
 }
 
 /** GET/POST /sso/slo: whatever the IdP sent. */
@@ -142,7 +148,7 @@ export async function receiveSloMessage(
       now,
       expectedRequestId: pending?.requestId ?? '',
       idp: async (issuer) => {
-        const idp = await issuerIdp(ctx, trail, issuer, sp.settings.allowSha1)
+        const idp = await issuerIdp(ctx, trail, issuer, sp.settings)
         if (!pending || pending.idpId !== idp.row.id) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'logout' })
         // Our session is already gone; an unsigned LogoutResponse (many IdPs) can only confirm that.
         return { ...idp, requireSignature: false }
@@ -156,7 +162,7 @@ export async function receiveSloMessage(
     return signedOut(ctx, ok, [cleared])
   }
   // IdP-initiated: it ends sessions, so its signature is required.
-  const info = await parseLogoutRequest(message, { sloUrl: sp.sloUrl, now, idp: (issuer) => issuerIdp(ctx, trail, issuer, sp.settings.allowSha1) })
+  const info = await parseLogoutRequest(message, { sloUrl: sp.sloUrl, now, idp: (issuer) => issuerIdp(ctx, trail, issuer, sp.settings) })
   const idp = info.issuerConfig.row
   trail.subject = info.nameId
   const ended = await endSessionsFor(ctx.kv, idp.id, info.nameId, info.sessionIndexes)

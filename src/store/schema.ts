@@ -60,10 +60,12 @@ export const idps = sqliteTable(
       .notNull()
       .default(sql`'[]'`),
     signAuthnRequests: integer('sign_authn_requests', { mode: 'boolean' }).notNull().default(false),
-    wantAssertionsSigned: integer('want_assertions_signed', { mode: 'boolean' }).notNull().default(true),
+    /** The Assertion itself must be signed (a signed Response alone is refused). Off by default: profiles §4.1.4.2 accepts either. */
+    wantAssertionsSigned: integer('want_assertions_signed', { mode: 'boolean' }).notNull().default(false),
     allowIdpInitiated: integer('allow_idp_initiated', { mode: 'boolean' }).notNull().default(false),
     allowSha1: integer('allow_sha1', { mode: 'boolean' }).notNull().default(false),
-    clockSkewSeconds: integer('clock_skew_seconds').notNull().default(180),
+    /** Tolerated clock difference with this IdP; null = the gateway's settings.clockSkewSeconds. */
+    clockSkewSeconds: integer('clock_skew_seconds'),
     nameIdFormat: text('name_id_format'),
     logoUrl: text('logo_url'),
     sortOrder: integer('sort_order').notNull().default(0),

@@ -4,6 +4,7 @@
  */
 import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../saml/limits'
 import { settings } from './schema'
 
 export interface Settings {
@@ -13,6 +14,7 @@ export interface Settings {
   primaryColor: string
   logoUrl: string | null
   sessionLifetimeSeconds: number
+  /** Tolerated clock difference for every IdP without its own `clockSkewSeconds`. */
   clockSkewSeconds: number
   allowSha1: boolean
   /** Users in these groups (from their IdP) may use the admin console through SSO. */
@@ -46,7 +48,7 @@ export const DEFAULT_SETTINGS: Settings = {
   primaryColor: '#2557d6',
   logoUrl: null,
   sessionLifetimeSeconds: 8 * 3600,
-  clockSkewSeconds: 180,
+  clockSkewSeconds: DEFAULT_CLOCK_SKEW_SECONDS,
   allowSha1: false,
   adminGroups: [],
   auditRetentionDays: 90,

@@ -63,10 +63,12 @@ describe('IdP CRUD', () => {
       isDefault: false,
       emailDomains: ['acme.example', 'acme.co.uk'],
       allowedGroups: [],
-      wantAssertionsSigned: true,
+      // Off by default: a signed Response around an unsigned Assertion is valid (profiles §4.1.4.2).
+      wantAssertionsSigned: false,
       allowIdpInitiated: false,
       allowSha1: false,
-      clockSkewSeconds: 180,
+      // null: the gateway's settings.clockSkewSeconds applies.
+      clockSkewSeconds: null,
     })
     expect(idp.certificateInfo[0].fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)
     expect(idp.certificateInfo[0].subject).toContain('CN=')

@@ -21,6 +21,8 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   errors: Record<string, string>
   /** Attribute-map presets to offer: key and vendor label. */
   presets: { key: string; label: string }[]
+  /** settings.clockSkewSeconds: what an empty skew field means. */
+  gatewayClockSkewSeconds: number
   certificateInfo?: CertificateInfo[]
   setup?: SetupValues
   importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
@@ -205,7 +207,12 @@ export function IdpFormPage(props: IdpFormProps) {
         </fieldset>
         <fieldset>
           <legend>Security</legend>
-          <Check name="wantAssertionsSigned" label="Require signed assertions" checked={v.wantAssertionsSigned ?? true} />
+          <Check
+            name="wantAssertionsSigned"
+            label="Require signed assertions"
+            checked={v.wantAssertionsSigned ?? false}
+            hint="refuse a response whose assertion is not signed itself, even inside a signed response"
+          />
           <Check name="signAuthnRequests" label="Sign AuthnRequests" checked={v.signAuthnRequests ?? false} />
           <Check
             name="allowIdpInitiated"
@@ -215,7 +222,14 @@ export function IdpFormPage(props: IdpFormProps) {
           />
           <Check name="allowSha1" label="Allow SHA-1 signatures" checked={v.allowSha1 ?? false} hint="only for old IdPs that cannot sign with SHA-256" />
           <div class="grid2">
-            <Field name="clockSkewSeconds" label="Clock skew (seconds)" type="number" value={v.clockSkewSeconds ?? 180} error={e.clockSkewSeconds} />
+            <Field
+              name="clockSkewSeconds"
+              label="Clock skew (seconds)"
+              type="number"
+              value={v.clockSkewSeconds}
+              error={e.clockSkewSeconds}
+              hint={`Empty: the gateway default from Settings (now ${props.gatewayClockSkewSeconds} s).`}
+            />
             <Field name="nameIdFormat" label="NameID format (optional)" value={v.nameIdFormat} error={e.nameIdFormat} />
           </div>
           <Field name="logoUrl" label="Logo URL (optional)" type="url" value={v.logoUrl} error={e.logoUrl} />

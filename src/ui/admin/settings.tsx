@@ -37,7 +37,14 @@ export function SettingsPage(
               error={e.sessionLifetimeSeconds}
               hint="Default 28800 (8 h); capped by the IdP's SessionNotOnOrAfter."
             />
-            <Field name="clockSkewSeconds" label="Default clock skew (seconds)" type="number" value={v.clockSkewSeconds} error={e.clockSkewSeconds} />
+            <Field
+              name="clockSkewSeconds"
+              label="Default clock skew (seconds)"
+              type="number"
+              value={v.clockSkewSeconds}
+              error={e.clockSkewSeconds}
+              hint="For every IdP whose own clock skew is empty."
+            />
           </div>
           <Check name="allowSha1" label="Allow SHA-1 signatures for every IdP" checked={v.allowSha1} hint="prefer the per-IdP switch" />
         </fieldset>

@@ -18,6 +18,8 @@ export function SpPage(
     sloUrl: string
     metadataUrl: string
     keys: SpKeyRow[]
+    /** The ES256 keys of the SSO-JWT forwarded to the portal, newest first. */
+    jwtKeys: { kid: string; status: string; createdAt: string }[]
   },
 ) {
   const hasNext = (use: string) => props.keys.some((k) => k.use === use && k.status === 'next')
@@ -90,6 +92,41 @@ export function SpPage(
           </p>
         </form>
       ))}
+      <h2>Identity JWT keys</h2>
+      <p class="muted">
+        They sign the SSO-JWT the portal receives (published at <a href="/sso/certs">/sso/certs</a>). A rotated key keeps verifying for 24 hours, so portals
+        that cache the key set see no failures.
+      </p>
+      <table class="responsive" data-testid="jwt-keys">
+        <thead>
+          <tr>
+            <th scope="col">Key ID</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.jwtKeys.map((k) => (
+            <tr data-key-status={k.status}>
+              <td>
+                <code>{k.kid}</code>
+              </td>
+              <td>
+                <span class={`tag ${k.status === 'active' ? 'ok' : ''}`}>{k.status}</span>
+              </td>
+              <td>{k.createdAt.slice(0, 10)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form method="post" action="/sso/admin/jwt/keys/rotate">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <p>
+          <button class="btn secondary" type="submit" data-testid="jwt-rotate">
+            Rotate the identity JWT key
+          </button>
+        </p>
+      </form>
     </AdminLayout>
   )
 }

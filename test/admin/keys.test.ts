@@ -1,0 +1,47 @@
+// Key management (admin/keys.ts): the SSO-JWT key rotation now has an endpoint (API and console),
+// and a JWT signed before a rotation still verifies with the published key set afterwards.
+import { env, exports } from 'cloudflare:workers'
+import { createLocalJWKSet, jwtVerify } from 'jose'
+import { describe, expect, it } from 'vitest'
+import { listJwtKeyViews, rotateJwtKey } from '../../src/admin/keys'
+import { signIdentityJwt } from '../../src/handoff/identity-jwt'
+import { activeSigningKey } from '../../src/store/jwt-keys'
+import { lastAuditRow, testContext } from '../helpers/context'
+import { sampleSession } from '../helpers/session'
+
+const API = 'https://support.example.com/sso/admin/api'
+const AUTH = { authorization: `Bearer ${env.ADMIN_TOKEN}` }
+
+describe('SSO-JWT key rotation', () => {
+  it('makes a new active key, keeps the old one published, and audits it', async () => {
+    const ctx = testContext({ actor: 'admin-token' })
+    const before = await activeSigningKey(env.DB, env.SSO_SECRET, new Date())
+    const kid = await rotateJwtKey(ctx)
+    expect(kid).not.toBe(before.kid)
+    const keys = await listJwtKeyViews(ctx)
+    expect(keys.find((k) => k.kid === kid)?.status).toBe('active')
+    expect(keys.find((k) => k.kid === before.kid)?.status).toBe('retired')
+    expect(await lastAuditRow('jwt-key.rotate')).toMatchObject({ outcome: 'success', actor: 'admin-token', detail: { kid } })
+  })
+
+  it('POST /sso/admin/api/jwt/keys/rotate: a token signed before the rotation still verifies with /sso/certs', async () => {
+    const now = new Date()
+    const oldKey = await activeSigningKey(env.DB, env.SSO_SECRET, now)
+    const jwt = await signIdentityJwt(sampleSession(), oldKey, { issuer: 'https://support.example.com', audience: 'http://portal.test', now })
+    const res = await exports.default.fetch(`${API}/jwt/keys/rotate`, { method: 'POST', headers: AUTH })
+    expect(res.status).toBe(201)
+    const { kid } = await res.json<{ kid: string }>()
+    expect(kid).not.toBe(oldKey.kid)
+    const jwks = await (await exports.default.fetch('https://support.example.com/sso/certs')).json<{ keys: { kid: string }[] }>()
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, oldKey.kid]))
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]), { algorithms: ['ES256'] })
+    expect(payload.sub).toBe(sampleSession().nameId)
+    const list = await (await exports.default.fetch(`${API}/jwt/keys`, { headers: AUTH })).json<{ keys: { kid: string; status: string }[] }>()
+    expect(list.keys[0]).toMatchObject({ kid, status: 'active' })
+  })
+
+  it('refuses the rotation without the admin token', async () => {
+    const res = await exports.default.fetch(`${API}/jwt/keys/rotate`, { method: 'POST' })
+    expect(res.status).toBe(401)
+  })
+})
