@@ -19,18 +19,39 @@ export interface ForwardingConfig {
 
 export const DEFAULT_FORWARDING: ForwardingConfig = { headerNames: DEFAULT_SETTINGS.headerNames, userHeader: null }
 
+/** A header name as CGI, WSGI and Rack servers see it: case and `_` versus `-` folded together. */
+function folded(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-')
+}
+
 /**
  * Removes every header a client could use to impersonate the gateway's identity assertion: all
- * `x-sso-*`, `sso-jwt`, and whatever names the admin configured for identity.
+ * `x-sso-*`, `sso-jwt`, and whatever names the admin configured for identity, in every spelling
+ * a server may fold into the same name (DESIGN.md: case, `_` for `-`).
  */
 export function stripIdentityHeaders(headers: Headers, config: ForwardingConfig = DEFAULT_FORWARDING): void {
-  const configured = new Set([...Object.values(config.headerNames), ...(config.userHeader ? [config.userHeader.name] : [])].map((n) => n.toLowerCase()))
+  const configured = new Set([...Object.values(config.headerNames), ...(config.userHeader ? [config.userHeader.name] : [])].map(folded))
   const doomed: string[] = []
   headers.forEach((_value, name) => {
-    const lower = name.toLowerCase()
-    if (lower.startsWith(IDENTITY_HEADER_PREFIX) || lower === IDENTITY_JWT_HEADER || configured.has(lower)) doomed.push(name)
+    const f = folded(name)
+    if (f.startsWith(IDENTITY_HEADER_PREFIX) || f === IDENTITY_JWT_HEADER || configured.has(f)) doomed.push(name)
   })
   for (const name of doomed) headers.delete(name)
+}
+
+/** Cookies the gateway sets for itself (session, admin, pending logins and logouts): never the portal's business. */
+const GATEWAY_COOKIE = /^__Host-sso_/
+
+/** The Cookie header without the gateway's own cookies (DESIGN.md: gateway cookies never reach the portal). */
+export function stripGatewayCookies(headers: Headers): void {
+  const cookie = headers.get('cookie')
+  if (cookie === null) return
+  const kept = cookie
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair && !GATEWAY_COOKIE.test(pair.slice(0, pair.indexOf('=') < 0 ? undefined : pair.indexOf('='))))
+  if (kept.length) headers.set('cookie', kept.join('; '))
+  else headers.delete('cookie')
 }
 
 /** Identity headers for a session (DESIGN.md "Identity forwarded to the portal"), names as configured. */
@@ -52,7 +73,13 @@ export function identityHeaders(session: Session, path: string, config: Forwardi
 /** Where a portal request goes upstream: the same path and query on `portalOrigin` when set, else the route's own origin. */
 export function upstreamUrl(request: Request, portalOrigin: string | undefined): string {
   const url = new URL(request.url)
-  return portalOrigin ? new URL(url.pathname + url.search, portalOrigin).toString() : url.toString()
+  if (!portalOrigin) return url.toString()
+  // Path and query are set on the portal's URL, never resolved against it: `//evil.example/x`
+  // as a reference would be protocol-relative and leave the portal's host.
+  const target = new URL(portalOrigin)
+  target.pathname = url.pathname
+  target.search = url.search
+  return target.toString()
 }
 
 /**
@@ -69,15 +96,17 @@ export async function forwardUpstream(
 ): Promise<Response> {
   const headers = new Headers(request.headers)
   stripIdentityHeaders(headers, config)
+  stripGatewayCookies(headers)
   for (const [name, value] of Object.entries(identity)) headers.set(name, value)
   return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual' }))
 }
 
-/** Marks a personalized upstream response as not cacheable by shared caches. */
+/** Marks a personalized upstream response as not cacheable by shared caches (RFC 9111 §5.2.2.7). */
 function privatize(response: Response): Response {
   const out = new Response(response.body, response)
   const cc = out.headers.get('cache-control')
-  if (!cc || /\b(public|s-maxage)\b/i.test(cc)) out.headers.set('Cache-Control', 'private, no-cache')
+  // Anything short of private or no-store (a bare max-age too) would let a shared cache keep it.
+  if (!cc || !/\b(private|no-store)\b/i.test(cc) || /\b(public|s-maxage)\b/i.test(cc)) out.headers.set('Cache-Control', 'private, no-cache')
   out.headers.append('Vary', 'Cookie')
   return out
 }

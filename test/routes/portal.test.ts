@@ -95,6 +95,32 @@ describe('signed-in portal requests', () => {
   })
 })
 
+describe('what never leaves for the portal', () => {
+  it('keeps a path that starts with // on the portal, and strips the gateway cookies and folded identity headers', async () => {
+    const seen: Request[] = []
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      seen.push(new Request(input, init))
+      return new Response('ok')
+    })
+    const token = await createSession(env.SESSIONS, session(), random, new Date())
+    const res = await exports.default.fetch(`${ORIGIN}//evil.example/steal?x=1`, {
+      headers: {
+        cookie: `${SESSION_COOKIE}=${token}; __Host-sso_admin=${'a'.repeat(43)}; portal_pref=dark`,
+        X_SSO_Email: 'ceo@victim.example',
+        sso_jwt: 'forged',
+      },
+    })
+    expect(res.status).toBe(200)
+    const upstream = seen[0]!
+    expect(new URL(upstream.url).origin).toBe('http://portal.test')
+    expect(new URL(upstream.url).pathname).toBe('//evil.example/steal')
+    expect(upstream.headers.get('cookie')).toBe('portal_pref=dark')
+    expect(upstream.headers.get('x_sso_email')).toBeNull()
+    expect(upstream.headers.get('sso_jwt')).toBeNull()
+    expect(upstream.headers.get('x-sso-email')).toBe('jane@acme.example')
+  })
+})
+
 describe('gateway error handling', () => {
   it('answers unknown /sso/ paths with NOT_FOUND as JSON or an HTML page, never the portal', async () => {
     const json = await exports.default.fetch(`${ORIGIN}/sso/nope`, { headers: { accept: 'application/json' } })
