@@ -211,12 +211,6 @@ export async function createSelfSignedCertificate(input: SelfSignedCertificateIn
   return encodePem('CERTIFICATE', encodeSequence(tbsCertificate, signatureAlgorithm, encodeBitString(signature)))
 }
 
-/** PKCS#8 PEM (`BEGIN PRIVATE KEY`, RFC 5208 / RFC 7468 §10) of an extractable private key. */
-export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
-  if (key.type !== 'private') throw new TypeError('exportPrivateKeyPem needs a private key')
-  return encodePem('PRIVATE KEY', new Uint8Array((await crypto.subtle.exportKey('pkcs8', key)) as ArrayBuffer))
-}
-
 /** RFC 7468 strict form: 64-character base64 lines between the armor lines, final newline. */
 export function encodePem(label: string, der: Uint8Array): string {
   const lines = encodeBase64(der).match(/.{1,64}/g) ?? []

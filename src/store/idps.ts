@@ -52,9 +52,11 @@ function conflict(err: unknown): never {
 
 export async function createIdp(d1: D1Database, id: string, fields: IdpFields, now: Date): Promise<IdpRow> {
   const db = drizzle(d1)
+  const insert = db.insert(idps).values({ ...fields, id, createdAt: now, updatedAt: now })
   try {
-    if (fields.isDefault) await db.update(idps).set({ isDefault: false })
-    await db.insert(idps).values({ ...fields, id, createdAt: now, updatedAt: now })
+    // One batch (one transaction): a refused insert never leaves the gateway without its default IdP.
+    if (fields.isDefault) await db.batch([db.update(idps).set({ isDefault: false }), insert])
+    else await insert
   } catch (err) {
     conflict(err)
   }
@@ -63,13 +65,14 @@ export async function createIdp(d1: D1Database, id: string, fields: IdpFields, n
 
 export async function updateIdp(d1: D1Database, id: string, fields: Partial<IdpFields>, now: Date): Promise<IdpRow | null> {
   const db = drizzle(d1)
+  const update = db
+    .update(idps)
+    .set({ ...fields, updatedAt: now })
+    .where(eq(idps.id, id))
   try {
-    // At most one default IdP: setting one clears the others.
-    if (fields.isDefault) await db.update(idps).set({ isDefault: false }).where(ne(idps.id, id))
-    await db
-      .update(idps)
-      .set({ ...fields, updatedAt: now })
-      .where(eq(idps.id, id))
+    // At most one default IdP: setting one clears the others, in the same transaction as the update.
+    if (fields.isDefault) await db.batch([db.update(idps).set({ isDefault: false }).where(ne(idps.id, id)), update])
+    else await update
   } catch (err) {
     conflict(err)
   }

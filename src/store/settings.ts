@@ -62,15 +62,19 @@ export const DEFAULT_SETTINGS: Settings = {
  */
 export const SETTINGS_CACHE_MS = 10_000
 let cached: { db: D1Database; value: Settings; until: number } | null = null
+/** Bumped by every write: a read that started before a write must not cache what it read. */
+let generation = 0
 
 export async function getSettings(d1: D1Database): Promise<Settings> {
   const nowMs = Date.now()
   if (cached && cached.db === d1 && cached.until > nowMs) return cached.value
+  const started = generation
   const rows = await drizzle(d1).select().from(settings)
   const out: Record<string, unknown> = { ...DEFAULT_SETTINGS }
   for (const row of rows) if (row.key in DEFAULT_SETTINGS) out[row.key] = row.value
-  cached = { db: d1, value: out as unknown as Settings, until: nowMs + SETTINGS_CACHE_MS }
-  return cached.value
+  const value = out as unknown as Settings
+  if (started === generation) cached = { db: d1, value, until: nowMs + SETTINGS_CACHE_MS }
+  return value
 }
 
 /** The SP entity ID in force: the configured one, or the metadata URL on this origin. */
@@ -89,9 +93,10 @@ export async function putSettings(d1: D1Database, changes: Partial<Settings>, no
           .insert(settings)
           .values({ key, value, updatedAt: now })
           .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
-  cached = null
   const [first, ...rest] = entries.map(upsert)
   // One batch: all changes land together or not at all.
   if (first) await db.batch([first, ...rest])
+  generation++
+  cached = null
   return getSettings(d1)
 }

@@ -8,7 +8,8 @@
 import { and, desc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { open, seal } from '../crypto/secret-box'
-import { createSelfSignedCertificate, exportPrivateKeyPem, MAX_COMMON_NAME_LENGTH } from '../saml/x509-build'
+import { exportPKCS8 } from 'jose'
+import { createSelfSignedCertificate, MAX_COMMON_NAME_LENGTH } from '../saml/x509-build'
 import { spKeys } from './schema'
 
 const SEAL_PURPOSE = 'sp-key'
@@ -89,7 +90,8 @@ async function buildKey(secret: string, use: SpKeyUse, status: 'active' | 'next'
     notAfter,
     serialNumber: crypto.getRandomValues(new Uint8Array(16)),
   })
-  const privateKeyPem = await exportPrivateKeyPem(keyPair.privateKey)
+  // PKCS#8 PEM (RFC 7468 §10) through jose.
+  const privateKeyPem = await exportPKCS8(keyPair.privateKey)
   return {
     id: `spk_${use === 'signing' ? 's' : 'e'}_${randomHex(8)}`,
     use,

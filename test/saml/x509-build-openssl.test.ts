@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSelfSignedCertificate, exportPrivateKeyPem } from '../../src/saml/x509-build'
+import { exportPKCS8 } from 'jose'
+import { createSelfSignedCertificate } from '../../src/saml/x509-build'
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0
 // Locally a missing openssl skips; under CI it must fail, never silently pass.
@@ -41,7 +42,7 @@ beforeAll(async () => {
   farCertPath = join(dir, 'far.pem')
   writeFileSync(certPath, await createSelfSignedCertificate({ ...base, notAfter: new Date('2036-11-26T00:00:00Z') }))
   writeFileSync(farCertPath, await createSelfSignedCertificate({ ...base, notAfter: new Date('2056-11-26T00:00:00Z') }))
-  writeFileSync(keyPath, await exportPrivateKeyPem(keyPair.privateKey))
+  writeFileSync(keyPath, await exportPKCS8(keyPair.privateKey))
 })
 
 afterAll(() => {

@@ -1,5 +1,6 @@
 // Plain Node: the DER writer and self-signed SP certificates, read back with our own strict reader
 // (der.ts, x509.ts). The openssl cross-check lives in x509-build-openssl.test.ts.
+import { exportPKCS8 } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { children, decodeOid, readRoot, readTlv } from '../../src/saml/der'
 import { importCertificateVerifyKey, lookupSignature, verifySignatureValue } from '../../src/saml/dsig/algorithms'
@@ -14,7 +15,6 @@ import {
   encodeSet,
   encodeTime,
   encodeUtf8String,
-  exportPrivateKeyPem,
   type SelfSignedCertificateInput,
 } from '../../src/saml/x509-build'
 
@@ -139,8 +139,9 @@ describe('createSelfSignedCertificate', () => {
   it("signs data with the exported private key that verifies with the certificate's key", async () => {
     const keyPair = await keyPairPromise
     const cert = parseCertificate(await makeCertificate())
-    const pem = await exportPrivateKeyPem(keyPair.privateKey)
-    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END PRIVATE KEY-----\n$/)
+    const pem = await exportPKCS8(keyPair.privateKey)
+    // jose's PKCS#8 export (RFC 7468 §10: 64-column base64 between the armor lines).
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END PRIVATE KEY-----\n?$/)
     const privateKey = await importPrivateKey(pem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' })
     const data = new TextEncoder().encode('SAMLRequest=fZJNT8MwDIbv&SigAlg=rsa-sha256')
     const signature = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', privateKey, data))

@@ -1,0 +1,60 @@
+// Test helpers (workerd) for store tests over the real D1 and KV bindings. Storage is isolated per
+// test file, not per test, so tests clear what they use; nothing here replaces a binding's behavior.
+
+/** Every key in `kv` with its expiration (seconds since the epoch, when it has one). */
+export async function listAllKeys(kv: KVNamespace): Promise<{ name: string; expiration?: number }[]> {
+  const keys: { name: string; expiration?: number }[] = []
+  let cursor: string | undefined
+  do {
+    const page = await kv.list(cursor ? { cursor } : {})
+    keys.push(...page.keys.map((k) => ({ name: k.name, ...(k.expiration === undefined ? {} : { expiration: k.expiration }) })))
+    cursor = page.list_complete ? undefined : page.cursor
+  } while (cursor)
+  return keys
+}
+
+/** Deletes every key in `kv`. */
+export async function clearKv(kv: KVNamespace): Promise<void> {
+  for (const key of await listAllKeys(kv)) await kv.delete(key.name)
+}
+
+/**
+ * The same KV namespace, recording the key of every read (get, getWithMetadata) and the options of
+ * every list, so a test can show that a malformed input cost no lookup. Calls go to the real binding.
+ */
+export function recordingKv(kv: KVNamespace): { kv: KVNamespace; reads: string[] } {
+  const reads: string[] = []
+  const proxy = new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      if (typeof value !== 'function') return value
+      const fn = (value as (...args: unknown[]) => unknown).bind(target)
+      if (property === 'get' || property === 'getWithMetadata' || property === 'list')
+        return (...args: unknown[]) => {
+          reads.push(property === 'list' ? `list:${JSON.stringify(args[0] ?? {})}` : String(args[0]))
+          return fn(...args)
+        }
+      return fn
+    },
+  })
+  return { kv: proxy, reads }
+}
+
+/**
+ * Another isolate's view of the same database: the same D1, but not the same binding object, so a
+ * per-isolate cache keyed by the binding (settings, the JWT signing key) starts empty.
+ */
+export function anotherIsolate(d1: D1Database): D1Database {
+  return new Proxy(d1, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
+}
+
+/** SHA-256 (lowercase hex) of a string, computed here independently of src/crypto/token.ts. */
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)))
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+}

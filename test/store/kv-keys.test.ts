@@ -1,0 +1,121 @@
+// workerd: the KV key builders: each key's exact, stable shape, kinds that never collide, TTLs KV
+// accepts, and (through the stores that write them) no raw token or NameID in any key.
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { addAdminFailure } from '../../src/store/admin-failures'
+import { createAdminSession } from '../../src/store/admin-sessions'
+import { putBrokerPending } from '../../src/store/broker-pending'
+import {
+  ADMIN_FAILURE_WINDOW_SECONDS,
+  ADMIN_SESSION_TTL_SECONDS,
+  BROKER_PENDING_TTL_SECONDS,
+  kvKeys,
+  MIN_KV_TTL_SECONDS,
+  TEST_RESULT_TTL_SECONDS,
+} from '../../src/store/kv-keys'
+import { createSession } from '../../src/store/sessions'
+import { putTestResult } from '../../src/store/test-results'
+import { clearKv, listAllKeys, sha256Hex } from '../helpers/storage'
+
+const TOKEN_HASH = 'a'.repeat(64)
+const NAME_ID_HASH = 'b'.repeat(64)
+const REQUEST_ID = `_${'c'.repeat(40)}`
+
+/** Every builder, called with sample inputs, and the exact key it must give. */
+const BUILT: [string, () => string, string][] = [
+  ['session', () => kvKeys.session(TOKEN_HASH), `session:${TOKEN_HASH}`],
+  ['sessionIndexPrefix', () => kvKeys.sessionIndexPrefix('idp_acme', NAME_ID_HASH), `session-index:idp_acme:${NAME_ID_HASH}:`],
+  ['sessionIndex', () => kvKeys.sessionIndex('idp_acme', NAME_ID_HASH, TOKEN_HASH), `session-index:idp_acme:${NAME_ID_HASH}:${TOKEN_HASH}`],
+  ['adminSession', () => kvKeys.adminSession(TOKEN_HASH), `admin-session:${TOKEN_HASH}`],
+  ['adminFailures', () => kvKeys.adminFailures('203.0.113.7'), 'ratelimit:admin:203.0.113.7'],
+  ['testResult', () => kvKeys.testResult(REQUEST_ID), `test-result:${REQUEST_ID}`],
+  ['brokerPending', () => kvKeys.brokerPending(REQUEST_ID), `broker-pending:${REQUEST_ID}`],
+  ['healthProbe', () => kvKeys.healthProbe(), 'health:probe'],
+]
+
+describe('key builders', () => {
+  it.each(BUILT)('%s gives exactly its documented key, the same on every call', (_, build, expected) => {
+    expect(build()).toBe(expected)
+    expect(build()).toBe(build())
+  })
+
+  it('has a test row for every builder', () => {
+    expect(BUILT.map(([name]) => name).sort()).toEqual(Object.keys(kvKeys).sort())
+  })
+
+  it('gives every kind of key its own namespace, none a prefix of another', () => {
+    const namespaces = [
+      kvKeys.session(TOKEN_HASH),
+      kvKeys.sessionIndex('idp_acme', NAME_ID_HASH, TOKEN_HASH),
+      kvKeys.adminSession(TOKEN_HASH),
+      kvKeys.adminFailures('203.0.113.7'),
+      kvKeys.testResult(REQUEST_ID),
+      kvKeys.brokerPending(REQUEST_ID),
+      kvKeys.healthProbe(),
+    ].map((key) => key.slice(0, key.indexOf(':') + 1))
+    expect(new Set(namespaces).size).toBe(namespaces.length)
+    for (const a of namespaces) for (const b of namespaces) if (a !== b) expect(b.startsWith(a)).toBe(false)
+  })
+
+  it("lists one user's logout index entries by prefix, and not another user's or another IdP's", () => {
+    const prefix = kvKeys.sessionIndexPrefix('idp_acme', NAME_ID_HASH)
+    expect(kvKeys.sessionIndex('idp_acme', NAME_ID_HASH, TOKEN_HASH).startsWith(prefix)).toBe(true)
+    expect(kvKeys.sessionIndex('idp_acme', 'd'.repeat(64), TOKEN_HASH).startsWith(prefix)).toBe(false)
+    expect(kvKeys.sessionIndex('idp_acme2', NAME_ID_HASH, TOKEN_HASH).startsWith(prefix)).toBe(false)
+    expect(kvKeys.sessionIndex('idp_acm', NAME_ID_HASH, TOKEN_HASH).startsWith(prefix)).toBe(false)
+  })
+
+  it("keeps every TTL at or above KV's 60-second minimum", () => {
+    expect(MIN_KV_TTL_SECONDS).toBe(60)
+    for (const ttl of [ADMIN_SESSION_TTL_SECONDS, ADMIN_FAILURE_WINDOW_SECONDS, TEST_RESULT_TTL_SECONDS, BROKER_PENDING_TTL_SECONDS])
+      expect(ttl).toBeGreaterThanOrEqual(MIN_KV_TTL_SECONDS)
+  })
+})
+
+describe('keys as the stores write them', () => {
+  it('hashes tokens and NameIDs before they reach a key: every key has a builder shape and no raw value', async () => {
+    await clearKv(env.SESSIONS)
+    const now = new Date()
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+    const nameId = 'Jane.Doe@Acme.example'
+    const portalToken = await createSession(
+      env.SESSIONS,
+      {
+        idpId: 'idp_acme',
+        idpSlug: 'acme',
+        nameId,
+        nameIdFormat: null,
+        sessionIndex: '_s1',
+        email: 'jane@acme.example',
+        displayName: null,
+        groups: [],
+        createdAt: now.getTime(),
+        expiresAt: now.getTime() + 3600_000,
+      },
+      random,
+      now,
+    )
+    const admin = await createAdminSession(env.SESSIONS, 'sso:jane', random, now)
+    await addAdminFailure(env.SESSIONS, '203.0.113.7')
+    await putTestResult(env.SESSIONS, REQUEST_ID, { ok: false, idpId: 'idp_acme', code: 'SAML_EXPIRED', detail: {}, hint: null })
+    await putBrokerPending(env.SESSIONS, REQUEST_ID, { appId: 'app_1', requestId: null, relayState: null })
+
+    const names = (await listAllKeys(env.SESSIONS)).map((k) => k.name).sort()
+    const nameIdHash = await sha256Hex(nameId)
+    expect(names).toEqual(
+      [
+        kvKeys.session(await sha256Hex(portalToken)),
+        kvKeys.sessionIndex('idp_acme', nameIdHash, await sha256Hex(portalToken)),
+        kvKeys.adminSession(await sha256Hex(admin.token)),
+        kvKeys.adminFailures('203.0.113.7'),
+        kvKeys.testResult(REQUEST_ID),
+        kvKeys.brokerPending(REQUEST_ID),
+      ].sort(),
+    )
+    for (const name of names) {
+      expect(name).not.toContain(portalToken)
+      expect(name).not.toContain(admin.token)
+      expect(name.toLowerCase()).not.toContain('jane')
+    }
+  })
+})
