@@ -109,6 +109,6 @@ export async function deleteApp(ctx: RequestContext, id: string, via: AdminChann
 }
 
 /** The broker values a helpdesk admin enters, for the console's apps page. */
-export function brokerSetup(ctx: RequestContext): { idpMetadataUrl: string } {
-  return { idpMetadataUrl: brokerEndpoints(ctx.origin).entityId }
+export function brokerSetup(ctx: RequestContext): { brokerMetadataUrl: string } {
+  return { brokerMetadataUrl: brokerEndpoints(ctx.origin).entityId }
 }

@@ -4,19 +4,13 @@
  */
 import { AppError } from '../errors'
 import type { RequestContext } from '../context'
-import { listAudit, type AuditRow } from '../store/audit'
+import { listAudit, type AuditFilter, type AuditRow } from '../store/audit'
 
 export const MAX_AUDIT_PAGE = 500
 export const DEFAULT_AUDIT_PAGE = 50
 
-export interface AuditQuery {
-  action?: string | undefined
-  idpId?: string | undefined
-  outcome?: 'success' | 'failure' | undefined
-  code?: string | undefined
-  before?: number | undefined
-  limit: number
-}
+/** Filters and page of an audit query: the store's filter, as the API and the console give it. */
+export type AuditQuery = AuditFilter
 
 export type AuditEntryView = Omit<AuditRow, 'at'> & { at: string }
 

@@ -9,7 +9,6 @@ import { AppError } from '../errors'
 import { clearCookie, setCookie, type CookieChange } from '../navigation'
 import { createAdminSession, deleteAdminSession, readAdminSession, type AdminSession } from '../store/admin-sessions'
 import { addAdminFailure, countAdminFailures } from '../store/admin-failures'
-import { ADMIN_SESSION_TTL_SECONDS } from '../store/kv-keys'
 import { getSettings } from '../store/settings'
 import { currentSession } from '../sso/sessions'
 
@@ -37,8 +36,9 @@ export async function verifyAdminToken(ctx: RequestContext, presented: string, e
 
 /** A new console session for `actor`, and its cookie. */
 export async function openConsoleSession(ctx: RequestContext, actor: string): Promise<{ session: AdminSession; cookie: CookieChange }> {
-  const { token, session } = await createAdminSession(ctx.kv, actor, ctx.random, ctx.clock())
-  return { session, cookie: setCookie(ADMIN_COOKIE, token, { sameSite: 'Lax', maxAge: ADMIN_SESSION_TTL_SECONDS }) }
+  const now = ctx.clock()
+  const { token, session } = await createAdminSession(ctx.kv, actor, ctx.random, now)
+  return { session, cookie: setCookie(ADMIN_COOKIE, token, { sameSite: 'Lax', maxAge: Math.floor((session.expiresAt - now.getTime()) / 1000) }) }
 }
 
 export async function readConsoleSession(ctx: RequestContext, cookies: Record<string, string>): Promise<AdminSession | null> {

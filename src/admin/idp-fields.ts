@@ -129,6 +129,14 @@ type FormValueOf<F> = F extends 'boolean' ? boolean : F extends 'attributes' ? P
 /** Form values as typed (strings) or stored (booleans), per field of the form: what the console shows and re-shows after an error. */
 export type IdpFormValues = { [K in keyof typeof IDP_FIELDS as FormKindOf<K> extends null ? never : K]?: FormValueOf<FormKindOf<K>> }
 
+/** One entry per line, blanks dropped (for values that may contain commas: LDAP DNs as group names). */
+export function splitLines(value: string): string[] {
+  return value
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
 /** Comma- or line-separated list, blanks dropped. */
 export function splitList(value: string): string[] {
   return value
@@ -164,8 +172,10 @@ export function idpInputFromForm(form: Form): Record<string, unknown> {
         out[key] = value || null
         break
       case 'list':
-      case 'lines':
         out[key] = splitList(value)
+        break
+      case 'lines':
+        out[key] = splitLines(value)
         break
       case 'certificates':
         out[key] = splitCertificates(value)

@@ -4,7 +4,7 @@
  */
 import { MAX_CLOCK_SKEW_SECONDS } from '../saml/limits'
 import { DEFAULT_SETTINGS, type Settings } from '../store/settings'
-import { splitList } from './idp-fields'
+import { splitLines, splitList } from './idp-fields'
 import { int, invalid, optUrl } from './validate'
 
 function text(v: unknown, field: string, max: number, allowEmpty = false): string {
@@ -108,7 +108,7 @@ export function settingsInputFromForm(form: Record<string, string>): Record<stri
     sessionLifetimeSeconds: num('sessionLifetimeSeconds'),
     clockSkewSeconds: num('clockSkewSeconds'),
     allowSha1: text('allowSha1') === 'true',
-    adminGroups: splitList(text('adminGroups')),
+    adminGroups: splitLines(text('adminGroups')),
     auditRetentionDays: num('auditRetentionDays'),
     headerNames: {
       email: text('headerNames.email') || DEFAULT_SETTINGS.headerNames.email,

@@ -12,9 +12,12 @@ export function readSettings(ctx: RequestContext): Promise<Settings> {
   return getSettings(ctx.db)
 }
 
+/** Validates, saves in one batch, and audits the settings whose value really changed (the console sends them all). */
 export async function updateSettings(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<Settings> {
   const changes = parseSettingsInput(requireObject(input))
+  const before = await getSettings(ctx.db)
   const saved = await putSettings(ctx.db, changes, ctx.clock())
-  await recordAudit(ctx, { action: 'settings.update', outcome: 'success', detail: { changed: Object.keys(changes), via } })
+  const changed = (Object.keys(changes) as (keyof Settings)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(saved[k]))
+  await recordAudit(ctx, { action: 'settings.update', outcome: 'success', detail: { changed, via } })
   return saved
 }

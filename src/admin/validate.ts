@@ -83,8 +83,10 @@ export function parseCertificates(v: unknown, field = 'certificates'): string[] 
 export function slugify(name: string, fallback = 'idp'): string {
   return (
     name
-      .toLowerCase()
       .normalize('NFKD')
+      // NFKD splits "è" into "e" and a combining accent: drop the accent, keep the letter.
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 64)

@@ -130,7 +130,7 @@ async function renderIdpForm(
 
 async function renderApps(c: C, values: Record<string, string>, errors: Record<string, string>, status: 200 | 422 = 200) {
   const apps = await listAppSummaries(c.var.ctx)
-  return c.html(<AppsPage {...common(c)} apps={apps} idpMetadataUrl={brokerSetup(c.var.ctx).idpMetadataUrl} values={values} errors={errors} />, status)
+  return c.html(<AppsPage {...common(c)} apps={apps} brokerMetadataUrl={brokerSetup(c.var.ctx).brokerMetadataUrl} values={values} errors={errors} />, status)
 }
 
 const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {

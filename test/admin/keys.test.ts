@@ -3,7 +3,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { listJwtKeyViews, rotateJwtKey } from '../../src/admin/keys'
+import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../../src/admin/keys'
 import { signIdentityJwt } from '../../src/handoff/identity-jwt'
 import { activeSigningKey } from '../../src/store/jwt-keys'
 import { lastAuditRow, testContext } from '../helpers/context'
@@ -43,5 +43,39 @@ describe('SSO-JWT key rotation', () => {
   it('refuses the rotation without the admin token', async () => {
     const res = await exports.default.fetch(`${API}/jwt/keys/rotate`, { method: 'POST' })
     expect(res.status).toBe(401)
+  })
+})
+
+describe('SP key rollover', () => {
+  it('lists an active signing and encryption key with certificate details, creating them on first use', async () => {
+    const keys = await listSpKeyViews(testContext())
+    for (const use of ['signing', 'encryption'] as const) {
+      const active = keys.find((k) => k.use === use && k.status === 'active')
+      expect(active?.certificatePem).toMatch(/^-----BEGIN CERTIFICATE-----/)
+      expect(active?.certificate.warning).toBeNull()
+    }
+    expect(JSON.stringify(keys)).not.toMatch(/PRIVATE KEY/)
+  })
+
+  it('stages a next key, then activates it in place of the active one, auditing both steps', async () => {
+    const ctx = testContext({ actor: 'admin-token' })
+    const before = (await listSpKeyViews(ctx)).find((k) => k.use === 'signing' && k.status === 'active')!
+    const staged = await stageSpKey(ctx, 'signing')
+    expect((await listSpKeyViews(ctx)).find((k) => k.id === staged.id)?.status).toBe('next')
+    expect(await lastAuditRow('sp-key.stage')).toMatchObject({ outcome: 'success', actor: 'admin-token', detail: { use: 'signing', id: staged.id } })
+    expect(await activateSpKey(ctx, 'signing')).toBe(staged.id)
+    const after = await listSpKeyViews(ctx)
+    expect(after.find((k) => k.id === staged.id)?.status).toBe('active')
+    expect(after.find((k) => k.id === before.id)?.status).toBe('retired')
+    expect(await lastAuditRow('sp-key.activate')).toMatchObject({ detail: { use: 'signing', id: staged.id } })
+  })
+
+  it('refuses to activate when no key is staged, naming use', async () => {
+    await expect(activateSpKey(testContext(), 'encryption')).rejects.toMatchObject({ code: 'ADMIN_INVALID_FIELD', detail: { field: 'use' } })
+  })
+
+  it('parseKeyUse takes signing or encryption and names use otherwise', () => {
+    expect([parseKeyUse('signing'), parseKeyUse('encryption')]).toEqual(['signing', 'encryption'])
+    expect(() => parseKeyUse('jwt')).toThrow(expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field: 'use' } }))
   })
 })

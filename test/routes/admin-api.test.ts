@@ -104,6 +104,15 @@ describe('IdP CRUD', () => {
     }
   })
 
+  it('audits a refused change like any failure: action, code, the field, the admin actor', async () => {
+    await api('/idps', { method: 'POST', body: { ...okta, slug: 'Audited Slug' } })
+    const row = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'idp.create' AND outcome = 'failure' ORDER BY id DESC").first<
+      Record<string, unknown>
+    >()
+    expect(row).toMatchObject({ code: 'ADMIN_INVALID_FIELD', actor: 'admin-token' })
+    expect(JSON.parse(String(row!.detail))).toMatchObject({ field: 'slug' })
+  })
+
   it('answers 400 ADMIN_INVALID_JSON for a broken body', async () => {
     for (const body of ['{', '[]', '"x"']) {
       const res = await api('/idps', { method: 'POST', body })

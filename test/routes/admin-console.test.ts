@@ -98,6 +98,12 @@ describe('managing IdPs in the console', () => {
     expect(html).toMatch(/data-error-for="ssoUrl">ssoUrl: must be an absolute URL|data-error-for="ssoUrl">ssoUrl: must be an https:\/\/ URL/)
     expect(html).toContain('value="Keep me"')
     expect(html).toContain('aria-invalid="true"')
+    // The same failure the API would audit, from the console.
+    const row = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'idp.create' AND outcome = 'failure' ORDER BY id DESC").first<
+      Record<string, unknown>
+    >()
+    expect(row).toMatchObject({ code: 'ADMIN_INVALID_FIELD', actor: 'admin-token' })
+    expect(JSON.parse(String(row!.detail))).toMatchObject({ field: 'ssoUrl' })
   })
 
   it('toggles, makes default, reorders and deletes', async () => {

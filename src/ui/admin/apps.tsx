@@ -14,7 +14,7 @@ export function AppsPage(
   props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
     csrf: string
     apps: AppListItem[]
-    idpMetadataUrl: string
+    brokerMetadataUrl: string
     errors: Record<string, string>
     values: Record<string, string>
   },
@@ -22,8 +22,8 @@ export function AppsPage(
   return (
     <AdminLayout {...props} title="Helpdesk apps" active="apps">
       <p class="muted">
-        Hosted helpdesks that only accept one SSO door: the gateway is their SAML IdP (metadata: <a href={props.idpMetadataUrl}>{props.idpMetadataUrl}</a>) or
-        signs a JWT for them (Zendesk, Freshworks; configured through the API).
+        Hosted helpdesks that only accept one SSO door: the gateway is their SAML IdP (metadata: <a href={props.brokerMetadataUrl}>{props.brokerMetadataUrl}</a>
+        ) or signs a JWT for them (Zendesk, Freshworks; configured through the API).
       </p>
       {props.apps.length === 0 ? (
         <p data-testid="apps-empty">No helpdesk apps yet.</p>

@@ -174,7 +174,7 @@ export function IdpFormPage(props: IdpFormProps) {
             label="Allowed groups"
             value={v.allowedGroups}
             error={e.allowedGroups}
-            hint="Empty: everyone this IdP signs in. Otherwise only members of one of these groups."
+            hint="One group per line. Empty: everyone this IdP signs in. Otherwise only members of one of these groups."
             textarea
             rows={2}
           />

@@ -93,7 +93,7 @@ export function SettingsPage(
             rows={2}
             value={v.adminGroups.join('\n')}
             error={e.adminGroups}
-            hint="Signed-in users in one of these groups may open this console through SSO."
+            hint="One group per line. Signed-in users in one of these groups may open this console through SSO."
           />
           <Field name="auditRetentionDays" label="Audit retention (days)" type="number" value={v.auditRetentionDays} error={e.auditRetentionDays} />
         </fieldset>

@@ -1,0 +1,192 @@
+// Helpdesk app input (admin/app-fields.ts): each kind's config parsed into its typed shape, PATCH
+// merged over the stored config, the kind fixed once created, and the shared-secret rules.
+import { describe, expect, it } from 'vitest'
+import { parseAppInput, parseSamlAppConfig } from '../../src/admin/app-fields'
+import type { AppKindConfig, ZendeskConfig } from '../../src/store/app-configs'
+import type { App } from '../../src/store/apps'
+import { TEST_IDP_CERT } from '../fixtures/idp-keys'
+
+const invalidField = (field: string) => expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field } })
+
+const SECRET = 'zendesk-shared-secret-0123456789'
+const ZENDESK = { kind: 'zendesk', name: 'Acme Zendesk', sharedSecret: SECRET, config: { subdomain: 'acme' } }
+const FRESHWORKS = { kind: 'freshworks', name: 'Acme Freshdesk', config: { redirectUris: ['https://acme.freshworks.com/sp/OIDC/123/implicit'] } }
+const SAML = { kind: 'saml', name: 'Acme Jira', config: { entityId: 'https://acme.atlassian.net', acsUrl: 'https://auth.atlassian.com/saml/abc' } }
+
+/** A stored app as the store returns it. */
+function stored(kindConfig: AppKindConfig, extra: Partial<App> = {}): App {
+  const at = new Date('2030-01-01T00:00:00Z')
+  return { id: 'app_0011', name: 'Stored', slug: 'stored', enabled: true, secretSealed: 'sealed', createdAt: at, updatedAt: at, ...kindConfig, ...extra } as App
+}
+
+describe('parseAppInput: common fields', () => {
+  it('derives the slug from the name and enables the app by default', () => {
+    expect(parseAppInput(FRESHWORKS, null)).toMatchObject({ name: 'Acme Freshdesk', slug: 'acme-freshdesk', enabled: true })
+    expect(parseAppInput({ ...FRESHWORKS, slug: 'fd', enabled: false }, null)).toMatchObject({ slug: 'fd', enabled: false })
+  })
+
+  it('refuses unknown fields, an unknown kind, a bad name, slug or enabled by name', () => {
+    expect(() => parseAppInput({ ...FRESHWORKS, secret: 'x' }, null)).toThrow(invalidField('secret'))
+    expect(() => parseAppInput({ ...FRESHWORKS, kind: 'jira' }, null)).toThrow(invalidField('kind'))
+    expect(() => parseAppInput({ ...FRESHWORKS, kind: undefined }, null)).toThrow(invalidField('kind'))
+    expect(() => parseAppInput({ ...FRESHWORKS, name: ' ' }, null)).toThrow(invalidField('name'))
+    expect(() => parseAppInput({ ...FRESHWORKS, name: 'x'.repeat(101) }, null)).toThrow(invalidField('name'))
+    expect(() => parseAppInput({ ...FRESHWORKS, slug: 'Acme FD' }, null)).toThrow(invalidField('slug'))
+    expect(() => parseAppInput({ ...FRESHWORKS, enabled: 'yes' }, null)).toThrow(invalidField('enabled'))
+    expect(() => parseAppInput('zendesk', null)).toThrow(expect.objectContaining({ code: 'ADMIN_INVALID_JSON' }))
+  })
+})
+
+describe('parseAppInput: Zendesk', () => {
+  it('fills the config defaults and passes the secret on to be sealed', () => {
+    expect(parseAppInput(ZENDESK, null)).toEqual({
+      kind: 'zendesk',
+      name: 'Acme Zendesk',
+      slug: 'acme-zendesk',
+      enabled: true,
+      sharedSecret: SECRET,
+      config: { subdomain: 'acme', externalIdFrom: 'nameId', organizationMap: {}, tagsFromGroups: false, userFields: {} },
+    })
+  })
+
+  it('keeps a host-mapped help center URL', () => {
+    expect(parseAppInput({ ...ZENDESK, config: { subdomain: 'acme', baseUrl: 'https://help.acme.example' } }, null).config).toMatchObject({
+      baseUrl: 'https://help.acme.example/',
+    })
+  })
+
+  it('needs the shared secret on create, 16 to 512 characters', () => {
+    const { sharedSecret, ...noSecret } = ZENDESK
+    expect(sharedSecret).toBe(SECRET)
+    expect(() => parseAppInput(noSecret, null)).toThrow(invalidField('sharedSecret'))
+    expect(() => parseAppInput({ ...ZENDESK, sharedSecret: 'x'.repeat(15) }, null)).toThrow(invalidField('sharedSecret'))
+    expect(() => parseAppInput({ ...ZENDESK, sharedSecret: 'x'.repeat(513) }, null)).toThrow(invalidField('sharedSecret'))
+    expect(parseAppInput({ ...ZENDESK, sharedSecret: 'x'.repeat(16) }, null).sharedSecret).toHaveLength(16)
+  })
+
+  it.each([
+    [{ subdomain: 'acme.zendesk.com' }, 'config.subdomain'],
+    [{ subdomain: 'Acme' }, 'config.subdomain'],
+    [{}, 'config.subdomain'],
+    [{ subdomain: 'acme', externalIdFrom: 'email' }, 'config.externalIdFrom'],
+    [{ subdomain: 'acme', organizationMap: { 'acme-okta': 42 } }, 'config.organizationMap'],
+    [{ subdomain: 'acme', organizationMap: ['Acme'] }, 'config.organizationMap'],
+    [{ subdomain: 'acme', tagsFromGroups: 'yes' }, 'config.tagsFromGroups'],
+    [{ subdomain: 'acme', userFields: { idp_name: 'email' } }, 'config.userFields'],
+    [{ subdomain: 'acme', baseUrl: 'http://help.acme.example' }, 'config.baseUrl'],
+  ])('refuses the config %j naming %s', (config, field) => {
+    expect(() => parseAppInput({ ...ZENDESK, config }, null)).toThrow(invalidField(field))
+  })
+
+  it('on update keeps the stored secret unless a new one is given', () => {
+    const existing = stored({ kind: 'zendesk', config: parseAppInput(ZENDESK, null).config as ZendeskConfig })
+    expect(parseAppInput({ name: 'Renamed' }, existing).sharedSecret).toBeUndefined()
+    expect(parseAppInput({ sharedSecret: `${SECRET}-new` }, existing).sharedSecret).toBe(`${SECRET}-new`)
+    expect(() => parseAppInput({ sharedSecret: 'short' }, existing)).toThrow(invalidField('sharedSecret'))
+  })
+})
+
+describe('parseAppInput: Freshworks', () => {
+  it('keeps the redirect URIs', () => {
+    expect(parseAppInput(FRESHWORKS, null).config).toEqual({ redirectUris: ['https://acme.freshworks.com/sp/OIDC/123/implicit'] })
+  })
+
+  it('refuses a shared secret: tokens are signed with the gateway key', () => {
+    expect(() => parseAppInput({ ...FRESHWORKS, sharedSecret: SECRET }, null)).toThrow(invalidField('sharedSecret'))
+  })
+
+  it('needs 1 to 10 https redirect URIs, naming the bad one', () => {
+    expect(() => parseAppInput({ ...FRESHWORKS, config: { redirectUris: [] } }, null)).toThrow(invalidField('config.redirectUris'))
+    expect(() => parseAppInput({ ...FRESHWORKS, config: {} }, null)).toThrow(invalidField('config.redirectUris'))
+    expect(() => parseAppInput({ ...FRESHWORKS, config: { redirectUris: Array(11).fill('https://a.example/cb') } }, null)).toThrow(
+      invalidField('config.redirectUris'),
+    )
+    expect(() => parseAppInput({ ...FRESHWORKS, config: { redirectUris: ['https://a.example/cb', 'http://b.example/cb'] } }, null)).toThrow(
+      invalidField('config.redirectUris[1]'),
+    )
+  })
+})
+
+describe('parseAppInput: SAML', () => {
+  it('fills the config defaults', () => {
+    expect(parseAppInput(SAML, null).config).toEqual({
+      entityId: 'https://acme.atlassian.net',
+      acsUrl: 'https://auth.atlassian.com/saml/abc',
+      nameIdFormat: 'email',
+      signResponse: false,
+      certificates: [],
+      attributeNames: {},
+      organizationMap: {},
+    })
+  })
+
+  it('refuses a shared secret: SAML apps use certificates', () => {
+    expect(() => parseAppInput({ ...SAML, sharedSecret: SECRET }, null)).toThrow(invalidField('sharedSecret'))
+  })
+
+  it('checks the SP signing certificates and optional SLO URL', () => {
+    const config = parseAppInput({ ...SAML, config: { ...SAML.config, certificates: [TEST_IDP_CERT], sloUrl: 'https://acme.example/slo' } }, null).config
+    expect(config).toMatchObject({ certificates: [TEST_IDP_CERT.trim()], sloUrl: 'https://acme.example/slo' })
+    expect(() => parseAppInput({ ...SAML, config: { ...SAML.config, certificates: ['nope'] } }, null)).toThrow(invalidField('config.certificates[0]'))
+  })
+
+  it.each([
+    [{ acsUrl: 'https://a.example/acs' }, 'config.entityId'],
+    [{ entityId: 'urn:sp' }, 'config.acsUrl'],
+    [{ entityId: 'urn:sp', acsUrl: 'http://a.example/acs' }, 'config.acsUrl'],
+    [{ entityId: 'urn:sp', acsUrl: 'https://a.example/acs', nameIdFormat: 'transient' }, 'config.nameIdFormat'],
+    [{ entityId: 'urn:sp', acsUrl: 'https://a.example/acs', signResponse: 1 }, 'config.signResponse'],
+    [{ entityId: 'urn:sp', acsUrl: 'https://a.example/acs', certificates: TEST_IDP_CERT }, 'config.certificates'],
+    [{ entityId: 'urn:sp', acsUrl: 'https://a.example/acs', sloUrl: 'ftp://a.example/slo' }, 'config.sloUrl'],
+    [{ entityId: 'urn:sp', acsUrl: 'https://a.example/acs', attributeNames: { mail: 'email' } }, 'config.attributeNames.mail'],
+    [{ entityId: 'urn:sp', acsUrl: 'https://a.example/acs', attributeNames: { email: 7 } }, 'config.attributeNames.email'],
+  ])('refuses the config %j naming %s', (config, field) => {
+    expect(() => parseAppInput({ ...SAML, config }, null)).toThrow(invalidField(field))
+  })
+
+  it("allows '' as an attribute name: that attribute is not sent", () => {
+    expect(parseSamlAppConfig({ ...SAML.config, attributeNames: { groups: '', upstreamIdp: 'idp' } }, undefined).attributeNames).toEqual({
+      groups: '',
+      upstreamIdp: 'idp',
+    })
+  })
+})
+
+describe('parseAppInput: PATCH over the stored app', () => {
+  it('merges config fields over the stored config', () => {
+    const existing = stored({
+      kind: 'zendesk',
+      config: parseAppInput({ ...ZENDESK, config: { subdomain: 'acme', tagsFromGroups: true } }, null).config as ZendeskConfig,
+    })
+    const fields = parseAppInput({ config: { organizationMap: { 'acme-okta': 'Acme Inc.' } } }, existing)
+    expect(fields).toMatchObject({ kind: 'zendesk', name: 'Stored', slug: 'stored', enabled: true })
+    expect(fields.config).toMatchObject({ subdomain: 'acme', tagsFromGroups: true, organizationMap: { 'acme-okta': 'Acme Inc.' } })
+  })
+
+  it('keeps the stored SAML config when only one field changes', () => {
+    const config = parseSamlAppConfig({ ...SAML.config, certificates: [TEST_IDP_CERT] }, undefined)
+    const fields = parseAppInput({ config: { signResponse: true } }, stored({ kind: 'saml', config }))
+    expect(fields.config).toEqual({ ...config, signResponse: true })
+  })
+
+  it('removes an optional config field set to null', () => {
+    const config = parseSamlAppConfig({ ...SAML.config, sloUrl: 'https://acme.example/slo' }, undefined)
+    expect(parseAppInput({ config: { sloUrl: null } }, stored({ kind: 'saml', config })).config).not.toHaveProperty('sloUrl')
+  })
+
+  it('keeps the slug when the name changes', () => {
+    const fields = parseAppInput({ name: 'New name' }, stored({ kind: 'freshworks', config: FRESHWORKS.config }))
+    expect(fields).toMatchObject({ name: 'New name', slug: 'stored' })
+  })
+
+  it('refuses to change the kind', () => {
+    const existing = stored({ kind: 'freshworks', config: FRESHWORKS.config })
+    expect(() => parseAppInput({ kind: 'saml', config: SAML.config }, existing)).toThrow(invalidField('kind'))
+    expect(parseAppInput({ kind: 'freshworks' }, existing).kind).toBe('freshworks')
+  })
+
+  it('still checks a merged config value', () => {
+    const existing = stored({ kind: 'freshworks', config: FRESHWORKS.config })
+    expect(() => parseAppInput({ config: { redirectUris: ['javascript:alert(1)'] } }, existing)).toThrow(invalidField('config.redirectUris[0]'))
+  })
+})

@@ -1,0 +1,206 @@
+// Helpdesk app admin operations (admin/apps.ts): create, import from SP metadata, update and
+// delete, each audited; the view never carries the shared secret and tells the admin what to enter
+// in the helpdesk (for Freshworks, the public key of the gateway's signing certificate).
+import { env } from 'cloudflare:workers'
+import { CompactSign, compactVerify, generateKeyPair, importSPKI } from 'jose'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { appView, brokerSetup, createApp, deleteApp, importSamlApp, listAppSummaries, listAppViews, requireApp, updateApp } from '../../src/admin/apps'
+import { decodeBase64 } from '../../src/saml/encoding'
+import { parseCertificate } from '../../src/saml/x509'
+import { signingKey } from '../../src/sso/signing-key'
+import { getApp, openAppSecret } from '../../src/store/apps'
+import { TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { lastAuditRow, testContext } from '../helpers/context'
+
+const SECRET = 'zendesk-shared-secret-0123456789abcdef'
+const ZENDESK = { kind: 'zendesk', name: 'Acme Zendesk', sharedSecret: SECRET, config: { subdomain: 'acme' } }
+const FRESHWORKS = { kind: 'freshworks', name: 'Acme Freshdesk', config: { redirectUris: ['https://acme.freshworks.com/sp/OIDC/1/implicit'] } }
+const SAML = { kind: 'saml', name: 'Acme Jira', config: { entityId: 'https://acme.atlassian.net', acsUrl: 'https://auth.atlassian.com/saml/acme' } }
+const TEST_IDP_DER = TEST_IDP_CERT.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
+
+/** SP metadata as Atlassian Guard shows it, asking for signed AuthnRequests. */
+const SIGNED_SP_METADATA = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://acme.atlassian.net/sp">
+<md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${TEST_IDP_DER}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://auth.atlassian.com/saml/redirect" index="0"/>
+<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://auth.atlassian.com/saml/acme" index="1" isDefault="true"/>
+</md:SPSSODescriptor>
+</md:EntityDescriptor>`
+
+const ctx = () => testContext({ actor: 'admin-token' })
+const invalidField = (field: string) => expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: expect.objectContaining({ field }) })
+
+async function count(sql: string): Promise<number> {
+  return (await env.DB.prepare(sql).first<{ n: number }>())!.n
+}
+
+beforeEach(async () => {
+  await env.DB.batch([env.DB.prepare('DELETE FROM apps'), env.DB.prepare('DELETE FROM audit_log')])
+})
+
+describe('createApp', () => {
+  it('stores a Zendesk app with its secret sealed and audits the creation', async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    expect(app.id).toMatch(/^app_[0-9a-f]{18}$/)
+    expect(app).toMatchObject({ kind: 'zendesk', name: 'Acme Zendesk', slug: 'acme-zendesk', enabled: true })
+    expect(app.secretSealed).not.toContain(SECRET)
+    expect(await openAppSecret(env.SSO_SECRET, (await getApp(env.DB, app.id))!)).toBe(SECRET)
+    expect(await count('SELECT COUNT(*) AS n FROM audit_log')).toBe(1)
+    expect(await lastAuditRow('app.create')).toMatchObject({ outcome: 'success', actor: 'admin-token', detail: { appId: app.id, kind: 'zendesk', via: 'api' } })
+  })
+
+  it('stores nothing and writes no success row when the input is refused', async () => {
+    await expect(createApp(ctx(), { ...ZENDESK, sharedSecret: 'short' }, 'api')).rejects.toThrow(invalidField('sharedSecret'))
+    await expect(createApp(ctx(), { ...SAML, config: { entityId: 'urn:sp' } }, 'console')).rejects.toThrow(invalidField('config.acsUrl'))
+    expect(await count('SELECT COUNT(*) AS n FROM apps')).toBe(0)
+    expect(await count('SELECT COUNT(*) AS n FROM audit_log')).toBe(0)
+  })
+
+  it('refuses a slug another app uses with ADMIN_CONFLICT', async () => {
+    await createApp(ctx(), FRESHWORKS, 'api')
+    await expect(createApp(ctx(), { ...SAML, slug: 'acme-freshdesk' }, 'api')).rejects.toMatchObject({ code: 'ADMIN_CONFLICT', detail: { field: 'slug' } })
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'app.create'")).toBe(1)
+  })
+})
+
+describe('appView', () => {
+  it('never contains the shared secret or its sealed form, and says hasSecret', async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    const view = await appView(ctx(), app)
+    const json = JSON.stringify(view)
+    expect(json).not.toContain(SECRET)
+    expect(json).not.toContain(app.secretSealed!)
+    expect(view).not.toHaveProperty('secretSealed')
+    expect(view).not.toHaveProperty('sharedSecret')
+    expect(view.hasSecret).toBe(true)
+    expect(JSON.stringify(await listAppViews(ctx()))).not.toContain(SECRET)
+  })
+
+  it('tells the Zendesk admin the remote login URL and the JWT endpoint', async () => {
+    const view = await appView(ctx(), await createApp(ctx(), ZENDESK, 'api'))
+    expect(view.setup).toEqual({ remoteLoginUrl: '/sso/handoff/zendesk?app=acme-zendesk', jwtEndpoint: 'https://acme.zendesk.com/access/jwt' })
+    expect(view.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+  })
+
+  it('tells a SAML helpdesk the broker endpoints and the gateway signing certificate', async () => {
+    const view = await appView(ctx(), await createApp(ctx(), SAML, 'api'))
+    const key = await signingKey(ctx())
+    expect(view.hasSecret).toBe(false)
+    expect(view.setup).toEqual({
+      idpMetadataUrl: '/sso/idp/metadata',
+      ssoUrl: '/sso/idp/sso',
+      launchUrl: '/sso/idp/launch/acme-jira',
+      signingCertificatePem: key.certificatePem,
+    })
+  })
+
+  it("gives Freshworks the SPKI public key of the gateway's signing certificate, which verifies the gateway's signatures", async () => {
+    const view = await appView(ctx(), await createApp(ctx(), FRESHWORKS, 'api'))
+    expect(view.hasSecret).toBe(false)
+    const setup = view.setup as { loginUrl: string; publicKeyPem: string }
+    expect(setup.loginUrl).toBe('/sso/handoff/freshworks?app=acme-freshdesk')
+    expect(setup.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/)
+
+    const key = await signingKey(ctx())
+    // The same key as the certificate's...
+    const spkiDer = decodeBase64(setup.publicKeyPem.replace(/-----[^-]+-----/g, ''))
+    expect(spkiDer).toEqual(parseCertificate(key.certificatePem).spki)
+    // ...and it verifies an RS256 signature made with the gateway's signing key, not another key's.
+    const publicKey = await importSPKI(setup.publicKeyPem, 'RS256')
+    const payload = new TextEncoder().encode('{"sub":"acme-okta:jane@acme.example"}')
+    const jws = await new CompactSign(payload).setProtectedHeader({ alg: 'RS256' }).sign(key.privateKey)
+    expect((await compactVerify(jws, publicKey)).payload).toEqual(payload)
+    const other = await generateKeyPair('RS256')
+    const forged = await new CompactSign(payload).setProtectedHeader({ alg: 'RS256' }).sign(other.privateKey)
+    await expect(compactVerify(forged, publicKey)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' })
+  })
+})
+
+describe('importSamlApp', () => {
+  it('creates a SAML app from the SWAMID aggregate (its one SAML 2.0 SP) and audits the source', async () => {
+    const app = await importSamlApp(ctx(), { metadataXml: env.TEST_SWAMID_METADATA }, 'console')
+    expect(app).toMatchObject({
+      kind: 'saml',
+      name: 'www.cambro.umu.se',
+      slug: 'www-cambro-umu-se',
+      enabled: true,
+      config: { entityId: 'https://www.cambro.umu.se/shibboleth', acsUrl: 'https://www.cambro.umu.se/Shibboleth.sso/SAML2/POST', certificates: [] },
+    })
+    expect(await lastAuditRow('app.create')).toMatchObject({ detail: { appId: app.id, kind: 'saml', via: 'console', source: 'sp-metadata' } })
+  })
+
+  it('requires signed AuthnRequests with the SP certificates when the metadata says AuthnRequestsSigned', async () => {
+    const app = await importSamlApp(ctx(), { metadataXml: SIGNED_SP_METADATA, name: 'Jira', slug: 'jira', signResponse: true }, 'api')
+    expect(app).toMatchObject({ name: 'Jira', slug: 'jira' })
+    expect(app.kind === 'saml' && app.config).toMatchObject({
+      entityId: 'https://acme.atlassian.net/sp',
+      acsUrl: 'https://auth.atlassian.com/saml/acme',
+      signResponse: true,
+      certificates: [TEST_IDP_DER],
+    })
+  })
+
+  it('refuses metadata that is not an SP, a bad override, or no metadata at all, and stores nothing', async () => {
+    await expect(importSamlApp(ctx(), { metadataXml: env.TEST_OKTA_METADATA }, 'api')).rejects.toMatchObject({ code: 'SAML_METADATA_INVALID' })
+    await expect(importSamlApp(ctx(), { metadataXml: SIGNED_SP_METADATA, signResponse: 'yes' }, 'api')).rejects.toThrow(invalidField('config.signResponse'))
+    await expect(importSamlApp(ctx(), {}, 'api')).rejects.toThrow(invalidField('metadataXml'))
+    expect(await count('SELECT COUNT(*) AS n FROM apps')).toBe(0)
+    expect(await count('SELECT COUNT(*) AS n FROM audit_log')).toBe(0)
+  })
+})
+
+describe('updateApp and deleteApp', () => {
+  it('keeps the stored secret when none is given, and audits secretChanged: false', async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    const updated = await updateApp(ctx(), app.id, { name: 'Acme Help', config: { tagsFromGroups: true } }, 'console')
+    expect(updated).toMatchObject({ name: 'Acme Help', slug: 'acme-zendesk', config: { subdomain: 'acme', tagsFromGroups: true } })
+    expect(await openAppSecret(env.SSO_SECRET, updated)).toBe(SECRET)
+    expect(await lastAuditRow('app.update')).toMatchObject({ detail: { appId: app.id, secretChanged: false, via: 'console' } })
+  })
+
+  it('replaces the secret when a new one is given, and audits secretChanged: true', async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    const updated = await updateApp(ctx(), app.id, { sharedSecret: `${SECRET}-rotated` }, 'api')
+    expect(await openAppSecret(env.SSO_SECRET, updated)).toBe(`${SECRET}-rotated`)
+    expect((await lastAuditRow('app.update'))!.detail).toEqual({ appId: app.id, secretChanged: true, via: 'api' })
+  })
+
+  it('refuses a kind change and stores nothing', async () => {
+    const app = await createApp(ctx(), FRESHWORKS, 'api')
+    await expect(updateApp(ctx(), app.id, { kind: 'saml', config: SAML.config }, 'api')).rejects.toThrow(invalidField('kind'))
+    expect(await getApp(env.DB, app.id)).toEqual(app)
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'app.update'")).toBe(0)
+  })
+
+  it('deleteApp removes the app and audits it', async () => {
+    const app = await createApp(ctx(), SAML, 'api')
+    await deleteApp(ctx(), app.id, 'console')
+    expect(await getApp(env.DB, app.id)).toBeNull()
+    expect(await lastAuditRow('app.delete')).toMatchObject({ outcome: 'success', detail: { appId: app.id, via: 'console' } })
+  })
+
+  it('answers ADMIN_APP_NOT_FOUND for an unknown id', async () => {
+    const notFound = expect.objectContaining({ code: 'ADMIN_APP_NOT_FOUND' })
+    await expect(requireApp(ctx(), 'app_nope')).rejects.toThrow(notFound)
+    await expect(updateApp(ctx(), 'app_nope', { name: 'x' }, 'api')).rejects.toThrow(notFound)
+    await expect(deleteApp(ctx(), 'app_nope', 'api')).rejects.toThrow(notFound)
+    expect(await count('SELECT COUNT(*) AS n FROM audit_log')).toBe(0)
+  })
+})
+
+describe('the console lists', () => {
+  it('listAppSummaries says where each app sends customers', async () => {
+    await createApp(ctx(), ZENDESK, 'api')
+    await createApp(ctx(), FRESHWORKS, 'api')
+    await createApp(ctx(), SAML, 'api')
+    expect((await listAppSummaries(ctx())).map((a) => [a.kind, a.target])).toEqual([
+      ['freshworks', 'https://acme.freshworks.com/sp/OIDC/1/implicit'],
+      ['saml', 'https://auth.atlassian.com/saml/acme'],
+      ['zendesk', 'acme.zendesk.com'],
+    ])
+  })
+
+  it('brokerSetup gives the broker metadata URL on the gateway origin', () => {
+    expect(brokerSetup(ctx())).toEqual({ brokerMetadataUrl: 'https://support.example.com/sso/idp/metadata' })
+  })
+})

@@ -1,0 +1,273 @@
+// Where IdP metadata comes from (admin/metadata-source.ts): pasted XML or a URL fetched through a
+// mocked global fetch, the entity chosen from real Okta and SWAMID metadata, the IdP fields read
+// from it, and what a refresh reports as changed.
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  fetchMetadata,
+  fieldsFromMetadata,
+  loadIdpMetadata,
+  METADATA_FETCH_TIMEOUT_MS,
+  readMetadataSource,
+  refreshedFields,
+} from '../../src/admin/metadata-source'
+import { MAX_METADATA_BYTES } from '../../src/saml/limits'
+import { OTHER_IDP_CERT } from '../fixtures/idp-keys'
+
+const URL_ = 'https://acme.okta.example/app/metadata'
+const OKTA_ENTITY_ID = 'http://www.okta.com/exkppsa1qwuFV4D7z0h7'
+const OKTA_SSO_URL = 'https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml'
+const UMU_ENTITY_ID = 'https://idp.umu.se/saml2/idp/metadata.php'
+const OTHER_DER = OTHER_IDP_CERT.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
+
+const invalidField = (field: string) => expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: expect.objectContaining({ field }) })
+const fetchFailed = expect.objectContaining({ code: 'ADMIN_METADATA_FETCH_FAILED', detail: { field: 'metadataUrl' } })
+
+/** The Okta entity twice under other entity IDs: an aggregate with two usable IdPs. */
+function twoIdpAggregate(): string {
+  const entity = env.TEST_OKTA_METADATA.replace(/^<\?xml[^>]*>/, '')
+  const as = (id: string) => entity.replace(/entityID="[^"]+"/, `entityID="${id}"`)
+  return `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${as('urn:idp:one')}${as('urn:idp:two')}</md:EntitiesDescriptor>`
+}
+
+/** Serves `body()` at URL_ through the mocked global fetch; anything else is a 404. */
+function serve(body: () => BodyInit, init: ResponseInit = {}) {
+  return vi.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
+    const url = input instanceof Request ? input.url : String(input)
+    return url === URL_ ? new Response(body(), init) : new Response('not found', { status: 404 })
+  })
+}
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('fetchMetadata', () => {
+  it('returns the document, asking for SAML metadata with a timeout', async () => {
+    const spy = serve(() => env.TEST_OKTA_METADATA)
+    expect(await fetchMetadata(URL_)).toBe(env.TEST_OKTA_METADATA)
+    const init = spy.mock.calls[0]![1]!
+    expect(new Headers(init.headers).get('accept')).toContain('application/samlmetadata+xml')
+    expect(init.signal).toBeInstanceOf(AbortSignal)
+  })
+
+  it('refuses a plain-http URL by name without fetching it', async () => {
+    const spy = serve(() => env.TEST_OKTA_METADATA)
+    await expect(fetchMetadata('http://acme.okta.example/app/metadata')).rejects.toThrow(invalidField('metadataUrl'))
+    expect(spy).not.toHaveBeenCalled()
+  })
+
+  it.each([404, 403, 500, 503])('fails with ADMIN_METADATA_FETCH_FAILED on HTTP %i', async (status) => {
+    serve(() => 'error page', { status })
+    await expect(fetchMetadata(URL_)).rejects.toThrow(fetchFailed)
+  })
+
+  it('fails with ADMIN_METADATA_FETCH_FAILED when the host cannot be reached', async () => {
+    vi.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('Network connection lost.'))
+    await expect(fetchMetadata(URL_)).rejects.toThrow(fetchFailed)
+  })
+
+  it(`fails with ADMIN_METADATA_FETCH_FAILED when there is no answer within ${METADATA_FETCH_TIMEOUT_MS / 1000} s`, async () => {
+    // The timeout signal fires at once; the fetch, like the real one, gives up with its reason.
+    const timeout = vi.spyOn(AbortSignal, 'timeout').mockImplementation(() => AbortSignal.abort(new DOMException('The operation timed out.', 'TimeoutError')))
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (_input, init) => {
+      init?.signal?.throwIfAborted()
+      return new Response(env.TEST_OKTA_METADATA)
+    })
+    await expect(fetchMetadata(URL_)).rejects.toThrow(fetchFailed)
+    expect(timeout).toHaveBeenCalledWith(METADATA_FETCH_TIMEOUT_MS)
+  })
+
+  it('fails with ADMIN_METADATA_FETCH_FAILED on a body over MAX_METADATA_BYTES, and stops reading it', async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20)
+    let sent = 0
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += chunk.length
+        controller.enqueue(chunk)
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    serve(() => body)
+    await expect(fetchMetadata(URL_)).rejects.toThrow(fetchFailed)
+    expect(cancelled).toBe(true)
+    expect(sent).toBeLessThan(MAX_METADATA_BYTES + 4 * chunk.length)
+  })
+
+  it('reads a body of exactly MAX_METADATA_BYTES', async () => {
+    serve(() => ' '.repeat(MAX_METADATA_BYTES))
+    expect((await fetchMetadata(URL_)).length).toBe(MAX_METADATA_BYTES)
+  })
+})
+
+describe('readMetadataSource', () => {
+  it('takes pasted XML first, with no URL', async () => {
+    const spy = serve(() => 'fetched')
+    expect(await readMetadataSource({ metadataXml: '<x/>', metadataUrl: URL_ })).toEqual({ xml: '<x/>', metadataUrl: null })
+    expect(spy).not.toHaveBeenCalled()
+  })
+
+  it('fetches the URL when no XML is pasted, and says where it came from', async () => {
+    serve(() => env.TEST_OKTA_METADATA)
+    expect(await readMetadataSource({ metadataXml: '   ', metadataUrl: URL_ })).toEqual({ xml: env.TEST_OKTA_METADATA, metadataUrl: URL_ })
+  })
+
+  it('names metadataXml when neither is given', async () => {
+    await expect(readMetadataSource({})).rejects.toThrow(invalidField('metadataXml'))
+    await expect(readMetadataSource({ metadataXml: 42, metadataUrl: ' ' })).rejects.toThrow(invalidField('metadataXml'))
+  })
+
+  it('names metadataUrl for a URL that is not https', async () => {
+    await expect(readMetadataSource({ metadataUrl: 'file:///etc/passwd' })).rejects.toThrow(invalidField('metadataUrl'))
+  })
+})
+
+describe('loadIdpMetadata', () => {
+  it('reads the real Okta metadata', async () => {
+    const { idp, metadataUrl } = await loadIdpMetadata({ metadataXml: env.TEST_OKTA_METADATA })
+    expect(metadataUrl).toBeNull()
+    expect(idp).toMatchObject({
+      entityId: OKTA_ENTITY_ID,
+      ssoUrls: { 'HTTP-POST': OKTA_SSO_URL, 'HTTP-Redirect': OKTA_SSO_URL },
+      wantAuthnRequestsSigned: false,
+    })
+    expect(idp.signingCertificates).toHaveLength(1)
+  })
+
+  it('takes the IdP named by entityId out of the SWAMID aggregate', async () => {
+    const { idp } = await loadIdpMetadata({ metadataXml: env.TEST_SWAMID_METADATA, entityId: UMU_ENTITY_ID })
+    expect(idp).toMatchObject({ entityId: UMU_ENTITY_ID, supportsSaml2: true })
+  })
+
+  it('takes the only SAML 2.0 IdP of the SWAMID aggregate when no entityId is given (the others speak SAML 1.1 only)', async () => {
+    expect((await loadIdpMetadata({ metadataXml: env.TEST_SWAMID_METADATA })).idp.entityId).toBe(UMU_ENTITY_ID)
+  })
+
+  it('names entityId when the aggregate has no such IdP', async () => {
+    await expect(loadIdpMetadata({ metadataXml: env.TEST_SWAMID_METADATA, entityId: 'https://idp.nowhere.example/idp' })).rejects.toThrow(
+      invalidField('entityId'),
+    )
+    // An SP of the aggregate is not an IdP either.
+    await expect(loadIdpMetadata({ metadataXml: env.TEST_SWAMID_METADATA, entityId: 'https://www.cambro.umu.se/shibboleth' })).rejects.toThrow(
+      invalidField('entityId'),
+    )
+  })
+
+  it('names entityId when an aggregate has several usable IdPs and none is named', async () => {
+    await expect(loadIdpMetadata({ metadataXml: twoIdpAggregate() })).rejects.toThrow(invalidField('entityId'))
+    expect((await loadIdpMetadata({ metadataXml: twoIdpAggregate(), entityId: 'urn:idp:two' })).idp.entityId).toBe('urn:idp:two')
+  })
+
+  it('refuses a named IdP that speaks only SAML 1.1 with SAML_METADATA_INVALID', async () => {
+    await expect(loadIdpMetadata({ metadataXml: env.TEST_SWAMID_METADATA, entityId: 'https://idp.hig.se/identity' })).rejects.toMatchObject({
+      code: 'SAML_METADATA_INVALID',
+    })
+  })
+
+  it('refuses what is not metadata with SAML_METADATA_INVALID', async () => {
+    await expect(loadIdpMetadata({ metadataXml: '<html><body>Sign in</body></html>' })).rejects.toMatchObject({ code: 'SAML_METADATA_INVALID' })
+  })
+
+  it('loads from a URL and passes the URL on', async () => {
+    serve(() => env.TEST_OKTA_METADATA)
+    const { idp, metadataUrl } = await loadIdpMetadata({ metadataUrl: URL_ })
+    expect([idp.entityId, metadataUrl]).toEqual([OKTA_ENTITY_ID, URL_])
+  })
+})
+
+describe('fieldsFromMetadata', () => {
+  it('prefers the HTTP-Redirect SSO endpoint and names the IdP after the entity host', async () => {
+    const { idp } = await loadIdpMetadata({ metadataXml: env.TEST_OKTA_METADATA })
+    expect(fieldsFromMetadata(idp, URL_)).toEqual({
+      name: 'www.okta.com',
+      entityId: OKTA_ENTITY_ID,
+      ssoUrl: OKTA_SSO_URL,
+      ssoBinding: 'redirect',
+      sloUrl: null,
+      sloBinding: null,
+      certificates: idp.signingCertificates,
+      signAuthnRequests: false,
+      metadataUrl: URL_,
+    })
+  })
+
+  it('uses the HTTP-POST endpoint when there is no redirect one', async () => {
+    const postOnly = env.TEST_OKTA_METADATA.replace(/<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"[^>]*\/>/, '')
+    const { idp } = await loadIdpMetadata({ metadataXml: postOnly })
+    expect(fieldsFromMetadata(idp, null)).toMatchObject({ ssoUrl: OKTA_SSO_URL, ssoBinding: 'post', metadataUrl: null })
+  })
+
+  it('takes the single logout endpoint and the signing wish', async () => {
+    const wantsSigned = env.TEST_OKTA_METADATA.replace('WantAuthnRequestsSigned="false"', 'WantAuthnRequestsSigned="true"')
+    const { idp } = await loadIdpMetadata({ metadataXml: wantsSigned })
+    expect(fieldsFromMetadata(idp, null).signAuthnRequests).toBe(true)
+    const umu = (await loadIdpMetadata({ metadataXml: env.TEST_SWAMID_METADATA })).idp
+    expect(fieldsFromMetadata(umu, null)).toMatchObject({
+      name: 'idp.umu.se',
+      ssoUrl: 'https://idp.umu.se/saml2/idp/SSOService.php',
+      sloUrl: 'https://idp.umu.se/saml2/idp/SingleLogoutService.php',
+      sloBinding: 'redirect',
+    })
+  })
+
+  it('names an IdP whose entity ID is not a URL by the entity ID itself', async () => {
+    const { idp } = await loadIdpMetadata({ metadataXml: twoIdpAggregate(), entityId: 'urn:idp:one' })
+    expect(fieldsFromMetadata(idp, null).name).toBe('urn:idp:one')
+  })
+})
+
+describe('refreshedFields', () => {
+  async function storedFromOkta() {
+    const fields = fieldsFromMetadata((await loadIdpMetadata({ metadataXml: env.TEST_OKTA_METADATA })).idp, URL_)
+    return { entityId: fields.entityId!, metadataUrl: URL_, certificates: fields.certificates!, ssoUrl: fields.ssoUrl!, sloUrl: fields.sloUrl ?? null }
+  }
+
+  it('reports no change when the metadata is the same', async () => {
+    serve(() => env.TEST_OKTA_METADATA)
+    const row = await storedFromOkta()
+    expect(await refreshedFields(row)).toEqual({
+      update: { ssoUrl: OKTA_SSO_URL, ssoBinding: 'redirect', sloUrl: null, sloBinding: null, certificates: row.certificates },
+      certificatesChanged: false,
+      endpointsChanged: false,
+    })
+  })
+
+  it('reports a new signing certificate', async () => {
+    serve(() => env.TEST_OKTA_METADATA.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${OTHER_DER}<`))
+    const result = await refreshedFields(await storedFromOkta())
+    expect(result).toMatchObject({ certificatesChanged: true, endpointsChanged: false, update: { certificates: [OTHER_DER] } })
+  })
+
+  it('reports a moved SSO endpoint and a new SLO endpoint', async () => {
+    const moved = env.TEST_OKTA_METADATA.replaceAll(OKTA_SSO_URL, 'https://acme.okta.example/sso')
+    serve(() => moved)
+    expect(await refreshedFields(await storedFromOkta())).toMatchObject({
+      certificatesChanged: false,
+      endpointsChanged: true,
+      update: { ssoUrl: 'https://acme.okta.example/sso' },
+    })
+    const withSlo = env.TEST_OKTA_METADATA.replace(
+      '<md:SingleSignOnService',
+      '<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://acme.okta.example/slo"/>\n<md:SingleSignOnService',
+    )
+    serve(() => withSlo)
+    expect(await refreshedFields(await storedFromOkta())).toMatchObject({
+      endpointsChanged: true,
+      update: { sloUrl: 'https://acme.okta.example/slo', sloBinding: 'post' },
+    })
+  })
+
+  it('names metadataUrl for an IdP that was not imported from a URL', async () => {
+    const spy = serve(() => env.TEST_OKTA_METADATA)
+    await expect(refreshedFields({ ...(await storedFromOkta()), metadataUrl: null })).rejects.toThrow(invalidField('metadataUrl'))
+    expect(spy).not.toHaveBeenCalled()
+  })
+
+  it('names entityId when the IdP is no longer in the metadata', async () => {
+    serve(() => twoIdpAggregate())
+    await expect(refreshedFields(await storedFromOkta())).rejects.toThrow(invalidField('entityId'))
+  })
+})

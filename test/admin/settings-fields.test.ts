@@ -1,0 +1,162 @@
+// Settings input (admin/settings-fields.ts): every setting checked, unknown ones and reserved
+// header names refused by name, and the console's settings form read into the same shape.
+import { describe, expect, it } from 'vitest'
+import { parseSettingsInput, settingsInputFromForm } from '../../src/admin/settings-fields'
+import { DEFAULT_SETTINGS } from '../../src/store/settings'
+
+const invalidField = (field: string) => expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field } })
+
+describe('parseSettingsInput', () => {
+  it('accepts a partial settings object and returns only what was given', () => {
+    expect(parseSettingsInput({})).toEqual({})
+    expect(parseSettingsInput({ portalName: ' Acme Support ', sessionLifetimeSeconds: 3600 })).toEqual({
+      portalName: 'Acme Support',
+      sessionLifetimeSeconds: 3600,
+    })
+  })
+
+  it('accepts a complete valid settings object', () => {
+    const all = {
+      ...DEFAULT_SETTINGS,
+      spEntityId: 'https://support.example.com/sso/metadata',
+      logoUrl: 'https://cdn.example.com/logo.svg',
+      adminGroups: ['helpdesk-admins'],
+      userHeader: { name: 'X-Forwarded-User', value: 'nameId', pathPrefixes: ['/auth/sso'] },
+    }
+    expect(parseSettingsInput(all)).toEqual(all)
+  })
+
+  it('refuses an unknown setting by name', () => {
+    expect(() => parseSettingsInput({ portalname: 'x' })).toThrow(invalidField('portalname'))
+    expect(() => parseSettingsInput({ __proto__x: 1 })).toThrow(invalidField('__proto__x'))
+  })
+
+  it('lowercases the primary color and refuses what is not #rrggbb', () => {
+    expect(parseSettingsInput({ primaryColor: '#AA00Ff' }).primaryColor).toBe('#aa00ff')
+    for (const v of ['red', '#abc', '#aabbcc00', 'aabbcc', 0xaabbcc])
+      expect(() => parseSettingsInput({ primaryColor: v })).toThrow(invalidField('primaryColor'))
+  })
+
+  it('allows an empty SP entity ID (the metadata URL is used) but not a missing portal name', () => {
+    expect(parseSettingsInput({ spEntityId: '' }).spEntityId).toBe('')
+    expect(() => parseSettingsInput({ portalName: '  ' })).toThrow(invalidField('portalName'))
+  })
+
+  it.each([
+    ['sessionLifetimeSeconds', 299],
+    ['sessionLifetimeSeconds', 30 * 86_400 + 1],
+    ['clockSkewSeconds', 901],
+    ['clockSkewSeconds', '60'],
+    ['auditRetentionDays', 0],
+    ['auditRetentionDays', 3651],
+    ['allowSha1', 'false'],
+    ['logoUrl', 'http://cdn.example.com/logo.png'],
+    ['adminGroups', 'admins'],
+  ])('refuses %s = %j naming it', (key, value) => {
+    expect(() => parseSettingsInput({ [key]: value })).toThrow(invalidField(key))
+  })
+
+  it('names the bad entry of adminGroups', () => {
+    expect(() => parseSettingsInput({ adminGroups: ['ok', ''] })).toThrow(invalidField('adminGroups[1]'))
+  })
+})
+
+describe('parseSettingsInput: identity header names', () => {
+  it('fills the header names not given with the defaults', () => {
+    expect(parseSettingsInput({ headerNames: { email: 'X-Remote-Email' } }).headerNames).toEqual({ ...DEFAULT_SETTINGS.headerNames, email: 'X-Remote-Email' })
+  })
+
+  it.each(['Authorization', 'cookie', 'Set-Cookie', 'HOST', 'sso-jwt', 'X-Forwarded-For', 'CF-Connecting-IP', 'Content-Length', 'transfer-encoding'])(
+    'refuses the reserved header %s for an identity header',
+    (name) => {
+      expect(() => parseSettingsInput({ headerNames: { name } })).toThrow(invalidField('headerNames.name'))
+    },
+  )
+
+  it('refuses what is not a header name, and unknown keys', () => {
+    for (const v of ['X SSO Email', 'X-SSO-Email:', '-X-Email', '', 'X-é', 42])
+      expect(() => parseSettingsInput({ headerNames: { email: v } })).toThrow(invalidField('headerNames.email'))
+    expect(() => parseSettingsInput({ headerNames: { subject: 'X-Sub' } })).toThrow(invalidField('headerNames.subject'))
+    expect(() => parseSettingsInput({ headerNames: ['X-Email'] })).toThrow(invalidField('headerNames'))
+  })
+})
+
+describe('parseSettingsInput: userHeader', () => {
+  it('defaults the value to email and the paths to /', () => {
+    expect(parseSettingsInput({ userHeader: { name: 'X-Forwarded-User' } }).userHeader).toEqual({
+      name: 'X-Forwarded-User',
+      value: 'email',
+      pathPrefixes: ['/'],
+    })
+    expect(parseSettingsInput({ userHeader: null }).userHeader).toBeNull()
+  })
+
+  it('refuses a reserved name, a bad value and bad paths by name', () => {
+    expect(() => parseSettingsInput({ userHeader: { name: 'Authorization' } })).toThrow(invalidField('userHeader.name'))
+    expect(() => parseSettingsInput({ userHeader: { name: 'X-User', value: 'upn' } })).toThrow(invalidField('userHeader.value'))
+    expect(() => parseSettingsInput({ userHeader: { name: 'X-User', pathPrefixes: [] } })).toThrow(invalidField('userHeader.pathPrefixes'))
+    expect(() => parseSettingsInput({ userHeader: { name: 'X-User', pathPrefixes: ['/ok', 'auth'] } })).toThrow(invalidField('userHeader.pathPrefixes[1]'))
+    expect(() => parseSettingsInput({ userHeader: 'X-User' })).toThrow(invalidField('userHeader'))
+  })
+})
+
+describe('settingsInputFromForm', () => {
+  const form = {
+    portalName: ' Acme Support ',
+    primaryColor: '#2557D6',
+    logoUrl: '',
+    spEntityId: '',
+    sessionLifetimeSeconds: '3600',
+    clockSkewSeconds: '120',
+    allowSha1: 'true',
+    adminGroups: 'helpdesk-admins\nit\nops',
+    auditRetentionDays: '30',
+    'headerNames.email': 'X-Remote-Email',
+    'headerNames.name': '',
+    'headerNames.groups': '',
+    'headerNames.idp': '',
+    'userHeader.name': '',
+  }
+
+  it('reads the form into the API shape, which parses as the admin meant', () => {
+    const input = settingsInputFromForm(form)
+    expect(parseSettingsInput(input)).toEqual({
+      portalName: 'Acme Support',
+      primaryColor: '#2557d6',
+      logoUrl: null,
+      spEntityId: '',
+      sessionLifetimeSeconds: 3600,
+      clockSkewSeconds: 120,
+      allowSha1: true,
+      adminGroups: ['helpdesk-admins', 'it', 'ops'],
+      auditRetentionDays: 30,
+      headerNames: { ...DEFAULT_SETTINGS.headerNames, email: 'X-Remote-Email' },
+      userHeader: null,
+    })
+  })
+
+  it('reads an unchecked SHA-1 box as false', () => {
+    const { allowSha1, ...rest } = form
+    expect(allowSha1).toBe('true')
+    expect(settingsInputFromForm(rest).allowSha1).toBe(false)
+  })
+
+  it('keeps a non-numeric number as typed, so the parser refuses it by name', () => {
+    expect(() => parseSettingsInput(settingsInputFromForm({ ...form, sessionLifetimeSeconds: '8h' }))).toThrow(invalidField('sessionLifetimeSeconds'))
+    expect(() => parseSettingsInput(settingsInputFromForm({ ...form, auditRetentionDays: '' }))).toThrow(invalidField('auditRetentionDays'))
+  })
+
+  it('turns the user header on with a name, its value and paths', () => {
+    const input = settingsInputFromForm({
+      ...form,
+      'userHeader.name': 'X-Forwarded-User',
+      'userHeader.value': '',
+      'userHeader.pathPrefixes': '/auth/sso\n/api',
+    })
+    expect(parseSettingsInput(input).userHeader).toEqual({ name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso', '/api'] })
+  })
+
+  it('refuses a reserved header typed into the form by name', () => {
+    expect(() => parseSettingsInput(settingsInputFromForm({ ...form, 'headerNames.groups': 'Cookie' }))).toThrow(invalidField('headerNames.groups'))
+  })
+})
