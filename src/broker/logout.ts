@@ -52,7 +52,7 @@ export async function receiveAppLogout(
 /** GET /sso/idp/slo/done/:key: the upstream logout is over (or there was none); answer the helpdesk. */
 export async function finishAppLogout(ctx: RequestContext, key: string): Promise<BrowserStep> {
   const pending = await getBrokerPending(ctx.kv, key)
-  if (!pending || !pending.requestId) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'idp-logout' })
+  if (!pending || !pending.requestId) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'broker-logout' })
   await deleteBrokerPending(ctx.kv, key)
   const app = await enabledSamlApp(ctx, pending.appId)
   const sloUrl = app.config.sloUrl

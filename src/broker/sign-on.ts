@@ -58,7 +58,7 @@ export async function launchApp(ctx: RequestContext, trail: AuditTrail, slug: st
 /** GET /sso/idp/resume/:key: back from the sign-in page with a session; answer the parked request. */
 export async function resumeSignOn(ctx: RequestContext, trail: AuditTrail, key: string, cookies: Record<string, string>): Promise<BrowserStep> {
   const pending = await getBrokerPending(ctx.kv, key)
-  if (!pending) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'idp' })
+  if (!pending) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'broker' })
   const session = await currentSession(ctx, cookies)
   if (!session) return signInFirst(`/sso/idp/resume/${key}`)
   await deleteBrokerPending(ctx.kv, key)

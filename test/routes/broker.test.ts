@@ -92,6 +92,11 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
       headers,
     })
     expect((await unsigned.json<ErrorBody>()).error.code).toBe('SAML_SIGNATURE_MISSING')
+    // Each refusal is in the audit log, with the customer the request came for.
+    const rows = await env.DB.prepare("SELECT code, subject FROM audit_log WHERE action = 'handoff.saml' AND outcome = 'failure' ORDER BY id").all<{
+      code: string
+    }>()
+    expect(rows.results.map((r) => r.code)).toEqual(expect.arrayContaining(['HANDOFF_APP_NOT_FOUND', 'SAML_DESTINATION_MISMATCH', 'SAML_SIGNATURE_MISSING']))
   })
 
   it('launches an IdP-initiated sign-in into the app', async () => {

@@ -109,5 +109,9 @@ describe('Freshworks JWT hand-off', () => {
       expect(res.status).toBe(400)
       expect((await res.json<ErrorBody>()).error.code).toBe('HANDOFF_REDIRECT_NOT_ALLOWED')
     }
+    const row = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'handoff.freshworks' AND outcome = 'failure' ORDER BY id DESC").first<
+      Record<string, unknown>
+    >()
+    expect(row).toMatchObject({ code: 'HANDOFF_REDIRECT_NOT_ALLOWED' })
   })
 })

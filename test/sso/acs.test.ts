@@ -114,3 +114,46 @@ describe('test connection', () => {
     expect(failure).toMatchObject({ outcome: 'failure', code: 'SAML_SIGNATURE_MISSING', idp_id: idp.id })
   })
 })
+
+describe('an SP-initiated sign-in, end to end at the service', () => {
+  const jar = (changes: { name: string; value: string | null }[]) => Object.fromEntries(changes.filter((c) => c.value !== null).map((c) => [c.name, c.value!]))
+
+  async function started(idpId: string, returnTo = '/tickets/7') {
+    const idp = (await findIdp(env.DB, idpId))!
+    const start = await startSignIn(testContext(), idp, returnTo, {})
+    const cookies = jar(start.cookies)
+    const requestId = Object.keys(cookies)[0]!.replace('__Host-sso_login_', '')
+    return { idp, cookies, requestId }
+  }
+
+  it('starts a Lax session, returns to the stored path, clears the login state and records the login', async () => {
+    const { idp, cookies, requestId } = await started('idp_lenient')
+    const trail = newTrail('login')
+    const samlResponse = await issueResponse({ issuer: idp.entityId, inResponseTo: requestId, nameId: 'lee@acme.example' })
+    const step = await acceptSamlResponse(testContext(), trail, { samlResponse, relayState: '/ignored-when-solicited', cookies })
+    expect(step.navigation).toEqual({ kind: 'redirect', location: '/tickets/7', status: 303 })
+    expect(step.cookies).toEqual([
+      { name: `__Host-sso_login_${requestId}`, value: null, options: { sameSite: 'None', maxAge: 0 } },
+      { name: '__Host-sso_session', value: expect.any(String), options: { sameSite: 'Lax', maxAge: expect.any(Number) } },
+    ])
+    const row = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'login' AND outcome = 'success' ORDER BY id DESC").first<Record<string, unknown>>()
+    expect(row).toMatchObject({ idp_id: 'idp_lenient', subject: 'lee@acme.example' })
+  })
+
+  it('refuses the same response twice: the login state is single use (SAML_REPLAY)', async () => {
+    const { idp, cookies, requestId } = await started('idp_lenient')
+    const samlResponse = await issueResponse({ issuer: idp.entityId, inResponseTo: requestId })
+    await acceptSamlResponse(testContext(), newTrail('login'), { samlResponse, relayState: null, cookies })
+    await expect(acceptSamlResponse(testContext(), newTrail('login'), { samlResponse, relayState: null, cookies })).rejects.toMatchObject({
+      code: 'SAML_REPLAY',
+    })
+  })
+
+  it('refuses a response to a login this browser did not start with LOGIN_STATE_MISSING', async () => {
+    const { idp, requestId } = await started('idp_lenient')
+    const samlResponse = await issueResponse({ issuer: idp.entityId, inResponseTo: requestId })
+    await expect(acceptSamlResponse(testContext(), newTrail('login'), { samlResponse, relayState: null, cookies: {} })).rejects.toMatchObject({
+      code: 'LOGIN_STATE_MISSING',
+    })
+  })
+})

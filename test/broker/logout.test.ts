@@ -1,0 +1,182 @@
+// Logout started at a helpdesk (broker/logout.ts) on real D1, KV and WebCrypto: the gateway
+// session ends, the logout fans out to the customer's IdP when it has an SLO URL (and comes back),
+// and the helpdesk gets one signed LogoutResponse at its configured SLO URL.
+import { env } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { finishAppLogout, receiveAppLogout } from '../../src/broker/logout'
+import { newTrail } from '../../src/audit/record'
+import type { BrowserStep } from '../../src/navigation'
+import { encodeRedirectBinding } from '../../src/saml/bindings'
+import { buildLogoutRequest, buildLogoutResponse } from '../../src/saml/logout'
+import type { ReceivedMessage } from '../../src/saml/received-message'
+import { importPrivateKey } from '../../src/saml/x509'
+import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
+import { receiveSloMessage } from '../../src/sso/logout'
+import { currentSession, SESSION_COOKIE, startSession } from '../../src/sso/sessions'
+import { signingKey } from '../../src/sso/signing-key'
+import type { SamlAppConfig } from '../../src/store/app-configs'
+import { saveApp } from '../../src/store/apps'
+import { createIdp } from '../../src/store/idps'
+import { OTHER_IDP_KEY, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
+import { lastAuditRow, TEST_ORIGIN, testContext } from '../helpers/context'
+import { readRedirect, verifyRedirect } from '../helpers/saml-messages'
+import { sampleSession } from '../helpers/session'
+
+const BROKER_SLO = `${TEST_ORIGIN}/sso/idp/slo`
+const HELPDESK = { entityId: 'https://helpdesk.test/sp', sloUrl: 'https://helpdesk.test/slo?tenant=7' }
+const IDP_WITH_SLO = 'https://idp.acme.test/saml'
+
+beforeAll(async () => {
+  const now = new Date()
+  const app = (id: string, slug: string, config: Partial<SamlAppConfig> & { entityId: string }) =>
+    saveApp(
+      env.DB,
+      env.SSO_SECRET,
+      id,
+      {
+        kind: 'saml',
+        name: slug,
+        slug,
+        enabled: true,
+        config: { acsUrl: `${config.entityId}/acs`, nameIdFormat: 'email', signResponse: true, certificates: [], ...config },
+      },
+      now,
+      true,
+    )
+  await app('app_desk', 'desk', HELPDESK)
+  await app('app_signed', 'signed', { entityId: 'https://signed.test/sp', sloUrl: 'https://signed.test/slo', certificates: [TEST_IDP_CERT] })
+  await app('app_noslo', 'noslo', { entityId: 'https://noslo.test/sp' })
+  const idp = { ssoUrl: 'https://idp.test/sso', certificates: [TEST_IDP_CERT] }
+  await createIdp(env.DB, 'idp_slo', { name: 'With SLO', slug: 'acme', entityId: IDP_WITH_SLO, sloUrl: 'https://idp.acme.test/slo', ...idp }, now)
+  await createIdp(env.DB, 'idp_plain', { name: 'Plain', slug: 'plain', entityId: 'https://idp.plain.test/saml', ...idp }, now)
+})
+
+async function signedIn(idpId: string, nameId = 'jane@acme.example'): Promise<Record<string, string>> {
+  const cookie = await startSession(testContext(), {}, sampleSession({ idpId, idpSlug: idpId, nameId }))
+  return { [SESSION_COOKIE]: cookie.value! }
+}
+
+async function appLogoutRequest(issuer: string, options: { id?: string; relayState?: string; key?: string } = {}): Promise<ReceivedMessage> {
+  const xml = buildLogoutRequest({ id: options.id ?? '_app-lr-1', issueInstant: new Date(), destination: BROKER_SLO, issuer, nameId: 'jane@acme.example' })
+  const signing = options.key ? { privateKey: await importPrivateKey(options.key, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }) } : null
+  return { binding: 'redirect', rawQuery: await encodeRedirectBinding({ xml, param: 'SAMLRequest', relayState: options.relayState ?? null, signing }) }
+}
+
+function location(step: BrowserStep): string {
+  if (step.navigation.kind !== 'redirect') throw new Error('expected a redirect')
+  return step.navigation.location
+}
+
+const isLive = async (cookies: Record<string, string>) => (await currentSession(testContext(), cookies)) !== null
+const doneKey = (path: string) => /^\/sso\/idp\/slo\/done\/(_[0-9a-f]{40})$/.exec(path)![1]!
+
+describe('receiveAppLogout', () => {
+  it('ends the session and, with no upstream SLO, goes straight to the done URL', async () => {
+    const cookies = await signedIn('idp_plain', 'kim@acme.example')
+    const trail = newTrail('logout.app-initiated')
+    const step = await receiveAppLogout(testContext(), trail, await appLogoutRequest(HELPDESK.entityId), cookies)
+    expect(location(step)).toMatch(/^\/sso\/idp\/slo\/done\/_[0-9a-f]{40}$/)
+    expect(step.cookies).toEqual([{ name: SESSION_COOKIE, value: null, options: { sameSite: 'Lax', maxAge: 0 } }])
+    expect(await isLive(cookies)).toBe(false)
+    expect(trail).toMatchObject({ idpId: 'idp_plain', subject: 'kim@acme.example' })
+    expect(await lastAuditRow('logout.app-initiated')).toMatchObject({
+      outcome: 'success',
+      idp_id: 'idp_plain',
+      subject: 'kim@acme.example',
+      detail: { appId: 'app_desk' },
+    })
+  })
+
+  it('answers a browser without a session all the same', async () => {
+    const trail = newTrail('logout.app-initiated')
+    const step = await receiveAppLogout(testContext(), trail, await appLogoutRequest(HELPDESK.entityId), {})
+    expect(location(step)).toMatch(/^\/sso\/idp\/slo\/done\//)
+    expect(trail).toMatchObject({ idpId: null, subject: null })
+  })
+
+  it("fans out to the customer's IdP SLO, and the IdP's answer leads back to the done URL", async () => {
+    const cookies = await signedIn('idp_slo')
+    const step = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest(HELPDESK.entityId), cookies)
+    expect(await isLive(cookies)).toBe(false)
+    const upstream = location(step)
+    await verifyRedirect(upstream, (await signingKey(testContext())).certificatePem)
+    const { target, root } = await readRedirect(upstream)
+    expect(target).toBe('https://idp.acme.test/slo')
+    expect(root.localName).toBe('LogoutRequest')
+    const logoutCookie = step.cookies.find((c) => c.name === '__Host-sso_logout')!
+    expect(logoutCookie.options.sameSite).toBe('None')
+
+    const idpAnswer = buildLogoutResponse({
+      id: '_idp-answer',
+      issueInstant: new Date(),
+      destination: `${TEST_ORIGIN}/sso/slo`,
+      issuer: IDP_WITH_SLO,
+      inResponseTo: root.getAttribute('ID')!,
+    })
+    const back = await receiveSloMessage(
+      testContext(),
+      newTrail('logout.idp-response'),
+      { binding: 'redirect', rawQuery: await encodeRedirectBinding({ xml: idpAnswer, param: 'SAMLResponse' }) },
+      true,
+      { [logoutCookie.name]: logoutCookie.value! },
+    )
+    if (back.kind !== 'navigate') throw new Error('expected to continue to the done URL')
+    const answer = location(await finishAppLogout(testContext(), doneKey(location(back.step))))
+    expect((await readRedirect(answer)).target).toBe('https://helpdesk.test/slo')
+  })
+
+  it('requires a signed LogoutRequest from an app with certificates; the session lives until then', async () => {
+    const cookies = await signedIn('idp_plain')
+    const unsigned = receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://signed.test/sp'), cookies)
+    await expect(unsigned).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+    const wrongKey = receiveAppLogout(
+      testContext(),
+      newTrail('logout.app-initiated'),
+      await appLogoutRequest('https://signed.test/sp', { key: OTHER_IDP_KEY }),
+      cookies,
+    )
+    await expect(wrongKey).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    expect(await isLive(cookies)).toBe(true)
+    await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://signed.test/sp', { key: TEST_IDP_KEY }), cookies)
+    expect(await isLive(cookies)).toBe(false)
+  })
+
+  it('refuses an unknown issuer with HANDOFF_APP_NOT_FOUND and an app without SLO URL with SAML_LOGOUT_INVALID', async () => {
+    const cookies = await signedIn('idp_plain')
+    await expect(receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('urn:nobody'), cookies)).rejects.toMatchObject({
+      code: 'HANDOFF_APP_NOT_FOUND',
+    })
+    await expect(
+      receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://noslo.test/sp'), cookies),
+    ).rejects.toMatchObject({ code: 'SAML_LOGOUT_INVALID' })
+    expect(await isLive(cookies)).toBe(true)
+  })
+})
+
+describe('finishAppLogout', () => {
+  it('answers the helpdesk once with a signed LogoutResponse at its SLO URL, InResponseTo its request, RelayState kept', async () => {
+    const step = await receiveAppLogout(
+      testContext(),
+      newTrail('logout.app-initiated'),
+      await appLogoutRequest(HELPDESK.entityId, { id: '_desk-lr-9', relayState: 'desk-relay' }),
+      await signedIn('idp_plain'),
+    )
+    const key = doneKey(location(step))
+    const answer = location(await finishAppLogout(testContext(), key))
+    expect(answer.startsWith('https://helpdesk.test/slo?tenant=7&SAMLResponse=')).toBe(true)
+    await verifyRedirect(answer, (await signingKey(testContext())).certificatePem)
+    await expect(verifyRedirect(answer, TEST_IDP_CERT)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    const { root, relayState } = await readRedirect(answer)
+    expect(relayState).toBe('desk-relay')
+    expect(root.localName).toBe('LogoutResponse')
+    expect(root.getAttribute('InResponseTo')).toBe('_desk-lr-9')
+    expect(root.getAttribute('Destination')).toBe(HELPDESK.sloUrl)
+    expect(textContent(firstChildNamed(root, NS.saml, 'Issuer')!)).toBe(`${TEST_ORIGIN}/sso/idp/metadata`)
+
+    await expect(finishAppLogout(testContext(), key)).rejects.toMatchObject({ code: 'LOGIN_STATE_MISSING' })
+  })
+
+  it('refuses a done key that was never issued with LOGIN_STATE_MISSING', async () => {
+    await expect(finishAppLogout(testContext(), `_${'a'.repeat(40)}`)).rejects.toMatchObject({ code: 'LOGIN_STATE_MISSING' })
+  })
+})

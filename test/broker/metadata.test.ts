@@ -1,0 +1,45 @@
+// The broker's IdP metadata (broker/metadata.ts) as a helpdesk imports it, read with the core's
+// metadata parser: endpoints, the gateway's signing certificate, and, when asked, a signature
+// that verifies with that certificate and no other.
+import { describe, expect, it } from 'vitest'
+import { brokerMetadata } from '../../src/broker/metadata'
+import { parseIdpMetadata } from '../../src/saml/metadata'
+import { signingKey } from '../../src/sso/signing-key'
+import { TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { TEST_ORIGIN, testContext } from '../helpers/context'
+
+const bare = (pem: string) => pem.replace(/-----[^-]+-----|\s+/g, '')
+
+describe('brokerMetadata', () => {
+  it("describes the broker IdP: entity ID, SSO and SLO for both bindings, the gateway's signing certificate", async () => {
+    const xml = await brokerMetadata(testContext(), { signed: false })
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true)
+    const parsed = await parseIdpMetadata(xml)
+    expect(parsed.signed).toBe(false)
+    expect(parsed.idps).toHaveLength(1)
+    expect(parsed.idps[0]).toMatchObject({
+      entityId: `${TEST_ORIGIN}/sso/idp/metadata`,
+      ssoUrls: { 'HTTP-Redirect': `${TEST_ORIGIN}/sso/idp/sso`, 'HTTP-POST': `${TEST_ORIGIN}/sso/idp/sso` },
+      sloUrls: { 'HTTP-Redirect': `${TEST_ORIGIN}/sso/idp/slo`, 'HTTP-POST': `${TEST_ORIGIN}/sso/idp/slo` },
+      signingCertificates: [bare((await signingKey(testContext())).certificatePem)],
+      nameIdFormats: ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
+      problem: null,
+    })
+  })
+
+  it('is signed on request with the key of the certificate it publishes', async () => {
+    const xml = await brokerMetadata(testContext(), { signed: true })
+    const cert = (await signingKey(testContext())).certificatePem
+    const parsed = await parseIdpMetadata(xml, { verifyWith: [cert], allowSha1: false })
+    expect(parsed).toMatchObject({ signed: true, signatureVerified: true })
+    expect(parsed.idps[0]!.entityId).toBe(`${TEST_ORIGIN}/sso/idp/metadata`)
+  })
+
+  it('does not verify with another certificate, and unsigned metadata does not pass as signed', async () => {
+    const signed = await brokerMetadata(testContext(), { signed: true })
+    await expect(parseIdpMetadata(signed, { verifyWith: [TEST_IDP_CERT] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    const unsigned = await brokerMetadata(testContext(), { signed: false })
+    const cert = (await signingKey(testContext())).certificatePem
+    await expect(parseIdpMetadata(unsigned, { verifyWith: [cert] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+  })
+})

@@ -1,0 +1,269 @@
+// Broker sign-on (broker/sign-on.ts) on real D1, KV and WebCrypto: a helpdesk's AuthnRequest is
+// answered with a signed Response the helpdesk (here: the core's own validator, trusting only the
+// gateway's signing certificate) accepts, only ever at the app's configured ACS URL; without a
+// session the request waits for sign-in and is answered exactly once.
+import { env } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { launchApp, receiveAuthnRequest, resumeSignOn } from '../../src/broker/sign-on'
+import { newTrail } from '../../src/audit/record'
+import type { BrowserStep } from '../../src/navigation'
+import { buildAuthnRequest } from '../../src/saml/authn-request'
+import { encodeRedirectBinding, signPostMessage } from '../../src/saml/bindings'
+import { encodeBase64, utf8Encode } from '../../src/saml/encoding'
+import { validateSamlResponse } from '../../src/saml/index'
+import type { ReceivedMessage } from '../../src/saml/received-message'
+import { importPrivateKey } from '../../src/saml/x509'
+import { signingKey } from '../../src/sso/signing-key'
+import type { SamlAppConfig } from '../../src/store/app-configs'
+import { saveApp } from '../../src/store/apps'
+import { OTHER_IDP_KEY, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
+import { lastAuditRow, TEST_ORIGIN, testContext } from '../helpers/context'
+import { sampleSession, sessionCookie } from '../helpers/session'
+
+const BROKER = `${TEST_ORIGIN}/sso/idp/metadata`
+const JSM = { entityId: 'https://acme.atlassian.net/sp', acsUrl: 'https://acme.atlassian.net/sp/acs' }
+const SIGNED_SP = { entityId: 'urn:signed-sp', acsUrl: 'https://signed.example/acs' }
+
+beforeAll(async () => {
+  const now = new Date()
+  const app = (id: string, slug: string, config: Partial<SamlAppConfig> & { entityId: string; acsUrl: string }, enabled = true) =>
+    saveApp(
+      env.DB,
+      env.SSO_SECRET,
+      id,
+      { kind: 'saml', name: slug, slug, enabled, config: { nameIdFormat: 'email', signResponse: true, certificates: [], ...config } },
+      now,
+      true,
+    )
+  await app('app_jsm', 'jsm', { ...JSM, attributeNames: { upstreamIdp: '' }, organizationMap: { 'acme-okta': 'Acme Corp' } })
+  await app('app_persistent', 'persistent', {
+    entityId: 'urn:persistent-sp',
+    acsUrl: 'https://persistent.example/acs',
+    nameIdFormat: 'persistent',
+    signResponse: false,
+  })
+  await app('app_signed', 'signed', { ...SIGNED_SP, certificates: [TEST_IDP_CERT] })
+  await app('app_off', 'off', { entityId: 'urn:off-sp', acsUrl: 'https://off.example/acs' }, false)
+})
+
+async function signedInCookies(overrides = {}): Promise<Record<string, string>> {
+  const [name, value] = (await sessionCookie(sampleSession({ idpId: 'idp_acme', ...overrides }))).split('=') as [string, string]
+  return { [name]: value }
+}
+
+function authnRequest(id: string, sp: { entityId: string; acsUrl: string | null }): string {
+  const xml = buildAuthnRequest({ id, issueInstant: new Date(), destination: `${TEST_ORIGIN}/sso/idp/sso`, spEntityId: sp.entityId, acsUrl: sp.acsUrl ?? 'x' })
+  return sp.acsUrl === null ? xml.replace(/ AssertionConsumerServiceURL="[^"]*"/, '') : xml
+}
+
+async function redirectMessage(xml: string, options: { relayState?: string; key?: string } = {}): Promise<ReceivedMessage> {
+  const signing = options.key ? { privateKey: await importPrivateKey(options.key, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }) } : null
+  return { binding: 'redirect', rawQuery: await encodeRedirectBinding({ xml, param: 'SAMLRequest', relayState: options.relayState ?? null, signing }) }
+}
+
+function posted(step: BrowserStep): { action: string; fields: Record<string, string> } {
+  if (step.navigation.kind !== 'post') throw new Error(`expected an auto-post, got ${step.navigation.kind}`)
+  return step.navigation
+}
+
+function resumePath(step: BrowserStep): string {
+  if (step.navigation.kind !== 'redirect') throw new Error('expected a redirect to sign-in')
+  const url = new URL(step.navigation.location, TEST_ORIGIN)
+  expect(url.pathname).toBe('/sso/login')
+  return url.searchParams.get('return_to')!
+}
+
+const gatewayCertificate = async () => (await signingKey(testContext())).certificatePem
+
+/** The helpdesk's view: validate the posted Response trusting only the gateway's signing certificate. */
+async function helpdeskValidates(samlResponse: string, sp: { entityId: string; acsUrl: string }, expectedRequestId: string | null) {
+  return validateSamlResponse({
+    samlResponse,
+    idp: { entityId: BROKER, certificates: [await gatewayCertificate()] },
+    sp,
+    now: new Date(),
+    expectedRequestId,
+    allowIdpInitiated: expectedRequestId === null,
+  })
+}
+
+describe('receiveAuthnRequest with a signed-in customer', () => {
+  it("answers with an auto-post of a signed Response to the app's ACS that the helpdesk accepts", async () => {
+    const trail = newTrail('handoff.saml')
+    const step = await receiveAuthnRequest(
+      testContext(),
+      trail,
+      await redirectMessage(authnRequest('_jsm-1', JSM), { relayState: 'jsm-relay' }),
+      await signedInCookies(),
+    )
+    const { action, fields } = posted(step)
+    expect(action).toBe(JSM.acsUrl)
+    expect(fields.RelayState).toBe('jsm-relay')
+    const result = await helpdeskValidates(fields.SAMLResponse!, JSM, '_jsm-1')
+    expect(result).toMatchObject({
+      issuer: BROKER,
+      nameId: 'jane@acme.example',
+      nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      inResponseTo: '_jsm-1',
+      signedParts: { response: true, assertion: true },
+    })
+    // The app's attribute names: upstreamIdp left out, the organization from the app's map.
+    expect(result.attributes).toEqual({
+      email: ['jane@acme.example'],
+      firstName: ['Jane'],
+      lastName: ['Doe'],
+      displayName: ['Jane Doe'],
+      groups: ['support', 'admins'],
+      organization: ['Acme Corp'],
+    })
+    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'jane@acme.example' })
+    expect(await lastAuditRow('handoff.saml')).toMatchObject({
+      outcome: 'success',
+      idp_id: 'idp_acme',
+      subject: 'jane@acme.example',
+      detail: { appId: 'app_jsm', inResponseTo: '_jsm-1' },
+    })
+  })
+
+  it('a Response the helpdesk validates with another certificate is refused (control)', async () => {
+    const step = await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), await redirectMessage(authnRequest('_jsm-2', JSM)), await signedInCookies())
+    const outcome = validateSamlResponse({
+      samlResponse: posted(step).fields.SAMLResponse!,
+      idp: { entityId: BROKER, certificates: [TEST_IDP_CERT] },
+      sp: JSM,
+      now: new Date(),
+      expectedRequestId: '_jsm-2',
+    })
+    await expect(outcome).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+  })
+
+  it('sends a persistent NameID namespaced by the upstream IdP, so two IdPs never share a user', async () => {
+    const sp = { entityId: 'urn:persistent-sp', acsUrl: 'https://persistent.example/acs' }
+    const step = await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), await redirectMessage(authnRequest('_p-1', sp)), await signedInCookies())
+    const result = await helpdeskValidates(posted(step).fields.SAMLResponse!, sp, '_p-1')
+    expect(result).toMatchObject({
+      nameId: 'acme-okta:jane@acme.example',
+      nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+      signedParts: { response: false, assertion: true },
+    })
+  })
+
+  it('answers at the configured ACS when the request names none', async () => {
+    const step = await receiveAuthnRequest(
+      testContext(),
+      newTrail('handoff.saml'),
+      await redirectMessage(authnRequest('_jsm-3', { entityId: JSM.entityId, acsUrl: null })),
+      await signedInCookies(),
+    )
+    expect(posted(step).action).toBe(JSM.acsUrl)
+  })
+})
+
+describe('receiveAuthnRequest refusals', () => {
+  it('refuses an AssertionConsumerServiceURL that is not the app’s with SAML_DESTINATION_MISMATCH', async () => {
+    const message = await redirectMessage(authnRequest('_evil-acs', { entityId: JSM.entityId, acsUrl: 'https://evil.example/acs' }))
+    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), message, await signedInCookies())).rejects.toMatchObject({
+      code: 'SAML_DESTINATION_MISMATCH',
+      detail: { expected: JSM.acsUrl, received: 'https://evil.example/acs' },
+    })
+  })
+
+  it('refuses an issuer that is no enabled app with HANDOFF_APP_NOT_FOUND', async () => {
+    for (const entityId of ['urn:unknown-sp', 'urn:off-sp']) {
+      const message = await redirectMessage(authnRequest('_x', { entityId, acsUrl: 'https://off.example/acs' }))
+      await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), message, await signedInCookies())).rejects.toMatchObject({
+        code: 'HANDOFF_APP_NOT_FOUND',
+      })
+    }
+  })
+
+  it('requires a signed request from an app with certificates', async () => {
+    const cookies = await signedInCookies()
+    const unsigned = await redirectMessage(authnRequest('_s-1', SIGNED_SP))
+    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), unsigned, cookies)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+    const wrongKey = await redirectMessage(authnRequest('_s-2', SIGNED_SP), { key: OTHER_IDP_KEY })
+    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), wrongKey, cookies)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    const signed = await redirectMessage(authnRequest('_s-3', SIGNED_SP), { key: TEST_IDP_KEY })
+    expect(posted(await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), signed, cookies)).action).toBe(SIGNED_SP.acsUrl)
+  })
+
+  it('accepts a signed request over the POST binding too', async () => {
+    const privateKey = await importPrivateKey(TEST_IDP_KEY, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' })
+    const xml = await signPostMessage(authnRequest('_s-post', SIGNED_SP), { privateKey, certificatePem: TEST_IDP_CERT })
+    const message: ReceivedMessage = { binding: 'post', value: encodeBase64(utf8Encode(xml)), relayState: 'r' }
+    const { action, fields } = posted(await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), message, await signedInCookies()))
+    expect(action).toBe(SIGNED_SP.acsUrl)
+    expect(fields.RelayState).toBe('r')
+  })
+})
+
+describe('without a session', () => {
+  it('parks the request, sends the customer to sign-in, and answers it once when they are back', async () => {
+    const message = await redirectMessage(authnRequest('_park-1', JSM), { relayState: 'parked-relay' })
+    const first = await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), message, {})
+    const resume = resumePath(first)
+    expect(resume).toMatch(/^\/sso\/idp\/resume\/_[0-9a-f]{40}$/)
+    const key = resume.split('/').pop()!
+    const cookies = await signedInCookies()
+
+    const answered = posted(await resumeSignOn(testContext(), newTrail('handoff.saml'), key, cookies))
+    expect(answered.fields.RelayState).toBe('parked-relay')
+    expect(await helpdeskValidates(answered.fields.SAMLResponse!, JSM, '_park-1')).toMatchObject({ inResponseTo: '_park-1' })
+    await expect(resumeSignOn(testContext(), newTrail('handoff.saml'), key, cookies)).rejects.toMatchObject({ code: 'LOGIN_STATE_MISSING' })
+  })
+
+  it('keeps the request parked when the customer comes back still signed out', async () => {
+    const key = resumePath(await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), await redirectMessage(authnRequest('_park-2', JSM)), {}))
+      .split('/')
+      .pop()!
+    expect(resumePath(await resumeSignOn(testContext(), newTrail('handoff.saml'), key, {}))).toBe(`/sso/idp/resume/${key}`)
+    expect(posted(await resumeSignOn(testContext(), newTrail('handoff.saml'), key, await signedInCookies())).action).toBe(JSM.acsUrl)
+  })
+
+  it('refuses to answer a parked request once its app was turned off (HANDOFF_APP_NOT_FOUND)', async () => {
+    const sp = { entityId: 'urn:later-off', acsUrl: 'https://later-off.example/acs' }
+    const fields = {
+      kind: 'saml' as const,
+      name: 'later',
+      slug: 'later-off',
+      config: { ...sp, nameIdFormat: 'email' as const, signResponse: true, certificates: [] },
+    }
+    await saveApp(env.DB, env.SSO_SECRET, 'app_later_off', { ...fields, enabled: true }, new Date(), true)
+    const key = resumePath(await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), await redirectMessage(authnRequest('_park-3', sp)), {}))
+      .split('/')
+      .pop()!
+    await saveApp(env.DB, env.SSO_SECRET, 'app_later_off', { ...fields, enabled: false }, new Date(), false)
+    await expect(resumeSignOn(testContext(), newTrail('handoff.saml'), key, await signedInCookies())).rejects.toMatchObject({ code: 'HANDOFF_APP_NOT_FOUND' })
+  })
+
+  it('refuses a resume key that was never issued with LOGIN_STATE_MISSING', async () => {
+    for (const key of [`_${'0'.repeat(40)}`, 'not-a-key', '../session:x']) {
+      await expect(resumeSignOn(testContext(), newTrail('handoff.saml'), key, await signedInCookies())).rejects.toMatchObject({ code: 'LOGIN_STATE_MISSING' })
+    }
+  })
+})
+
+describe('launchApp (IdP-initiated)', () => {
+  it('posts an unsolicited signed Response to the app named by slug', async () => {
+    const trail = newTrail('handoff.saml')
+    const { action, fields } = posted(await launchApp(testContext(), trail, 'jsm', await signedInCookies()))
+    expect(action).toBe(JSM.acsUrl)
+    expect(fields.RelayState).toBeUndefined()
+    expect(await helpdeskValidates(fields.SAMLResponse!, JSM, null)).toMatchObject({ inResponseTo: null, nameId: 'jane@acme.example' })
+    expect(trail.subject).toBe('jane@acme.example')
+  })
+
+  it('sends a signed-out customer through sign-in first, then launches', async () => {
+    const key = resumePath(await launchApp(testContext(), newTrail('handoff.saml'), 'jsm', {}))
+      .split('/')
+      .pop()!
+    const { fields } = posted(await resumeSignOn(testContext(), newTrail('handoff.saml'), key, await signedInCookies()))
+    expect(await helpdeskValidates(fields.SAMLResponse!, JSM, null)).toMatchObject({ inResponseTo: null })
+  })
+
+  it('refuses an unknown or disabled app with HANDOFF_APP_NOT_FOUND', async () => {
+    for (const slug of ['nope', 'off']) {
+      await expect(launchApp(testContext(), newTrail('handoff.saml'), slug, await signedInCookies())).rejects.toMatchObject({ code: 'HANDOFF_APP_NOT_FOUND' })
+    }
+  })
+})

@@ -1,0 +1,138 @@
+// Which IdP a customer signs in with (sso/idp-choice.ts), on real D1: the IdP a link names, the
+// one default IdP, the selection page, and email-domain discovery. Each test starts from no IdPs.
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { chooseIdp, discoverIdp, selectionPage } from '../../src/sso/idp-choice'
+import { createIdp, type IdpFields } from '../../src/store/idps'
+import { DEFAULT_SETTINGS, putSettings } from '../../src/store/settings'
+import { TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { testContext } from '../helpers/context'
+
+let n = 0
+async function idp(id: string, fields: Partial<IdpFields> = {}) {
+  n++
+  return createIdp(
+    env.DB,
+    id,
+    {
+      name: `IdP ${id}`,
+      slug: id.replace(/_/g, '-'),
+      entityId: `https://idp${n}.test/${id}`,
+      ssoUrl: `https://idp${n}.test/sso`,
+      certificates: [TEST_IDP_CERT],
+      ...fields,
+    },
+    new Date(),
+  )
+}
+
+beforeEach(async () => {
+  await env.DB.prepare('DELETE FROM idps').run()
+})
+
+describe('chooseIdp', () => {
+  it('starts with the IdP a link names, by slug or by id', async () => {
+    await idp('idp_okta', { slug: 'acme-okta' })
+    expect(await chooseIdp(testContext(), { idp: 'acme-okta', select: false })).toMatchObject({ kind: 'start', idp: { id: 'idp_okta' } })
+    expect(await chooseIdp(testContext(), { idp: 'idp_okta', select: false })).toMatchObject({ kind: 'start', idp: { id: 'idp_okta' } })
+  })
+
+  it('refuses a named IdP that is turned off with LOGIN_IDP_DISABLED, naming it for the audit log', async () => {
+    await idp('idp_off', { enabled: false })
+    await expect(chooseIdp(testContext(), { idp: 'idp_off', select: false })).rejects.toMatchObject({
+      code: 'LOGIN_IDP_DISABLED',
+      detail: { idpId: 'idp_off' },
+    })
+  })
+
+  it('refuses an IdP name that is not configured with LOGIN_IDP_NOT_FOUND, even when a default exists', async () => {
+    await idp('idp_default', { isDefault: true })
+    await expect(chooseIdp(testContext(), { idp: 'nobody', select: false })).rejects.toMatchObject({ code: 'LOGIN_IDP_NOT_FOUND' })
+  })
+
+  it('goes straight to the one enabled default IdP', async () => {
+    await idp('idp_a')
+    await idp('idp_default', { isDefault: true })
+    expect(await chooseIdp(testContext(), { idp: undefined, select: false })).toMatchObject({ kind: 'start', idp: { id: 'idp_default' } })
+  })
+
+  it('shows the selection page instead of the default when the customer asks to choose', async () => {
+    await idp('idp_a')
+    await idp('idp_default', { isDefault: true })
+    const choice = await chooseIdp(testContext(), { idp: undefined, select: true })
+    expect(choice.kind).toBe('select')
+  })
+
+  it('does not send anyone to a default IdP that is turned off', async () => {
+    await idp('idp_a')
+    await idp('idp_default', { isDefault: true, enabled: false })
+    const choice = await chooseIdp(testContext(), { idp: undefined, select: false })
+    expect(choice).toMatchObject({ kind: 'select', page: { idps: [{ slug: 'idp-a' }] } })
+  })
+})
+
+describe('selection page', () => {
+  it('lists only IdPs that are enabled and shown to users, with the portal branding', async () => {
+    await putSettings(env.DB, { portalName: 'Acme Support', primaryColor: '#123456' }, new Date())
+    await idp('idp_shown', { name: 'Shown', logoUrl: 'https://cdn.test/logo.png' })
+    await idp('idp_hidden', { showOnSelection: false })
+    await idp('idp_off', { enabled: false })
+    const page = await selectionPage(testContext())
+    expect(page).toMatchObject({ portalName: 'Acme Support', accent: '#123456' })
+    expect(page.idps).toEqual([{ slug: 'idp-shown', name: 'Shown', logoUrl: 'https://cdn.test/logo.png' }])
+    await putSettings(env.DB, { portalName: DEFAULT_SETTINGS.portalName, primaryColor: DEFAULT_SETTINGS.primaryColor }, new Date())
+  })
+
+  it('offers email routing only when an enabled IdP has email domains (hidden ones count, disabled ones do not)', async () => {
+    await idp('idp_plain')
+    expect((await selectionPage(testContext())).hasEmailRouting).toBe(false)
+    await idp('idp_off', { enabled: false, emailDomains: ['off.example'] })
+    expect((await selectionPage(testContext())).hasEmailRouting).toBe(false)
+    await idp('idp_hidden', { showOnSelection: false, emailDomains: ['acme.example'] })
+    expect((await selectionPage(testContext())).hasEmailRouting).toBe(true)
+  })
+})
+
+describe('discoverIdp', () => {
+  it('routes an email to the IdP of its exact domain before a parent domain', async () => {
+    await idp('idp_parent', { emailDomains: ['acme.com'] })
+    await idp('idp_eu', { emailDomains: ['eu.acme.com'] })
+    expect((await discoverIdp(testContext(), 'jane@eu.acme.com')).id).toBe('idp_eu')
+    expect((await discoverIdp(testContext(), 'jane@acme.com')).id).toBe('idp_parent')
+  })
+
+  it('falls back to the closest parent domain', async () => {
+    await idp('idp_parent', { emailDomains: ['acme.com'] })
+    await idp('idp_eu', { emailDomains: ['eu.acme.com'] })
+    expect((await discoverIdp(testContext(), 'jane@sales.eu.acme.com')).id).toBe('idp_eu')
+    expect((await discoverIdp(testContext(), 'jane@us.acme.com')).id).toBe('idp_parent')
+  })
+
+  it('reads the domain case-insensitively', async () => {
+    await idp('idp_parent', { emailDomains: ['acme.com'] })
+    expect((await discoverIdp(testContext(), 'Jane.Doe@ACME.Com')).id).toBe('idp_parent')
+  })
+
+  it('ignores disabled IdPs: their domain falls through to a parent, or is unknown', async () => {
+    await idp('idp_parent', { emailDomains: ['acme.com'] })
+    await idp('idp_eu_off', { enabled: false, emailDomains: ['eu.acme.com', 'only-off.example'] })
+    expect((await discoverIdp(testContext(), 'jane@eu.acme.com')).id).toBe('idp_parent')
+    await expect(discoverIdp(testContext(), 'jane@only-off.example')).rejects.toMatchObject({ code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN' })
+  })
+
+  it('never routes a lookalike domain that merely ends with a configured one', async () => {
+    await idp('idp_parent', { emailDomains: ['acme.com'] })
+    await expect(discoverIdp(testContext(), 'mallory@evilacme.com')).rejects.toMatchObject({
+      code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN',
+      detail: { domain: 'evilacme.com' },
+    })
+  })
+
+  it.each(['', 'jane', 'jane@', '@acme.com', 'jane doe@acme.com', 'jane@acme.com@evil.com', 'jane@acme_com'])(
+    'refuses %j with LOGIN_EMAIL_INVALID',
+    async (email) => {
+      await idp('idp_parent', { emailDomains: ['acme.com'] })
+      await expect(discoverIdp(testContext(), email)).rejects.toMatchObject({ code: 'LOGIN_EMAIL_INVALID' })
+    },
+  )
+})
