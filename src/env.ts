@@ -7,8 +7,6 @@ import type { AppDeps, RequestContext } from './context'
 import type { RequestLogVariables } from './middleware/request-log'
 import type { AdminSession } from './store/admin-sessions'
 
-export type { AppDeps } from './context'
-
 export type AppVariables = RequestLogVariables & {
   requestId: string
   deps: AppDeps

@@ -1,6 +1,7 @@
 // Test helper: a tiny cookie-keeping client over the worker's fetch, like a browser session
 // (same-origin Origin and Sec-Fetch-Site on POSTs, manual redirects).
 import { exports } from 'cloudflare:workers'
+import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 
 export const ORIGIN = 'https://support.example.com'
 
@@ -44,4 +45,10 @@ export function hiddenValue(html: string, name: string): string {
   const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html)
   if (!m) throw new Error(`no hidden input ${name}`)
   return m[1]!
+}
+
+/** The AuthnRequest ID a sign-in start bound to the browser (the name of its login-state cookie). */
+export function loginRequestId(res: Response): string {
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(LOGIN_COOKIE_PREFIX) && !/Max-Age=0/i.test(c))!
+  return cookie.slice(LOGIN_COOKIE_PREFIX.length, cookie.indexOf('='))
 }

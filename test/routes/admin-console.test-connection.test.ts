@@ -1,10 +1,9 @@
 // Test connection from the console: a real sign-in in test mode whose result the console shows.
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { createIdp } from '../../src/store/idps'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
-import { hiddenValue, TestBrowser } from '../helpers/browser-fetch'
+import { hiddenValue, loginRequestId, TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID } from '../helpers/idp'
 
 const base = { name: 'Acme', entityId: TEST_IDP_ENTITY_ID, ssoUrl: 'https://idp.acme.test/sso', certificates: [TEST_IDP_CERT] }
@@ -15,11 +14,6 @@ beforeAll(async () => {
   await createIdp(env.DB, 'idp_post', { ...base, slug: 'post', entityId: 'https://idp.post.test', ssoBinding: 'post' }, now)
   await createIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
 })
-
-function rid(res: Response): string {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(LOGIN_COOKIE_PREFIX))!
-  return cookie.slice(LOGIN_COOKIE_PREFIX.length, cookie.indexOf('='))
-}
 
 describe('test connection from the admin console', () => {
   async function admin(): Promise<{ browser: TestBrowser; csrf: string }> {
@@ -34,7 +28,7 @@ describe('test connection from the admin console', () => {
     const start = await browser.fetch('/sso/admin/idps/idp_default/test', { form: { _csrf: csrf } })
     expect(start.status).toBe(302)
     const back = await browser.fetch('/sso/acs', {
-      form: { SAMLResponse: await issueResponse({ issuer: 'https://idp.default.test', inResponseTo: rid(start) }) },
+      form: { SAMLResponse: await issueResponse({ issuer: 'https://idp.default.test', inResponseTo: loginRequestId(start) }) },
       crossSite: true,
     })
     expect(back.status).toBe(303)
@@ -49,7 +43,7 @@ describe('test connection from the admin console', () => {
     const { browser, csrf } = await admin()
     const start = await browser.fetch('/sso/admin/idps/idp_default/test', { form: { _csrf: csrf } })
     const back = await browser.fetch('/sso/acs', {
-      form: { SAMLResponse: await issueResponse({ issuer: 'https://idp.default.test', inResponseTo: rid(start), audience: 'urn:wrong' }) },
+      form: { SAMLResponse: await issueResponse({ issuer: 'https://idp.default.test', inResponseTo: loginRequestId(start), audience: 'urn:wrong' }) },
       crossSite: true,
     })
     const result = await (await browser.fetch(back.headers.get('location')!)).text()

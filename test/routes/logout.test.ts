@@ -1,10 +1,9 @@
 // /sso/logout: local logout (SAML single logout is in logout.slo.test.ts).
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { createIdp } from '../../src/store/idps'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
-import { TestBrowser } from '../helpers/browser-fetch'
+import { loginRequestId, TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID } from '../helpers/idp'
 
 const base = { name: 'Acme', entityId: TEST_IDP_ENTITY_ID, ssoUrl: 'https://idp.acme.test/sso', certificates: [TEST_IDP_CERT] }
@@ -16,17 +15,12 @@ beforeAll(async () => {
   await createIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
 })
 
-function rid(res: Response): string {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(LOGIN_COOKIE_PREFIX))!
-  return cookie.slice(LOGIN_COOKIE_PREFIX.length, cookie.indexOf('='))
-}
-
 describe('logout', () => {
   it('ends the session, clears the cookie and audits it', async () => {
     const browser = new TestBrowser()
     const start = await browser.fetch('/sso/login?idp=default')
     await browser.fetch('/sso/acs', {
-      form: { SAMLResponse: await issueResponse({ issuer: 'https://idp.default.test', inResponseTo: rid(start) }) },
+      form: { SAMLResponse: await issueResponse({ issuer: 'https://idp.default.test', inResponseTo: loginRequestId(start) }) },
       crossSite: true,
     })
     expect((await browser.fetch('/sso/me', { headers: { accept: 'application/json' } })).status).toBe(200)

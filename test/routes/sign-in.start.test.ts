@@ -1,7 +1,6 @@
 // Starting a sign-in: signed Redirect requests, the POST binding's page, the default IdP.
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { createIdp } from '../../src/store/idps'
 import { metadataCertificates } from '../../src/store/sp-keys'
 import { importCertificateVerifyKey, lookupSignature, verifySignatureValue } from '../../src/saml/dsig/algorithms'
@@ -19,11 +18,6 @@ beforeAll(async () => {
   await createIdp(env.DB, 'idp_post', { ...base, slug: 'post', entityId: 'https://idp.post.test', ssoBinding: 'post' }, now)
   await createIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
 })
-
-function rid(res: Response): string {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(LOGIN_COOKIE_PREFIX))!
-  return cookie.slice(LOGIN_COOKIE_PREFIX.length, cookie.indexOf('='))
-}
 
 describe('login start', () => {
   it('signs Redirect-binding AuthnRequests with the SP signing key when the IdP wants it', async () => {

@@ -31,8 +31,6 @@ export interface VerifiedSignature {
   certificate: ParsedCertificate
 }
 
-export type { SignaturePolicy } from './signature-shape'
-
 /**
  * Verify `signature`, which must be a direct child of `signed`, against the configured
  * certificates (any one may match: rollover). Throws SamlError with a stable code:
