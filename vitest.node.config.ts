@@ -1,10 +1,10 @@
-// Plain-Node run: the pure SAML core tests, the dev-only demo IdP tests, and the layout's import
-// boundaries (they read the source files).
+// Plain-Node run: the pure SAML core tests, the dev-only demo IdP tests, the layout's import
+// boundaries (they read the source files), and the D1 migrations applied to node:sqlite.
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/saml/**/*.test.ts', 'test/dev/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+    include: ['test/saml/**/*.test.ts', 'test/dev/**/*.test.ts', 'test/architecture/**/*.test.ts', 'test/migrations/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
   },

@@ -26,8 +26,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib'
 
 /**
  * @typedef {'okta' | 'entra'} DemoKind
- * @typedef {{ email: string, firstName: string, lastName: string, displayName?: string, objectId?: string, groups: string[] }} DemoUserDef
- *   A demo user as defined in DEMO_KINDS (displayName and objectId: Entra only).
+ * @typedef {{ email: string, firstName: string, lastName: string, displayName?: string, objectId?: string, groups: string[], note?: string }} DemoUserDef
+ *   A demo user as defined in DEMO_KINDS (displayName and objectId: Entra only; note: shown on the picker).
  * @typedef {DemoUserDef & { displayName: string }} DemoUser A demo user as a running IdP offers it.
  * @typedef {object} DemoKindDef
  * @property {string} label
@@ -128,6 +128,14 @@ export const DEMO_KINDS = {
     users: [
       { email: 'jane@acme.example', firstName: 'Jane', lastName: 'Doe', groups: ['Everyone', 'Support-Agents'] },
       { email: 'bob@acme.example', firstName: 'Bob', lastName: 'Smith', groups: ['Everyone'] },
+      {
+        // A careless or hostile IdP admin: Acme's IdP asserting a Globex address. The gateway refuses it.
+        email: 'mallory@globex.example',
+        firstName: 'Mallory',
+        lastName: 'Moss',
+        groups: ['Everyone'],
+        note: 'not an Acme address: the gateway refuses it (LOGIN_EMAIL_DOMAIN_MISMATCH)',
+      },
     ],
   },
   entra: {
@@ -786,7 +794,8 @@ export async function startDemoIdp({ kind, port = 0, host = 'localhost', keyDir,
       .map(
         (u) =>
           `<button type="submit" name="user" value="${html(u.email)}" data-user="${html(u.email)}">` +
-          `<strong>${html(u.displayName)}</strong><small>${html(u.email)}${u.groups.length ? ` · groups: ${html(u.groups.join(', '))}` : ' · no groups'}</small></button>`,
+          `<strong>${html(u.displayName)}</strong><small>${html(u.email)}${u.groups.length ? ` · groups: ${html(u.groups.join(', '))}` : ' · no groups'}` +
+          `${u.note ? ` · ${html(u.note)}` : ''}</small></button>`,
       )
       .join('')
     return page(

@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 /** @import { Server } from 'node:http' */
 /** @import { AddressInfo } from 'node:net' */
 
-const IDENTITY = ['x-sso-email', 'x-sso-name', 'x-sso-groups', 'x-sso-idp', 'sso-jwt']
+const IDENTITY = ['x-sso-subject', 'x-sso-email', 'x-sso-name', 'x-sso-groups', 'x-sso-idp', 'x-sso-org', 'sso-jwt']
 
 /** @param {unknown} s */
 const escape = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)

@@ -1,11 +1,13 @@
-// Dev-only: starts the local stack (demo portal + two demo SAML IdPs + `wrangler dev` with local
-// D1/KV via miniflare; nothing leaves the machine). Used by `npm start` and by the browser tests.
+// Dev-only: starts the local stack (demo portal + two demo SAML IdPs + a demo DNS-over-HTTPS
+// resolver + `wrangler dev` with local D1/KV via miniflare; nothing leaves the machine). Used by
+// `npm start` and by the browser tests.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
+import { DEMO_KINDS, registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
+import { startDemoDns, verifyDemoDomains } from './dns.mjs'
 import { startPortal } from './portal.mjs'
 import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
 /** @import { DemoIdp, DemoKind } from './demo-idp.mjs' */
@@ -24,6 +26,7 @@ import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
  * @property {number} [entraPort]
  * @property {boolean} [demoSp]
  * @property {number} [spPort]
+ * @property {number} [dnsPort]
  */
 /**
  * A demo IdP of the running stack, with its id at the gateway.
@@ -136,6 +139,22 @@ async function startDemoIdpOnPort(kind, port, spOrigin, quiet) {
 }
 
 /**
+ * Starts the demo DNS resolver on `port`, or on a free one when that is taken.
+ * @param {number} port
+ * @param {boolean | undefined} quiet
+ */
+async function startDemoDnsOnPort(port, quiet) {
+  try {
+    return await startDemoDns({ port })
+  } catch (err) {
+    if (!(err instanceof Error && 'code' in err && err.code === 'EADDRINUSE')) throw err
+    const dns = await startDemoDns({ port: 0 })
+    if (!quiet) console.warn(`demo DNS: port ${port} is in use, using ${dns.url} instead`)
+    return dns
+  }
+}
+
+/**
  * Registers the demo IdPs with the gateway's admin token. `wrangler dev` takes secrets from
  * .dev.vars when that file exists and ignores the environment then; without it, from the
  * environment (options.env, process.env). Candidates go in that order; the next is tried only on
@@ -164,8 +183,10 @@ async function registerWithGateway(gatewayUrl, idps, options) {
  * Starts portal + demo IdPs + gateway. Options: gatewayPort (8787), portalPort (8801), persistTo
  * (local state dir; default .wrangler/state), vars (extra --var), env (extra environment for
  * wrangler), quiet, demoIdps (default true unless DEMO_IDPS=0: start the Okta-like and Entra-like
- * demo IdPs on localhost and register them with the gateway), oktaPort (DEMO_OKTA_PORT, 8811), entraPort (DEMO_ENTRA_PORT,
- * 8812). Returns { gatewayUrl, portalUrl, idps: { okta, entra } | {}, stop, child, output }.
+ * demo IdPs on localhost and register them with the gateway, their domains verified through the
+ * demo DNS resolver), oktaPort (DEMO_OKTA_PORT, 8811), entraPort (DEMO_ENTRA_PORT, 8812), dnsPort
+ * (DEMO_DNS_PORT, 8853: the DNS-over-HTTPS resolver the gateway's DOH_URL points at).
+ * Returns { gatewayUrl, portalUrl, dns, idps: { okta, entra } | {}, sp, stop, child, output }.
  * @param {StackOptions} [options]
  */
 export async function startStack(options = {}) {
@@ -175,6 +196,10 @@ export async function startStack(options = {}) {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
   migrateLocal({ persistTo: options.persistTo, quiet: options.quiet })
   const portal = await startPortal(portalPort)
+  const dns = await startDemoDnsOnPort(Number(options.dnsPort ?? process.env.DEMO_DNS_PORT ?? 8853), options.quiet).catch((err) => {
+    portal.close()
+    throw err
+  })
   // Demo IdPs on `localhost` while the gateway is on 127.0.0.1: different sites, as in production.
   /** @type {DemoIdp[]} */
   const demoIdps = []
@@ -187,11 +212,11 @@ export async function startStack(options = {}) {
       for (const kind of /** @type {const} */ (['okta', 'entra'])) demoIdps.push(await startDemoIdpOnPort(kind, ports[kind], gatewayUrl, options.quiet))
     } catch (err) {
       portal.close()
-      await Promise.all(demoIdps.map((idp) => idp.close()))
+      await Promise.all([dns.close(), ...demoIdps.map((idp) => idp.close())])
       throw err
     }
   }
-  const vars = { PORTAL_ORIGIN: portalUrl, ...options.vars }
+  const vars = { PORTAL_ORIGIN: portalUrl, DOH_URL: dns.endpoint, ...options.vars }
   const args = [
     wranglerBin,
     'dev',
@@ -219,7 +244,7 @@ export async function startStack(options = {}) {
     if (stopped) return
     stopped = true
     portal.close()
-    await Promise.all([...demoIdps.map((idp) => idp.close()), ...extraClosers.map((close) => close())])
+    await Promise.all([dns.close(), ...demoIdps.map((idp) => idp.close()), ...extraClosers.map((close) => close())])
     if (child.exitCode === null) {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM') // the whole group: wrangler and its workerd
@@ -257,6 +282,9 @@ export async function startStack(options = {}) {
     let ids
     try {
       ids = await registerWithGateway(gatewayUrl, demoIdps, options)
+      // Each demo IdP's organization gets its domains verified, as its IT would through DNS.
+      const domains = demoIdps.flatMap((idp) => DEMO_KINDS[idp.kind].emailDomains)
+      await withAdminToken(options, (token) => verifyDemoDomains(gatewayUrl, token, dns, domains))
     } catch (err) {
       await stop()
       throw err
@@ -281,7 +309,7 @@ export async function startStack(options = {}) {
       throw err
     }
   }
-  return { gatewayUrl, portalUrl, idps, sp, stop, child, output: () => output }
+  return { gatewayUrl, portalUrl, dns: { url: dns.url, endpoint: dns.endpoint }, idps, sp, stop, child, output: () => output }
 }
 
 /**

@@ -12,12 +12,15 @@ const stack = await startStack()
 const idpLines = Object.values(stack.idps).map(
   (idp) =>
     `  ${idp.name.padEnd(24)} ${idp.url}   (sign in: ${stack.gatewayUrl}/sso/login?idp=${idp.slug})\n` +
-    idp.users.map((u) => `      ${u.email.padEnd(22)} ${u.displayName}${u.groups.length ? ` · groups: ${u.groups.join(', ')}` : ''}`).join('\n'),
+    idp.users
+      .map((u) => `      ${u.email.padEnd(22)} ${u.displayName}${u.groups.length ? ` · groups: ${u.groups.join(', ')}` : ''}${u.note ? ` (${u.note})` : ''}`)
+      .join('\n'),
 )
 console.log(`
   Gateway      ${stack.gatewayUrl}   (health: ${stack.gatewayUrl}/sso/health)
   Demo portal  ${stack.portalUrl}   (behind the gateway: open ${stack.gatewayUrl}/)
-  Admin        ${stack.gatewayUrl}/sso/admin   (token: ADMIN_TOKEN in .dev.vars)${
+  Admin        ${stack.gatewayUrl}/sso/admin   (token: ADMIN_TOKEN in .dev.vars)
+  Demo DNS     ${stack.dns.endpoint}   (DNS-over-HTTPS for domain checks; publish TXT records with POST ${stack.dns.url}/records)${
     stack.sp
       ? `
   Demo SAML SP ${stack.sp.url}   (a helpdesk using the gateway as its IdP, broker mode)`

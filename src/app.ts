@@ -15,6 +15,7 @@ import { requestLog } from './middleware/request-log'
 import { acsRoutes } from './routes/acs'
 import { adminApiRoutes } from './routes/admin-api'
 import { adminConsoleRoutes } from './routes/admin-console'
+import { adminOrganizationRoutes } from './routes/admin-organizations'
 import { brokerRoutes } from './routes/broker'
 import { gatewayInfoRoutes } from './routes/gateway-info'
 import { handoffRoutes } from './routes/handoffs'
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', handoffRoutes)
   sso.route('/', brokerRoutes)
   sso.route('/admin/api', adminApiRoutes)
+  sso.route('/admin', adminOrganizationRoutes)
   sso.route('/admin', adminConsoleRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')

@@ -4,13 +4,16 @@
  * request by middleware/context.ts; services never see hono's Context or the Worker env.
  */
 
-/** Injected dependencies: time and randomness are inputs, so tests can pin them. */
+/** Injected dependencies: time, randomness and DNS are inputs, so tests can pin them. */
 export interface AppDeps {
   clock: () => Date
   random: (bytes: number) => Uint8Array
+  /** TXT lookups for domain verification; default: DNS-over-HTTPS at DOH_URL (outbound/doh.ts). */
+  resolveTxt?: (name: string) => Promise<string[]>
 }
 
 export interface RequestContext extends AppDeps {
+  resolveTxt: (name: string) => Promise<string[]>
   /** Handed to src/store only (the boundary test enforces it). */
   db: D1Database
   kv: KVNamespace

@@ -32,6 +32,15 @@ export const APP_ERROR_CODES = [
   'LOGIN_STATE_MISSING',
   'LOGIN_UNKNOWN_ISSUER',
   'LOGIN_GROUP_DENIED',
+  'LOGIN_EMAIL_DOMAIN_MISMATCH',
+  'LOGIN_EMAIL_MALFORMED',
+  'LOGIN_NAMEID_INVALID',
+  'LOGIN_ORGANIZATION_DISABLED',
+  'ADMIN_ORGANIZATION_NOT_FOUND',
+  'ADMIN_DOMAIN_NOT_FOUND',
+  'ADMIN_DOMAIN_NOT_VERIFIED',
+  'HANDOFF_EMAIL_REQUIRED',
+  'HANDOFF_EMAIL_UNVERIFIED',
   'LOGIN_SP_NOT_CONFIGURED',
   'HANDOFF_APP_NOT_FOUND',
   'HANDOFF_NOT_CONFIGURED',
@@ -128,6 +137,46 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 403,
     user: 'Your account is not allowed to use this portal.',
     admin: "The user is in none of the IdP's allowed groups (or the IdP sent no groups attribute).",
+  },
+  LOGIN_EMAIL_DOMAIN_MISMATCH: {
+    status: 403,
+    user: 'Your organization signed you in with an email address it is not allowed to use here. Ask your IT team to check your account.',
+    admin:
+      "The IdP asserted an email outside its organization's verified domains (see allowed and received). Verify the domain, fix the IdP's email attribute, or, for your own staff's IdP only, let the organization trust any email.",
+  },
+  LOGIN_EMAIL_MALFORMED: {
+    status: 403,
+    user: 'Your organization sent an email address we cannot use. Ask your IT team to check your account.',
+    admin: 'The IdP asserted an email that is not one plain address (two @, quotes, spaces or an invalid domain).',
+  },
+  LOGIN_NAMEID_INVALID: {
+    status: 403,
+    user: 'Your organization sent a user identifier we cannot use. Ask your IT team to check your account.',
+    admin:
+      "The NameID has control characters (line breaks, tabs) or is longer than 1024 characters: it could not be forwarded as one unambiguous subject. Fix the IdP's NameID source.",
+  },
+  LOGIN_ORGANIZATION_DISABLED: {
+    status: 403,
+    user: 'Sign-in for your organization is turned off.',
+    admin: 'Enable the organization in the admin console.',
+  },
+  ADMIN_ORGANIZATION_NOT_FOUND: { status: 404, user: 'No organization with this id.' },
+  ADMIN_DOMAIN_NOT_FOUND: { status: 404, user: 'This organization has no such domain.' },
+  ADMIN_DOMAIN_NOT_VERIFIED: {
+    status: 409,
+    user: 'The domain is not verified yet.',
+    admin: 'The TXT record was not found with the expected value: publish it at the name shown, wait for DNS, and check again.',
+  },
+  HANDOFF_EMAIL_REQUIRED: {
+    status: 403,
+    user: 'The help center needs an email address, and your organization sent none.',
+    admin: "The IdP sends no email for this user: map the email attribute in the IdP's attribute map.",
+  },
+  HANDOFF_EMAIL_UNVERIFIED: {
+    status: 403,
+    user: 'The help center needs a verified email address for your account.',
+    admin:
+      "This app identifies users by email, and the user's email domain is not verified for their organization (it trusts any email). Verify the domain, or give the app a persistent NameID.",
   },
   HANDOFF_APP_NOT_FOUND: {
     status: 404,

@@ -1,14 +1,18 @@
 /**
- * The daily cron trigger: prunes expired replay-protection rows and audit entries past the
- * retention setting, re-reads every IdP metadata URL (each refresh audited, failures with their
- * code), and writes what it did to the audit log as actor `cron`.
+ * The daily cron trigger: prunes expired replay-protection rows, session index rows and audit
+ * entries past the retention setting, re-reads every IdP metadata URL (each refresh audited,
+ * failures with their code), checks the DNS record of every pending domain, and writes what it
+ * did to the audit log as actor `cron`.
  */
+import { DEFAULT_DOH_URL, dohTxtResolver } from './outbound/doh'
 import { refreshIdpMetadata } from './admin/idps'
+import { checkPendingDomains } from './admin/organizations'
 import { auditFailure, newTrail, recordAudit } from './audit/record'
 import type { AppDeps, RequestContext } from './context'
 import { pruneAudit } from './store/audit'
 import { listIdps } from './store/idps'
 import { pruneConsumed } from './store/replay'
+import { pruneSessionIndex } from './store/sessions'
 import { getSettings } from './store/settings'
 
 const DAY_MS = 86_400_000
@@ -16,18 +20,22 @@ const DAY_MS = 86_400_000
 export interface MaintenanceReport {
   consumedAssertionsPruned: number
   auditEntriesPruned: number
+  sessionIndexPruned: number
   metadataRefreshed: number
   metadataFailed: number
+  domainsChecked: number
+  domainsVerified: number
 }
 
 /** The context the cron acts in: no request, no origin, actor `cron`. */
-export function cronContext(env: Env, now: Date, deps: Pick<AppDeps, 'random'> = { random: (n) => crypto.getRandomValues(new Uint8Array(n)) }): RequestContext {
+export function cronContext(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'random' | 'resolveTxt'>> = {}): RequestContext {
   return {
     db: env.DB,
     kv: env.SESSIONS,
     secret: env.SSO_SECRET,
     clock: () => now,
-    random: deps.random,
+    random: deps.random ?? ((n) => crypto.getRandomValues(new Uint8Array(n))),
+    resolveTxt: deps.resolveTxt ?? dohTxtResolver(env.DOH_URL || DEFAULT_DOH_URL),
     origin: '',
     requestId: null,
     ip: null,
@@ -52,13 +60,23 @@ async function refreshAllMetadata(ctx: RequestContext): Promise<{ refreshed: num
   return { refreshed, failed }
 }
 
-export async function runMaintenance(env: Env, now: Date): Promise<MaintenanceReport> {
-  const ctx = cronContext(env, now)
+export async function runMaintenance(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'random' | 'resolveTxt'>> = {}): Promise<MaintenanceReport> {
+  const ctx = cronContext(env, now, deps)
   const settings = await getSettings(ctx.db)
   const consumedAssertionsPruned = await pruneConsumed(ctx.db, now)
   const auditEntriesPruned = await pruneAudit(ctx.db, new Date(now.getTime() - settings.auditRetentionDays * DAY_MS))
+  const sessionIndexPruned = await pruneSessionIndex(ctx.db, now)
   const metadata = await refreshAllMetadata(ctx)
-  const report = { consumedAssertionsPruned, auditEntriesPruned, metadataRefreshed: metadata.refreshed, metadataFailed: metadata.failed }
+  const domains = await checkPendingDomains(ctx)
+  const report = {
+    consumedAssertionsPruned,
+    auditEntriesPruned,
+    sessionIndexPruned,
+    metadataRefreshed: metadata.refreshed,
+    metadataFailed: metadata.failed,
+    domainsChecked: domains.checked,
+    domainsVerified: domains.verified,
+  }
   await recordAudit(ctx, { action: 'maintenance', outcome: 'success', detail: { ...report, retentionDays: settings.auditRetentionDays } })
   return report
 }

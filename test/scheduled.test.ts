@@ -2,7 +2,14 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
+import { runMaintenance } from '../src/scheduled'
+import { getDomain } from '../src/store/organizations'
+import { createSession } from '../src/store/sessions'
 import { putSettings } from '../src/store/settings'
+import { lastAuditRow } from './helpers/context'
+import { localDns } from './helpers/dns'
+import { sampleSession } from './helpers/session'
+import { seedOrganization } from './helpers/tenants'
 
 describe('daily cron', () => {
   it('prunes expired replay rows and audit entries past retention, and audits itself', async () => {
@@ -34,5 +41,40 @@ describe('daily cron', () => {
     expect(logins).toBe(1)
     const run = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'maintenance'").first<{ detail: string }>()
     expect(JSON.parse(run!.detail)).toMatchObject({ consumedAssertionsPruned: 1, auditEntriesPruned: 1, retentionDays: 30 })
+  })
+
+  it('prunes expired session index rows and checks pending domains with the injected resolver', async () => {
+    const now = new Date(Date.UTC(2026, 10, 27, 3, 17))
+    const stores = { kv: env.SESSIONS, db: env.DB }
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+    const indexed = (nameId: string, expiresAt: number) =>
+      createSession(stores, sampleSession({ organizationId: 'org_cron', idpId: 'idp_cron', nameId, createdAt: expiresAt - 3600_000, expiresAt }), random, now)
+    await indexed('gone-1@cron.example', now.getTime() - 1000)
+    await indexed('gone-2@cron.example', now.getTime() - 86_400_000)
+    await indexed('live@cron.example', now.getTime() + 3600_000)
+
+    // seedOrganization gives pending domains the token `token-<domain>`.
+    await seedOrganization({ id: 'org_cron', domains: ['already.example'], pendingDomains: ['published.example', 'unpublished.example'] })
+    const dns = localDns()
+    dns.publish('_edge-sso-challenge.published.example', 'edge-sso-verify=token-published.example')
+
+    const report = await runMaintenance(env, now, { resolveTxt: dns.resolver })
+    expect(report).toMatchObject({ sessionIndexPruned: 2, domainsChecked: 2, domainsVerified: 1 })
+    const subjects = await env.DB.prepare("SELECT subject FROM session_index WHERE organization_id = 'org_cron'").all<{ subject: string }>()
+    expect(subjects.results.map((r) => r.subject)).toEqual(['acme-okta:live@cron.example'])
+    expect(await getDomain(env.DB, 'published.example')).toMatchObject({ status: 'verified', verificationMethod: 'dns', verifiedAt: now })
+    expect(await getDomain(env.DB, 'unpublished.example')).toMatchObject({
+      status: 'pending',
+      lastCheckedAt: now,
+      lastCheckError: 'no TXT record at _edge-sso-challenge.unpublished.example yet',
+    })
+    // A verified domain is not looked up again.
+    expect([...dns.queries].sort()).toEqual(['_edge-sso-challenge.published.example', '_edge-sso-challenge.unpublished.example'])
+    expect(await lastAuditRow('domain.verify')).toMatchObject({ actor: 'cron', outcome: 'failure', code: 'ADMIN_DOMAIN_NOT_VERIFIED' })
+    expect(await lastAuditRow('maintenance')).toMatchObject({
+      actor: 'cron',
+      outcome: 'success',
+      detail: { sessionIndexPruned: 2, domainsChecked: 2, domainsVerified: 1 },
+    })
   })
 })

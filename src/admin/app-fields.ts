@@ -9,14 +9,15 @@ import { invalid, optUrl, parseCertificates, parseUrl, requireObject, SLUG, slug
 
 const APP_FIELDS = ['kind', 'name', 'slug', 'enabled', 'config', 'sharedSecret']
 
-function merged(v: unknown, base: object | undefined): Record<string, unknown> {
-  return { ...(base ?? {}), ...(v === undefined ? {} : requireObject(v)) }
-}
+/** Where organizations come from now (configs stored before organizations may still hold organizationMap: ignored). */
+const ORGANIZATION_MAP_REPLACED =
+  "was replaced by organizations: set the organization's helpdeskOrganization, with (IdP, group) refinements, in /sso/admin/api/organizations"
 
-function stringMap(v: unknown, field: string, message: string): Record<string, string> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((o) => typeof o !== 'string' || !o || o.length > 255))
-    invalid(field, message)
-  return v as Record<string, string>
+function merged(v: unknown, base: object | undefined): Record<string, unknown> {
+  const input = v === undefined ? {} : requireObject(v)
+  if ('organizationMap' in input) invalid('config.organizationMap', ORGANIZATION_MAP_REPLACED)
+  const { organizationMap: _old, ...stored } = (base ?? {}) as Record<string, unknown>
+  return { ...stored, ...input }
 }
 
 function parseZendeskConfig(v: unknown, base: ZendeskConfig | undefined): ZendeskConfig {
@@ -26,7 +27,6 @@ function parseZendeskConfig(v: unknown, base: ZendeskConfig | undefined): Zendes
     invalid('config.subdomain', 'must be the Zendesk subdomain, e.g. acme for acme.zendesk.com')
   const externalIdFrom = input.externalIdFrom ?? 'nameId'
   if (externalIdFrom !== 'nameId' && externalIdFrom !== 'none') invalid('config.externalIdFrom', "must be 'nameId' or 'none'")
-  const organizationMap = stringMap(input.organizationMap ?? {}, 'config.organizationMap', 'must map IdP slugs or group names to organization names')
   const tagsFromGroups = input.tagsFromGroups ?? false
   if (typeof tagsFromGroups !== 'boolean') invalid('config.tagsFromGroups', 'must be true or false')
   const userFields = input.userFields ?? {}
@@ -34,12 +34,12 @@ function parseZendeskConfig(v: unknown, base: ZendeskConfig | undefined): Zendes
     typeof userFields !== 'object' ||
     userFields === null ||
     Array.isArray(userFields) ||
-    Object.values(userFields).some((s) => s !== 'idp' && s !== 'nameId' && s !== 'groups')
+    Object.values(userFields).some((s) => !['idp', 'nameId', 'subject', 'groups', 'organization'].includes(s as string))
   ) {
-    invalid('config.userFields', "must map Zendesk user field keys to 'idp', 'nameId' or 'groups'")
+    invalid('config.userFields', "must map Zendesk user field keys to 'idp', 'subject', 'groups' or 'organization'")
   }
   const baseUrl = optUrl(input.baseUrl, 'config.baseUrl')
-  return { subdomain, externalIdFrom, organizationMap, tagsFromGroups, userFields: userFields as ZendeskConfig['userFields'], ...(baseUrl ? { baseUrl } : {}) }
+  return { subdomain, externalIdFrom, tagsFromGroups, userFields: userFields as ZendeskConfig['userFields'], ...(baseUrl ? { baseUrl } : {}) }
 }
 
 export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined): SamlAppConfig {
@@ -60,10 +60,8 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
       invalid(`config.attributeNames.${k}`, `unknown field (allowed: ${SAML_APP_ATTRIBUTES.join(', ')})`)
     if (typeof name !== 'string' || name.length > 512) invalid(`config.attributeNames.${k}`, "must be an attribute name ('' = do not send)")
   }
-  const organizationMap = stringMap(input.organizationMap ?? {}, 'config.organizationMap', 'must map IdP slugs or group names to organization names')
   return {
     attributeNames: attributeNames as SamlAppConfig['attributeNames'],
-    organizationMap,
     entityId: entityId.trim(),
     acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'),
     nameIdFormat,

@@ -1,18 +1,21 @@
 /**
  * Who may administer the gateway: the bootstrap ADMIN_TOKEN (API bearer, console sign-in form),
  * compared in constant time (hono's timingSafeEqual), with failed attempts counted per client IP;
- * and console sessions, opened by the token or by a signed-in member of settings.adminGroups.
+ * and console sessions, opened by the token or through SSO by a user whose (IdP, group) pair is
+ * in settings.adminAccess.
  */
 import { timingSafeEqual } from 'hono/utils/buffer'
 import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import { clearCookie, setCookie, type CookieChange } from '../navigation'
-import { createAdminSession, deleteAdminSession, readAdminSession, type AdminSession } from '../store/admin-sessions'
+import { createAdminSession, deleteAdminSession, readAdminSession, type AdminSession, type SsoAdmin } from '../store/admin-sessions'
 import { addAdminFailure, countAdminFailures } from '../store/admin-failures'
+import { getIdp } from '../store/idps'
+import { getOrganization } from '../store/organizations'
 import { getSettings } from '../store/settings'
 import { currentSession } from '../sso/sessions'
 
-export type { AdminSession } from '../store/admin-sessions'
+export type { AdminSession, SsoAdmin } from '../store/admin-sessions'
 
 /** Failed admin sign-ins from one IP within the window before ADMIN_RATE_LIMITED. */
 export const MAX_FAILED_ATTEMPTS = 10
@@ -34,16 +37,23 @@ export async function verifyAdminToken(ctx: RequestContext, presented: string, e
   throw new AppError('ADMIN_TOKEN_INVALID', undefined, { attempts })
 }
 
-/** A new console session for `actor`, and its cookie. */
-export async function openConsoleSession(ctx: RequestContext, actor: string): Promise<{ session: AdminSession; cookie: CookieChange }> {
+/** A new console session for `actor` (opened through SSO: with the pair that granted it), and its cookie. */
+export async function openConsoleSession(ctx: RequestContext, actor: string, sso?: SsoAdmin): Promise<{ session: AdminSession; cookie: CookieChange }> {
   const now = ctx.clock()
-  const { token, session } = await createAdminSession(ctx.kv, actor, ctx.random, now)
+  const { token, session } = await createAdminSession(ctx.kv, actor, ctx.random, now, sso)
   return { session, cookie: setCookie(ADMIN_COOKIE, token, { sameSite: 'Lax', maxAge: Math.floor((session.expiresAt - now.getTime()) / 1000) }) }
 }
 
+/**
+ * The console session the cookie names, or null. A session opened through SSO without the pair
+ * that granted it (by a release before adminAccess, when any IdP's group could grant it) is not
+ * honored: it cannot be re-checked.
+ */
 export async function readConsoleSession(ctx: RequestContext, cookies: Record<string, string>): Promise<AdminSession | null> {
   const token = cookies[ADMIN_COOKIE]
-  return token ? readAdminSession(ctx.kv, token, ctx.clock()) : null
+  const session = token ? await readAdminSession(ctx.kv, token, ctx.clock()) : null
+  if (session && session.actor.startsWith('sso:') && !session.sso) return null
+  return session
 }
 
 export async function closeConsoleSession(ctx: RequestContext, cookies: Record<string, string>): Promise<CookieChange> {
@@ -53,14 +63,39 @@ export async function closeConsoleSession(ctx: RequestContext, cookies: Record<s
 }
 
 /**
- * A signed-in portal user whose groups intersect settings.adminGroups may use the console
- * without the token form ("admin through SSO"); the actor names them.
+ * Admin through SSO: a signed-in portal user whose (IdP, group) pair is in settings.adminAccess
+ * may use the console without the token form. A group name alone grants nothing: the pair names
+ * the IdP (DESIGN.md "Groups belong to their IdP"). The actor is `sso:<subject>`.
  */
-export async function ssoAdminActor(ctx: RequestContext, cookies: Record<string, string>): Promise<string | null> {
+export async function ssoAdminGrant(ctx: RequestContext, cookies: Record<string, string>): Promise<{ actor: string; sso: SsoAdmin } | null> {
   const portal = await currentSession(ctx, cookies)
   if (!portal || portal.groups.length === 0) return null
-  const { adminGroups } = await getSettings(ctx.db)
-  return portal.groups.some((g) => adminGroups.includes(g)) ? `sso:${portal.email ?? portal.nameId}` : null
+  const { adminAccess } = await getSettings(ctx.db)
+  const pair = adminAccess.find((p) => p.idpId === portal.idpId && portal.groups.includes(p.group))
+  if (!pair || !(await idpMaySpeak(ctx, pair.idpId, portal.organizationId))) return null
+  return { actor: `sso:${portal.subject}`, sso: { idpId: pair.idpId, group: pair.group, subject: portal.subject } }
+}
+
+/**
+ * The IdP, read fresh from D1 (not the portal's 30-second cache: admin requests are few and
+ * matter most), is enabled, still in the session's organization, and that organization is enabled.
+ */
+async function idpMaySpeak(ctx: RequestContext, idpId: string, organizationId: string): Promise<boolean> {
+  const idp = await getIdp(ctx.db, idpId)
+  if (!idp?.enabled || idp.organizationId !== organizationId) return false
+  return (await getOrganization(ctx.db, organizationId))?.enabled === true
+}
+
+/**
+ * Whether a console session opened through SSO may still act, checked on every request: the
+ * portal session behind it is alive (its IdP and organization still enabled), is the same user,
+ * still has the group, and the (IdP, group) pair is still in settings.adminAccess.
+ */
+export async function isSsoAdminStillGranted(ctx: RequestContext, sso: SsoAdmin, cookies: Record<string, string>): Promise<boolean> {
+  const portal = await currentSession(ctx, cookies)
+  if (!portal || portal.subject !== sso.subject || portal.idpId !== sso.idpId || !portal.groups.includes(sso.group)) return false
+  const { adminAccess } = await getSettings(ctx.db)
+  return adminAccess.some((p) => p.idpId === sso.idpId && p.group === sso.group) && idpMaySpeak(ctx, sso.idpId, portal.organizationId)
 }
 
 /** The console form's CSRF token against the session's, in constant time. */

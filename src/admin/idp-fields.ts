@@ -8,7 +8,7 @@ import type { IdpFields, IdpRow } from '../store/idps'
 import type { AttributeMap } from '../store/schema'
 import { ATTRIBUTE_PRESETS } from './attribute-presets'
 import { describeCertificate, type CertificateInfo } from './certificates'
-import { bool, DOMAIN, invalid, optStr, optUrl, parseCertificates, parseSlug, parseUrl, requireObject, slugify, str, stringArray } from './validate'
+import { bool, invalid, optStr, optUrl, parseCertificates, parseDomain, parseSlug, parseUrl, requireObject, slugify, str, stringArray } from './validate'
 
 export const ATTRIBUTE_FIELDS = ['email', 'firstName', 'lastName', 'displayName', 'groups'] as const
 
@@ -18,7 +18,7 @@ export const ATTRIBUTE_FIELDS = ['email', 'firstName', 'lastName', 'displayName'
  * `boolean` (a checkbox sending 'true'), `number` ('' = the default), `attributes` (one input per
  * identity field, filled from a vendor preset), or null: not in the form.
  */
-type FormKind = 'text' | 'optional' | 'list' | 'lines' | 'certificates' | 'boolean' | 'number' | 'attributes' | 'slug' | null
+type FormKind = 'text' | 'optional' | 'list' | 'lines' | 'certificates' | 'boolean' | 'number' | 'attributes' | 'slug' | 'choice' | null
 
 interface FieldSpec {
   /** API value → stored value; null = set by the gateway only (read-only to clients). */
@@ -46,6 +46,8 @@ function binding(field: string, allowNull: boolean) {
 }
 
 export const IDP_FIELDS = {
+  // The organization it speaks for (admin/idps.ts checks it exists); on create, none = a new one.
+  organizationId: { parse: (v) => str(v, 'organizationId', 64), form: 'choice' },
   name: { parse: (v) => str(v, 'name', 100), form: 'text' },
   slug: { parse: (v) => parseSlug(v), form: 'slug' },
   entityId: { parse: (v) => str(v, 'entityId', 1024), form: 'text' },
@@ -58,12 +60,8 @@ export const IDP_FIELDS = {
   showOnSelection: { parse: (v) => bool(v, 'showOnSelection'), form: 'boolean' },
   isDefault: { parse: (v) => bool(v, 'isDefault'), form: 'boolean' },
   emailDomains: {
-    parse: (v) =>
-      stringArray(v, 'emailDomains', 50, 253).map((d, i) => {
-        const domain = d.toLowerCase().replace(/^@/, '')
-        if (!DOMAIN.test(domain)) invalid(`emailDomains[${i}]`, 'must be a domain like example.com')
-        return domain
-      }),
+    // Normalized as organization domains are (they are claimed for the IdP's organization).
+    parse: (v) => [...new Set(stringArray(v, 'emailDomains', 50, 253).map((d, i) => parseDomain(d, `emailDomains[${i}]`)))],
     form: 'list',
   },
   attributeMap: { parse: attributeMap, form: 'attributes' },
@@ -94,13 +92,14 @@ export const IDP_FIELDS = {
   metadataUrl: { parse: (v) => optUrl(v, 'metadataUrl'), form: null },
   // Set by the gateway (metadata refresh), never by a client.
   metadataRefreshedAt: { parse: null, form: null },
+  sessionsRevokedAt: { parse: null, form: null },
 } as const satisfies { readonly [K in keyof IdpFields]-?: FieldSpec }
 
 const REQUIRED: (keyof IdpFields)[] = ['name', 'entityId', 'ssoUrl', 'certificates']
 
 /**
- * Parses an IdP body. `create`/`replace` need every required field (slug defaults from name);
- * `patch` takes any subset.
+ * Parses an IdP body. `create`/`replace` need every required field (on create the slug defaults
+ * from the name; on update it never changes, see admin/idps.ts); `patch` takes any subset.
  */
 export function parseIdpInput(body: unknown, mode: 'create' | 'replace' | 'patch'): Partial<IdpFields> {
   const input = requireObject(body)
@@ -114,7 +113,7 @@ export function parseIdpInput(body: unknown, mode: 'create' | 'replace' | 'patch
   }
   if (mode !== 'patch') {
     for (const key of REQUIRED) if (out[key] === undefined) invalid(key, 'is required')
-    out.slug ??= slugify(out.name as string)
+    if (mode === 'create') out.slug ??= slugify(out.name as string)
   }
   return out as Partial<IdpFields>
 }
@@ -166,6 +165,7 @@ export function idpInputFromForm(form: Form): Record<string, unknown> {
         out[key] = key === 'ssoBinding' ? value || 'redirect' : value
         break
       case 'slug':
+      case 'choice':
         if (value) out[key] = value
         break
       case 'optional':
@@ -222,17 +222,17 @@ export function idpFormValuesFromForm(form: Form): IdpFormValues {
   const input = idpInputFromForm(form)
   const values: Record<string, unknown> = { ...input }
   for (const [key, spec] of Object.entries(IDP_FIELDS) as [string, FieldSpec][]) {
-    if (spec.form === 'list' || spec.form === 'lines' || spec.form === 'certificates' || spec.form === 'number' || spec.form === 'slug')
-      values[key] = (form[key] ?? '').trim()
+    if (['list', 'lines', 'certificates', 'number', 'slug', 'choice'].includes(spec.form ?? '')) values[key] = (form[key] ?? '').trim()
   }
   return values as IdpFormValues
 }
 
 // --- how the API shows an IdP ---------------------------------------------------------------------
 
-export type IdpView = Omit<IdpRow, 'metadataRefreshedAt' | 'createdAt' | 'updatedAt'> & {
+export type IdpView = Omit<IdpRow, 'metadataRefreshedAt' | 'sessionsRevokedAt' | 'createdAt' | 'updatedAt'> & {
   certificateInfo: CertificateInfo[]
   metadataRefreshedAt: string | null
+  sessionsRevokedAt: string | null
   createdAt: string
   updatedAt: string
 }
@@ -242,6 +242,7 @@ export async function idpView(row: IdpRow, now: Date): Promise<IdpView> {
     ...row,
     certificateInfo: await Promise.all(row.certificates.map((pem) => describeCertificate(pem, now))),
     metadataRefreshedAt: row.metadataRefreshedAt?.toISOString() ?? null,
+    sessionsRevokedAt: row.sessionsRevokedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }

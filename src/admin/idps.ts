@@ -8,13 +8,26 @@ import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import type { BrowserStep } from '../navigation'
 import { startSignIn } from '../sso/sign-in'
-import { createIdp as insertIdp, deleteIdp as removeIdp, getIdp, listIdps, updateIdp as storeIdpUpdate, type IdpFields, type IdpRow } from '../store/idps'
+import {
+  createIdp as insertIdp,
+  deleteIdp as removeIdp,
+  findIdp,
+  findIdpByEntityId,
+  getIdp,
+  listIdps,
+  updateIdp as storeIdpUpdate,
+  type IdpFields,
+  type IdpRow,
+} from '../store/idps'
+import { isSlugRetired } from '../store/retired-slugs'
+import { revokeSessions } from '../store/sessions'
 import { getTestResult, type TestResult } from '../store/test-results'
 
 export type { TestResult } from '../store/test-results'
 import { idpView, parseIdpInput, type IdpView } from './idp-fields'
 import { fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
-import { newId, requireObject } from './validate'
+import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
+import { invalid, newId, requireObject } from './validate'
 
 /** How the change arrived, for the audit row. */
 export type AdminChannel = 'api' | 'console'
@@ -38,14 +51,53 @@ async function nextSortOrder(ctx: RequestContext): Promise<number> {
   return ((await listIdps(ctx.db)).at(-1)?.sortOrder ?? 0) + SORT_STEP
 }
 
-async function create(ctx: RequestContext, fields: IdpFields, detail: Record<string, unknown>): Promise<IdpRow> {
+/** Refuses a slug or entity ID another IdP holds before anything is written (no organization made in vain). */
+async function assertIdpFree(ctx: RequestContext, fields: Partial<IdpFields>, except: string | null): Promise<void> {
+  for (const [field, value] of [
+    ['slug', fields.slug],
+    ['entityId', fields.entityId],
+  ] as const) {
+    if (!value) continue
+    const holder = field === 'slug' ? await findIdp(ctx.db, value) : await findIdpByEntityId(ctx.db, value)
+    if (holder && holder.id !== except && (field !== 'slug' || holder.slug === value))
+      throw new AppError('ADMIN_CONFLICT', `Another IdP already uses this ${field}.`, { field })
+  }
+}
+
+/**
+ * The organization an IdP speaks for: the one named (it must exist), else, on create, a new one
+ * of its own (as migration 0004 did for existing IdPs). The IdP's emailDomains are claimed for it.
+ */
+async function organizationOf(ctx: RequestContext, fields: Partial<IdpFields>, via: AdminChannel): Promise<string> {
+  if (fields.organizationId) {
+    await requireOrganization(ctx, fields.organizationId)
+    await claimIdpDomains(ctx, fields.organizationId, fields.emailDomains ?? [])
+    return fields.organizationId
+  }
+  return (await organizationForNewIdp(ctx, { name: fields.name!, slug: fields.slug! }, fields.emailDomains ?? [], via)).id
+}
+
+async function create(ctx: RequestContext, fields: IdpFields, detail: Record<string, unknown> & { via: AdminChannel }): Promise<IdpRow> {
+  await assertIdpFree(ctx, fields, null)
+  if (await isSlugRetired(ctx.db, 'idp', fields.slug))
+    throw new AppError(
+      'ADMIN_CONFLICT',
+      `The slug ${fields.slug} belonged to a deleted IdP: its users' subjects (${fields.slug}:<NameID>) may still be in the portal and the helpdesks. Choose another slug.`,
+      { field: 'slug' },
+    )
+  fields.organizationId = await organizationOf(ctx, fields, detail.via)
   fields.sortOrder ??= await nextSortOrder(ctx)
   const row = await insertIdp(ctx.db, newId('idp', ctx.random), fields, ctx.clock())
-  await recordAudit(ctx, { action: 'idp.create', outcome: 'success', idpId: row.id, detail: { name: row.name, entityId: row.entityId, ...detail } })
+  await recordAudit(ctx, {
+    action: 'idp.create',
+    outcome: 'success',
+    idpId: row.id,
+    detail: { name: row.name, entityId: row.entityId, organizationId: row.organizationId, ...detail },
+  })
   return row
 }
 
-/** POST /idps, or the console's add form: every required field given by hand. */
+/** POST /idps, or the console's add form: every required field given by hand; no organizationId = a new organization. */
 export async function createIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
   return create(ctx, parseIdpInput(input, 'create') as IdpFields, { via })
 }
@@ -64,7 +116,18 @@ export async function importIdp(ctx: RequestContext, input: unknown, via: AdminC
 /** PUT (`replace`: every required field) or PATCH (any subset); the audit row lists what changed. */
 export async function updateIdp(ctx: RequestContext, id: string, input: unknown, mode: 'replace' | 'patch', via: AdminChannel): Promise<IdpRow> {
   const before = await requireIdp(ctx, id)
-  return applyChanges(ctx, before, parseIdpInput(input, mode), via)
+  const fields = parseIdpInput(input, mode)
+  if (fields.slug !== undefined && fields.slug !== before.slug)
+    invalid('slug', `cannot change: every user of this IdP is known to the portal and the helpdesks as ${before.slug}:<NameID>. Add a new IdP instead`)
+  await assertIdpFree(ctx, fields, before.id)
+  if (fields.organizationId !== undefined || fields.emailDomains !== undefined) {
+    fields.organizationId = await organizationOf(ctx, { ...fields, organizationId: fields.organizationId ?? before.organizationId }, via)
+  }
+  const row = await applyChanges(ctx, before, fields, via)
+  // Moved to another organization: its sessions belonged to the old one (the tenant check already
+  // refuses them); they are ended and leave the old organization's count.
+  if (row.organizationId !== before.organizationId) await revokeSessionsOf(ctx, { idpId: row.id }, via)
+  return row
 }
 
 async function applyChanges(ctx: RequestContext, before: IdpRow, fields: Partial<IdpFields>, via: AdminChannel): Promise<IdpRow> {
@@ -90,10 +153,17 @@ export async function makeDefaultIdp(ctx: RequestContext, id: string): Promise<I
   return applyChanges(ctx, await requireIdp(ctx, id), { isDefault: true }, 'console')
 }
 
+/** Deletes the IdP: its sessions end, and its slug is retired for good (it namespaces subjects the portal keeps). */
 export async function deleteIdp(ctx: RequestContext, id: string, via: AdminChannel): Promise<void> {
   const row = await requireIdp(ctx, id)
-  await removeIdp(ctx.db, row.id)
-  await recordAudit(ctx, { action: 'idp.delete', outcome: 'success', idpId: row.id, detail: { name: row.name, entityId: row.entityId, via } })
+  const { revoked } = await revokeSessions(ctx, { idpId: row.id }, ctx.clock())
+  await removeIdp(ctx.db, row.id, ctx.clock())
+  await recordAudit(ctx, {
+    action: 'idp.delete',
+    outcome: 'success',
+    idpId: row.id,
+    detail: { name: row.name, slug: row.slug, entityId: row.entityId, sessionsRevoked: revoked, via },
+  })
 }
 
 /** Moves an IdP one place up or down the selection page; everything is renumbered so ties never stick. */

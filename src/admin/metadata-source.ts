@@ -5,6 +5,7 @@
  * which then go through the same input parser as everything an admin types.
  */
 import { AppError } from '../errors'
+import { readCappedText } from '../outbound/read-capped'
 import { MAX_METADATA_BYTES } from '../saml/limits'
 import { parseIdpMetadata, selectIdp, type IdpMetadata } from '../saml/metadata'
 import { isSamlError } from '../saml/errors'
@@ -29,28 +30,13 @@ export async function fetchMetadata(url: string): Promise<string> {
     throw new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: ${reason}.`, { field: 'metadataUrl' })
   }
   if (!res.ok) throw new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: HTTP ${res.status}.`, { field: 'metadataUrl' })
-  const reader = res.body?.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const next = reader ? await reader.read() : { done: true as const, value: undefined }
-    if (next.done) break
-    size += next.value.length
-    if (size > MAX_METADATA_BYTES) {
-      await reader!.cancel()
-      throw new AppError('ADMIN_METADATA_FETCH_FAILED', `The metadata at ${target} is larger than ${MAX_METADATA_BYTES / 1048576} MiB.`, {
-        field: 'metadataUrl',
-      })
-    }
-    chunks.push(next.value)
+  const text = await readCappedText(res, MAX_METADATA_BYTES)
+  if (text === null) {
+    throw new AppError('ADMIN_METADATA_FETCH_FAILED', `The metadata at ${target} is larger than ${MAX_METADATA_BYTES / 1048576} MiB.`, {
+      field: 'metadataUrl',
+    })
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    bytes.set(c, at)
-    at += c.length
-  }
-  return new TextDecoder().decode(bytes)
+  return text
 }
 
 /** `{ metadataXml }` (pasted) or `{ metadataUrl }` (fetched): the XML and where it came from. */

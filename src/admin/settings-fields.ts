@@ -39,7 +39,15 @@ function headerName(v: unknown, field: string): string {
   return v
 }
 
-const PARSERS: { [K in keyof Settings]: (v: unknown) => Settings[K] } = {
+/** What a client may send for settings.adminAccess: the IdP by id or slug; admin/settings.ts resolves it to the id. */
+export interface AdminAccessInput {
+  idp: string
+  group: string
+}
+
+type SettingsInput = Omit<Settings, 'adminAccess'> & { adminAccess: AdminAccessInput[] }
+
+const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } = {
   spEntityId: (v) => text(v, 'spEntityId', 1024, true),
   portalName: (v) => text(v, 'portalName', 100),
   primaryColor: (v) => {
@@ -54,26 +62,37 @@ const PARSERS: { [K in keyof Settings]: (v: unknown) => Settings[K] } = {
     if (typeof v !== 'boolean') invalid('allowSha1', 'must be true or false')
     return v
   },
-  adminGroups: (v) => {
-    if (!Array.isArray(v) || v.length > 50) invalid('adminGroups', 'must be an array of at most 50 group names')
-    return v.map((g, i) => text(g, `adminGroups[${i}]`, 512))
+  adminAccess: (v) => {
+    if (!Array.isArray(v) || v.length > 50) invalid('adminAccess', 'must be a list of at most 50 { idp, group } pairs')
+    return v.map((pair: unknown, i) => {
+      if (typeof pair !== 'object' || pair === null || Array.isArray(pair))
+        invalid(`adminAccess[${i}]`, 'must be { idp, group }: the IdP (id or slug) and one of its groups')
+      const p = pair as Record<string, unknown>
+      for (const key of Object.keys(p))
+        if (key !== 'idp' && key !== 'idpId' && key !== 'group') invalid(`adminAccess[${i}].${key}`, 'unknown field (allowed: idp, group)')
+      return { idp: text(p.idp ?? p.idpId, `adminAccess[${i}].idp`, 128), group: text(p.group, `adminAccess[${i}].group`, 512) }
+    })
   },
   auditRetentionDays: (v) => int(v, 'auditRetentionDays', 1, 3650),
   headerNames: (v) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid('headerNames', 'must be an object { email, name, groups, idp }')
+    const allowed = Object.keys(DEFAULT_SETTINGS.headerNames).join(', ')
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid('headerNames', `must be an object { ${allowed} }`)
     const out = { ...DEFAULT_SETTINGS.headerNames }
     for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
-      if (!Object.hasOwn(out, k)) invalid(`headerNames.${k}`, 'unknown field (allowed: email, name, groups, idp)')
+      if (!Object.hasOwn(out, k)) invalid(`headerNames.${k}`, `unknown field (allowed: ${allowed})`)
       out[k as keyof typeof out] = headerName(value, `headerNames.${k}`)
     }
+    const folded = Object.values(out).map((n) => n.toLowerCase().replace(/_/g, '-'))
+    if (new Set(folded).size !== folded.length) invalid('headerNames', 'each identity header needs its own name')
     return out
   },
   userHeader: (v) => {
     if (v === null) return null
     if (typeof v !== 'object' || Array.isArray(v)) invalid('userHeader', 'must be null or { name, value, pathPrefixes }')
     const input = v as Record<string, unknown>
-    const value = input.value ?? 'email'
-    if (value !== 'email' && value !== 'nameId') invalid('userHeader.value', "must be 'email' or 'nameId'")
+    // 'nameId' (before subjects were namespaced) now means the namespaced subject.
+    const value = input.value === 'nameId' ? 'subject' : (input.value ?? 'email')
+    if (value !== 'email' && value !== 'subject') invalid('userHeader.value', "must be 'email' or 'subject' (<idp slug>:<NameID>)")
     const prefixes = input.pathPrefixes ?? ['/']
     if (!Array.isArray(prefixes) || prefixes.length === 0 || prefixes.length > 20) invalid('userHeader.pathPrefixes', 'must be a list of 1 to 20 paths')
     return {
@@ -87,13 +106,22 @@ const PARSERS: { [K in keyof Settings]: (v: unknown) => Settings[K] } = {
   },
 }
 
-export function parseSettingsInput(input: Record<string, unknown>): Partial<Settings> {
+export function parseSettingsInput(input: Record<string, unknown>): Partial<SettingsInput> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(input)) {
+    if (key === 'adminGroups') invalid(key, 'was replaced by adminAccess: (IdP, group) pairs, because a group name alone must not grant access across IdPs')
     if (!Object.hasOwn(DEFAULT_SETTINGS, key)) invalid(key, 'unknown setting')
-    out[key] = PARSERS[key as keyof Settings](value)
+    out[key] = PARSERS[key as keyof SettingsInput](value)
   }
-  return out as Partial<Settings>
+  return out as Partial<SettingsInput>
+}
+
+/** `idp-slug: group` lines (the console's form) as pairs; a line without ':' names no IdP and is refused by the service. */
+export function parseAdminAccessLines(text: string): AdminAccessInput[] {
+  return splitLines(text).map((line) => {
+    const colon = line.indexOf(':')
+    return colon < 0 ? { idp: '', group: line } : { idp: line.slice(0, colon).trim(), group: line.slice(colon + 1).trim() }
+  })
 }
 
 /** The console's settings form as the API's JSON shape. */
@@ -108,14 +136,9 @@ export function settingsInputFromForm(form: Record<string, string>): Record<stri
     sessionLifetimeSeconds: num('sessionLifetimeSeconds'),
     clockSkewSeconds: num('clockSkewSeconds'),
     allowSha1: text('allowSha1') === 'true',
-    adminGroups: splitLines(text('adminGroups')),
+    adminAccess: parseAdminAccessLines(text('adminAccess')),
     auditRetentionDays: num('auditRetentionDays'),
-    headerNames: {
-      email: text('headerNames.email') || DEFAULT_SETTINGS.headerNames.email,
-      name: text('headerNames.name') || DEFAULT_SETTINGS.headerNames.name,
-      groups: text('headerNames.groups') || DEFAULT_SETTINGS.headerNames.groups,
-      idp: text('headerNames.idp') || DEFAULT_SETTINGS.headerNames.idp,
-    },
+    headerNames: Object.fromEntries(Object.entries(DEFAULT_SETTINGS.headerNames).map(([k, name]) => [k, text(`headerNames.${k}`) || name])),
     userHeader: text('userHeader.name')
       ? { name: text('userHeader.name'), value: text('userHeader.value') || 'email', pathPrefixes: splitList(text('userHeader.pathPrefixes')) }
       : null,

@@ -5,9 +5,9 @@
 import { AppError } from '../errors'
 import { isSamlError } from '../saml/errors'
 import { parseCertificate } from '../saml/x509'
+import { normalizeDomain } from '../sso/tenancy'
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
-export const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 /** Most certificates one IdP or app may list (rollover needs two; five leaves room). */
 export const MAX_CERTIFICATES = 5
 
@@ -100,7 +100,15 @@ export function parseSlug(v: unknown, field = 'slug'): string {
   return s
 }
 
-/** `prefix_` + 18 hex characters from the injected randomness (IdPs `idp_`, apps `app_`). */
-export function newId(prefix: 'idp' | 'app', random: (n: number) => Uint8Array): string {
+/** `prefix_` + 18 hex characters from the injected randomness (IdPs `idp_`, apps `app_`, organizations `org_`). */
+export function newId(prefix: 'idp' | 'app' | 'org', random: (n: number) => Uint8Array): string {
   return `${prefix}_${[...random(9)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+}
+
+/** A domain as typed (`@` prefix allowed), normalized as email authority compares it: lower case, IDN in ASCII. */
+export function parseDomain(v: unknown, field: string): string {
+  const raw = str(v, field, 253).replace(/^@/, '')
+  const domain = normalizeDomain(raw)
+  if (!domain) invalid(field, 'must be a domain like example.com (Unicode domains are fine)')
+  return domain
 }

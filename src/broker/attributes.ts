@@ -1,18 +1,17 @@
 /**
  * The attributes the broker sends a helpdesk for a session, under the names the app expects
- * (`config.attributeNames`; a field named '' is left out), with the organization the app's map
- * gives (IdP slug first, then the first mapped group). Pure.
+ * (`config.attributeNames`; a field named '' is left out), with the organization's name in the
+ * helpdesk (sso/tenancy.ts helpdeskOrganizationOf). A helpdesk may key users by the email, so
+ * it goes only when its domain is verified for the user's organization (as the email NameID). Pure.
  */
 import { SAML_APP_ATTRIBUTES, type SamlAppAttribute, type SamlAppConfig } from '../store/app-configs'
 import type { Session } from '../store/sessions'
 
-export function appAttributes(config: SamlAppConfig, session: Session): Record<string, string[]> {
+export function appAttributes(config: SamlAppConfig, session: Session, organization: string | null): Record<string, string[]> {
   const [firstName, ...rest] = (session.displayName ?? '').split(' ')
   const lastName = rest.join(' ')
-  const orgs = config.organizationMap ?? {}
-  const organization = orgs[session.idpSlug] ?? session.groups.map((g) => orgs[g]).find(Boolean)
   const values: Record<SamlAppAttribute, string[]> = {
-    email: session.email ? [session.email] : [],
+    email: session.email && session.emailVerified ? [session.email] : [],
     firstName: firstName ? [firstName] : [],
     lastName: lastName ? [lastName] : [],
     displayName: session.displayName ? [session.displayName] : [],

@@ -42,7 +42,7 @@ export async function receiveAppLogout(
   await putBrokerPending(ctx.kv, key, { appId: app.id, requestId: info.id, relayState: info.relayState })
   const { session, cookie } = await endSession(ctx, cookies)
   trail.idpId = session?.idpId ?? null
-  trail.subject = session?.nameId ?? null
+  trail.subject = session?.subject ?? null
   await recordAudit(ctx, { action: 'logout.app-initiated', outcome: 'success', idpId: trail.idpId, subject: trail.subject, detail: { appId: app.id } })
   const done = `/sso/idp/slo/done/${key}`
   const upstream = session ? await startIdpLogout(ctx, session, done) : null

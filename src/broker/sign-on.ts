@@ -15,15 +15,19 @@ import { SamlError } from '../saml/errors'
 import type { ReceivedMessage } from '../saml/received-message'
 import { findEnabledApp, findSamlApp, getApp, type AppOf } from '../store/apps'
 import { deleteBrokerPending, getBrokerPending, putBrokerPending, type BrokerPending } from '../store/broker-pending'
-import type { Session } from '../store/sessions'
 import { newRequestId } from '../sso/login-state'
-import { currentSession } from '../sso/sessions'
+import { currentSession, type LiveSession } from '../sso/sessions'
 import { signInFirst } from '../sso/sign-in'
 import { signingKey } from '../sso/signing-key'
+import { helpdeskOrganizationFor } from '../sso/tenancy'
+import { signValue } from '../crypto/mac'
 import { appAttributes } from './attributes'
 import { brokerEndpoints } from './endpoints'
 
 type SamlApp = AppOf<'saml'>
+
+/** Key purpose of the pairwise persistent NameIDs (HKDF info under SSO_SECRET). */
+const PAIRWISE_PURPOSE = 'broker-pairwise-nameid'
 
 /** GET|POST /sso/idp/sso: a helpdesk's AuthnRequest. */
 export async function receiveAuthnRequest(
@@ -87,23 +91,39 @@ async function answerOrSignIn(
   return signInFirst(`/sso/idp/resume/${key}`)
 }
 
+/**
+ * The NameID the app sees. Persistent: an opaque, stable value per (user, app), an HMAC of the
+ * namespaced subject keyed by SSO_SECRET (pairwise: two apps cannot correlate users by it). Email:
+ * only an email in a verified domain of the user's organization (helpdesks key users by it).
+ */
+export async function brokerNameId(ctx: RequestContext, app: SamlApp, session: LiveSession): Promise<{ value: string; format: string }> {
+  if (app.config.nameIdFormat === 'persistent') {
+    const mac = await signValue(ctx.secret, PAIRWISE_PURPOSE, `${app.id}\n${session.subject}`)
+    return { value: mac.slice(mac.lastIndexOf('.') + 1), format: NAMEID_PERSISTENT }
+  }
+  if (!session.email) throw new AppError('HANDOFF_EMAIL_REQUIRED', undefined, { appId: app.id, idpId: session.idpId })
+  if (!session.emailVerified) throw new AppError('HANDOFF_EMAIL_UNVERIFIED', undefined, { appId: app.id, organizationId: session.organizationId })
+  return { value: session.email, format: NAMEID_EMAIL }
+}
+
 /** Posts a fresh signed Response for `session` to the app's ACS. */
-async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, session: Session, pending: BrokerPending): Promise<BrowserStep> {
+async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, session: LiveSession, pending: BrokerPending): Promise<BrowserStep> {
   trail.idpId = session.idpId
-  trail.subject = session.nameId
+  trail.subject = session.subject
   const { config } = app
   const now = ctx.clock()
   const key = await signingKey(ctx)
-  const persistent = config.nameIdFormat === 'persistent'
+  const nameId = await brokerNameId(ctx, app, session)
+  const organization = await helpdeskOrganizationFor(ctx, session)
   const xml = await buildIssuedResponse({
     issuer: brokerEndpoints(ctx.origin).entityId,
     audience: config.entityId,
     acsUrl: config.acsUrl,
     inResponseTo: pending.requestId,
-    nameId: persistent ? `${session.idpSlug}:${session.nameId}` : (session.email ?? session.nameId),
-    nameIdFormat: persistent ? NAMEID_PERSISTENT : NAMEID_EMAIL,
+    nameId: nameId.value,
+    nameIdFormat: nameId.format,
     sessionIndex: newRequestId(ctx.random),
-    attributes: appAttributes(config, session),
+    attributes: appAttributes(config, session, organization),
     now,
     authnInstant: new Date(session.createdAt),
     responseId: newRequestId(ctx.random),
@@ -115,8 +135,8 @@ async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, sess
     action: 'handoff.saml',
     outcome: 'success',
     idpId: session.idpId,
-    subject: session.nameId,
-    detail: { appId: app.id, inResponseTo: pending.requestId },
+    subject: session.subject,
+    detail: { appId: app.id, inResponseTo: pending.requestId, nameIdFormat: nameId.format },
   })
   const fields = { SAMLResponse: encodeIssuedResponse(xml), ...(pending.relayState ? { RelayState: pending.relayState } : {}) }
   return { navigation: autoPost(config.acsUrl, fields, 'Continuing to the help desk…'), cookies: [] }

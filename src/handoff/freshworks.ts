@@ -11,8 +11,7 @@ import { AppError } from '../errors'
 import { redirectTo, type BrowserStep } from '../navigation'
 import type { FreshworksConfig } from '../store/app-configs'
 import { findEnabledApp } from '../store/apps'
-import type { Session } from '../store/sessions'
-import { currentSession } from '../sso/sessions'
+import { currentSession, type LiveSession } from '../sso/sessions'
 import { signInFirst } from '../sso/sign-in'
 import { signingKey } from '../sso/signing-key'
 
@@ -23,22 +22,24 @@ export function isRegisteredRedirect(config: FreshworksConfig, redirectUri: stri
   return config.redirectUris.includes(redirectUri)
 }
 
+/** The id_token: `sub` is the namespaced subject; `email` only an email the IdP may assert (Freshworks keys users by it). */
 export async function signFreshworksToken(
-  session: Session,
+  session: LiveSession,
   input: { nonce: string | null; audience: string | null; now: Date; privateKeyPem: string; keyId: string },
 ): Promise<string> {
+  if (!session.email) throw new AppError('HANDOFF_EMAIL_REQUIRED', undefined, { idpId: session.idpId })
   const key = await importPKCS8(input.privateKeyPem, 'RS256')
   const [given, ...rest] = (session.displayName ?? '').split(' ')
   const iat = Math.floor(input.now.getTime() / 1000)
   const jwt = new SignJWT({
-    email: session.email ?? session.nameId,
-    name: session.displayName ?? session.email ?? session.nameId,
+    email: session.email,
+    name: session.displayName ?? session.email,
     ...(given ? { given_name: given } : {}),
     ...(rest.length ? { family_name: rest.join(' ') } : {}),
     ...(input.nonce ? { nonce: input.nonce } : {}),
   })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: input.keyId })
-    .setSubject(`${session.idpSlug}:${session.nameId}`)
+    .setSubject(session.subject)
     .setIssuedAt(iat)
     .setExpirationTime(iat + FRESHWORKS_TOKEN_TTL_SECONDS)
   if (input.audience) jwt.setAudience(input.audience)
@@ -72,7 +73,7 @@ export async function handOffToFreshworks(
   const session = await currentSession(ctx, cookies)
   if (!session) return signInFirst(request.path)
   trail.idpId = session.idpId
-  trail.subject = session.nameId
+  trail.subject = session.subject
   const key = await signingKey(ctx)
   const idToken = await signFreshworksToken(session, {
     nonce: request.nonce ?? null,
@@ -81,7 +82,7 @@ export async function handOffToFreshworks(
     privateKeyPem: key.privateKeyPem,
     keyId: key.id,
   })
-  await recordAudit(ctx, { action: 'handoff.freshworks', outcome: 'success', idpId: session.idpId, subject: session.nameId, detail: { appId: app.id } })
+  await recordAudit(ctx, { action: 'handoff.freshworks', outcome: 'success', idpId: session.idpId, subject: session.subject, detail: { appId: app.id } })
   const target = new URL(request.redirectUri)
   target.searchParams.set('state', request.state)
   target.searchParams.set('id_token', idToken)

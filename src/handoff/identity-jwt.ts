@@ -5,7 +5,7 @@
 import { SignJWT } from 'jose'
 import type { RequestContext } from '../context'
 import { activeSigningKey, publishedKeys, type SigningKey } from '../store/jwt-keys'
-import type { Session } from '../store/sessions'
+import type { ForwardedSession } from './proxy'
 
 /** Lifetime of one identity JWT: one request's worth, plus clock skew. */
 export const IDENTITY_JWT_TTL_SECONDS = 120
@@ -22,11 +22,22 @@ const MAX_CACHED = 1000
 const cache = new Map<string, { jwt: string; until: number }>()
 
 /**
- * The identity JWT for a session, reused across requests for REUSE_SECONDS (the claims only
- * change at login, which creates a new session object and so a new cache key).
+ * The identity JWT for a session, reused across requests for REUSE_SECONDS. The cache key holds
+ * every claim's source, so two sessions reuse one JWT only when it says exactly the same.
  */
-export async function identityJwtFor(session: Session, key: SigningKey, ctx: IdentityJwtContext): Promise<string> {
-  const cacheKey = `${key.kid}|${ctx.issuer}|${ctx.audience}|${session.idpId}|${session.nameId}|${session.createdAt}`
+export async function identityJwtFor(session: ForwardedSession, key: SigningKey, ctx: IdentityJwtContext): Promise<string> {
+  const cacheKey = JSON.stringify([
+    key.kid,
+    ctx.issuer,
+    ctx.audience,
+    session.subject,
+    session.organizationSlug,
+    session.idpSlug,
+    session.email,
+    session.displayName,
+    session.groups,
+    session.createdAt,
+  ])
   const hit = cache.get(cacheKey)
   const nowMs = ctx.now.getTime()
   if (hit && hit.until > nowMs) return hit.jwt
@@ -36,22 +47,26 @@ export async function identityJwtFor(session: Session, key: SigningKey, ctx: Ide
   return jwt
 }
 
-export async function signIdentityJwt(session: Session, key: SigningKey, ctx: IdentityJwtContext): Promise<string> {
+export async function signIdentityJwt(session: ForwardedSession, key: SigningKey, ctx: IdentityJwtContext): Promise<string> {
   const iat = Math.floor(ctx.now.getTime() / 1000)
-  return new SignJWT({
-    email: session.email ?? undefined,
-    name: session.displayName ?? undefined,
-    groups: session.groups,
-    idp: session.idpSlug,
-  })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
-    .setIssuer(ctx.issuer)
-    .setAudience(ctx.audience)
-    .setSubject(session.nameId)
-    .setIssuedAt(iat)
-    .setNotBefore(iat - 30)
-    .setExpirationTime(iat + IDENTITY_JWT_TTL_SECONDS)
-    .sign(key.privateKey)
+  return (
+    new SignJWT({
+      email: session.email ?? undefined,
+      name: session.displayName ?? undefined,
+      groups: session.groups,
+      idp: session.idpSlug,
+      org: session.organizationSlug,
+    })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(ctx.issuer)
+      .setAudience(ctx.audience)
+      // The namespaced subject (DESIGN.md): two IdPs never yield the same user key.
+      .setSubject(session.subject)
+      .setIssuedAt(iat)
+      .setNotBefore(iat - 30)
+      .setExpirationTime(iat + IDENTITY_JWT_TTL_SECONDS)
+      .sign(key.privateKey)
+  )
 }
 
 /** GET /sso/certs: the public keys that verify the SSO-JWT (a key is made first if none exists yet). */

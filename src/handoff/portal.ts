@@ -4,13 +4,13 @@
  */
 import type { RequestContext } from '../context'
 import { activeSigningKey } from '../store/jwt-keys'
-import type { Session } from '../store/sessions'
+import type { LiveSession } from '../sso/sessions'
 import { getSettings } from '../store/settings'
 import { identityJwtFor } from './identity-jwt'
 import { forwardUpstream, identityHeaders, IDENTITY_JWT_HEADER } from './proxy'
 
 /** `portalOrigin`: PORTAL_ORIGIN when set (local dev, or a portal on another host), else undefined: the route's own origin. */
-export async function forwardToPortal(ctx: RequestContext, request: Request, session: Session, portalOrigin: string | undefined): Promise<Response> {
+export async function forwardToPortal(ctx: RequestContext, request: Request, session: LiveSession, portalOrigin: string | undefined): Promise<Response> {
   const now = ctx.clock()
   const key = await activeSigningKey(ctx.db, ctx.secret, now)
   const jwt = await identityJwtFor(session, key, { issuer: ctx.origin, audience: portalOrigin ?? ctx.origin, now })

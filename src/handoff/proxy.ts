@@ -55,19 +55,31 @@ export function stripGatewayCookies(headers: Headers): void {
 }
 
 /** Identity headers for a session (DESIGN.md "Identity forwarded to the portal"), names as configured. */
-export function identityHeaders(session: Session, path: string, config: ForwardingConfig = DEFAULT_FORWARDING): Record<string, string> {
+export function identityHeaders(session: ForwardedSession, path: string, config: ForwardingConfig = DEFAULT_FORWARDING): Record<string, string> {
   const n = config.headerNames
   const out: Record<string, string> = {
-    [n.email]: session.email ?? '',
-    [n.name]: session.displayName ?? '',
-    [n.groups]: session.groups.join(','),
+    [n.subject]: headerValue(session.subject),
+    [n.email]: headerValue(session.email ?? ''),
+    [n.name]: headerValue(session.displayName ?? ''),
+    [n.groups]: headerValue(session.groups.join(',')),
     [n.idp]: session.idpSlug,
+    [n.org]: session.organizationSlug,
   }
   const user = config.userHeader
   if (user && user.pathPrefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || p === '/')) {
-    out[user.name] = user.value === 'email' ? (session.email ?? session.nameId) : session.nameId
+    // An email the IdP did not send is never made up from the NameID: without one, no user header.
+    const value = user.value === 'email' ? session.email : session.subject
+    if (value) out[user.name] = headerValue(value)
   }
   return out
+}
+
+/** A session as forwarded: with its organization and namespaced subject (sso/sessions.ts LiveSession). */
+export type ForwardedSession = Session & { subject: string; organizationSlug: string }
+
+/** Header values carry no line breaks or control characters (a display name with a newline must not break the request). */
+export function headerValue(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ')
 }
 
 /** Where a portal request goes upstream: the same path and query on `portalOrigin` when set, else the route's own origin. */

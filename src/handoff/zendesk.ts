@@ -8,10 +8,10 @@ import { recordAudit, type AuditTrail } from '../audit/record'
 import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import { autoPost, type BrowserStep } from '../navigation'
-import type { ZendeskConfig } from '../store/app-configs'
+import type { ZendeskConfig, ZendeskUserFieldSource } from '../store/app-configs'
 import { findEnabledApp, openAppSecret } from '../store/apps'
-import type { Session } from '../store/sessions'
-import { currentSession } from '../sso/sessions'
+import { currentSession, type LiveSession } from '../sso/sessions'
+import { helpdeskOrganizationFor } from '../sso/tenancy'
 import { signInFirst } from '../sso/sign-in'
 
 export function zendeskOrigin(config: ZendeskConfig): string {
@@ -29,22 +29,33 @@ export function safeZendeskReturnTo(config: ZendeskConfig, value: string | undef
   }
 }
 
-export function zendeskClaims(session: Session, config: ZendeskConfig, jti: string, now: Date): Record<string, unknown> {
-  const organization = config.organizationMap[session.idpSlug] ?? session.groups.map((g) => config.organizationMap[g]).find(Boolean)
+/**
+ * Zendesk's claims for a signed-in user. Zendesk keys users by email: only an email the IdP may
+ * assert (tenancy.ts) is sent, never one made up from the NameID; `external_id` is the namespaced
+ * subject; `organization` is the organization's helpdesk name (or its (IdP, group) refinement).
+ */
+export function zendeskClaims(session: LiveSession, config: ZendeskConfig, organization: string | null, jti: string, now: Date): Record<string, unknown> {
+  if (!session.email) throw new AppError('HANDOFF_EMAIL_REQUIRED', undefined, { idpId: session.idpId })
   return {
     iat: Math.floor(now.getTime() / 1000),
     jti,
-    email: session.email ?? session.nameId,
-    name: session.displayName || session.email || session.nameId,
-    ...(config.externalIdFrom === 'nameId' ? { external_id: `${session.idpSlug}:${session.nameId}` } : {}),
+    email: session.email,
+    name: session.displayName || session.email,
+    ...(config.externalIdFrom === 'nameId' ? { external_id: session.subject } : {}),
     ...(organization ? { organization } : {}),
     ...(config.tagsFromGroups && session.groups.length ? { tags: session.groups.map((g) => g.replace(/[^\w-]+/g, '_').toLowerCase()) } : {}),
-    ...(config.userFields && Object.keys(config.userFields).length ? { user_fields: userFields(session, config.userFields) } : {}),
+    ...(config.userFields && Object.keys(config.userFields).length ? { user_fields: userFields(session, organization, config.userFields) } : {}),
   }
 }
 
-function userFields(session: Session, sources: Record<string, 'idp' | 'nameId' | 'groups'>): Record<string, string> {
-  const value = { idp: session.idpSlug, nameId: session.nameId, groups: session.groups.join(', ') }
+function userFields(session: LiveSession, organization: string | null, sources: Record<string, ZendeskUserFieldSource>): Record<string, string> {
+  const value: Record<ZendeskUserFieldSource, string> = {
+    idp: session.idpSlug,
+    nameId: session.subject,
+    subject: session.subject,
+    groups: session.groups.join(', '),
+    organization: organization ?? '',
+  }
   return Object.fromEntries(Object.entries(sources).map(([field, source]) => [field, value[source]]))
 }
 
@@ -67,14 +78,21 @@ export async function handOffToZendesk(
   const session = await currentSession(ctx, cookies)
   if (!session) return signInFirst(request.path)
   trail.idpId = session.idpId
-  trail.subject = session.nameId
+  trail.subject = session.subject
   const secret = await openAppSecret(ctx.secret, app)
   if (!secret) throw new AppError('HANDOFF_NOT_CONFIGURED', undefined, { appId: app.id })
   // Zendesk refuses a jti it has seen: 128 random bits.
   const jti = [...ctx.random(16)].map((b) => b.toString(16).padStart(2, '0')).join('')
-  const jwt = await signZendeskJwt(zendeskClaims(session, app.config, jti, ctx.clock()), secret)
+  const organization = await helpdeskOrganizationFor(ctx, session)
+  const jwt = await signZendeskJwt(zendeskClaims(session, app.config, organization, jti, ctx.clock()), secret)
   const returnTo = safeZendeskReturnTo(app.config, request.returnTo)
-  await recordAudit(ctx, { action: 'handoff.zendesk', outcome: 'success', idpId: session.idpId, subject: session.nameId, detail: { appId: app.id, jti } })
+  await recordAudit(ctx, {
+    action: 'handoff.zendesk',
+    outcome: 'success',
+    idpId: session.idpId,
+    subject: session.subject,
+    detail: { appId: app.id, jti, organization },
+  })
   return {
     navigation: autoPost(`${zendeskOrigin(app.config)}/access/jwt`, { jwt, ...(returnTo ? { return_to: returnTo } : {}) }, 'Continuing to the help center…'),
     cookies: [],

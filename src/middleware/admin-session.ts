@@ -1,12 +1,12 @@
 /**
- * Admin console sessions: after the token form (or SSO by a member of settings.adminGroups), a
- * short-lived session (admin/auth.ts). Every state-changing form is checked twice: Origin /
+ * Admin console sessions: after the token form (or SSO by a user whose (IdP, group) pair is in
+ * settings.adminAccess, re-checked on every request), a short-lived session (admin/auth.ts). Every state-changing form is checked twice: Origin /
  * Sec-Fetch-Site (hono csrf, which denies when they are missing) and the session's CSRF token.
  */
 import type { MiddlewareHandler } from 'hono'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
-import { isCsrfTokenValid, openConsoleSession, readConsoleSession, ssoAdminActor } from '../admin/auth'
+import { closeConsoleSession, isCsrfTokenValid, isSsoAdminStillGranted, openConsoleSession, readConsoleSession, ssoAdminGrant } from '../admin/auth'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readForm } from '../http/body'
@@ -19,10 +19,15 @@ export function requireAdminSession(): MiddlewareHandler<AppEnv> {
     const ctx = c.var.ctx
     const cookies = requestCookies(c)
     let session = await readConsoleSession(ctx, cookies)
+    // Admin through SSO is re-checked on every request (DESIGN.md): the grant can end any time.
+    if (session?.sso && !(await isSsoAdminStillGranted(ctx, session.sso, cookies))) {
+      applyCookies(c, [await closeConsoleSession(ctx, cookies)])
+      session = null
+    }
     if (!session) {
-      const ssoActor = await ssoAdminActor(ctx, cookies)
-      if (ssoActor) {
-        const opened = await openConsoleSession(ctx, ssoActor)
+      const grant = await ssoAdminGrant(ctx, cookies)
+      if (grant) {
+        const opened = await openConsoleSession(ctx, grant.actor, grant.sso)
         applyCookies(c, [opened.cookie])
         // The fresh session's CSRF token is only known after a reload; send GETs round once.
         if (c.req.method === 'GET') return c.redirect(c.req.url, 303)

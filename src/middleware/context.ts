@@ -4,6 +4,7 @@
  * the audit log. Admin middleware replaces the actor once it knows who acts.
  */
 import type { Context, MiddlewareHandler } from 'hono'
+import { DEFAULT_DOH_URL, dohTxtResolver } from '../outbound/doh'
 import type { AppDeps } from '../context'
 import type { AppEnv } from '../env'
 
@@ -20,6 +21,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
       secret: c.env.SSO_SECRET,
       clock: deps.clock,
       random: deps.random,
+      resolveTxt: deps.resolveTxt ?? dohTxtResolver(c.env.DOH_URL || DEFAULT_DOH_URL),
       origin: new URL(c.req.url).origin,
       requestId: c.var.requestId,
       ip: clientIp(c),

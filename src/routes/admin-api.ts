@@ -1,6 +1,6 @@
 /**
  * The admin JSON API under /sso/admin/api (DESIGN.md), `Authorization: Bearer <ADMIN_TOKEN>`:
- * IdPs, helpdesk apps, settings, keys, audit. Each route reads JSON, calls one admin service
+ * IdPs, organizations (domains, sessions), helpdesk apps, settings, keys, audit. Each route reads JSON, calls one admin service
  * function (validate → store → audit) and answers JSON; failures go through the error handler.
  */
 import { Hono, type MiddlewareHandler } from 'hono'
@@ -8,6 +8,20 @@ import { createApp, deleteApp, importSamlApp, listAppViews, requireApp, appView,
 import { parseAuditQuery, readAuditLog } from '../admin/audit-log'
 import { idpView } from '../admin/idp-fields'
 import { createIdp, deleteIdp, importIdp, listIdpViews, refreshIdpMetadata, requireIdp, updateIdp } from '../admin/idps'
+import {
+  addDomain,
+  checkDomain,
+  confirmDomain,
+  createOrganization,
+  deleteOrganization,
+  domainView,
+  listOrganizationViews,
+  organizationView,
+  removeDomain,
+  revokeSessionsOf,
+  revokeUserSessions,
+  updateOrganization,
+} from '../admin/organizations'
 import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
 import { readSettings, updateSettings } from '../admin/settings'
 import { requireObject } from '../admin/validate'
@@ -49,6 +63,45 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .delete('/idps/:id', audited('idp.delete'), async (c) => {
     await deleteIdp(c.var.ctx, c.req.param('id'), 'api')
     return c.body(null, 204)
+  })
+  .delete('/idps/:id/sessions', audited('sessions.revoke'), async (c) => {
+    const idp = await requireIdp(c.var.ctx, c.req.param('id'))
+    return c.json(await revokeSessionsOf(c.var.ctx, { idpId: idp.id }, 'api'))
+  })
+  // organizations, their domains and sessions
+  .get('/organizations', async (c) => c.json({ organizations: await listOrganizationViews(c.var.ctx) }))
+  .post('/organizations', audited('organization.create'), async (c) => {
+    const org = await createOrganization(c.var.ctx, await readJson(c), 'api')
+    return c.json(await organizationView(c.var.ctx, org.id), 201)
+  })
+  .get('/organizations/:id', async (c) => c.json(await organizationView(c.var.ctx, c.req.param('id'))))
+  .on(['PUT', 'PATCH'], '/organizations/:id', audited('organization.update'), async (c) => {
+    const org = await updateOrganization(c.var.ctx, c.req.param('id'), await readJson(c), c.req.method === 'PUT' ? 'replace' : 'patch', 'api')
+    return c.json(await organizationView(c.var.ctx, org.id))
+  })
+  .delete('/organizations/:id', audited('organization.delete'), async (c) => {
+    await deleteOrganization(c.var.ctx, c.req.param('id'), 'api')
+    return c.body(null, 204)
+  })
+  .post('/organizations/:id/domains', audited('domain.claim'), async (c) => {
+    const body = requireObject(await readJson(c))
+    return c.json(domainView(await addDomain(c.var.ctx, c.req.param('id'), body.domain)), 201)
+  })
+  .delete('/organizations/:id/domains/:domain', audited('domain.release'), async (c) => {
+    await removeDomain(c.var.ctx, c.req.param('id'), c.req.param('domain'), 'api')
+    return c.body(null, 204)
+  })
+  .post('/organizations/:id/domains/:domain/check', audited('domain.verify'), async (c) =>
+    c.json(domainView(await checkDomain(c.var.ctx, c.req.param('id'), c.req.param('domain')))),
+  )
+  .post('/organizations/:id/domains/:domain/confirm', audited('domain.confirm'), async (c) =>
+    c.json(domainView(await confirmDomain(c.var.ctx, c.req.param('id'), c.req.param('domain')))),
+  )
+  .delete('/organizations/:id/sessions', audited('sessions.revoke'), async (c) =>
+    c.json(await revokeSessionsOf(c.var.ctx, { organizationId: c.req.param('id') }, 'api')),
+  )
+  .delete('/sessions', audited('sessions.revoke'), async (c) => {
+    return c.json(await revokeUserSessions(c.var.ctx, c.req.query('subject'), 'api'))
   })
   // helpdesk apps (hand-off targets)
   .get('/apps', async (c) => c.json({ apps: await listAppViews(c.var.ctx) }))

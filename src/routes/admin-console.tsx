@@ -4,7 +4,7 @@
  * failure is shown next to its field (and audited like any failure), anything else goes to the
  * error handler. Every form is CSRF-checked; every page is `no-store`.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { Hono, type Context } from 'hono'
 import { brokerSetup, deleteApp, importSamlApp, listAppSummaries } from '../admin/apps'
 import { ATTRIBUTE_PRESETS } from '../admin/attribute-presets'
 import { closeConsoleSession, openConsoleSession, verifyAdminToken } from '../admin/auth'
@@ -25,19 +25,19 @@ import {
   toggleIdp,
   updateIdp,
 } from '../admin/idps'
+import { organizationChoices, revokeSessionsOf } from '../admin/organizations'
 import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
-import { readSettings, updateSettings } from '../admin/settings'
+import { adminAccessLines, readSettings, updateSettings } from '../admin/settings'
 import { settingsInputFromForm } from '../admin/settings-fields'
 import { auditFailure, newTrail, recordAudit } from '../audit/record'
 import type { AppEnv } from '../env'
-import { AppError, errorCode } from '../errors'
+import { AppError } from '../errors'
 import { readForm } from '../http/body'
+import { consoleChrome, consolePage, formErrors, importError } from '../http/console'
 import { applyCookies, requestCookies, respond } from '../http/respond'
-import { checkCsrf, requireAdminSession } from '../middleware/admin-session'
-import { auditAs, audited, trailOf } from '../middleware/audited'
+import { auditAs, audited } from '../middleware/audited'
 import { limitBody, MAX_ADMIN_BODY_BYTES } from '../middleware/body-limit'
 import { setActor } from '../middleware/context'
-import { isSamlError } from '../saml/errors'
 import { spEndpoints } from '../sso/sp-endpoints'
 import type { IdpRow } from '../store/idps'
 import { AppsPage } from '../ui/admin/apps'
@@ -51,42 +51,7 @@ import { TestResultPage } from '../ui/admin/test-result'
 
 type C = Context<AppEnv>
 
-const FLASH: Record<string, string> = {
-  created: 'Identity provider added.',
-  saved: 'Changes saved.',
-  deleted: 'Identity provider deleted.',
-  'app-created': 'Helpdesk app added.',
-  'app-deleted': 'Helpdesk app deleted.',
-  settings: 'Settings saved.',
-}
-
 const PRESETS = Object.entries(ATTRIBUTE_PRESETS).map(([key, p]) => ({ key, label: p.label }))
-
-function common(c: C) {
-  const flash = FLASH[c.req.query('flash') ?? '']
-  const session = c.var.adminSession!
-  return { csrf: session.csrf, actor: session.actor, flash: flash ? { kind: 'ok' as const, text: flash } : undefined }
-}
-
-/**
- * A failed form: audited like any failure on this route, then shown inline. Field errors are
- * keyed by the form field (certificates[1] → certificates); other errors propagate.
- */
-async function formErrors(c: C, err: unknown): Promise<Record<string, string>> {
-  if (!(err instanceof AppError) || (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT')) throw err
-  await auditFailure(c.var.ctx, trailOf(c), err)
-  const field = String(err.detail.field ?? 'name')
-  const key = /^(attributeMap|headerNames|userHeader)\./.test(field) ? field.replace(/\[\d+\]$/, '') : field.replace(/\[\d+\]$/, '').replace(/\..*$/, '')
-  return { [key]: err.message }
-}
-
-/** An import that failed on its metadata (fetch, parse, choice of entity): shown with its code. */
-async function importError(c: C, err: unknown, fallbackField: string): Promise<{ field: string; message: string }> {
-  if (!(err instanceof AppError) && !isSamlError(err)) throw err
-  await auditFailure(c.var.ctx, trailOf(c), err)
-  const field = String((err as AppError).detail?.field ?? fallbackField)
-  return { field, message: `${errorCode(err)}: ${err.message}` }
-}
 
 async function renderIdpForm(
   c: C,
@@ -114,11 +79,12 @@ async function renderIdpForm(
     : undefined
   return c.html(
     <IdpFormPage
-      {...common(c)}
+      {...consoleChrome(c)}
       {...(row ? { idpId: row.id, metadataUrl: row.metadataUrl } : {})}
       values={props.values}
       errors={props.errors}
       presets={PRESETS}
+      organizations={await organizationChoices(ctx)}
       gatewayClockSkewSeconds={sp.settings.clockSkewSeconds}
       {...(certificateInfo ? { certificateInfo } : {})}
       {...(setup ? { setup } : {})}
@@ -130,12 +96,10 @@ async function renderIdpForm(
 
 async function renderApps(c: C, values: Record<string, string>, errors: Record<string, string>, status: 200 | 422 = 200) {
   const apps = await listAppSummaries(c.var.ctx)
-  return c.html(<AppsPage {...common(c)} apps={apps} brokerMetadataUrl={brokerSetup(c.var.ctx).brokerMetadataUrl} values={values} errors={errors} />, status)
-}
-
-const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next()
-  c.header('Cache-Control', 'no-store')
+  return c.html(
+    <AppsPage {...consoleChrome(c)} apps={apps} brokerMetadataUrl={brokerSetup(c.var.ctx).brokerMetadataUrl} values={values} errors={errors} />,
+    status,
+  )
 }
 
 const publicRoutes = new Hono<AppEnv>()
@@ -160,10 +124,7 @@ const publicRoutes = new Hono<AppEnv>()
   })
 
 const protectedRoutes = new Hono<AppEnv>()
-  .use(limitBody(MAX_ADMIN_BODY_BYTES))
-  .use(requireAdminSession())
-  .use(checkCsrf())
-  .use(noStore)
+  .use(...consolePage())
   .get('/', (c) => c.redirect('/sso/admin/idps', 303))
   .post('/logout', async (c) => {
     await recordAudit(c.var.ctx, { action: 'admin.logout', outcome: 'success', detail: {} })
@@ -171,7 +132,7 @@ const protectedRoutes = new Hono<AppEnv>()
     return c.redirect('/sso/admin/login', 303)
   })
   // identity providers
-  .get('/idps', async (c) => c.html(<IdpListPage {...common(c)} idps={await listIdpViews(c.var.ctx)} />))
+  .get('/idps', async (c) => c.html(<IdpListPage {...consoleChrome(c)} idps={await listIdpViews(c.var.ctx)} />))
   .get('/idps/new', (c) => renderIdpForm(c, { values: {}, errors: {} }))
   .post('/idps', audited('idp.create'), async (c) => {
     const form = await readForm(c)
@@ -228,10 +189,16 @@ const protectedRoutes = new Hono<AppEnv>()
     await moveIdp(c.var.ctx, c.req.param('id'), (await readForm(c)).direction === 'up' ? 'up' : 'down')
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
+  .post('/idps/:id/sessions/revoke', audited('sessions.revoke'), async (c) => {
+    if ((await readForm(c)).confirm !== 'yes') throw new AppError('ADMIN_INVALID_FIELD', 'confirm: tick the confirmation box first', { field: 'confirm' })
+    const idp = await requireIdp(c.var.ctx, c.req.param('id'))
+    const { revoked } = await revokeSessionsOf(c.var.ctx, { idpId: idp.id }, 'console')
+    return c.redirect(`/sso/admin/idps/${idp.id}?flash=revoked&n=${revoked}`, 303)
+  })
   .post('/idps/:id/test', audited('idp.test'), async (c) => respond(c, await startTestConnection(c.var.ctx, c.req.param('id'), requestCookies(c))))
   .get('/idps/:id/test/:requestId', async (c) => {
     const { idp, result } = await testConnectionResult(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
-    return c.html(<TestResultPage {...common(c)} idpName={idp.name} idpId={idp.id} test={result} />)
+    return c.html(<TestResultPage {...consoleChrome(c)} idpName={idp.name} idpId={idp.id} test={result} />)
   })
   // helpdesk apps
   .get('/apps', async (c) => renderApps(c, {}, {}))
@@ -255,7 +222,7 @@ const protectedRoutes = new Hono<AppEnv>()
     const sp = await spEndpoints(c.var.ctx)
     const [keys, jwtKeys] = await Promise.all([listSpKeyViews(c.var.ctx), listJwtKeyViews(c.var.ctx)])
     return c.html(
-      <SpPage {...common(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} jwtKeys={jwtKeys} />,
+      <SpPage {...consoleChrome(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} jwtKeys={jwtKeys} />,
     )
   })
   .post('/jwt/keys/rotate', audited('jwt-key.rotate'), async (c) => {
@@ -272,18 +239,33 @@ const protectedRoutes = new Hono<AppEnv>()
     return c.redirect('/sso/admin/sp?flash=saved', 303)
   })
   // settings and audit
-  .get('/settings', async (c) =>
-    c.html(<SettingsPage {...common(c)} values={await readSettings(c.var.ctx)} errors={{}} defaultEntityId={`${c.var.ctx.origin}/sso/metadata`} />),
-  )
+  .get('/settings', async (c) => {
+    const values = await readSettings(c.var.ctx)
+    const adminAccessText = await adminAccessLines(c.var.ctx, values.adminAccess)
+    return c.html(
+      <SettingsPage {...consoleChrome(c)} values={values} adminAccessText={adminAccessText} errors={{}} defaultEntityId={`${c.var.ctx.origin}/sso/metadata`} />,
+    )
+  })
   .post('/settings', audited('settings.update'), async (c) => {
-    const input = settingsInputFromForm(await readForm(c))
+    const form = await readForm(c)
+    const input = settingsInputFromForm(form)
     try {
       await updateSettings(c.var.ctx, input, 'console')
       return c.redirect('/sso/admin/settings?flash=settings', 303)
     } catch (err) {
       const errors = await formErrors(c, err)
-      const values = { ...(await readSettings(c.var.ctx)), ...input } as Awaited<ReturnType<typeof readSettings>>
-      return c.html(<SettingsPage {...common(c)} values={values} errors={errors} defaultEntityId={`${c.var.ctx.origin}/sso/metadata`} />, 400)
+      const { adminAccess: _typed, ...typed } = input
+      const values = { ...(await readSettings(c.var.ctx)), ...typed } as Awaited<ReturnType<typeof readSettings>>
+      return c.html(
+        <SettingsPage
+          {...consoleChrome(c)}
+          values={values}
+          adminAccessText={form.adminAccess ?? ''}
+          errors={errors}
+          defaultEntityId={`${c.var.ctx.origin}/sso/metadata`}
+        />,
+        400,
+      )
     }
   })
   .get('/audit', async (c) => {
@@ -291,7 +273,7 @@ const protectedRoutes = new Hono<AppEnv>()
     const page = await readAuditLog(c.var.ctx, query)
     const nextHref = page.nextBefore ? `/sso/admin/audit?${new URLSearchParams({ ...filters, before: String(page.nextBefore) })}` : null
     const entries = page.entries.map((e) => ({ ...e, detail: e.detail ?? null }))
-    return c.html(<AuditPage {...common(c)} entries={entries} filters={filters} nextHref={nextHref} />)
+    return c.html(<AuditPage {...consoleChrome(c)} entries={entries} filters={filters} nextHref={nextHref} />)
   })
 
 export const adminConsoleRoutes = new Hono<AppEnv>().route('/', publicRoutes).route('/', protectedRoutes)

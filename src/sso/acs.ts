@@ -1,8 +1,8 @@
 /**
  * The Assertion Consumer Service: finds the pending login a response answers (or, unsolicited,
  * the IdP its Issuer names), validates it with the SAML core (one parse, the IdP chosen by a
- * resolver), consumes it once, applies the attribute map and allowed groups, then starts the
- * portal session. Test-connection runs keep their result for the admin and sign nobody in.
+ * resolver), consumes it once, applies the attribute map, allowed groups and the organization's
+ * email authority (sso/tenancy.ts), then starts the portal session. Test-connection runs keep their result for the admin and sign nobody in.
  * Trusts only what the core verified; the login state only through its MAC and this browser's cookie.
  */
 import { auditFailure, recordAudit, type AuditTrail } from '../audit/record'
@@ -11,6 +11,7 @@ import { AppError, errorCode, errorDetail, errorInfo } from '../errors'
 import { redirectTo, type BrowserStep, type CookieChange } from '../navigation'
 import { isSamlError, mapIdentity, validateSamlResponse, type MappedIdentity, type ResponseHints } from '../saml/index'
 import { findIdp, findIdpByEntityId, type IdpRow } from '../store/idps'
+import { getOrganization, type OrganizationRow } from '../store/organizations'
 import { AUTHN_REQUEST_ISSUER, consumeOnce } from '../store/replay'
 import { decryptionKeys } from '../store/sp-keys'
 import { putTestResult } from '../store/test-results'
@@ -18,6 +19,7 @@ import { clearLoginState, readLoginStates, type LoginState } from './login-state
 import { safeReturnTo } from './return-to'
 import { startSession } from './sessions'
 import { spEndpoints, type SpEndpoints } from './sp-endpoints'
+import { assertUsableNameId, emailAuthority, subjectOf, type EmailAuthority } from './tenancy'
 
 /** Replay rows live at least this long, even for assertions with a shorter window. */
 export const MIN_REPLAY_WINDOW_MS = 10 * 60_000
@@ -30,22 +32,27 @@ export interface AcsInput {
 
 interface Resolved {
   idp: IdpRow
+  organization: OrganizationRow
   state: LoginState | null
 }
 
 /** The IdP and pending login a response belongs to, from its unverified hints. */
 async function resolve(ctx: RequestContext, hints: ResponseHints, states: LoginState[]): Promise<Resolved> {
+  let idp: IdpRow | null
+  let state: LoginState | null = null
   if (hints.inResponseTo) {
     // Bound to this browser: only a pending login whose cookie this browser holds counts.
-    const state = states.find((s) => s.requestId === hints.inResponseTo)
+    state = states.find((s) => s.requestId === hints.inResponseTo) ?? null
     if (!state) throw new AppError('LOGIN_STATE_MISSING', undefined, { inResponseTo: hints.inResponseTo, pendingLogins: states.length })
-    const idp = await findIdp(ctx.db, state.idpId)
+    idp = await findIdp(ctx.db, state.idpId)
     if (!idp) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: state.idpId })
-    return { idp, state }
+  } else {
+    idp = hints.issuer ? await findIdpByEntityId(ctx.db, hints.issuer) : null
+    if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer })
   }
-  const idp = hints.issuer ? await findIdpByEntityId(ctx.db, hints.issuer) : null
-  if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer })
-  return { idp, state: null }
+  const organization = await getOrganization(ctx.db, idp.organizationId)
+  if (!organization) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: idp.id, organizationId: idp.organizationId })
+  return { idp, organization, state }
 }
 
 function isAllowed(idp: IdpRow, identity: MappedIdentity): boolean {
@@ -66,11 +73,12 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
       sp: { entityId: sp.entityId, acsUrl: sp.acsUrl },
       now,
       idp: async (hints) => {
-        const { idp, state } = await resolve(ctx, hints, states)
-        Object.assign(found, { idp, state })
+        const { idp, organization, state } = await resolve(ctx, hints, states)
+        Object.assign(found, { idp, organization, state })
         trail.idpId = idp.id
         if (state?.test) trail.action = 'login.test'
         if (!idp.enabled && !state?.test) throw new AppError('LOGIN_IDP_DISABLED', undefined, { idpId: idp.id })
+        if (!organization.enabled && !state?.test) throw new AppError('LOGIN_ORGANIZATION_DISABLED', undefined, { organizationId: organization.id })
         return {
           idp: { entityId: idp.entityId, certificates: idp.certificates },
           expectedRequestId: state?.requestId ?? null,
@@ -82,8 +90,9 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
         }
       },
     })
-    const { idp, state } = found as Resolved
-    trail.subject = result.nameId
+    const { idp, organization, state } = found as Resolved
+    assertUsableNameId(result.nameId)
+    trail.subject = subjectOf(idp.slug, result.nameId)
     const cookies: CookieChange[] = []
     // Single use: the login state, then the assertion (unique inserts in D1).
     const expiresAt = new Date(Math.max(Date.parse(result.notOnOrAfter), now.getTime() + MIN_REPLAY_WINDOW_MS))
@@ -97,20 +106,29 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
     }
     const identity = mapIdentity(result, idp.attributeMap)
     if (!isAllowed(idp, identity)) throw new AppError('LOGIN_GROUP_DENIED', undefined, { allowedGroups: idp.allowedGroups, groups: identity.groups })
+    // Email authority: the IdP may vouch only for addresses in its organization's verified domains.
+    const authority = await emailAuthority(ctx, organization, identity.email)
 
     if (state?.test) {
-      await recordAudit(ctx, { action: 'login.test', outcome: 'success', idpId: idp.id, subject: result.nameId, detail: { test: true } })
-      await putTestResult(ctx.kv, state.requestId, { ok: true, idpId: idp.id, result, identity })
+      await recordAudit(ctx, { action: 'login.test', outcome: 'success', idpId: idp.id, subject: trail.subject, detail: { test: true } })
+      await putTestResult(ctx.kv, state.requestId, { ok: true, idpId: idp.id, result, identity: { ...identity, email: authority.email } })
       return { navigation: redirectTo(testResultPath(idp, state), 303), cookies }
     }
 
-    cookies.push(await startSession(ctx, input.cookies, newSession(idp, result, identity, sp, now)))
+    cookies.push(await startSession(ctx, input.cookies, newSession(idp, organization, result, identity, authority, sp, now)))
     await recordAudit(ctx, {
       action: 'login',
       outcome: 'success',
       idpId: idp.id,
-      subject: result.nameId,
-      detail: { email: identity.email, groups: identity.groups, warnings: result.warnings, signed: result.signedParts },
+      subject: trail.subject,
+      detail: {
+        organizationId: organization.id,
+        email: authority.email,
+        emailVerified: authority.verified,
+        groups: identity.groups,
+        warnings: result.warnings,
+        signed: result.signedParts,
+      },
     })
     // IdP-initiated: RelayState is an untrusted path; SP-initiated: the stored return path.
     return { navigation: redirectTo(state ? state.returnTo : safeReturnTo(input.relayState), 303), cookies }
@@ -131,17 +149,29 @@ function testResultPath(idp: IdpRow, state: LoginState): string {
   return `/sso/admin/idps/${idp.id}/test/${state.requestId}`
 }
 
-function newSession(idp: IdpRow, result: Awaited<ReturnType<typeof validateSamlResponse>>, identity: MappedIdentity, sp: SpEndpoints, now: Date) {
+function newSession(
+  idp: IdpRow,
+  organization: OrganizationRow,
+  result: Awaited<ReturnType<typeof validateSamlResponse>>,
+  identity: MappedIdentity,
+  authority: EmailAuthority,
+  sp: SpEndpoints,
+  now: Date,
+) {
   const lifetimeMs = sp.settings.sessionLifetimeSeconds * 1000
   // The IdP may cap the session (AuthnStatement SessionNotOnOrAfter, core §2.7.2).
   const idpCap = result.sessionNotOnOrAfter ? Date.parse(result.sessionNotOnOrAfter) : Number.POSITIVE_INFINITY
   return {
     idpId: idp.id,
     idpSlug: idp.slug,
+    organizationId: organization.id,
+    organizationSlug: organization.slug,
+    subject: subjectOf(idp.slug, result.nameId),
     nameId: result.nameId,
     nameIdFormat: result.nameIdFormat,
     sessionIndex: result.sessionIndex,
-    email: identity.email,
+    email: authority.email,
+    emailVerified: authority.verified,
     displayName: identity.displayName ?? ([identity.firstName, identity.lastName].filter(Boolean).join(' ') || null),
     groups: identity.groups,
     createdAt: now.getTime(),

@@ -20,6 +20,7 @@ import { getSettings, type Settings } from '../store/settings'
 import { newRequestId } from './login-state'
 import { endSession } from './sessions'
 import { withQuery } from './sign-in'
+import { subjectOf } from './tenancy'
 import { signingKey } from './signing-key'
 import { spEndpoints } from './sp-endpoints'
 
@@ -54,7 +55,13 @@ async function signedOut(ctx: RequestContext, idpLoggedOut: boolean, cookies: Co
 export async function logOut(ctx: RequestContext, cookies: Record<string, string>): Promise<LogoutOutcome> {
   const { session, cookie } = await endSession(ctx, cookies)
   if (!session) return signedOut(ctx, false, [cookie])
-  await recordAudit(ctx, { action: 'logout', outcome: 'success', idpId: session.idpId, subject: session.nameId, detail: { initiatedBy: 'user' } })
+  await recordAudit(ctx, {
+    action: 'logout',
+    outcome: 'success',
+    idpId: session.idpId,
+    subject: session.subject ?? subjectOf(session.idpSlug, session.nameId),
+    detail: { initiatedBy: 'user' },
+  })
   const upstream = await startIdpLogout(ctx, session)
   return upstream ? { kind: 'navigate', step: { navigation: upstream.navigation, cookies: [cookie, ...upstream.cookies] } } : signedOut(ctx, false, [cookie])
 }
@@ -164,8 +171,8 @@ export async function receiveSloMessage(
   // IdP-initiated: it ends sessions, so its signature is required.
   const info = await parseLogoutRequest(message, { sloUrl: sp.sloUrl, now, idp: (issuer) => issuerIdp(ctx, trail, issuer, sp.settings) })
   const idp = info.issuerConfig.row
-  trail.subject = info.nameId
-  const ended = await endSessionsFor(ctx.kv, idp.id, info.nameId, info.sessionIndexes)
+  trail.subject = subjectOf(idp.slug, info.nameId)
+  const ended = await endSessionsFor(ctx, idp.id, info.nameId, info.sessionIndexes)
   if (!idp.sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'The IdP has no SLO URL to answer to', { idpId: idp.id })
   const xml = buildLogoutResponse({
     id: newRequestId(ctx.random),
@@ -175,6 +182,6 @@ export async function receiveSloMessage(
     inResponseTo: info.id,
     statusCode: STATUS_SUCCESS,
   })
-  await recordAudit(ctx, { action: 'logout.idp-initiated', outcome: 'success', idpId: idp.id, subject: info.nameId, detail: { sessionsEnded: ended } })
+  await recordAudit(ctx, { action: 'logout.idp-initiated', outcome: 'success', idpId: idp.id, subject: trail.subject, detail: { sessionsEnded: ended } })
   return { kind: 'navigate', step: { navigation: await sendToIdp(ctx, { ...idp, sloUrl: idp.sloUrl }, 'SAMLResponse', xml, info.relayState), cookies: [] } }
 }

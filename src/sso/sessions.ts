@@ -1,27 +1,37 @@
 /**
- * The portal session as the browser holds it: the `__Host-sso_session` cookie (a random token)
- * and the KV entry it names. A new token at every login (no fixation); logout ends both.
+ * The portal session as the browser holds it: the `__Host-sso_session` cookie (a random token),
+ * the KV entry it names and its index row. A new token at every login (no fixation); logout ends
+ * all of it. A session counts only while its IdP and organization may still speak (tenancy.ts).
  */
 import type { RequestContext } from '../context'
 import { clearCookie, setCookie, type CookieChange } from '../navigation'
 import { createSession, deleteSession, readSession, type Session } from '../store/sessions'
+import { liveSession } from './tenancy'
 
 export type { Session } from '../store/sessions'
 
+/** A session that passed the tenant check: its organization and namespaced subject are known. */
+export type LiveSession = Session & { organizationId: string; organizationSlug: string; subject: string }
+
 export const SESSION_COOKIE = '__Host-sso_session'
 
-/** The live session this browser's cookie names, or null. */
-export async function currentSession(ctx: RequestContext, cookies: Record<string, string>): Promise<Session | null> {
+/** The live session this browser's cookie names, or null (none, expired, or its tenant was disabled). */
+export async function currentSession(ctx: RequestContext, cookies: Record<string, string>): Promise<LiveSession | null> {
   const token = cookies[SESSION_COOKIE]
-  return token ? readSession(ctx.kv, token, ctx.clock()) : null
+  const session = token ? await readSession(ctx.kv, token, ctx.clock()) : null
+  return session ? liveSession(ctx, session) : null
 }
 
 /** Stores `session` under a fresh token (ending this browser's previous session) and returns its cookie. */
-export async function startSession(ctx: RequestContext, cookies: Record<string, string>, session: Session): Promise<CookieChange> {
+export async function startSession(
+  ctx: RequestContext,
+  cookies: Record<string, string>,
+  session: Session & { organizationId: string; subject: string },
+): Promise<CookieChange> {
   const previous = cookies[SESSION_COOKIE]
-  if (previous) await deleteSession(ctx.kv, previous)
+  if (previous) await deleteSession(ctx, previous)
   const now = ctx.clock()
-  const token = await createSession(ctx.kv, session, ctx.random, now)
+  const token = await createSession(ctx, session, ctx.random, now)
   // Lax: the session must survive the top-level redirect back from the IdP; KV's floor is 60 s.
   return setCookie(SESSION_COOKIE, token, { sameSite: 'Lax', maxAge: Math.max(60, Math.floor((session.expiresAt - now.getTime()) / 1000)) })
 }
@@ -30,19 +40,21 @@ export async function startSession(ctx: RequestContext, cookies: Record<string, 
 export async function endSession(ctx: RequestContext, cookies: Record<string, string>): Promise<{ session: Session | null; cookie: CookieChange }> {
   const token = cookies[SESSION_COOKIE]
   const session = token ? await readSession(ctx.kv, token, ctx.clock()) : null
-  if (token) await deleteSession(ctx.kv, token)
+  if (token) await deleteSession(ctx, token)
   return { session, cookie: clearCookie(SESSION_COOKIE) }
 }
 
-/** GET /sso/me: the signed-in identity as JSON. */
-export function identityView(session: Session) {
+/** GET /sso/me: the signed-in identity as JSON; `sub` is the namespaced subject. */
+export function identityView(session: LiveSession) {
   return {
-    sub: session.nameId,
+    sub: session.subject,
+    nameId: session.nameId,
     nameIdFormat: session.nameIdFormat,
     email: session.email,
     name: session.displayName,
     groups: session.groups,
     idp: session.idpSlug,
+    org: session.organizationSlug,
     expiresAt: new Date(session.expiresAt).toISOString(),
   }
 }

@@ -6,8 +6,17 @@ import { base64url } from 'jose'
 import { hashToken, isTokenShape, newToken } from '../crypto/token'
 import { ADMIN_SESSION_TTL_SECONDS, kvKeys } from './kv-keys'
 
+/** How an SSO admin got in: the (IdP, group) pair and the user, re-checked on every request. */
+export interface SsoAdmin {
+  idpId: string
+  group: string
+  subject: string
+}
+
 export interface AdminSession {
   actor: string
+  /** Set when the session was opened through SSO (admin/auth.ts ssoAdminGrant). */
+  sso?: SsoAdmin
   /** Sent in every console form (`_csrf`), compared in constant time. */
   csrf: string
   expiresAt: number
@@ -19,9 +28,15 @@ export async function createAdminSession(
   actor: string,
   random: (n: number) => Uint8Array,
   now: Date,
+  sso?: SsoAdmin,
 ): Promise<{ token: string; session: AdminSession }> {
   const token = newToken(random)
-  const session: AdminSession = { actor, csrf: base64url.encode(random(24)), expiresAt: now.getTime() + ADMIN_SESSION_TTL_SECONDS * 1000 }
+  const session: AdminSession = {
+    actor,
+    csrf: base64url.encode(random(24)),
+    expiresAt: now.getTime() + ADMIN_SESSION_TTL_SECONDS * 1000,
+    ...(sso ? { sso } : {}),
+  }
   await kv.put(kvKeys.adminSession(await hashToken(token)), JSON.stringify(session), { expirationTtl: ADMIN_SESSION_TTL_SECONDS })
   return { token, session }
 }

@@ -8,15 +8,15 @@ export interface ZendeskConfig {
   subdomain: string
   /** Host-mapped help center (e.g. https://help.acme.com); overrides the zendesk.com origin. */
   baseUrl?: string
-  /** external_id claim: the namespaced NameID (stable per IdP) or nothing. */
+  /** external_id claim: the namespaced subject `<idp slug>:<NameID>` (stable per IdP) or nothing. */
   externalIdFrom: 'nameId' | 'none'
-  /** IdP slug or group name → Zendesk organization name; the first match wins (IdP first). */
-  organizationMap: Record<string, string>
   /** Send the user's groups as Zendesk tags. */
   tagsFromGroups: boolean
-  /** Zendesk user field key → value source, sent as `user_fields`. */
-  userFields?: Record<string, 'idp' | 'nameId' | 'groups'>
+  /** Zendesk user field key → value source, sent as `user_fields` ('nameId' and 'subject' both send the namespaced subject). */
+  userFields?: Record<string, ZendeskUserFieldSource>
 }
+
+export type ZendeskUserFieldSource = 'idp' | 'nameId' | 'subject' | 'groups' | 'organization'
 
 export interface FreshworksConfig {
   /** Exact redirect URIs the helpdesk may ask for (its SSO callback URLs). */
@@ -38,8 +38,6 @@ export interface SamlAppConfig {
   sloUrl?: string
   /** Attribute names the helpdesk expects, per field; a field mapped to '' is not sent. */
   attributeNames?: Partial<Record<SamlAppAttribute, string>>
-  /** IdP slug or group name → organization, sent as the `organization` attribute (first match, IdP first). */
-  organizationMap?: Record<string, string>
 }
 
 export type AppConfig = ZendeskConfig | FreshworksConfig | SamlAppConfig

@@ -1,11 +1,14 @@
 /**
  * IdP configurations in D1. Store functions take the database first and return domain rows;
- * input validation happens at the edge (routes/admin-input.ts) before anything reaches here.
+ * input validation happens in admin/idp-fields.ts before anything reaches here. Every write
+ * clears this isolate's tenant status cache (sessions of a disabled IdP stop at once here).
  */
 import { and, asc, eq, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { AppError } from '../errors'
 import { idps } from './schema'
+import { retireSlug } from './retired-slugs'
+import { invalidateTenantStatus } from './tenant-status'
 
 export type IdpRow = typeof idps.$inferSelect
 export type IdpInsert = typeof idps.$inferInsert
@@ -59,6 +62,8 @@ export async function createIdp(d1: D1Database, id: string, fields: IdpFields, n
     else await insert
   } catch (err) {
     conflict(err)
+  } finally {
+    invalidateTenantStatus()
   }
   return (await getIdp(d1, id))!
 }
@@ -75,11 +80,23 @@ export async function updateIdp(d1: D1Database, id: string, fields: Partial<IdpF
     else await update
   } catch (err) {
     conflict(err)
+  } finally {
+    invalidateTenantStatus()
   }
   return getIdp(d1, id)
 }
 
-export async function deleteIdp(d1: D1Database, id: string): Promise<boolean> {
-  const res = await drizzle(d1).delete(idps).where(eq(idps.id, id)).returning({ id: idps.id })
-  return res.length > 0
+/** Deletes the IdP and retires its slug in one batch (store/retired-slugs.ts); false when there was none. */
+export async function deleteIdp(d1: D1Database, id: string, now: Date): Promise<boolean> {
+  const db = drizzle(d1)
+  const row = await getIdp(d1, id)
+  if (!row) return false
+  await db.batch([retireSlug(db, 'idp', row.slug, now), db.delete(idps).where(eq(idps.id, id))])
+  invalidateTenantStatus()
+  return true
+}
+
+/** The IdPs of one organization, in the admin-defined order. */
+export async function listIdpsOfOrganization(d1: D1Database, organizationId: string): Promise<IdpRow[]> {
+  return drizzle(d1).select().from(idps).where(eq(idps.organizationId, organizationId)).orderBy(asc(idps.sortOrder), asc(idps.name))
 }

@@ -14,9 +14,6 @@ export const BROKER_PENDING_TTL_SECONDS = 600
 export const kvKeys = {
   /** A portal session, by the SHA-256 (hex) of its cookie token. TTL: the session's lifetime. */
   session: (tokenHash: string) => `session:${tokenHash}`,
-  /** Index for IdP-initiated logout: every session of (IdP, NameID); value = the SessionIndex. */
-  sessionIndexPrefix: (idpId: string, nameIdHash: string) => `session-index:${idpId}:${nameIdHash}:`,
-  sessionIndex: (idpId: string, nameIdHash: string, tokenHash: string) => `session-index:${idpId}:${nameIdHash}:${tokenHash}`,
   /** An admin console session, by the SHA-256 of its cookie token. TTL: ADMIN_SESSION_TTL_SECONDS. */
   adminSession: (tokenHash: string) => `admin-session:${tokenHash}`,
   /** Failed admin sign-ins from one client IP. TTL: ADMIN_FAILURE_WINDOW_SECONDS. */

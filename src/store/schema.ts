@@ -25,11 +25,114 @@ const updatedAt = () =>
     .notNull()
     .default(sql`(unixepoch('subsec') * 1000)`)
 
+/** An (IdP, group) pair refining an organization's name in the helpdesk (DESIGN.md "Groups belong to their IdP"). */
+export interface GroupMapping {
+  idpId: string
+  group: string
+  helpdeskOrganization: string
+}
+
+/**
+ * A customer company (DESIGN.md "Tenants"): its IdPs may speak only for its verified domains.
+ * `trust_any_email` lifts that for the helpdesk company's own staff IdP (audited, shown with a warning).
+ */
+export const organizations = sqliteTable(
+  'organizations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    /** The company's name in the helpdesk (Zendesk organization, broker `organization` attribute). */
+    helpdeskOrganization: text('helpdesk_organization'),
+    trustAnyEmail: integer('trust_any_email', { mode: 'boolean' }).notNull().default(false),
+    /** Off: no IdP of this organization signs anyone in, and its sessions stop reaching the portal. */
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    groupMappings: text('group_mappings', { mode: 'json' })
+      .$type<GroupMapping[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    /** Every session of this organization started at or before this instant is ended (revocation, or its email authority withdrawn). */
+    sessionsRevokedAt: integer('sessions_revoked_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('organizations_slug_unique').on(t.slug)],
+)
+
+/**
+ * Slugs of deleted IdPs and organizations. A slug namespaces users' subjects (`<idp slug>:<NameID>`)
+ * and names the organization (`X-SSO-Org`) in the portal and the helpdesks, which keep them; so a
+ * slug is never given to another IdP or organization, and never changes.
+ */
+export const retiredSlugs = sqliteTable(
+  'retired_slugs',
+  {
+    kind: text('kind', { enum: ['idp', 'organization'] }).notNull(),
+    slug: text('slug').notNull(),
+    retiredAt: integer('retired_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.slug] })],
+)
+
+/**
+ * An email domain an organization claims. The primary key makes a domain belong to one
+ * organization at most. Verified when the DNS TXT record `_edge-sso-challenge.<domain>` holds
+ * `edge-sso-verify=<token>`, or when an admin confirmed it by hand (audited).
+ */
+export const organizationDomains = sqliteTable(
+  'organization_domains',
+  {
+    /** Lower-case, IDN in ASCII (punycode) form. */
+    domain: text('domain').primaryKey(),
+    organizationId: text('organization_id').notNull(),
+    status: text('status', { enum: ['pending', 'verified'] })
+      .notNull()
+      .default('pending'),
+    /** Random, shown in the TXT record to publish; a new one only when the domain is claimed again. */
+    token: text('token').notNull(),
+    verificationMethod: text('verification_method', { enum: ['dns', 'manual', 'migrated'] }),
+    verifiedAt: integer('verified_at', { mode: 'timestamp_ms' }),
+    lastCheckedAt: integer('last_checked_at', { mode: 'timestamp_ms' }),
+    /** What the last DNS check found, in plain words, when it did not verify. */
+    lastCheckError: text('last_check_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('organization_domains_org').on(t.organizationId)],
+)
+
+/**
+ * Every live portal session, by the SHA-256 of its cookie token: the index that revokes the
+ * sessions of an organization, an IdP or one user, finds them for IdP-initiated logout, and
+ * counts them, without listing KV. Rows expire with their session and are pruned by the cron.
+ */
+export const sessionIndex = sqliteTable(
+  'session_index',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    organizationId: text('organization_id').notNull(),
+    idpId: text('idp_id').notNull(),
+    /** `<idp slug>:<NameID>` at login. */
+    subject: text('subject').notNull(),
+    /** SHA-256 of the NameID (IdP-initiated logout names the user by NameID). */
+    nameIdHash: text('name_id_hash').notNull(),
+    sessionIndex: text('session_index'),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('session_index_org').on(t.organizationId),
+    index('session_index_idp_name').on(t.idpId, t.nameIdHash),
+    index('session_index_subject').on(t.subject),
+    index('session_index_expires').on(t.expiresAt),
+  ],
+)
+
 /** One upstream identity provider (a customer company's IdP). */
 export const idps = sqliteTable(
   'idps',
   {
     id: text('id').primaryKey(),
+    /** The organization this IdP speaks for (organizations.id); every IdP has one. */
+    organizationId: text('organization_id').notNull(),
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     entityId: text('entity_id').notNull(),
@@ -71,6 +174,8 @@ export const idps = sqliteTable(
     sortOrder: integer('sort_order').notNull().default(0),
     metadataUrl: text('metadata_url'),
     metadataRefreshedAt: integer('metadata_refreshed_at', { mode: 'timestamp_ms' }),
+    /** Every session of this IdP started at or before this instant is ended (revocation). */
+    sessionsRevokedAt: integer('sessions_revoked_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -17,8 +17,11 @@ export interface Settings {
   /** Tolerated clock difference for every IdP without its own `clockSkewSeconds`. */
   clockSkewSeconds: number
   allowSha1: boolean
-  /** Users in these groups (from their IdP) may use the admin console through SSO. */
-  adminGroups: string[]
+  /**
+   * Who may use the admin console through SSO: (IdP, group) pairs. A group name alone grants
+   * nothing across IdPs (DESIGN.md "Groups belong to their IdP"); re-checked on every request.
+   */
+  adminAccess: AdminAccessPair[]
   auditRetentionDays: number
   /** Names of the identity headers forwarded to the portal (proxy mode). */
   headerNames: IdentityHeaderNames
@@ -29,16 +32,26 @@ export interface Settings {
   userHeader: UserHeader | null
 }
 
+export interface AdminAccessPair {
+  idpId: string
+  group: string
+}
+
 export interface IdentityHeaderNames {
+  /** `<idp slug>:<NameID>`: the user key to use (DESIGN.md "Subjects are namespaced"). */
+  subject: string
   email: string
   name: string
   groups: string
   idp: string
+  /** The organization's slug. */
+  org: string
 }
 
 export interface UserHeader {
   name: string
-  value: 'email' | 'nameId'
+  /** `subject` is `<idp slug>:<NameID>` (stored `nameId` from before organizations reads as `subject`). */
+  value: 'email' | 'subject'
   pathPrefixes: string[]
 }
 
@@ -50,9 +63,9 @@ export const DEFAULT_SETTINGS: Settings = {
   sessionLifetimeSeconds: 8 * 3600,
   clockSkewSeconds: DEFAULT_CLOCK_SKEW_SECONDS,
   allowSha1: false,
-  adminGroups: [],
+  adminAccess: [],
   auditRetentionDays: 90,
-  headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' },
+  headerNames: { subject: 'X-SSO-Subject', email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP', org: 'X-SSO-Org' },
   userHeader: null,
 }
 
@@ -72,9 +85,19 @@ export async function getSettings(d1: D1Database): Promise<Settings> {
   const rows = await drizzle(d1).select().from(settings)
   const out: Record<string, unknown> = { ...DEFAULT_SETTINGS }
   for (const row of rows) if (row.key in DEFAULT_SETTINGS) out[row.key] = row.value
-  const value = out as unknown as Settings
+  const value = withDefaults(out as unknown as Settings)
   if (started === generation) cached = { db: d1, value, until: nowMs + SETTINGS_CACHE_MS }
   return value
+}
+
+/**
+ * Stored values from older releases completed: header names saved before X-SSO-Subject and
+ * X-SSO-Org existed get the default names for those; a user header sending the bare `nameId`
+ * sends the namespaced subject instead.
+ */
+function withDefaults(s: Settings): Settings {
+  const userHeader = s.userHeader && (s.userHeader.value as string) === 'nameId' ? { ...s.userHeader, value: 'subject' as const } : s.userHeader
+  return { ...s, headerNames: { ...DEFAULT_SETTINGS.headerNames, ...s.headerNames }, userHeader }
 }
 
 /** The SP entity ID in force: the configured one, or the metadata URL on this origin. */

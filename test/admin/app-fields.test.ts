@@ -45,7 +45,7 @@ describe('parseAppInput: Zendesk', () => {
       slug: 'acme-zendesk',
       enabled: true,
       sharedSecret: SECRET,
-      config: { subdomain: 'acme', externalIdFrom: 'nameId', organizationMap: {}, tagsFromGroups: false, userFields: {} },
+      config: { subdomain: 'acme', externalIdFrom: 'nameId', tagsFromGroups: false, userFields: {} },
     })
   })
 
@@ -116,7 +116,6 @@ describe('parseAppInput: SAML', () => {
       signResponse: false,
       certificates: [],
       attributeNames: {},
-      organizationMap: {},
     })
   })
 
@@ -158,9 +157,18 @@ describe('parseAppInput: PATCH over the stored app', () => {
       kind: 'zendesk',
       config: parseAppInput({ ...ZENDESK, config: { subdomain: 'acme', tagsFromGroups: true } }, null).config as ZendeskConfig,
     })
-    const fields = parseAppInput({ config: { organizationMap: { 'acme-okta': 'Acme Inc.' } } }, existing)
+    const fields = parseAppInput({ config: { externalIdFrom: 'none' } }, existing)
     expect(fields).toMatchObject({ kind: 'zendesk', name: 'Stored', slug: 'stored', enabled: true })
-    expect(fields.config).toMatchObject({ subdomain: 'acme', tagsFromGroups: true, organizationMap: { 'acme-okta': 'Acme Inc.' } })
+    expect(fields.config).toMatchObject({ subdomain: 'acme', tagsFromGroups: true, externalIdFrom: 'none' })
+  })
+
+  it('refuses organizationMap, which organizations replaced, and drops one a config stored before them still holds', () => {
+    const existing = stored({
+      kind: 'zendesk',
+      config: { subdomain: 'acme', externalIdFrom: 'nameId', tagsFromGroups: false, organizationMap: { admins: 'Admins' } } as ZendeskConfig,
+    })
+    expect(() => parseAppInput({ config: { organizationMap: { 'acme-okta': 'Acme Inc.' } } }, existing)).toThrow(invalidField('config.organizationMap'))
+    expect(parseAppInput({ config: { tagsFromGroups: true } }, existing).config).not.toHaveProperty('organizationMap')
   })
 
   it('keeps the stored SAML config when only one field changes', () => {

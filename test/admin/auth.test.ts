@@ -1,6 +1,6 @@
 // Who may administer the gateway (admin/auth.ts): the admin token with failures counted per IP in
-// KV, console sessions in KV, admin access through SSO for members of settings.adminGroups, and the
-// console's CSRF token check.
+// KV, console sessions in KV, admin access through SSO for (IdP, group) pairs in
+// settings.adminAccess (re-checked against the live IdP), and the console's CSRF token check.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import {
@@ -9,14 +9,15 @@ import {
   isCsrfTokenValid,
   MAX_FAILED_ATTEMPTS,
   openConsoleSession,
+  isSsoAdminStillGranted,
   readConsoleSession,
-  ssoAdminActor,
+  ssoAdminGrant,
   verifyAdminToken,
 } from '../../src/admin/auth'
 import { updateSettings } from '../../src/admin/settings'
 import { newToken } from '../../src/crypto/token'
 import { testContext } from '../helpers/context'
-import { sampleSession, sessionCookie } from '../helpers/session'
+import { sampleSession, sessionCookie, type TestSession } from '../helpers/session'
 
 const TOKEN = env.ADMIN_TOKEN
 let ipCounter = 0
@@ -99,38 +100,106 @@ describe('console sessions', () => {
   })
 })
 
-describe('ssoAdminActor', () => {
-  it('admits a signed-in member of an admin group, named by email, and nobody else', async () => {
-    await updateSettings(testContext(), { adminGroups: ['helpdesk-admins'] }, 'api')
-    const member = cookieRecord(await sessionCookie(sampleSession({ groups: ['support', 'helpdesk-admins'] })))
-    const nonMember = cookieRecord(await sessionCookie(sampleSession({ email: 'joe@acme.example', groups: ['support', 'admins'] })))
-    const noGroups = cookieRecord(await sessionCookie(sampleSession({ groups: [] })))
-    expect(await ssoAdminActor(testContext(), member)).toBe('sso:jane@acme.example')
-    expect(await ssoAdminActor(testContext(), nonMember)).toBeNull()
-    expect(await ssoAdminActor(testContext(), noGroups)).toBeNull()
-    expect(await ssoAdminActor(testContext(), {})).toBeNull()
+describe('admin through SSO: (IdP, group) pairs', () => {
+  // Two tenants: Acme's IdP (the shared test organization) and Globex's, each with a group "admins".
+  const acme = (overrides: Partial<TestSession> = {}) => sampleSession(overrides)
+  const globex = (overrides: Partial<TestSession> = {}) =>
+    sampleSession({
+      idpId: 'idp_globex',
+      idpSlug: 'globex-entra',
+      organizationId: 'org_globex',
+      organizationSlug: 'globex',
+      nameId: 'jane@globex.example',
+      email: 'jane@globex.example',
+      ...overrides,
+    })
+  const grant = async (session: TestSession) => ssoAdminGrant(testContext(), cookieRecord(await sessionCookie(session)))
+  const setAccess = (adminAccess: { idp: string; group: string }[]) => updateSettings(testContext(), { adminAccess }, 'api')
+
+  it('admits a signed-in member of a listed (IdP, group) pair, named by subject, and nobody else', async () => {
+    await grant(acme()) // creates Acme's IdP, so the pair below names a known IdP
+    await setAccess([{ idp: 'acme-okta', group: 'helpdesk-admins' }])
+    expect(await grant(acme({ groups: ['support', 'helpdesk-admins'] }))).toEqual({
+      actor: 'sso:acme-okta:jane@acme.example',
+      sso: { idpId: 'idp_1', group: 'helpdesk-admins', subject: 'acme-okta:jane@acme.example' },
+    })
+    expect(await grant(acme({ groups: ['support', 'admins'] }))).toBeNull()
+    expect(await grant(acme({ groups: [] }))).toBeNull()
+    expect(await ssoAdminGrant(testContext(), {})).toBeNull()
   })
 
-  it('names a member without an email by NameID', async () => {
-    await updateSettings(testContext(), { adminGroups: ['helpdesk-admins'] }, 'api')
-    const cookies = cookieRecord(await sessionCookie(sampleSession({ email: null, nameId: 'u-1234', groups: ['helpdesk-admins'] })))
-    expect(await ssoAdminActor(testContext(), cookies)).toBe('sso:u-1234')
+  it("grants nothing to Acme's group when the pair names Globex's IdP, though the group name is the same", async () => {
+    await grant(acme())
+    await grant(globex())
+    await setAccess([{ idp: 'globex-entra', group: 'admins' }])
+    expect(await grant(acme({ groups: ['admins'] }))).toBeNull()
+    expect(await grant(globex({ groups: ['admins'] }))).toMatchObject({ actor: 'sso:globex-entra:jane@globex.example' })
   })
 
-  it('admits nobody while no admin group is configured, and stops when the group is removed', async () => {
-    const cookies = cookieRecord(await sessionCookie(sampleSession({ groups: ['helpdesk-admins'] })))
-    await updateSettings(testContext(), { adminGroups: [] }, 'api')
-    expect(await ssoAdminActor(testContext(), cookies)).toBeNull()
-    await updateSettings(testContext(), { adminGroups: ['helpdesk-admins'] }, 'api')
-    expect(await ssoAdminActor(testContext(), cookies)).toBe('sso:jane@acme.example')
-    await updateSettings(testContext(), { adminGroups: ['other'] }, 'api')
-    expect(await ssoAdminActor(testContext(), cookies)).toBeNull()
+  it('refuses a pair naming an unknown IdP, and the removed adminGroups setting with an explanation', async () => {
+    await expect(setAccess([{ idp: 'no-such-idp', group: 'admins' }])).rejects.toMatchObject({
+      code: 'ADMIN_INVALID_FIELD',
+      detail: { field: 'adminAccess[0].idp' },
+    })
+    await expect(updateSettings(testContext(), { adminGroups: ['admins'] }, 'api')).rejects.toMatchObject({
+      code: 'ADMIN_INVALID_FIELD',
+      detail: { field: 'adminGroups' },
+    })
+  })
+
+  it('admits nobody while no pair is configured, and stops when the pair is removed', async () => {
+    const session = acme({ groups: ['helpdesk-admins'] })
+    await setAccess([])
+    expect(await grant(session)).toBeNull()
+    await setAccess([{ idp: 'acme-okta', group: 'helpdesk-admins' }])
+    expect(await grant(session)).not.toBeNull()
+    await setAccess([{ idp: 'acme-okta', group: 'other' }])
+    expect(await grant(session)).toBeNull()
   })
 
   it('admits nobody once the portal session has expired', async () => {
-    await updateSettings(testContext(), { adminGroups: ['helpdesk-admins'] }, 'api')
-    const cookies = cookieRecord(await sessionCookie(sampleSession({ groups: ['helpdesk-admins'] })))
-    expect(await ssoAdminActor(testContext({ clock: () => new Date(Date.now() + 2 * 3600_000) }), cookies)).toBeNull()
+    await grant(acme())
+    await setAccess([{ idp: 'acme-okta', group: 'helpdesk-admins' }])
+    const cookies = cookieRecord(await sessionCookie(acme({ groups: ['helpdesk-admins'] })))
+    expect(await ssoAdminGrant(testContext({ clock: () => new Date(Date.now() + 2 * 3600_000) }), cookies)).toBeNull()
+  })
+
+  it('re-checks the grant on every request against the live IdP, its organization and the pair', async () => {
+    await grant(acme())
+    await setAccess([{ idp: 'acme-okta', group: 'helpdesk-admins' }])
+    const cookies = cookieRecord(await sessionCookie(acme({ groups: ['helpdesk-admins'] })))
+    const granted = (await ssoAdminGrant(testContext(), cookies))!
+    const still = () => isSsoAdminStillGranted(testContext(), granted.sso, cookies)
+    expect(await still()).toBe(true)
+    // Disabled behind the store's back (another isolate's write): the portal's 30 s cache still
+    // says enabled, but the admin check reads the IdP fresh.
+    await env.DB.prepare("UPDATE idps SET enabled = 0 WHERE id = 'idp_1'").run()
+    expect(await still()).toBe(false)
+    await env.DB.prepare("UPDATE idps SET enabled = 1 WHERE id = 'idp_1'").run()
+    expect(await still()).toBe(true)
+    await env.DB.prepare("UPDATE organizations SET enabled = 0 WHERE id = 'org_test'").run()
+    expect(await still()).toBe(false)
+    await env.DB.prepare("UPDATE organizations SET enabled = 1 WHERE id = 'org_test'").run()
+    await setAccess([])
+    expect(await still()).toBe(false)
+    await setAccess([{ idp: 'acme-okta', group: 'helpdesk-admins' }])
+    // Another user's portal cookie, or one without the group, does not carry the grant.
+    const other = cookieRecord(await sessionCookie(acme({ nameId: 'bob@acme.example', groups: ['helpdesk-admins'] })))
+    expect(await isSsoAdminStillGranted(testContext(), granted.sso, other)).toBe(false)
+    const withoutGroup = cookieRecord(await sessionCookie(acme({ groups: ['support'] })))
+    expect(await isSsoAdminStillGranted(testContext(), granted.sso, withoutGroup)).toBe(false)
+  })
+})
+
+describe('console sessions opened through SSO before (IdP, group) pairs', () => {
+  it('are not honored: they carry no pair to re-check (any IdP could have granted them)', async () => {
+    const { createAdminSession } = await import('../../src/store/admin-sessions')
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+    const old = await createAdminSession(env.SESSIONS, 'sso:jane@acme.example', random, new Date())
+    expect(await readConsoleSession(testContext(), { [ADMIN_COOKIE]: old.token })).toBeNull()
+    // A token session reads as before.
+    const token = await createAdminSession(env.SESSIONS, 'admin-token', random, new Date())
+    expect(await readConsoleSession(testContext(), { [ADMIN_COOKIE]: token.token })).toMatchObject({ actor: 'admin-token' })
   })
 })
 

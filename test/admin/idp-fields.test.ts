@@ -4,8 +4,9 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { ATTRIBUTE_PRESETS } from '../../src/admin/attribute-presets'
 import { idpFormValuesFromForm, idpFormValuesFromRow, idpInputFromForm, idpView, parseIdpInput, type IdpFormValues } from '../../src/admin/idp-fields'
-import { createIdp, type IdpFields, type IdpRow } from '../../src/store/idps'
+import type { IdpRow } from '../../src/store/idps'
 import { OTHER_IDP_CERT, TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { seedIdp, type IdpSeed } from '../helpers/tenants'
 
 const invalidField = (field: string) => expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field } })
 
@@ -20,10 +21,10 @@ const OTHER_DER = OTHER_IDP_CERT.replace(/-----[^-]+-----/g, '').replace(/\s+/g,
 
 let stored = 0
 /** A stored IdP row (real D1), with unique slug and entity ID. */
-async function storedIdp(fields: Partial<IdpFields> = {}): Promise<IdpRow> {
+async function storedIdp(fields: Partial<IdpSeed> = {}): Promise<IdpRow> {
   stored++
-  const all = { ...REQUIRED, slug: `stored-${stored}`, entityId: `urn:idp:stored-${stored}`, ...fields } as IdpFields
-  return createIdp(env.DB, `idp_stored${stored}`, all, new Date('2030-01-01T00:00:00Z'))
+  const all = { ...REQUIRED, slug: `stored-${stored}`, entityId: `urn:idp:stored-${stored}`, ...fields } as IdpSeed
+  return seedIdp(env.DB, `idp_stored${stored}`, all, new Date('2030-01-01T00:00:00Z'))
 }
 
 /** What the browser posts for form values as the console shows them (a checked box sends 'true'). */
@@ -38,9 +39,9 @@ function asPostedForm(values: IdpFormValues): Record<string, string> {
 }
 
 describe('parseIdpInput: create and replace', () => {
-  it('accepts the required fields and derives the slug from the name', () => {
+  it('accepts the required fields and derives the slug from the name on create, never on replace (a slug never changes)', () => {
     expect(parseIdpInput(REQUIRED, 'create')).toEqual({ ...REQUIRED, slug: 'acme-corp-okta' })
-    expect(parseIdpInput(REQUIRED, 'replace')).toMatchObject({ slug: 'acme-corp-okta' })
+    expect(parseIdpInput(REQUIRED, 'replace')).not.toHaveProperty('slug')
   })
 
   it('keeps a slug the admin chose', () => {

@@ -59,7 +59,13 @@ function serveMetadata(body: () => string) {
 
 beforeEach(async () => {
   // One file shares its D1; every test starts from no IdPs and an empty audit log.
-  await env.DB.batch([env.DB.prepare('DELETE FROM idps'), env.DB.prepare('DELETE FROM audit_log')])
+  await env.DB.batch([
+    env.DB.prepare('DELETE FROM idps'),
+    env.DB.prepare('DELETE FROM organizations'),
+    env.DB.prepare('DELETE FROM organization_domains'),
+    env.DB.prepare('DELETE FROM retired_slugs'),
+    env.DB.prepare('DELETE FROM audit_log'),
+  ])
 })
 
 afterEach(() => {
@@ -71,7 +77,17 @@ describe('createIdp', () => {
     const row = await createIdp(ctx(), idpBody('Acme Okta', { emailDomains: ['@Acme.com'] }), 'api')
     expect(row.id).toMatch(/^idp_[0-9a-f]{18}$/)
     expect(await getIdp(env.DB, row.id)).toMatchObject({ name: 'Acme Okta', slug: 'acme-okta', emailDomains: ['acme.com'], enabled: true })
-    expect(await auditCount()).toBe(1)
+    // Without an organizationId, the IdP gets an organization of its own, claiming its domains (pending).
+    expect(await auditCount()).toBe(2)
+    expect(await lastAuditRow('organization.create')).toMatchObject({
+      outcome: 'success',
+      detail: { organizationId: row.organizationId, name: 'Acme Okta', domains: ['acme.com'], via: 'api', source: 'idp' },
+    })
+    expect(
+      await env.DB.prepare('SELECT domain, organization_id, status FROM organization_domains')
+        .all()
+        .then((r) => r.results),
+    ).toEqual([{ domain: 'acme.com', organization_id: row.organizationId, status: 'pending' }])
     expect(await lastAuditRow('idp.create')).toMatchObject({
       outcome: 'success',
       actor: 'admin-token',
@@ -142,7 +158,7 @@ describe('importIdp', () => {
       sortOrder: 10,
     })
     expect(row.certificates).toHaveLength(1)
-    expect(await auditCount()).toBe(1)
+    expect(await auditCount('idp.create')).toBe(1)
     expect(await lastAuditRow('idp.create')).toMatchObject({ idp_id: row.id, detail: { entityId: OKTA_ENTITY_ID, via: 'console', source: 'metadata-xml' } })
   })
 
@@ -213,18 +229,39 @@ describe('updateIdp', () => {
     expect((await lastAuditRow('idp.update'))!.detail).toMatchObject({ changed: ['ssoUrl'] })
   })
 
-  it('refuses a slug another IdP uses with ADMIN_CONFLICT', async () => {
+  it("never changes an IdP's slug: it namespaces its users' subjects in the portal and the helpdesks", async () => {
     await createIdp(ctx(), idpBody('Taken'), 'api')
     const mine = await createIdp(ctx(), idpBody('Mine'), 'api')
-    await expect(updateIdp(ctx(), mine.id, { slug: 'taken' }, 'patch', 'api')).rejects.toMatchObject({ code: 'ADMIN_CONFLICT', detail: { field: 'slug' } })
+    for (const slug of ['taken', 'mine-renamed'])
+      await expect(updateIdp(ctx(), mine.id, { slug }, 'patch', 'api')).rejects.toMatchObject({
+        code: 'ADMIN_INVALID_FIELD',
+        message: expect.stringContaining('slug: cannot change: every user of this IdP is known to the portal and the helpdesks as mine:<NameID>'),
+      })
     expect((await getIdp(env.DB, mine.id))!.slug).toBe('mine')
     expect(await auditCount('idp.update')).toBe(0)
+    // The same slug again is no change; a replace without a slug keeps it.
+    await updateIdp(ctx(), mine.id, { slug: 'mine' }, 'patch', 'api')
+    // idpBody gives no slug: a replace without one keeps the stored slug, whatever the new name.
+    expect((await updateIdp(ctx(), mine.id, { ...idpBody('Mine renamed'), entityId: mine.entityId }, 'replace', 'api')).slug).toBe('mine')
+  })
+
+  it("refuses a new IdP the slug of a deleted one, whose users' subjects the portal may still keep", async () => {
+    const gone = await createIdp(ctx(), idpBody('Gone'), 'api')
+    await deleteIdp(ctx(), gone.id, 'api')
+    await expect(createIdp(ctx(), idpBody('Gone', { entityId: 'urn:new-gone' }), 'api')).rejects.toMatchObject({
+      code: 'ADMIN_CONFLICT',
+      detail: { field: 'slug' },
+      message: expect.stringContaining('The slug gone belonged to a deleted IdP'),
+    })
+    expect((await createIdp(ctx(), idpBody('Gone', { entityId: 'urn:new-gone', slug: 'gone-2' }), 'api')).slug).toBe('gone-2')
   })
 
   it('keeps the current default when making another IdP default is refused with ADMIN_CONFLICT', async () => {
     const current = await createIdp(ctx(), idpBody('Current', { isDefault: true }), 'api')
     const other = await createIdp(ctx(), idpBody('Other'), 'api')
-    await expect(updateIdp(ctx(), other.id, { isDefault: true, slug: 'current' }, 'patch', 'api')).rejects.toMatchObject({ code: 'ADMIN_CONFLICT' })
+    await expect(updateIdp(ctx(), other.id, { isDefault: true, entityId: current.entityId }, 'patch', 'api')).rejects.toMatchObject({
+      code: 'ADMIN_CONFLICT',
+    })
     expect((await getIdp(env.DB, current.id))!.isDefault).toBe(true)
     expect((await getIdp(env.DB, other.id))!.isDefault).toBe(false)
   })
@@ -351,7 +388,7 @@ describe('test connection', () => {
     const cookies = Object.fromEntries(step.cookies.map((c) => [c.name, c.value ?? '']))
     const states = await readLoginStates(env.SSO_SECRET, cookies, new Date())
     expect(states).toEqual([expect.objectContaining({ idpId: row.id, test: true })])
-    expect(await auditCount()).toBe(2)
+    expect(await auditCount('idp.test')).toBe(1)
     expect(await lastAuditRow('idp.test')).toMatchObject({ outcome: 'success', idp_id: row.id })
   })
 

@@ -35,7 +35,7 @@ describe('SSO-JWT key rotation', () => {
     const jwks = await (await exports.default.fetch('https://support.example.com/sso/certs')).json<{ keys: { kid: string }[] }>()
     expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, oldKey.kid]))
     const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]), { algorithms: ['ES256'] })
-    expect(payload.sub).toBe(sampleSession().nameId)
+    expect(payload.sub).toBe(sampleSession().subject)
     const list = await (await exports.default.fetch(`${API}/jwt/keys`, { headers: AUTH })).json<{ keys: { kid: string; status: string }[] }>()
     expect(list.keys[0]).toMatchObject({ kid, status: 'active' })
   })

@@ -20,10 +20,14 @@ describe('parseSettingsInput', () => {
       ...DEFAULT_SETTINGS,
       spEntityId: 'https://support.example.com/sso/metadata',
       logoUrl: 'https://cdn.example.com/logo.svg',
-      adminGroups: ['helpdesk-admins'],
-      userHeader: { name: 'X-Forwarded-User', value: 'nameId', pathPrefixes: ['/auth/sso'] },
+      adminAccess: [{ idp: 'acme-okta', group: 'helpdesk-admins' }],
+      userHeader: { name: 'X-Forwarded-User', value: 'subject', pathPrefixes: ['/auth/sso'] },
     }
     expect(parseSettingsInput(all)).toEqual(all)
+  })
+
+  it("reads a stored user header value 'nameId' (before subjects were namespaced) as 'subject'", () => {
+    expect(parseSettingsInput({ userHeader: { name: 'X-User', value: 'nameId' } }).userHeader).toMatchObject({ value: 'subject' })
   })
 
   it('refuses an unknown setting by name', () => {
@@ -51,17 +55,39 @@ describe('parseSettingsInput', () => {
     ['auditRetentionDays', 3651],
     ['allowSha1', 'false'],
     ['logoUrl', 'http://cdn.example.com/logo.png'],
-    ['adminGroups', 'admins'],
+    ['adminGroups', ['admins']],
+    ['adminAccess', 'admins'],
+    ['adminAccess', [{ idp: 'acme-okta', group: 'x' }, ...Array(50).fill({ idp: 'acme-okta', group: 'x' })]],
   ])('refuses %s = %j naming it', (key, value) => {
     expect(() => parseSettingsInput({ [key]: value })).toThrow(invalidField(key))
   })
 
-  it('names the bad entry of adminGroups', () => {
-    expect(() => parseSettingsInput({ adminGroups: ['ok', ''] })).toThrow(invalidField('adminGroups[1]'))
+  it('names the bad entry of adminAccess', () => {
+    expect(() =>
+      parseSettingsInput({
+        adminAccess: [
+          { idp: 'acme-okta', group: 'ok' },
+          { idp: 'acme-okta', group: '' },
+        ],
+      }),
+    ).toThrow(invalidField('adminAccess[1].group'))
+    expect(() => parseSettingsInput({ adminAccess: ['admins'] })).toThrow(invalidField('adminAccess[0]'))
+    expect(() => parseSettingsInput({ adminAccess: [{ idp: 'acme-okta', group: 'x', role: 'owner' }] })).toThrow(invalidField('adminAccess[0].role'))
+  })
+
+  it('explains that adminGroups was replaced by (IdP, group) pairs', () => {
+    expect(() => parseSettingsInput({ adminGroups: ['admins'] })).toThrow(
+      expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', message: expect.stringMatching(/adminAccess.*\(IdP, group\)/) }),
+    )
   })
 })
 
 describe('parseSettingsInput: identity header names', () => {
+  it('refuses two identity headers with one name, in any spelling a server folds together', () => {
+    expect(() => parseSettingsInput({ headerNames: { subject: 'X-SSO-Email' } })).toThrow(invalidField('headerNames'))
+    expect(() => parseSettingsInput({ headerNames: { org: 'x-sso-IDP' } })).toThrow(invalidField('headerNames'))
+  })
+
   it('fills the header names not given with the defaults', () => {
     expect(parseSettingsInput({ headerNames: { email: 'X-Remote-Email' } }).headerNames).toEqual({ ...DEFAULT_SETTINGS.headerNames, email: 'X-Remote-Email' })
   })
@@ -76,7 +102,7 @@ describe('parseSettingsInput: identity header names', () => {
   it('refuses what is not a header name, and unknown keys', () => {
     for (const v of ['X SSO Email', 'X-SSO-Email:', '-X-Email', '', 'X-é', 42])
       expect(() => parseSettingsInput({ headerNames: { email: v } })).toThrow(invalidField('headerNames.email'))
-    expect(() => parseSettingsInput({ headerNames: { subject: 'X-Sub' } })).toThrow(invalidField('headerNames.subject'))
+    expect(() => parseSettingsInput({ headerNames: { user: 'X-User' } })).toThrow(invalidField('headerNames.user'))
     expect(() => parseSettingsInput({ headerNames: ['X-Email'] })).toThrow(invalidField('headerNames'))
   })
 })
@@ -109,7 +135,7 @@ describe('settingsInputFromForm', () => {
     sessionLifetimeSeconds: '3600',
     clockSkewSeconds: '120',
     allowSha1: 'true',
-    adminGroups: 'helpdesk-admins\nit\nops',
+    adminAccess: 'acme-okta: helpdesk-admins\nglobex-entra:IT: EU',
     auditRetentionDays: '30',
     'headerNames.email': 'X-Remote-Email',
     'headerNames.name': '',
@@ -128,7 +154,10 @@ describe('settingsInputFromForm', () => {
       sessionLifetimeSeconds: 3600,
       clockSkewSeconds: 120,
       allowSha1: true,
-      adminGroups: ['helpdesk-admins', 'it', 'ops'],
+      adminAccess: [
+        { idp: 'acme-okta', group: 'helpdesk-admins' },
+        { idp: 'globex-entra', group: 'IT: EU' },
+      ],
       auditRetentionDays: 30,
       headerNames: { ...DEFAULT_SETTINGS.headerNames, email: 'X-Remote-Email' },
       userHeader: null,

@@ -5,7 +5,9 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { readSettings, updateSettings } from '../../src/admin/settings'
 import { settingsInputFromForm } from '../../src/admin/settings-fields'
 import { DEFAULT_SETTINGS, putSettings } from '../../src/store/settings'
+import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { lastAuditRow, testContext } from '../helpers/context'
+import { seedIdp } from '../helpers/tenants'
 
 const ctx = () => testContext({ actor: 'admin-token' })
 const invalidField = (field: string) => expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field } })
@@ -24,18 +26,30 @@ function formOf(s: typeof DEFAULT_SETTINGS): Record<string, string> {
     sessionLifetimeSeconds: String(s.sessionLifetimeSeconds),
     clockSkewSeconds: String(s.clockSkewSeconds),
     ...(s.allowSha1 ? { allowSha1: 'true' } : {}),
-    adminGroups: s.adminGroups.join('\n'),
+    adminAccess: s.adminAccess.map((p) => `${p.idpId}: ${p.group}`).join('\n'),
     auditRetentionDays: String(s.auditRetentionDays),
+    'headerNames.subject': s.headerNames.subject,
     'headerNames.email': s.headerNames.email,
     'headerNames.name': s.headerNames.name,
     'headerNames.groups': s.headerNames.groups,
     'headerNames.idp': s.headerNames.idp,
+    'headerNames.org': s.headerNames.org,
     'userHeader.name': s.userHeader?.name ?? '',
   }
 }
 
+const idp = (id: string, slug: string, organizationId?: string) =>
+  seedIdp(env.DB, id, {
+    name: slug,
+    slug,
+    entityId: `https://${slug}.test/saml`,
+    ssoUrl: `https://${slug}.test/sso`,
+    certificates: [TEST_IDP_CERT],
+    organizationId,
+  })
+
 beforeEach(async () => {
-  await env.DB.batch([env.DB.prepare('DELETE FROM settings'), env.DB.prepare('DELETE FROM audit_log')])
+  await env.DB.batch([env.DB.prepare('DELETE FROM settings'), env.DB.prepare('DELETE FROM audit_log'), env.DB.prepare('DELETE FROM idps')])
   // An empty change drops this isolate's settings cache, so the deletion is seen.
   await putSettings(env.DB, {}, new Date())
 })
@@ -48,16 +62,17 @@ describe('readSettings', () => {
 
 describe('updateSettings', () => {
   it('stores the change, returns the complete settings and audits the changed keys', async () => {
-    const saved = await updateSettings(ctx(), { portalName: 'Acme Support', adminGroups: ['helpdesk-admins'] }, 'api')
-    expect(saved).toEqual({ ...DEFAULT_SETTINGS, portalName: 'Acme Support', adminGroups: ['helpdesk-admins'] })
+    await idp('idp_acme', 'acme-okta')
+    const saved = await updateSettings(ctx(), { portalName: 'Acme Support', adminAccess: [{ idp: 'acme-okta', group: 'helpdesk-admins' }] }, 'api')
+    expect(saved).toEqual({ ...DEFAULT_SETTINGS, portalName: 'Acme Support', adminAccess: [{ idpId: 'idp_acme', group: 'helpdesk-admins' }] })
     expect(await readSettings(ctx())).toEqual(saved)
     const stored = await env.DB.prepare('SELECT key FROM settings ORDER BY key').all<{ key: string }>()
-    expect(stored.results.map((r) => r.key)).toEqual(['adminGroups', 'portalName'])
+    expect(stored.results.map((r) => r.key)).toEqual(['adminAccess', 'portalName'])
     expect(await auditCount()).toBe(1)
     expect(await lastAuditRow('settings.update')).toMatchObject({
       outcome: 'success',
       actor: 'admin-token',
-      detail: { changed: ['portalName', 'adminGroups'], via: 'api' },
+      detail: { changed: ['portalName', 'adminAccess'], via: 'api' },
     })
   })
 
@@ -78,9 +93,27 @@ describe('updateSettings', () => {
   })
 
   it('applies a console form save', async () => {
-    const form = { ...formOf(DEFAULT_SETTINGS), portalName: 'Acme Support', adminGroups: 'helpdesk-admins\nit' }
+    await idp('idp_acme', 'acme-okta')
+    await idp('idp_globex', 'globex-entra', 'org_globex')
+    const form = { ...formOf(DEFAULT_SETTINGS), portalName: 'Acme Support', adminAccess: 'acme-okta: helpdesk-admins\nglobex-entra : IT Admins' }
     const saved = await updateSettings(ctx(), settingsInputFromForm(form), 'console')
-    expect(saved).toEqual({ ...DEFAULT_SETTINGS, portalName: 'Acme Support', adminGroups: ['helpdesk-admins', 'it'] })
+    expect(saved).toEqual({
+      ...DEFAULT_SETTINGS,
+      portalName: 'Acme Support',
+      adminAccess: [
+        { idpId: 'idp_acme', group: 'helpdesk-admins' },
+        { idpId: 'idp_globex', group: 'IT Admins' },
+      ],
+    })
+  })
+
+  it('refuses an admin group that names no IdP, and the removed adminGroups setting', async () => {
+    await idp('idp_acme', 'acme-okta')
+    const form = { ...formOf(DEFAULT_SETTINGS), adminAccess: 'helpdesk-admins' }
+    await expect(updateSettings(ctx(), settingsInputFromForm(form), 'console')).rejects.toThrow(invalidField('adminAccess[0].idp'))
+    await expect(updateSettings(ctx(), { adminAccess: [{ idp: 'unknown', group: 'x' }] }, 'api')).rejects.toThrow(invalidField('adminAccess[0].idp'))
+    await expect(updateSettings(ctx(), { adminGroups: ['helpdesk-admins'] }, 'api')).rejects.toThrow(invalidField('adminGroups'))
+    expect(await auditCount()).toBe(0)
   })
 
   // The console form always sends every setting: the audit row lists only those whose value

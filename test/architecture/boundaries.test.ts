@@ -112,6 +112,8 @@ export function violations(files: SourceFile[]): string[] {
       })
     }
     if (inFolder(p, 'src/crypto')) for (const r of refs) if (!(r.target ? inFolder(r.target, 'src/crypto') : r.spec === 'jose')) bad(`crypto imports ${r.spec}`)
+    // Calls to hosts we do not control: web standards only, nothing of the gateway.
+    if (inFolder(p, 'src/outbound')) for (const r of refs) if (!(r.target && inFolder(r.target, 'src/outbound'))) bad(`outbound imports ${r.spec}`)
     if (inFolder(p, 'src'))
       for (const r of refs) if (inFolder(r.target, 'dev') || inFolder(r.target, 'test')) bad(`src imports ${r.spec} (dev/ and test/ are never deployed)`)
   }
@@ -136,6 +138,7 @@ describe('the checker catches each kind of violation', () => {
     ['KV keys outside the store', { path: 'src/sso/x.ts', text: "import { kvKeys } from '../store/kv-keys'" }],
     ['the store importing a service', { path: 'src/store/x.ts', text: "import { recordAudit } from '../audit/record'" }],
     ['crypto importing the store', { path: 'src/crypto/x.ts', text: "import { x } from '../store/sessions'" }],
+    ['outbound importing a service', { path: 'src/outbound/x.ts', text: "import { recordAudit } from '../audit/record'" }],
     ['src importing dev/', { path: 'src/app.ts', text: "import { startStack } from '../dev/stack.mjs'" }],
   ]
   for (const [name, file] of cases) {
@@ -192,10 +195,10 @@ describe('tests mirror src', () => {
   const WITHOUT_BEHAVIOUR = new Set(['src/store/app-configs.ts', 'src/store/schema.ts'])
   const tests = new Set(listTestFiles('test'))
 
-  it('gives every service, store and crypto module its own test file: test/<folder>/<file>[.<aspect>].test.ts', () => {
+  it('gives every service, store, crypto and outbound module its own test file: test/<folder>/<file>[.<aspect>].test.ts', () => {
     const missing = listSources('src')
       .map((f) => f.path)
-      .filter((p) => ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/store', 'src/crypto'].some((f) => inFolder(p, f)))
+      .filter((p) => ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/store', 'src/crypto', 'src/outbound'].some((f) => inFolder(p, f)))
       .filter((p) => !WITHOUT_BEHAVIOUR.has(p))
       .filter((p) => {
         const base = p.replace(/^src\//, 'test/').replace(/\.tsx?$/, '')

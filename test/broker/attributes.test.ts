@@ -1,5 +1,6 @@
 // The attributes a helpdesk receives in broker mode (broker/attributes.ts): named as each app
-// expects, '' leaves a field out, and the organization from the app's map (IdP slug first).
+// expects, '' leaves a field out, the organization's helpdesk name, and an email only from a
+// verified domain.
 import { describe, expect, it } from 'vitest'
 import { appAttributes } from '../../src/broker/attributes'
 import type { SamlAppConfig } from '../../src/store/app-configs'
@@ -16,7 +17,7 @@ const config = (overrides: Partial<SamlAppConfig> = {}): SamlAppConfig => ({
 
 describe('appAttributes', () => {
   it('sends every known field under its own name by default', () => {
-    expect(appAttributes(config(), sampleSession())).toEqual({
+    expect(appAttributes(config(), sampleSession(), null)).toEqual({
       email: ['jane@acme.example'],
       firstName: ['Jane'],
       lastName: ['Doe'],
@@ -30,33 +31,34 @@ describe('appAttributes', () => {
     const attributes = appAttributes(
       config({ attributeNames: { email: 'User.Email', firstName: 'givenName', lastName: '', groups: 'memberOf', upstreamIdp: '' } }),
       sampleSession(),
+      null,
     )
     expect(attributes).toEqual({ 'User.Email': ['jane@acme.example'], givenName: ['Jane'], displayName: ['Jane Doe'], memberOf: ['support', 'admins'] })
   })
 
   it('splits the display name at the first space: the rest is the last name', () => {
-    expect(appAttributes(config(), sampleSession({ displayName: 'Mary Ann van Dyke' }))).toMatchObject({ firstName: ['Mary'], lastName: ['Ann van Dyke'] })
+    expect(appAttributes(config(), sampleSession({ displayName: 'Mary Ann van Dyke' }), null)).toMatchObject({
+      firstName: ['Mary'],
+      lastName: ['Ann van Dyke'],
+    })
   })
 
   it('sends no empty attributes: no email, no name parts, no groups', () => {
-    expect(appAttributes(config(), sampleSession({ email: null, displayName: null, groups: [] }))).toEqual({ upstreamIdp: ['acme-okta'] })
-    expect(appAttributes(config(), sampleSession({ displayName: 'Cher' }))).not.toHaveProperty('lastName')
+    expect(appAttributes(config(), sampleSession({ email: null, displayName: null, groups: [] }), null)).toEqual({ upstreamIdp: ['acme-okta'] })
+    expect(appAttributes(config(), sampleSession({ displayName: 'Cher' }), null)).not.toHaveProperty('lastName')
   })
 
-  it('takes the organization from the IdP slug before any group', () => {
-    const organizationMap = { 'acme-okta': 'Acme Corp', support: 'Support Team' }
-    expect(appAttributes(config({ organizationMap }), sampleSession()).organization).toEqual(['Acme Corp'])
+  it("sends no email whose domain is not verified for the user's organization (trustAnyEmail)", () => {
+    expect(appAttributes(config(), sampleSession({ email: 'x@elsewhere.example', emailVerified: false }), null)).not.toHaveProperty('email')
   })
 
-  it('falls back to the first mapped group, in the order the session lists them', () => {
-    const organizationMap = { admins: 'Admins Org', support: 'Support Org' }
-    expect(appAttributes(config({ organizationMap }), sampleSession()).organization).toEqual(['Support Org'])
-    expect(appAttributes(config({ organizationMap }), sampleSession({ groups: ['admins', 'support'] })).organization).toEqual(['Admins Org'])
-    expect(appAttributes(config({ organizationMap }), sampleSession({ groups: ['other'] }))).not.toHaveProperty('organization')
+  it("sends the organization's helpdesk name it is given, and no organization without one", () => {
+    expect(appAttributes(config(), sampleSession(), 'Acme Corp').organization).toEqual(['Acme Corp'])
+    expect(appAttributes(config(), sampleSession(), null)).not.toHaveProperty('organization')
   })
 
   it('sends the organization under the name the app gives it', () => {
-    const attributes = appAttributes(config({ organizationMap: { 'acme-okta': 'Acme Corp' }, attributeNames: { organization: 'company' } }), sampleSession())
+    const attributes = appAttributes(config({ attributeNames: { organization: 'company' } }), sampleSession(), 'Acme Corp')
     expect(attributes.company).toEqual(['Acme Corp'])
     expect(attributes).not.toHaveProperty('organization')
   })

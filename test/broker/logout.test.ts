@@ -16,7 +16,7 @@ import { currentSession, SESSION_COOKIE, startSession } from '../../src/sso/sess
 import { signingKey } from '../../src/sso/signing-key'
 import type { SamlAppConfig } from '../../src/store/app-configs'
 import { saveApp } from '../../src/store/apps'
-import { createIdp } from '../../src/store/idps'
+import { seedIdp } from '../helpers/tenants'
 import { OTHER_IDP_KEY, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { lastAuditRow, TEST_ORIGIN, testContext } from '../helpers/context'
 import { readRedirect, verifyRedirect } from '../helpers/saml-messages'
@@ -47,12 +47,13 @@ beforeAll(async () => {
   await app('app_signed', 'signed', { entityId: 'https://signed.test/sp', sloUrl: 'https://signed.test/slo', certificates: [TEST_IDP_CERT] })
   await app('app_noslo', 'noslo', { entityId: 'https://noslo.test/sp' })
   const idp = { ssoUrl: 'https://idp.test/sso', certificates: [TEST_IDP_CERT] }
-  await createIdp(env.DB, 'idp_slo', { name: 'With SLO', slug: 'acme', entityId: IDP_WITH_SLO, sloUrl: 'https://idp.acme.test/slo', ...idp }, now)
-  await createIdp(env.DB, 'idp_plain', { name: 'Plain', slug: 'plain', entityId: 'https://idp.plain.test/saml', ...idp }, now)
+  await seedIdp(env.DB, 'idp_slo', { name: 'With SLO', slug: 'acme', entityId: IDP_WITH_SLO, sloUrl: 'https://idp.acme.test/slo', ...idp }, now)
+  await seedIdp(env.DB, 'idp_plain', { name: 'Plain', slug: 'plain', entityId: 'https://idp.plain.test/saml', ...idp }, now)
 })
 
 async function signedIn(idpId: string, nameId = 'jane@acme.example'): Promise<Record<string, string>> {
-  const cookie = await startSession(testContext(), {}, sampleSession({ idpId, idpSlug: idpId, nameId }))
+  const idpSlug = { idp_slo: 'acme', idp_plain: 'plain' }[idpId] ?? idpId
+  const cookie = await startSession(testContext(), {}, sampleSession({ idpId, idpSlug, nameId }))
   return { [SESSION_COOKIE]: cookie.value! }
 }
 
@@ -78,11 +79,11 @@ describe('receiveAppLogout', () => {
     expect(location(step)).toMatch(/^\/sso\/idp\/slo\/done\/_[0-9a-f]{40}$/)
     expect(step.cookies).toEqual([{ name: SESSION_COOKIE, value: null, options: { sameSite: 'Lax', maxAge: 0 } }])
     expect(await isLive(cookies)).toBe(false)
-    expect(trail).toMatchObject({ idpId: 'idp_plain', subject: 'kim@acme.example' })
+    expect(trail).toMatchObject({ idpId: 'idp_plain', subject: 'plain:kim@acme.example' })
     expect(await lastAuditRow('logout.app-initiated')).toMatchObject({
       outcome: 'success',
       idp_id: 'idp_plain',
-      subject: 'kim@acme.example',
+      subject: 'plain:kim@acme.example',
       detail: { appId: 'app_desk' },
     })
   })

@@ -19,6 +19,7 @@ import { saveApp } from '../../src/store/apps'
 import { OTHER_IDP_KEY, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { lastAuditRow, TEST_ORIGIN, testContext } from '../helpers/context'
 import { sampleSession, sessionCookie } from '../helpers/session'
+import { seedOrganization } from '../helpers/tenants'
 
 const BROKER = `${TEST_ORIGIN}/sso/idp/metadata`
 const JSM = { entityId: 'https://acme.atlassian.net/sp', acsUrl: 'https://acme.atlassian.net/sp/acs' }
@@ -26,6 +27,8 @@ const SIGNED_SP = { entityId: 'urn:signed-sp', acsUrl: 'https://signed.example/a
 
 beforeAll(async () => {
   const now = new Date()
+  // The users' organization, with its name in the helpdesk and a refinement for Acme's "admins" group.
+  await seedOrganization({ helpdeskOrganization: 'Acme Corp' })
   const app = (id: string, slug: string, config: Partial<SamlAppConfig> & { entityId: string; acsUrl: string }, enabled = true) =>
     saveApp(
       env.DB,
@@ -35,10 +38,16 @@ beforeAll(async () => {
       now,
       true,
     )
-  await app('app_jsm', 'jsm', { ...JSM, attributeNames: { upstreamIdp: '' }, organizationMap: { 'acme-okta': 'Acme Corp' } })
+  await app('app_jsm', 'jsm', { ...JSM, attributeNames: { upstreamIdp: '' } })
   await app('app_persistent', 'persistent', {
     entityId: 'urn:persistent-sp',
     acsUrl: 'https://persistent.example/acs',
+    nameIdFormat: 'persistent',
+    signResponse: false,
+  })
+  await app('app_persistent2', 'persistent2', {
+    entityId: 'urn:persistent-sp-2',
+    acsUrl: 'https://persistent2.example/acs',
     nameIdFormat: 'persistent',
     signResponse: false,
   })
@@ -107,7 +116,7 @@ describe('receiveAuthnRequest with a signed-in customer', () => {
       inResponseTo: '_jsm-1',
       signedParts: { response: true, assertion: true },
     })
-    // The app's attribute names: upstreamIdp left out, the organization from the app's map.
+    // The app's attribute names: upstreamIdp left out; the organization's name in the helpdesk.
     expect(result.attributes).toEqual({
       email: ['jane@acme.example'],
       firstName: ['Jane'],
@@ -116,11 +125,11 @@ describe('receiveAuthnRequest with a signed-in customer', () => {
       groups: ['support', 'admins'],
       organization: ['Acme Corp'],
     })
-    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'jane@acme.example' })
+    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'acme-okta:jane@acme.example' })
     expect(await lastAuditRow('handoff.saml')).toMatchObject({
       outcome: 'success',
       idp_id: 'idp_acme',
-      subject: 'jane@acme.example',
+      subject: 'acme-okta:jane@acme.example',
       detail: { appId: 'app_jsm', inResponseTo: '_jsm-1' },
     })
   })
@@ -137,15 +146,56 @@ describe('receiveAuthnRequest with a signed-in customer', () => {
     await expect(outcome).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
   })
 
-  it('sends a persistent NameID namespaced by the upstream IdP, so two IdPs never share a user', async () => {
-    const sp = { entityId: 'urn:persistent-sp', acsUrl: 'https://persistent.example/acs' }
-    const step = await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), await redirectMessage(authnRequest('_p-1', sp)), await signedInCookies())
-    const result = await helpdeskValidates(posted(step).fields.SAMLResponse!, sp, '_p-1')
-    expect(result).toMatchObject({
-      nameId: 'acme-okta:jane@acme.example',
-      nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-      signedParts: { response: false, assertion: true },
+  describe('persistent NameID: opaque, stable, pairwise', () => {
+    const SP1 = { entityId: 'urn:persistent-sp', acsUrl: 'https://persistent.example/acs' }
+    const SP2 = { entityId: 'urn:persistent-sp-2', acsUrl: 'https://persistent2.example/acs' }
+    let n = 0
+    async function nameIdAt(sp: typeof SP1, overrides = {}): Promise<string> {
+      const id = `_p-${++n}`
+      const step = await receiveAuthnRequest(
+        testContext(),
+        newTrail('handoff.saml'),
+        await redirectMessage(authnRequest(id, sp)),
+        await signedInCookies(overrides),
+      )
+      const result = await helpdeskValidates(posted(step).fields.SAMLResponse!, sp, id)
+      expect(result).toMatchObject({ nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', signedParts: { response: false, assertion: true } })
+      return result.nameId
+    }
+
+    it('is the same for the same user and app on every sign-in, and reveals neither NameID nor email', async () => {
+      const first = await nameIdAt(SP1)
+      expect(await nameIdAt(SP1)).toBe(first)
+      expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      expect(first.toLowerCase()).not.toContain('jane')
     })
+
+    it('differs between two apps for the same user (no correlation across helpdesks)', async () => {
+      expect(await nameIdAt(SP1)).not.toBe(await nameIdAt(SP2))
+    })
+
+    it('differs for the same NameID from two IdPs, so two IdPs never share a helpdesk user', async () => {
+      const acme = await nameIdAt(SP1)
+      const globex = await nameIdAt(SP1, { idpId: 'idp_globex', idpSlug: 'globex-entra', organizationId: 'org_globex', organizationSlug: 'globex' })
+      expect(globex).not.toBe(acme)
+    })
+  })
+
+  it('sends no email NameID from a domain that is not verified for the organization', async () => {
+    const step = receiveAuthnRequest(
+      testContext(),
+      newTrail('handoff.saml'),
+      await redirectMessage(authnRequest('_jsm-unverified', JSM)),
+      await signedInCookies({ email: 'jane@elsewhere.example', emailVerified: false }),
+    )
+    await expect(step).rejects.toMatchObject({ code: 'HANDOFF_EMAIL_UNVERIFIED' })
+    const without = receiveAuthnRequest(
+      testContext(),
+      newTrail('handoff.saml'),
+      await redirectMessage(authnRequest('_jsm-noemail', JSM)),
+      await signedInCookies({ email: null, emailVerified: false }),
+    )
+    await expect(without).rejects.toMatchObject({ code: 'HANDOFF_EMAIL_REQUIRED' })
   })
 
   it('answers at the configured ACS when the request names none', async () => {
@@ -250,7 +300,7 @@ describe('launchApp (IdP-initiated)', () => {
     expect(action).toBe(JSM.acsUrl)
     expect(fields.RelayState).toBeUndefined()
     expect(await helpdeskValidates(fields.SAMLResponse!, JSM, null)).toMatchObject({ inResponseTo: null, nameId: 'jane@acme.example' })
-    expect(trail.subject).toBe('jane@acme.example')
+    expect(trail.subject).toBe('acme-okta:jane@acme.example')
   })
 
   it('sends a signed-out customer through sign-in first, then launches', async () => {

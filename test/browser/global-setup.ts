@@ -11,6 +11,8 @@ declare module 'vitest' {
     portalUrl: string
     adminToken: string
     spUrl: string
+    /** The demo DNS-over-HTTPS resolver the gateway checks domains with (POST /records to publish). */
+    dnsUrl: string
     idps: { okta: DemoIdp; entra: DemoIdp }
   }
 }
@@ -21,7 +23,7 @@ interface DemoIdp {
   slug: string
   url: string
   entityId: string
-  users: { email: string }[]
+  users: { email: string; note?: string }[]
 }
 
 export default async function setup(project: TestProject) {
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject) {
     oktaPort: Number(process.env.BROWSER_OKTA_PORT ?? 8821),
     entraPort: Number(process.env.BROWSER_ENTRA_PORT ?? 8822),
     spPort: Number(process.env.BROWSER_SP_PORT ?? 8832),
+    dnsPort: Number(process.env.BROWSER_DNS_PORT ?? 8854),
     persistTo,
     quiet: true,
     env: { ADMIN_TOKEN: adminToken, SSO_SECRET: 'browser-test-sso-secret-0123456789abcdef' },
@@ -48,6 +51,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('idps', { okta, entra })
   project.provide('spUrl', stack.sp.url)
+  project.provide('dnsUrl', stack.dns.url)
   return async () => {
     await stack.stop()
     rmSync(persistTo, { recursive: true, force: true })

@@ -35,6 +35,9 @@ describe('customer sign-in through the demo IdPs', () => {
     expect(await header(page, 'x-sso-email')).toBe('jane@acme.example')
     expect(await header(page, 'x-sso-idp')).toBe('acme-okta-demo')
     expect(await header(page, 'x-sso-groups')).toContain('Support-Agents')
+    // The user key the portal should use: namespaced by the IdP, with the organization beside it.
+    expect(await header(page, 'x-sso-subject')).toBe('acme-okta-demo:jane@acme.example')
+    expect(await header(page, 'x-sso-org')).toBe('acme-okta-demo')
     expect(await page.getByTestId('jwt-claims').innerText()).toContain('"email": "jane@acme.example"')
     await screenshot(page, 'portal-signed-in-okta')
 

@@ -70,8 +70,15 @@ describe('handOffToFreshworks', () => {
       family_name: 'Doe',
     })
     expect(payload.exp! - payload.iat!).toBe(FRESHWORKS_TOKEN_TTL_SECONDS)
-    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'jane@acme.example' })
+    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'acme-okta:jane@acme.example' })
     expect(await lastAuditRow('handoff.freshworks')).toMatchObject({ outcome: 'success', idp_id: 'idp_acme', detail: { appId: 'app_fw' } })
+  })
+
+  it('refuses with HANDOFF_EMAIL_REQUIRED when the IdP sent no email: Freshworks keys users by it, and the NameID is never used instead', async () => {
+    const noEmail = await cookies({ email: null, nameId: 'ceo@umbrella.example' })
+    await expect(handOffToFreshworks(testContext(), newTrail('handoff.freshworks'), request(), noEmail)).rejects.toMatchObject({
+      code: 'HANDOFF_EMAIL_REQUIRED',
+    })
   })
 
   it('does not verify with another certificate (control)', async () => {

@@ -27,11 +27,12 @@ describe('signIdentityJwt', () => {
     expect(payload).toMatchObject({
       iss: TEST_ORIGIN,
       aud: PORTAL,
-      sub: 'jane@acme.example',
+      sub: 'acme-okta:jane@acme.example',
       email: 'jane@acme.example',
       name: 'Jane Doe',
       groups: ['support', 'admins'],
       idp: 'acme-okta',
+      org: 'acme-corp',
     })
   })
 
@@ -52,11 +53,14 @@ describe('signIdentityJwt', () => {
     expect(payload).not.toHaveProperty('name')
   })
 
-  // TODO(#10): DESIGN.md "Subjects are namespaced": `sub` must be `<idp slug>:<NameID>` so two IdPs
-  // can never yield the same user key; it is still the bare NameID (the tenants issue changes it).
-  it.fails('uses the namespaced subject <idp slug>:<NameID> as sub', async () => {
-    const payload = decodeJwt(await signIdentityJwt(sampleSession(), await key(), jwtContext()))
-    expect(payload.sub).toBe('acme-okta:jane@acme.example')
+  // DESIGN.md "Subjects are namespaced": two IdPs can never yield the same user key.
+  it('uses the namespaced subject <idp slug>:<NameID> as sub: the same NameID from two IdPs is two users', async () => {
+    const acme = decodeJwt(await signIdentityJwt(sampleSession({ nameId: 'jdoe' }), await key(), jwtContext()))
+    const globex = decodeJwt(
+      await signIdentityJwt(sampleSession({ idpSlug: 'globex-entra', nameId: 'jdoe', organizationSlug: 'globex' }), await key(), jwtContext()),
+    )
+    expect([acme.sub, acme.org]).toEqual(['acme-okta:jdoe', 'acme-corp'])
+    expect([globex.sub, globex.org]).toEqual(['globex-entra:jdoe', 'globex'])
   })
 })
 
@@ -78,10 +82,11 @@ describe('identityJwtFor', () => {
     const createdAt = Date.now() - 7000
     const jane = await identityJwtFor(sampleSession({ createdAt }), signing, jwtContext(now))
     const bob = await identityJwtFor(sampleSession({ createdAt, nameId: 'bob@acme.example', email: 'bob@acme.example' }), signing, jwtContext(now))
-    const otherIdp = await identityJwtFor(sampleSession({ createdAt, idpId: 'idp_2' }), signing, jwtContext(now))
+    const otherIdp = await identityJwtFor(sampleSession({ createdAt, idpId: 'idp_2', idpSlug: 'other-idp' }), signing, jwtContext(now))
     const nextLogin = await identityJwtFor(sampleSession({ createdAt: createdAt + 1 }), signing, jwtContext(now))
     const otherAudience = await identityJwtFor(sampleSession({ createdAt }), signing, { ...jwtContext(now), audience: 'https://other.test' })
-    expect(new Set([jane, bob, otherIdp, nextLogin, otherAudience]).size).toBe(5)
+    const otherGroups = await identityJwtFor(sampleSession({ createdAt, groups: ['support'] }), signing, jwtContext(now))
+    expect(new Set([jane, bob, otherIdp, nextLogin, otherAudience, otherGroups]).size).toBe(6)
     expect(decodeJwt(bob).email).toBe('bob@acme.example')
     expect(decodeJwt(otherAudience).aud).toBe('https://other.test')
   })

@@ -8,7 +8,9 @@ import { identityJwks } from '../../src/handoff/identity-jwt'
 import { forwardToPortal } from '../../src/handoff/portal'
 import { DEFAULT_SETTINGS, putSettings } from '../../src/store/settings'
 import { TEST_ORIGIN, testContext } from '../helpers/context'
-import { sampleSession } from '../helpers/session'
+import { currentSession, SESSION_COOKIE } from '../../src/sso/sessions'
+import { sampleSession, sessionCookie } from '../helpers/session'
+import { countingD1 } from '../helpers/storage'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -66,7 +68,14 @@ describe('forwardToPortal', () => {
     await putSettings(
       env.DB,
       {
-        headerNames: { email: 'X-Portal-Email', name: 'X-Portal-Name', groups: 'X-Portal-Groups', idp: 'X-Portal-IdP' },
+        headerNames: {
+          subject: 'X-Portal-Subject',
+          email: 'X-Portal-Email',
+          name: 'X-Portal-Name',
+          groups: 'X-Portal-Groups',
+          idp: 'X-Portal-IdP',
+          org: 'X-Portal-Org',
+        },
         userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] },
       },
       new Date(),
@@ -85,5 +94,27 @@ describe('forwardToPortal', () => {
     } finally {
       await putSettings(env.DB, { headerNames: DEFAULT_SETTINGS.headerNames, userHeader: null }, new Date())
     }
+  })
+})
+
+describe('the portal path reads D1 only to refresh its per-isolate caches', () => {
+  it('makes no D1 call for a signed-in portal request once its caches are warm (tenant status, settings, JWT key)', async () => {
+    upstream()
+    // This isolate's binding as a fresh object: the caches keyed by it start cold.
+    const { db, calls } = countingD1(env.DB)
+    const cookie = await sessionCookie()
+    const cookies = { [SESSION_COOKIE]: cookie.slice(cookie.indexOf('=') + 1) }
+    const now = new Date()
+    const ctx = testContext({ db, clock: () => now })
+    const request = async () => {
+      const session = await currentSession(ctx, cookies)
+      expect(session).not.toBeNull()
+      return forwardToPortal(ctx, new Request(`${TEST_ORIGIN}/tickets`), session!, 'http://portal.test')
+    }
+    await request()
+    expect(calls.length).toBeGreaterThan(0)
+    calls.length = 0
+    for (let i = 0; i < 5; i++) expect((await request()).status).toBe(200)
+    expect(calls).toEqual([])
   })
 })

@@ -7,7 +7,14 @@ import { SESSION_COOKIE } from '../../src/sso/sessions'
 import { sampleSession } from '../helpers/session'
 
 const ZAMMAD: ForwardingConfig = {
-  headerNames: { email: 'X-Portal-Email', name: 'X-Portal-Name', groups: 'X-Portal-Groups', idp: 'X-Portal-IdP' },
+  headerNames: {
+    subject: 'X-Portal-Subject',
+    email: 'X-Portal-Email',
+    name: 'X-Portal-Name',
+    groups: 'X-Portal-Groups',
+    idp: 'X-Portal-IdP',
+    org: 'X-Portal-Org',
+  },
   userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] },
 }
 
@@ -58,13 +65,27 @@ describe('stripIdentityHeaders', () => {
 })
 
 describe('identityHeaders', () => {
-  it('carries email, name, comma-separated groups and the IdP under the default names', () => {
+  it('carries the namespaced subject, email, name, comma-separated groups, the IdP and the organization under the default names', () => {
     expect(identityHeaders(sampleSession(), '/tickets')).toEqual({
+      'X-SSO-Subject': 'acme-okta:jane@acme.example',
       'X-SSO-Email': 'jane@acme.example',
       'X-SSO-Name': 'Jane Doe',
       'X-SSO-Groups': 'support,admins',
       'X-SSO-IdP': 'acme-okta',
+      'X-SSO-Org': 'acme-corp',
     })
+  })
+
+  it('gives the same NameID from two IdPs two different subjects', () => {
+    const a = identityHeaders(sampleSession({ idpSlug: 'acme-okta', nameId: 'jdoe' }), '/')
+    const b = identityHeaders(sampleSession({ idpSlug: 'globex-entra', nameId: 'jdoe', organizationSlug: 'globex' }), '/')
+    expect([a['X-SSO-Subject'], b['X-SSO-Subject']]).toEqual(['acme-okta:jdoe', 'globex-entra:jdoe'])
+  })
+
+  it('puts no control character a display name carried into a header value', () => {
+    expect(identityHeaders(sampleSession({ displayName: 'Jane\r\nX-SSO-Email: ceo@umbrella.example' }), '/')['X-SSO-Name']).toBe(
+      'Jane X-SSO-Email: ceo@umbrella.example',
+    )
   })
 
   it('sends empty values, never a missing header a client could fill in, when the IdP sent no email or name', () => {
@@ -84,16 +105,11 @@ describe('identityHeaders', () => {
     expect(identityHeaders(session, '/tickets', ZAMMAD)['X-Portal-Email']).toBe('jane@acme.example')
   })
 
-  it('gives the user header the NameID when so configured, and the NameID when there is no email; "/" covers every path', () => {
-    const byNameId: ForwardingConfig = { ...ZAMMAD, userHeader: { name: 'X-Remote-User', value: 'nameId', pathPrefixes: ['/'] } }
-    expect(identityHeaders(sampleSession({ nameId: 'u-123' }), '/any/where', byNameId)['X-Remote-User']).toBe('u-123')
-    expect(identityHeaders(sampleSession({ email: null, nameId: 'u-123' }), '/auth/sso', ZAMMAD)['X-Forwarded-User']).toBe('u-123')
-  })
-
-  // TODO(#10): DESIGN.md "Identity forwarded to the portal": the gateway adds X-SSO-Subject =
-  // `<idp slug>:<NameID>`; no subject header is sent yet (the tenants issue adds it).
-  it.fails('carries the namespaced subject in X-SSO-Subject', () => {
-    expect(identityHeaders(sampleSession(), '/')).toMatchObject({ 'X-SSO-Subject': 'acme-okta:jane@acme.example' })
+  it('gives the user header the namespaced subject when so configured, and no user header without an email; "/" covers every path', () => {
+    const bySubject: ForwardingConfig = { ...ZAMMAD, userHeader: { name: 'X-Remote-User', value: 'subject', pathPrefixes: ['/'] } }
+    expect(identityHeaders(sampleSession({ nameId: 'u-123' }), '/any/where', bySubject)['X-Remote-User']).toBe('acme-okta:u-123')
+    // An email the IdP did not send is never made up from the NameID.
+    expect(identityHeaders(sampleSession({ email: null, nameId: 'ceo@umbrella.example' }), '/auth/sso', ZAMMAD)).not.toHaveProperty('X-Forwarded-User')
   })
 })
 
@@ -198,7 +214,7 @@ describe('forwardUpstream', () => {
 
   it('defaults to the standard header names', () => {
     expect(DEFAULT_FORWARDING).toEqual({
-      headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' },
+      headerNames: { subject: 'X-SSO-Subject', email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP', org: 'X-SSO-Org' },
       userHeader: null,
     })
   })

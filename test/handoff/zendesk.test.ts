@@ -17,14 +17,13 @@ const NOW = new Date('2031-03-01T12:00:00Z')
 const config = (overrides: Partial<ZendeskConfig> = {}): ZendeskConfig => ({
   subdomain: 'acme',
   externalIdFrom: 'nameId',
-  organizationMap: {},
   tagsFromGroups: false,
   ...overrides,
 })
 
 describe('zendeskClaims', () => {
   it('carries iat, jti, email, name and the external_id namespaced by the IdP', () => {
-    expect(zendeskClaims(sampleSession(), config(), 'jti-1', NOW)).toEqual({
+    expect(zendeskClaims(sampleSession(), config(), null, 'jti-1', NOW)).toEqual({
       iat: NOW.getTime() / 1000,
       jti: 'jti-1',
       email: 'jane@acme.example',
@@ -34,33 +33,46 @@ describe('zendeskClaims', () => {
   })
 
   it('leaves external_id out when the app keys users by email only', () => {
-    expect(zendeskClaims(sampleSession(), config({ externalIdFrom: 'none' }), 'j', NOW)).not.toHaveProperty('external_id')
+    expect(zendeskClaims(sampleSession(), config({ externalIdFrom: 'none' }), null, 'j', NOW)).not.toHaveProperty('external_id')
   })
 
-  it('falls back to the email, then the NameID, for name and email', () => {
-    expect(zendeskClaims(sampleSession({ displayName: null }), config(), 'j', NOW)).toMatchObject({ name: 'jane@acme.example' })
-    expect(zendeskClaims(sampleSession({ displayName: '', email: null, nameId: 'u-42' }), config(), 'j', NOW)).toMatchObject({ name: 'u-42', email: 'u-42' })
+  it('falls back to the email for the name, and never makes an email up from the NameID', () => {
+    expect(zendeskClaims(sampleSession({ displayName: null }), config(), null, 'j', NOW)).toMatchObject({ name: 'jane@acme.example' })
+    // Zendesk keys users by email: without one the hand-off is refused, not sent with the NameID.
+    expect(() => zendeskClaims(sampleSession({ displayName: '', email: null, nameId: 'u-42@acme.example' }), config(), null, 'j', NOW)).toThrow(
+      expect.objectContaining({ code: 'HANDOFF_EMAIL_REQUIRED' }),
+    )
   })
 
-  it('maps the organization from the IdP slug first, then the first mapped group', () => {
-    const organizationMap = { 'acme-okta': 'Acme Corp', admins: 'Admins Org', support: 'Support Org' }
-    expect(zendeskClaims(sampleSession(), config({ organizationMap }), 'j', NOW).organization).toBe('Acme Corp')
-    const { 'acme-okta': _idp, ...byGroup } = organizationMap
-    expect(zendeskClaims(sampleSession(), config({ organizationMap: byGroup }), 'j', NOW).organization).toBe('Support Org')
-    expect(zendeskClaims(sampleSession({ groups: ['other'] }), config({ organizationMap: byGroup }), 'j', NOW)).not.toHaveProperty('organization')
+  it("sends the organization's helpdesk name it is given, and none without one", () => {
+    expect(zendeskClaims(sampleSession(), config(), 'Acme Corp', 'j', NOW).organization).toBe('Acme Corp')
+    expect(zendeskClaims(sampleSession(), config(), null, 'j', NOW)).not.toHaveProperty('organization')
   })
 
   it('sends groups as Zendesk-safe lowercase tags only when asked and when there are groups', () => {
     const session = sampleSession({ groups: ['Support Team', 'EU/Admins', 'tier-2'] })
-    expect(zendeskClaims(session, config({ tagsFromGroups: true }), 'j', NOW).tags).toEqual(['support_team', 'eu_admins', 'tier-2'])
-    expect(zendeskClaims(session, config(), 'j', NOW)).not.toHaveProperty('tags')
-    expect(zendeskClaims(sampleSession({ groups: [] }), config({ tagsFromGroups: true }), 'j', NOW)).not.toHaveProperty('tags')
+    expect(zendeskClaims(session, config({ tagsFromGroups: true }), null, 'j', NOW).tags).toEqual(['support_team', 'eu_admins', 'tier-2'])
+    expect(zendeskClaims(session, config(), null, 'j', NOW)).not.toHaveProperty('tags')
+    expect(zendeskClaims(sampleSession({ groups: [] }), config({ tagsFromGroups: true }), null, 'j', NOW)).not.toHaveProperty('tags')
   })
 
   it('fills user_fields from the configured sources', () => {
-    const claims = zendeskClaims(sampleSession(), config({ userFields: { sso_idp: 'idp', sso_id: 'nameId', sso_groups: 'groups' } }), 'j', NOW)
-    expect(claims.user_fields).toEqual({ sso_idp: 'acme-okta', sso_id: 'jane@acme.example', sso_groups: 'support, admins' })
-    expect(zendeskClaims(sampleSession(), config({ userFields: {} }), 'j', NOW)).not.toHaveProperty('user_fields')
+    const claims = zendeskClaims(
+      sampleSession(),
+      config({ userFields: { sso_idp: 'idp', sso_id: 'nameId', sso_subject: 'subject', sso_groups: 'groups', sso_org: 'organization' } }),
+      'Acme Corp',
+      'j',
+      NOW,
+    )
+    // 'nameId' (older configs) sends the namespaced subject too: never a bare NameID two IdPs could share.
+    expect(claims.user_fields).toEqual({
+      sso_idp: 'acme-okta',
+      sso_id: 'acme-okta:jane@acme.example',
+      sso_subject: 'acme-okta:jane@acme.example',
+      sso_groups: 'support, admins',
+      sso_org: 'Acme Corp',
+    })
+    expect(zendeskClaims(sampleSession(), config({ userFields: {} }), null, 'j', NOW)).not.toHaveProperty('user_fields')
   })
 })
 
@@ -130,10 +142,10 @@ describe('handOffToZendesk', () => {
     await expect(jwtVerify(fields.jwt!, new TextEncoder().encode('another-shared-secret-0123456789'))).rejects.toMatchObject({
       code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
     })
-    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'jane@acme.example' })
+    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'acme-okta:jane@acme.example' })
     expect(await lastAuditRow('handoff.zendesk')).toMatchObject({
       outcome: 'success',
-      subject: 'jane@acme.example',
+      subject: 'acme-okta:jane@acme.example',
       detail: { appId: 'app_zd', jti: payload.jti },
     })
   })

@@ -58,3 +58,23 @@ export async function sha256Hex(value: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)))
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }
+
+/**
+ * The same D1, a new binding object (so per-isolate caches keyed by it start cold), recording
+ * every call that reaches the database: prepare, batch, exec.
+ */
+export function countingD1(d1: D1Database): { db: D1Database; calls: string[] } {
+  const calls: string[] = []
+  const db = new Proxy(d1, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      if (typeof value !== 'function') return value
+      const fn = (value as (...args: unknown[]) => unknown).bind(target)
+      return (...args: unknown[]) => {
+        if (property === 'prepare' || property === 'batch' || property === 'exec') calls.push(String(property))
+        return fn(...args)
+      }
+    },
+  })
+  return { db, calls }
+}

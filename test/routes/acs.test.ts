@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createIdp, type IdpFields } from '../../src/store/idps'
+import { seedIdp, type IdpSeed } from '../helpers/tenants'
 import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 import { OTHER_IDP_CERT, OTHER_IDP_KEY, TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID, type IssueOptions } from '../helpers/idp'
 
-const base: IdpFields = {
+const base: IdpSeed = {
   name: 'Acme (test IdP)',
   slug: 'acme',
   entityId: TEST_IDP_ENTITY_ID,
@@ -16,10 +16,10 @@ const base: IdpFields = {
 
 beforeAll(async () => {
   const now = new Date()
-  await createIdp(env.DB, 'idp_acme', base, now)
-  await createIdp(env.DB, 'idp_unsolicited', { ...base, slug: 'unsolicited', entityId: 'https://idp.unsolicited.test', allowIdpInitiated: true }, now)
-  await createIdp(env.DB, 'idp_groups', { ...base, slug: 'groups', entityId: 'https://idp.groups.test', allowedGroups: ['Support'] }, now)
-  await createIdp(env.DB, 'idp_off', { ...base, slug: 'off', entityId: 'https://idp.off.test', enabled: false }, now)
+  await seedIdp(env.DB, 'idp_acme', base, now)
+  await seedIdp(env.DB, 'idp_unsolicited', { ...base, slug: 'unsolicited', entityId: 'https://idp.unsolicited.test', allowIdpInitiated: true }, now)
+  await seedIdp(env.DB, 'idp_groups', { ...base, slug: 'groups', entityId: 'https://idp.groups.test', allowedGroups: ['Support'] }, now)
+  await seedIdp(env.DB, 'idp_off', { ...base, slug: 'off', entityId: 'https://idp.off.test', enabled: false }, now)
 })
 
 /** Starts a login in `browser` and returns the AuthnRequest ID bound to it. */
@@ -64,8 +64,15 @@ describe('sign-in through the ACS', () => {
     expect(session).toMatch(/SameSite=Lax/i)
     expect(browser.cookies.has(LOGIN_COOKIE_PREFIX + requestId)).toBe(false)
     const me = await (await browser.fetch('/sso/me', { headers: { accept: 'application/json' } })).json()
-    expect(me).toMatchObject({ sub: 'jane@acme.example', email: 'jane@acme.example', name: 'Jane Doe', groups: ['Everyone', 'Support'], idp: 'acme' })
-    expect(await lastAudit()).toMatchObject({ outcome: 'success', subject: 'jane@acme.example', idp_id: 'idp_acme' })
+    expect(me).toMatchObject({
+      sub: 'acme:jane@acme.example',
+      email: 'jane@acme.example',
+      name: 'Jane Doe',
+      groups: ['Everyone', 'Support'],
+      idp: 'acme',
+      org: 'acme-corp',
+    })
+    expect(await lastAudit()).toMatchObject({ outcome: 'success', subject: 'acme:jane@acme.example', idp_id: 'idp_acme' })
   })
 
   it('issues a new session ID at every login (no fixation)', async () => {

@@ -18,7 +18,6 @@ const okta = {
   entityId: 'http://www.okta.com/exk1acme',
   ssoUrl: 'https://acme.okta.com/app/acme/sso/saml',
   certificates: [RSA_ESCAPES_CERT],
-  emailDomains: ['Acme.example', '@acme.co.uk'],
 }
 
 type ErrorBody = { error: { code: string; message: string; field?: string } }
@@ -50,7 +49,7 @@ describe('admin API authentication', () => {
 
 describe('IdP CRUD', () => {
   it('creates an IdP with defaults, normalized domains and certificate details', async () => {
-    const res = await api('/idps', { method: 'POST', body: okta })
+    const res = await api('/idps', { method: 'POST', body: { ...okta, emailDomains: ['Acme.example', '@acme.co.uk'] } })
     expect(res.status).toBe(201)
     const idp = await res.json<Record<string, any>>()
     expect(idp.id).toMatch(/^idp_[0-9a-f]{18}$/)

@@ -1,7 +1,7 @@
 // Test connection from the console: a real sign-in in test mode whose result the console shows.
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createIdp } from '../../src/store/idps'
+import { seedIdp } from '../helpers/tenants'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { hiddenValue, loginRequestId, TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID } from '../helpers/idp'
@@ -10,9 +10,9 @@ const base = { name: 'Acme', entityId: TEST_IDP_ENTITY_ID, ssoUrl: 'https://idp.
 
 beforeAll(async () => {
   const now = new Date()
-  await createIdp(env.DB, 'idp_signed', { ...base, slug: 'signed', signAuthnRequests: true }, now)
-  await createIdp(env.DB, 'idp_post', { ...base, slug: 'post', entityId: 'https://idp.post.test', ssoBinding: 'post' }, now)
-  await createIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
+  await seedIdp(env.DB, 'idp_signed', { ...base, slug: 'signed', signAuthnRequests: true }, now)
+  await seedIdp(env.DB, 'idp_post', { ...base, slug: 'post', entityId: 'https://idp.post.test', ssoBinding: 'post' }, now)
+  await seedIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
 })
 
 describe('test connection from the admin console', () => {
@@ -49,5 +49,28 @@ describe('test connection from the admin console', () => {
     const result = await (await browser.fetch(back.headers.get('location')!)).text()
     expect(result).toContain('data-testid="test-code">SAML_AUDIENCE_MISMATCH')
     expect(result).toContain('urn:wrong')
+  })
+
+  it("says plainly when the IdP sent an email outside its organization's verified domains", async () => {
+    const { browser, csrf } = await admin()
+    const start = await browser.fetch('/sso/admin/idps/idp_default/test', { form: { _csrf: csrf } })
+    const back = await browser.fetch('/sso/acs', {
+      form: {
+        SAMLResponse: await issueResponse({
+          issuer: 'https://idp.default.test',
+          inResponseTo: loginRequestId(start),
+          nameId: 'cfo@umbrella.example',
+          attributes: { email: ['cfo@umbrella.example'] },
+        }),
+      },
+      crossSite: true,
+    })
+    expect(browser.cookies.has('__Host-sso_session')).toBe(false)
+    const result = await (await browser.fetch(back.headers.get('location')!)).text()
+    expect(result).toContain('data-testid="test-code">LOGIN_EMAIL_DOMAIN_MISMATCH')
+    const plain = /data-testid="test-email-domain">([\s\S]*?)<\/p>/.exec(result)![1]!.replace(/<[^>]+>/g, '')
+    expect(plain).toContain('The IdP sent an email address in umbrella.example.')
+    expect(plain).toContain('Its organization may only use: acme.example.')
+    expect(result).toContain('href="/sso/admin/organizations/org_test"')
   })
 })

@@ -187,12 +187,12 @@ describe('service provider page', () => {
 })
 
 describe('admin console through SSO', () => {
-  it('lets members of settings.adminGroups in through their portal session, and nobody else', async () => {
+  it('lets members of an (IdP, group) pair in settings.adminAccess in through their portal session, and nobody else', async () => {
     const { putSettings } = await import('../../src/store/settings')
     const { sampleSession, sessionCookie } = await import('../helpers/session')
-    await putSettings(env.DB, { adminGroups: ['helpdesk-admins'] }, new Date())
-    const admin = new TestBrowser()
     const [name, value] = (await sessionCookie(sampleSession({ groups: ['helpdesk-admins'] }))).split('=')
+    await putSettings(env.DB, { adminAccess: [{ idpId: 'idp_1', group: 'helpdesk-admins' }] }, new Date())
+    const admin = new TestBrowser()
     admin.cookies.set(name!, value!)
     const first = await admin.fetch('/sso/admin/idps')
     expect(first.status).toBe(303)
@@ -200,14 +200,25 @@ describe('admin console through SSO', () => {
     expect(admin.cookies.has('__Host-sso_admin')).toBe(true)
     const page = await admin.fetch('/sso/admin/idps')
     expect(page.status).toBe(200)
-    expect(await page.text()).toContain('sso:jane@acme.example')
+    expect(await page.text()).toContain('sso:acme-okta:jane@acme.example')
 
     const customer = new TestBrowser()
     const [n2, v2] = (await sessionCookie(sampleSession({ groups: ['Everyone'] }))).split('=')
     customer.cookies.set(n2!, v2!)
     const denied = await customer.fetch('/sso/admin/idps')
     expect(denied.headers.get('location')).toMatch(/^\/sso\/admin\/login/)
-    await putSettings(env.DB, { adminGroups: [] }, new Date())
+
+    // Another organization's IdP with the same group name gets nothing.
+    const other = new TestBrowser()
+    const otherSession = sampleSession({ idpId: 'idp_other', idpSlug: 'other-idp', organizationId: 'org_other', groups: ['helpdesk-admins'] })
+    const [n3, v3] = (await sessionCookie(otherSession)).split('=')
+    other.cookies.set(n3!, v3!)
+    expect((await other.fetch('/sso/admin/idps')).headers.get('location')).toMatch(/^\/sso\/admin\/login/)
+
+    // The grant is re-checked on every request: once the pair is gone, the console session ends.
+    await putSettings(env.DB, { adminAccess: [] }, new Date())
+    const after = await admin.fetch('/sso/admin/idps')
+    expect(after.headers.get('location')).toMatch(/^\/sso\/admin\/login/)
   })
 })
 

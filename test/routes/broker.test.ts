@@ -6,6 +6,7 @@ import { validateSamlResponse } from '../../src/saml/index'
 import { OTHER_IDP_CERT } from '../fixtures/idp-keys'
 import { sampleSession, sessionCookie } from '../helpers/session'
 import { readAutoPost } from '../helpers/auto-post'
+import { TEST_ORG } from '../helpers/tenants'
 
 const ORIGIN = 'https://support.example.com'
 const SP = 'https://acme.atlassian.net/sp/abc'
@@ -150,12 +151,12 @@ describe('IdP metadata', () => {
 
 describe('logout started at the helpdesk (IdP-side SLO)', () => {
   it('ends the session, fans out to the upstream IdP, then answers the helpdesk', async () => {
-    const { createIdp } = await import('../../src/store/idps')
+    const { seedIdp } = await import('../helpers/tenants')
     const { TEST_IDP_CERT } = await import('../fixtures/idp-keys')
     const { buildLogoutRequest, buildLogoutResponse } = await import('../../src/saml/logout')
     const { decodeBase64, inflateRaw, utf8Decode } = await import('../../src/saml/encoding')
     const { parseXml } = await import('../../src/saml/xml/parse')
-    await createIdp(
+    await seedIdp(
       env.DB,
       'idp_up',
       {
@@ -228,7 +229,17 @@ describe('logout started at the helpdesk (IdP-side SLO)', () => {
 })
 
 describe('per-app attributes and organizations', () => {
-  it('sends the attributes under the names the app asks for, with the mapped organization', async () => {
+  it("sends the attributes under the names the app asks for, with the organization's helpdesk name refined by (IdP, group)", async () => {
+    const cookie = await sessionCookie()
+    const named = await exports.default.fetch(`${ORIGIN}/sso/admin/api/organizations/${TEST_ORG.id}`, {
+      method: 'PATCH',
+      headers: AUTH,
+      body: JSON.stringify({
+        helpdeskOrganization: 'Acme Corp',
+        groupMappings: [{ idp: 'acme-okta', group: 'support', helpdeskOrganization: 'Acme Support' }],
+      }),
+    })
+    expect(named.status).toBe(200)
     const created = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
       method: 'POST',
       headers: AUTH,
@@ -240,12 +251,11 @@ describe('per-app attributes and organizations', () => {
           entityId: 'urn:mapped',
           acsUrl: 'https://mapped.example/acs',
           attributeNames: { email: 'User.Email', groups: '', upstreamIdp: '' },
-          organizationMap: { support: 'Acme Corp' },
         },
       }),
     })
     expect(created.status).toBe(201)
-    const res = await exports.default.fetch(`${ORIGIN}/sso/idp/launch/mapped-desk`, { headers: { cookie: await sessionCookie() } })
+    const res = await exports.default.fetch(`${ORIGIN}/sso/idp/launch/mapped-desk`, { headers: { cookie } })
     const { fields } = readAutoPost(await res.text())
     const result = await validateSamlResponse({
       samlResponse: fields.SAMLResponse!,
@@ -259,7 +269,8 @@ describe('per-app attributes and organizations', () => {
       firstName: ['Jane'],
       lastName: ['Doe'],
       displayName: ['Jane Doe'],
-      organization: ['Acme Corp'],
+      // Jane is in Acme's IdP group "support": the refinement wins over the organization's own name.
+      organization: ['Acme Support'],
     })
     const bad = await exports.default.fetch(`${ORIGIN}/sso/admin/api/apps`, {
       method: 'POST',

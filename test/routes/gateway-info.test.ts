@@ -12,7 +12,14 @@ describe('GET /sso/me', () => {
     const res = await exports.default.fetch(`${ORIGIN}/sso/me`, { headers: { cookie: await sessionCookie() } })
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
-    expect(await res.json()).toMatchObject({ sub: 'jane@acme.example', email: 'jane@acme.example', groups: ['support', 'admins'], idp: 'acme-okta' })
+    expect(await res.json()).toMatchObject({
+      sub: 'acme-okta:jane@acme.example',
+      nameId: 'jane@acme.example',
+      email: 'jane@acme.example',
+      groups: ['support', 'admins'],
+      idp: 'acme-okta',
+      org: 'acme-corp',
+    })
   })
 
   it('answers 401 SESSION_REQUIRED without a session', async () => {
@@ -53,7 +60,7 @@ describe('identity JWT keys', () => {
     expect(keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKey.kid, newKid]))
     const oldJwk = keys.find((k) => k.kid === oldKey.kid)!
     const { payload } = await jwtVerify(oldJwt, await importJWK(oldJwk, 'ES256'), { issuer: ORIGIN, audience: ORIGIN })
-    expect(payload.sub).toBe('jane@acme.example')
+    expect(payload.sub).toBe('acme-okta:jane@acme.example')
 
     // After the overlap window the retired key is no longer published.
     const later = new Date(now.getTime() + RETIRED_KEY_OVERLAP_MS + 1000)

@@ -2,6 +2,7 @@ import { env, exports } from 'cloudflare:workers'
 import { jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { sampleSession, sessionCookie } from '../helpers/session'
+import { TEST_ORG } from '../helpers/tenants'
 import { readAutoPost } from '../helpers/auto-post'
 
 const ORIGIN = 'https://support.example.com'
@@ -21,7 +22,7 @@ describe('Zendesk JWT hand-off', () => {
     const res = await api('', 'POST', {
       kind: 'zendesk',
       name: 'Acme Help Center',
-      config: { subdomain: 'acme', organizationMap: { 'acme-okta': 'Acme Corp' }, tagsFromGroups: true, userFields: { sso_idp: 'idp' } },
+      config: { subdomain: 'acme', tagsFromGroups: true, userFields: { sso_idp: 'idp' } },
       sharedSecret: SECRET,
     })
     expect(res.status).toBe(201)
@@ -40,6 +41,13 @@ describe('Zendesk JWT hand-off', () => {
 
   it("posts a token that passes Zendesk's rules: HS256 with the shared secret, fresh iat, unique jti, email, name", async () => {
     const cookie = await sessionCookie(sampleSession())
+    // The organization's name in Zendesk is set on the organization.
+    const named = await exports.default.fetch(`${ORIGIN}/sso/admin/api/organizations/${TEST_ORG.id}`, {
+      method: 'PATCH',
+      headers: AUTH,
+      body: JSON.stringify({ helpdeskOrganization: 'Acme Corp' }),
+    })
+    expect(named.status).toBe(200)
     const tokens: string[] = []
     for (let i = 0; i < 2; i++) {
       const res = await exports.default.fetch(`${ORIGIN}/sso/handoff/zendesk?return_to=https%3A%2F%2Facme.zendesk.com%2Fhc%2Fen-us`, { headers: { cookie } })

@@ -7,7 +7,7 @@ import { buildLogoutRequest, buildLogoutResponse } from '../../src/saml/logout'
 import { importPrivateKey } from '../../src/saml/x509'
 import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
 import { parseXml } from '../../src/saml/xml/parse'
-import { createIdp } from '../../src/store/idps'
+import { seedIdp } from '../helpers/tenants'
 import { TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID } from '../helpers/idp'
@@ -17,7 +17,7 @@ const GATEWAY_SLO = 'https://support.example.com/sso/slo'
 const SP_ENTITY = 'https://support.example.com/sso/metadata'
 
 beforeAll(async () => {
-  await createIdp(
+  await seedIdp(
     env.DB,
     'idp_slo',
     {

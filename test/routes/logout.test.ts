@@ -1,7 +1,7 @@
 // /sso/logout: local logout (SAML single logout is in logout.slo.test.ts).
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createIdp } from '../../src/store/idps'
+import { seedIdp } from '../helpers/tenants'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { loginRequestId, TestBrowser } from '../helpers/browser-fetch'
 import { issueResponse, TEST_IDP_ENTITY_ID } from '../helpers/idp'
@@ -10,9 +10,9 @@ const base = { name: 'Acme', entityId: TEST_IDP_ENTITY_ID, ssoUrl: 'https://idp.
 
 beforeAll(async () => {
   const now = new Date()
-  await createIdp(env.DB, 'idp_signed', { ...base, slug: 'signed', signAuthnRequests: true }, now)
-  await createIdp(env.DB, 'idp_post', { ...base, slug: 'post', entityId: 'https://idp.post.test', ssoBinding: 'post' }, now)
-  await createIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
+  await seedIdp(env.DB, 'idp_signed', { ...base, slug: 'signed', signAuthnRequests: true }, now)
+  await seedIdp(env.DB, 'idp_post', { ...base, slug: 'post', entityId: 'https://idp.post.test', ssoBinding: 'post' }, now)
+  await seedIdp(env.DB, 'idp_default', { ...base, slug: 'default', entityId: 'https://idp.default.test', isDefault: true }, now)
 })
 
 describe('logout', () => {
@@ -29,6 +29,6 @@ describe('logout', () => {
     expect(await out.text()).toContain('You are signed out')
     expect((await browser.fetch('/sso/me', { headers: { accept: 'application/json' } })).status).toBe(401)
     const row = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'logout'").first<Record<string, unknown>>()
-    expect(row).toMatchObject({ outcome: 'success', subject: 'jane@acme.example' })
+    expect(row).toMatchObject({ outcome: 'success', subject: 'default:jane@acme.example' })
   })
 })

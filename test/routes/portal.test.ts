@@ -2,12 +2,19 @@ import { env, exports } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose'
 import { SESSION_COOKIE } from '../../src/sso/sessions'
+import type { Settings } from '../../src/store/settings'
 import { createSession } from '../../src/store/sessions'
-import { sampleSession as session } from '../helpers/session'
+import { ensureSessionIdp, sampleSession as session, type TestSession } from '../helpers/session'
 
 const ORIGIN = 'https://support.example.com'
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+
+/** A stored session's cookie token (its IdP and organization created when missing). */
+async function storedToken(s: TestSession, now: Date): Promise<string> {
+  await ensureSessionIdp(s)
+  return createSession({ kv: env.SESSIONS, db: env.DB }, s, random, now)
+}
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -41,7 +48,7 @@ describe('anonymous portal requests', () => {
 
   it('treats an expired session as anonymous', async () => {
     const now = new Date()
-    const token = await createSession(env.SESSIONS, session({ expiresAt: now.getTime() - 1000 }), random, now)
+    const token = await storedToken(session({ expiresAt: now.getTime() - 1000 }), now)
     const res = await exports.default.fetch(`${ORIGIN}/`, { headers: { accept: 'application/json', cookie: `${SESSION_COOKIE}=${token}` } })
     expect(res.status).toBe(401)
   })
@@ -55,7 +62,7 @@ describe('signed-in portal requests', () => {
       seen.push({ request, body: await request.text() })
       return new Response('portal says hi', { status: 201, headers: { 'set-cookie': 'portal=1; Path=/', 'cache-control': 'public, max-age=60' } })
     })
-    const token = await createSession(env.SESSIONS, session(), random, new Date())
+    const token = await storedToken(session(), new Date())
     const res = await exports.default.fetch(`${ORIGIN}/tickets?open=1`, {
       method: 'POST',
       body: 'subject=help',
@@ -80,6 +87,8 @@ describe('signed-in portal requests', () => {
     expect(upstream.headers.get('x-sso-name')).toBe('Jane Doe')
     expect(upstream.headers.get('x-sso-groups')).toBe('support,admins')
     expect(upstream.headers.get('x-sso-idp')).toBe('acme-okta')
+    expect(upstream.headers.get('x-sso-subject')).toBe('acme-okta:jane@acme.example')
+    expect(upstream.headers.get('x-sso-org')).toBe('acme-corp')
     expect(upstream.headers.get('x-sso-anything')).toBeNull()
     const jwt = upstream.headers.get('sso-jwt')
     expect(jwt).not.toBe('forged')
@@ -90,7 +99,14 @@ describe('signed-in portal requests', () => {
     })
     const { payload, protectedHeader } = await jwtVerify(jwt!, jwks, { issuer: ORIGIN, audience: 'http://portal.test', algorithms: ['ES256'] })
     expect(protectedHeader.alg).toBe('ES256')
-    expect(payload).toMatchObject({ sub: 'jane@acme.example', email: 'jane@acme.example', name: 'Jane Doe', groups: ['support', 'admins'], idp: 'acme-okta' })
+    expect(payload).toMatchObject({
+      sub: 'acme-okta:jane@acme.example',
+      email: 'jane@acme.example',
+      name: 'Jane Doe',
+      groups: ['support', 'admins'],
+      idp: 'acme-okta',
+      org: 'acme-corp',
+    })
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(120)
   })
 })
@@ -102,7 +118,7 @@ describe('what never leaves for the portal', () => {
       seen.push(new Request(input, init))
       return new Response('ok')
     })
-    const token = await createSession(env.SESSIONS, session(), random, new Date())
+    const token = await storedToken(session(), new Date())
     const res = await exports.default.fetch(`${ORIGIN}//evil.example/steal?x=1`, {
       headers: {
         cookie: `${SESSION_COOKIE}=${token}; __Host-sso_admin=${'a'.repeat(43)}; portal_pref=dark`,
@@ -134,6 +150,7 @@ describe('gateway error handling', () => {
   })
 
   it('shows the empty selection page when no IdP is configured', async () => {
+    await env.DB.prepare('DELETE FROM idps').run()
     const res = await exports.default.fetch(`${ORIGIN}/sso/login?return_to=%2F`, { headers: { accept: 'text/html' } })
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('No identity provider is configured yet')
@@ -146,7 +163,14 @@ describe('configurable identity headers (e.g. Zammad behind a trusted proxy)', (
     await putSettings(
       env.DB,
       {
-        headerNames: { email: 'X-Portal-Email', name: 'X-Portal-Name', groups: 'X-Portal-Groups', idp: 'X-Portal-IdP' },
+        headerNames: {
+          subject: 'X-Portal-Subject',
+          email: 'X-Portal-Email',
+          name: 'X-Portal-Name',
+          groups: 'X-Portal-Groups',
+          idp: 'X-Portal-IdP',
+          org: 'X-Portal-Org',
+        },
         userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] },
       },
       new Date(),
@@ -156,7 +180,7 @@ describe('configurable identity headers (e.g. Zammad behind a trusted proxy)', (
       seen.push(new Request(input, init))
       return new Response('ok')
     })
-    const token = await createSession(env.SESSIONS, session(), random, new Date())
+    const token = await storedToken(session(), new Date())
     const spoof = { cookie: `${SESSION_COOKIE}=${token}`, 'X-Forwarded-User': 'admin@victim.example', 'X-Portal-Email': 'admin@victim.example' }
     await exports.default.fetch(`${ORIGIN}/auth/sso`, { headers: spoof })
     await exports.default.fetch(`${ORIGIN}/tickets`, { headers: spoof })
@@ -166,10 +190,6 @@ describe('configurable identity headers (e.g. Zammad behind a trusted proxy)', (
     expect(sso!.headers.get('x-sso-email')).toBeNull()
     expect(other!.headers.get('x-forwarded-user')).toBeNull()
     expect(other!.headers.get('x-portal-email')).toBe('jane@acme.example')
-    await putSettings(
-      env.DB,
-      { headerNames: { email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP' }, userHeader: null },
-      new Date(),
-    )
+    await putSettings(env.DB, { headerNames: null, userHeader: null } as unknown as Partial<Settings>, new Date())
   })
 })

@@ -1,13 +1,13 @@
 import { env, exports } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createIdp, type IdpFields } from '../../src/store/idps'
+import { seedIdp, seedOrganization, type IdpSeed } from '../helpers/tenants'
 import { putSettings } from '../../src/store/settings'
 import { RSA_ESCAPES_CERT } from '../fixtures/x509'
 
 const ORIGIN = 'https://support.example.com'
 const html = { accept: 'text/html', 'sec-fetch-mode': 'navigate' }
 
-function idp(slug: string, extra: Partial<IdpFields> = {}): IdpFields {
+function idp(slug: string, extra: Partial<IdpSeed> = {}): IdpSeed {
   return { name: `IdP ${slug}`, slug, entityId: `urn:${slug}`, ssoUrl: `https://${slug}.example/sso`, certificates: [RSA_ESCAPES_CERT], ...extra }
 }
 
@@ -22,10 +22,20 @@ function post(form: Record<string, string>) {
 
 beforeAll(async () => {
   const now = new Date()
-  await createIdp(env.DB, 'idp_a', idp('acme', { emailDomains: ['acme.example'], sortOrder: 2, logoUrl: 'https://cdn.acme.example/logo.png' }), now)
-  await createIdp(env.DB, 'idp_b', idp('globex', { emailDomains: ['globex.example'], sortOrder: 1 }), now)
-  await createIdp(env.DB, 'idp_c', idp('hidden', { showOnSelection: false, emailDomains: ['hidden.example'] }), now)
-  await createIdp(env.DB, 'idp_d', idp('off', { enabled: false, emailDomains: ['off.example'] }), now)
+  // Each IdP in its own organization, whose verified domains are the IdP's emailDomains.
+  const org = (id: string) => ({ organizationId: id })
+  await seedIdp(
+    env.DB,
+    'idp_a',
+    idp('acme', { ...org('org_a'), emailDomains: ['acme.example'], sortOrder: 2, logoUrl: 'https://cdn.acme.example/logo.png' }),
+    now,
+  )
+  await seedIdp(env.DB, 'idp_b', idp('globex', { ...org('org_b'), emailDomains: ['globex.example'], sortOrder: 1 }), now)
+  await seedIdp(env.DB, 'idp_c', idp('hidden', { ...org('org_c'), showOnSelection: false, emailDomains: ['hidden.example'] }), now)
+  await seedIdp(env.DB, 'idp_d', idp('off', { ...org('org_d'), enabled: false, emailDomains: ['off.example'] }), now)
+  // Claimed by an organization but not verified yet: it routes nowhere.
+  await seedOrganization({ id: 'org_pending', pendingDomains: ['pending.example'] })
+  await seedIdp(env.DB, 'idp_e', idp('pending', { organizationId: 'org_pending', showOnSelection: false }), now)
   await putSettings(env.DB, { portalName: 'Acme Help Center', primaryColor: '#aa3300' }, now)
 })
 
@@ -61,10 +71,10 @@ describe('IdP selection page', () => {
 })
 
 describe('email-domain discovery', () => {
-  it('routes an email to its IdP (parent domains too, hidden IdPs included), keeping return_to', async () => {
+  it('routes an email to its IdP by verified domain (any case, hidden IdPs included), keeping return_to', async () => {
     for (const [email, slug] of [
       ['jane@acme.example', 'acme'],
-      ['Bob@EU.Acme.Example', 'acme'],
+      ['Bob@ACME.Example', 'acme'],
       ['x@hidden.example', 'hidden'],
     ]) {
       const res = await post({ email: email!, return_to: '/tickets/7' })
@@ -73,10 +83,15 @@ describe('email-domain discovery', () => {
     }
   })
 
-  it('shows the error next to the email field for unknown domains, disabled IdPs and bad input', async () => {
+  it('shows the error next to the email field for unknown, pending and sub- domains, disabled IdPs and bad input', async () => {
     for (const [email, code] of [
       ['jane@unknown.example', 'LOGIN_EMAIL_DOMAIN_UNKNOWN'],
       ['x@off.example', 'LOGIN_EMAIL_DOMAIN_UNKNOWN'],
+      // A subdomain routes only when it is listed itself.
+      ['bob@eu.acme.example', 'LOGIN_EMAIL_DOMAIN_UNKNOWN'],
+      // Claimed but not verified: no routing on a domain nobody proved.
+      ['x@pending.example', 'LOGIN_EMAIL_DOMAIN_UNKNOWN'],
+      ['x@acme.example@globex.example', 'LOGIN_EMAIL_INVALID'],
       ['not-an-email', 'LOGIN_EMAIL_INVALID'],
       ['', 'LOGIN_EMAIL_INVALID'],
     ]) {

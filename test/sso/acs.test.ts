@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { newTrail } from '../../src/audit/record'
 import { acceptSamlResponse } from '../../src/sso/acs'
-import { createIdp, type IdpFields } from '../../src/store/idps'
+import { seedIdp, type IdpSeed } from '../helpers/tenants'
 import { putSettings } from '../../src/store/settings'
 import { getTestResult } from '../../src/store/test-results'
 import { startSignIn } from '../../src/sso/sign-in'
@@ -14,7 +14,7 @@ import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { testContext } from '../helpers/context'
 import { issueResponse } from '../helpers/idp'
 
-const base: IdpFields = {
+const base: IdpSeed = {
   name: 'Policy IdP',
   slug: 'policy',
   entityId: 'https://idp.policy.test',
@@ -25,10 +25,10 @@ const base: IdpFields = {
 
 beforeAll(async () => {
   const now = new Date()
-  await createIdp(env.DB, 'idp_signed', { ...base, slug: 'signed', entityId: 'https://idp.signed.test', wantAssertionsSigned: true }, now)
-  await createIdp(env.DB, 'idp_lenient', { ...base, slug: 'lenient', entityId: 'https://idp.lenient.test' }, now)
-  await createIdp(env.DB, 'idp_strict_clock', { ...base, slug: 'strict-clock', entityId: 'https://idp.strict-clock.test', clockSkewSeconds: 0 }, now)
-  await createIdp(env.DB, 'idp_disabled', { ...base, slug: 'disabled', entityId: 'https://idp.disabled.test', enabled: false }, now)
+  await seedIdp(env.DB, 'idp_signed', { ...base, slug: 'signed', entityId: 'https://idp.signed.test', wantAssertionsSigned: true }, now)
+  await seedIdp(env.DB, 'idp_lenient', { ...base, slug: 'lenient', entityId: 'https://idp.lenient.test' }, now)
+  await seedIdp(env.DB, 'idp_strict_clock', { ...base, slug: 'strict-clock', entityId: 'https://idp.strict-clock.test', clockSkewSeconds: 0 }, now)
+  await seedIdp(env.DB, 'idp_disabled', { ...base, slug: 'disabled', entityId: 'https://idp.disabled.test', enabled: false }, now)
 })
 
 /** An unsolicited response from `issuer`, signed as asked, consumed by the ACS service. */
@@ -88,7 +88,7 @@ describe('resolution and the audit trail', () => {
   it('names the IdP and the subject after a valid response', async () => {
     const { outcome, trail } = await post('https://idp.lenient.test', { nameId: 'kim@acme.example' })
     expect(outcome.ok).toBe(true)
-    expect(trail).toMatchObject({ idpId: 'idp_lenient', subject: 'kim@acme.example' })
+    expect(trail).toMatchObject({ idpId: 'idp_lenient', subject: 'lenient:kim@acme.example' })
   })
 })
 
@@ -137,7 +137,7 @@ describe('an SP-initiated sign-in, end to end at the service', () => {
       { name: '__Host-sso_session', value: expect.any(String), options: { sameSite: 'Lax', maxAge: expect.any(Number) } },
     ])
     const row = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'login' AND outcome = 'success' ORDER BY id DESC").first<Record<string, unknown>>()
-    expect(row).toMatchObject({ idp_id: 'idp_lenient', subject: 'lee@acme.example' })
+    expect(row).toMatchObject({ idp_id: 'idp_lenient', subject: 'lenient:lee@acme.example' })
   })
 
   it('refuses the same response twice: the login state is single use (SAML_REPLAY)', async () => {

@@ -1,17 +1,19 @@
 // Which IdP a customer signs in with (sso/idp-choice.ts), on real D1: the IdP a link names, the
-// one default IdP, the selection page, and email-domain discovery. Each test starts from no IdPs.
+// one default IdP, the selection page, and email-domain discovery by verified domains only. Each
+// test starts from no IdPs and no organizations; each IdP is in an organization of its own unless
+// a test puts two together.
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { chooseIdp, discoverIdp, selectionPage } from '../../src/sso/idp-choice'
-import { createIdp, type IdpFields } from '../../src/store/idps'
+import { seedIdp, seedOrganization, type IdpSeed } from '../helpers/tenants'
 import { DEFAULT_SETTINGS, putSettings } from '../../src/store/settings'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { testContext } from '../helpers/context'
 
 let n = 0
-async function idp(id: string, fields: Partial<IdpFields> = {}) {
+async function idp(id: string, fields: Partial<IdpSeed> = {}) {
   n++
-  return createIdp(
+  return seedIdp(
     env.DB,
     id,
     {
@@ -20,6 +22,7 @@ async function idp(id: string, fields: Partial<IdpFields> = {}) {
       entityId: `https://idp${n}.test/${id}`,
       ssoUrl: `https://idp${n}.test/sso`,
       certificates: [TEST_IDP_CERT],
+      organizationId: `org_${id}`,
       ...fields,
     },
     new Date(),
@@ -27,7 +30,7 @@ async function idp(id: string, fields: Partial<IdpFields> = {}) {
 }
 
 beforeEach(async () => {
-  await env.DB.prepare('DELETE FROM idps').run()
+  await env.DB.batch(['idps', 'organizations', 'organization_domains'].map((t) => env.DB.prepare(`DELETE FROM ${t}`)))
 })
 
 describe('chooseIdp', () => {
@@ -83,10 +86,13 @@ describe('selection page', () => {
     await putSettings(env.DB, { portalName: DEFAULT_SETTINGS.portalName, primaryColor: DEFAULT_SETTINGS.primaryColor }, new Date())
   })
 
-  it('offers email routing only when an enabled IdP has email domains (hidden ones count, disabled ones do not)', async () => {
+  it('offers email routing only when an enabled IdP has a verified domain (hidden ones count, disabled or pending ones do not)', async () => {
     await idp('idp_plain')
     expect((await selectionPage(testContext())).hasEmailRouting).toBe(false)
     await idp('idp_off', { enabled: false, emailDomains: ['off.example'] })
+    expect((await selectionPage(testContext())).hasEmailRouting).toBe(false)
+    await seedOrganization({ id: 'org_pending', pendingDomains: ['pending.example'] })
+    await idp('idp_pending', { organizationId: 'org_pending' })
     expect((await selectionPage(testContext())).hasEmailRouting).toBe(false)
     await idp('idp_hidden', { showOnSelection: false, emailDomains: ['acme.example'] })
     expect((await selectionPage(testContext())).hasEmailRouting).toBe(true)
@@ -94,18 +100,33 @@ describe('selection page', () => {
 })
 
 describe('discoverIdp', () => {
-  it('routes an email to the IdP of its exact domain before a parent domain', async () => {
+  it('routes an email to the IdP of the organization that verified its exact domain', async () => {
     await idp('idp_parent', { emailDomains: ['acme.com'] })
     await idp('idp_eu', { emailDomains: ['eu.acme.com'] })
     expect((await discoverIdp(testContext(), 'jane@eu.acme.com')).id).toBe('idp_eu')
     expect((await discoverIdp(testContext(), 'jane@acme.com')).id).toBe('idp_parent')
   })
 
-  it('falls back to the closest parent domain', async () => {
+  it('routes a subdomain only when it is listed itself: no fallback to a parent domain', async () => {
     await idp('idp_parent', { emailDomains: ['acme.com'] })
-    await idp('idp_eu', { emailDomains: ['eu.acme.com'] })
-    expect((await discoverIdp(testContext(), 'jane@sales.eu.acme.com')).id).toBe('idp_eu')
-    expect((await discoverIdp(testContext(), 'jane@us.acme.com')).id).toBe('idp_parent')
+    await expect(discoverIdp(testContext(), 'jane@us.acme.com')).rejects.toMatchObject({
+      code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN',
+      detail: { domain: 'us.acme.com' },
+    })
+  })
+
+  it('routes by verified domains only: a claimed, pending domain leads nowhere', async () => {
+    await seedOrganization({ id: 'org_acme', pendingDomains: ['acme.com'] })
+    await idp('idp_acme', { organizationId: 'org_acme', emailDomains: [] })
+    await expect(discoverIdp(testContext(), 'jane@acme.com')).rejects.toMatchObject({ code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN' })
+  })
+
+  it("among an organization's IdPs, prefers the one that lists the domain, else the first enabled one", async () => {
+    await seedOrganization({ id: 'org_acme', domains: ['acme.com', 'acme.co.uk'] })
+    await idp('idp_adfs', { organizationId: 'org_acme', sortOrder: 1 })
+    await idp('idp_entra', { organizationId: 'org_acme', sortOrder: 2, emailDomains: ['acme.co.uk'] })
+    expect((await discoverIdp(testContext(), 'jane@acme.co.uk')).id).toBe('idp_entra')
+    expect((await discoverIdp(testContext(), 'jane@acme.com')).id).toBe('idp_adfs')
   })
 
   it('reads the domain case-insensitively', async () => {
@@ -113,11 +134,13 @@ describe('discoverIdp', () => {
     expect((await discoverIdp(testContext(), 'Jane.Doe@ACME.Com')).id).toBe('idp_parent')
   })
 
-  it('ignores disabled IdPs: their domain falls through to a parent, or is unknown', async () => {
+  it("ignores disabled IdPs and disabled organizations: their domain is unknown, never another organization's IdP", async () => {
     await idp('idp_parent', { emailDomains: ['acme.com'] })
-    await idp('idp_eu_off', { enabled: false, emailDomains: ['eu.acme.com', 'only-off.example'] })
-    expect((await discoverIdp(testContext(), 'jane@eu.acme.com')).id).toBe('idp_parent')
-    await expect(discoverIdp(testContext(), 'jane@only-off.example')).rejects.toMatchObject({ code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN' })
+    await idp('idp_eu_off', { enabled: false, emailDomains: ['eu.acme.com'] })
+    await expect(discoverIdp(testContext(), 'jane@eu.acme.com')).rejects.toMatchObject({ code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN' })
+    await seedOrganization({ id: 'org_globex', enabled: false, domains: ['globex.com'] })
+    await idp('idp_globex', { organizationId: 'org_globex' })
+    await expect(discoverIdp(testContext(), 'jane@globex.com')).rejects.toMatchObject({ code: 'LOGIN_EMAIL_DOMAIN_UNKNOWN' })
   })
 
   it('never routes a lookalike domain that merely ends with a configured one', async () => {

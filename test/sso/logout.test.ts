@@ -14,7 +14,7 @@ import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
 import { logOut, receiveSloMessage, type LogoutOutcome } from '../../src/sso/logout'
 import { currentSession, SESSION_COOKIE, startSession } from '../../src/sso/sessions'
 import { signingKey } from '../../src/sso/signing-key'
-import { createIdp, type IdpFields } from '../../src/store/idps'
+import { seedIdp, type IdpSeed } from '../helpers/tenants'
 import { OTHER_IDP_KEY, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { lastAuditRow, TEST_ORIGIN, testContext } from '../helpers/context'
 import { readPost, readRedirect, verifyPost, verifyRedirect } from '../helpers/saml-messages'
@@ -29,7 +29,7 @@ const LOGOUT_COOKIE = '__Host-sso_logout'
 beforeAll(async () => {
   const now = new Date()
   const base = { ssoUrl: 'https://idp.test/sso', certificates: [TEST_IDP_CERT] }
-  const make = (id: string, fields: Partial<IdpFields> & Pick<IdpFields, 'slug' | 'entityId'>) => createIdp(env.DB, id, { name: id, ...base, ...fields }, now)
+  const make = (id: string, fields: Partial<IdpSeed> & Pick<IdpSeed, 'slug' | 'entityId'>) => seedIdp(env.DB, id, { name: id, ...base, ...fields }, now)
   await make('idp_acme', { slug: 'acme', entityId: ACME, sloUrl: ACME_SLO, sloBinding: 'redirect' })
   await make('idp_post', { slug: 'post', entityId: POST_IDP, sloUrl: 'https://idp.post.test/slo', sloBinding: 'post' })
   await make('idp_noslo', { slug: 'noslo', entityId: 'https://idp.noslo.test/saml' })
@@ -83,8 +83,8 @@ describe('logOut', () => {
     expect(await lastAuditRow('logout')).toMatchObject({
       outcome: 'success',
       idp_id: 'idp_noslo',
-      subject: 'kim@acme.example',
-      actor: 'kim@acme.example',
+      subject: 'noslo:kim@acme.example',
+      actor: 'noslo:kim@acme.example',
       detail: { initiatedBy: 'user' },
     })
   })
@@ -106,7 +106,7 @@ describe('logOut', () => {
       { name: LOGOUT_COOKIE, value: expect.any(String), options: { sameSite: 'None', maxAge: 600 } },
     ])
     expect(await isLive(cookies)).toBe(false)
-    expect(await lastAuditRow('logout')).toMatchObject({ idp_id: 'idp_acme', subject: 'jane@acme.example' })
+    expect(await lastAuditRow('logout')).toMatchObject({ idp_id: 'idp_acme', subject: 'acme:jane@acme.example' })
   })
 
   it('posts the signed LogoutRequest to an IdP whose SLO binding is HTTP-POST', async () => {
@@ -201,11 +201,11 @@ describe('IdP-initiated LogoutRequest', () => {
     expect(firstChildNamed(firstChildNamed(answer.root, NS.samlp, 'Status')!, NS.samlp, 'StatusCode')!.getAttribute('Value')).toBe(
       'urn:oasis:names:tc:SAML:2.0:status:Success',
     )
-    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'ann@acme.example' })
+    expect(trail).toMatchObject({ idpId: 'idp_acme', subject: 'acme:ann@acme.example' })
     expect(await lastAuditRow('logout.idp-initiated')).toMatchObject({
       outcome: 'success',
       idp_id: 'idp_acme',
-      subject: 'ann@acme.example',
+      subject: 'acme:ann@acme.example',
       detail: { sessionsEnded: 2 },
     })
   })

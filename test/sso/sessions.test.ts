@@ -1,14 +1,31 @@
-// The portal session as a browser holds it (sso/sessions.ts), on real KV: a fresh token at every
-// login, the previous one ended, a Lax cookie that lives as long as the session, and /sso/me.
-import { describe, expect, it } from 'vitest'
+// The portal session as a browser holds it (sso/sessions.ts), on real KV and D1: a fresh token at
+// every login, the previous one ended, a Lax cookie that lives as long as the session, /sso/me,
+// and sessions that die with their tenant (a disabled IdP or organization), within the 30-second
+// per-isolate cache window at most.
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { currentSession, endSession, identityView, SESSION_COOKIE, startSession } from '../../src/sso/sessions'
+import { createIdp, deleteIdp, updateIdp } from '../../src/store/idps'
+import { updateOrganization } from '../../src/store/organizations'
+import { revokeSessions } from '../../src/store/sessions'
+import { invalidateTenantStatus, TENANT_STATUS_CACHE_MS } from '../../src/store/tenant-status'
+import { TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { sha256Hex } from '../helpers/storage'
 import { testContext } from '../helpers/context'
-import { sampleSession } from '../helpers/session'
+import { ensureSessionIdp, sampleSession } from '../helpers/session'
+import { seedOrganization, TEST_ORG } from '../helpers/tenants'
 
 const NOW = new Date('2031-03-01T12:00:00Z')
 const ctx = (now = NOW) => testContext({ clock: () => now })
 const session = (lifetimeMs = 3600_000) => sampleSession({ createdAt: NOW.getTime(), expiresAt: NOW.getTime() + lifetimeMs })
 const cookiesOf = (value: string) => ({ [SESSION_COOKIE]: value })
+
+beforeEach(async () => {
+  // The session's IdP (idp_1, slug acme-okta) in the shared test organization, both enabled.
+  await ensureSessionIdp(session())
+  await updateIdp(env.DB, 'idp_1', { enabled: true, organizationId: TEST_ORG.id, sessionsRevokedAt: null }, NOW)
+  await updateOrganization(env.DB, TEST_ORG.id, { enabled: true, sessionsRevokedAt: null }, NOW)
+})
 
 describe('startSession', () => {
   it('stores the session under a fresh token and sets a Lax cookie whose Max-Age is the time left', async () => {
@@ -61,13 +78,106 @@ describe('identityView (/sso/me)', () => {
   it('shows the signed-in identity with an ISO expiry', () => {
     const s = session()
     expect(identityView(s)).toEqual({
-      sub: 'jane@acme.example',
+      sub: 'acme-okta:jane@acme.example',
+      nameId: 'jane@acme.example',
       nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
       email: 'jane@acme.example',
       name: 'Jane Doe',
       groups: ['support', 'admins'],
       idp: 'acme-okta',
+      org: 'acme-corp',
       expiresAt: '2031-03-01T13:00:00.000Z',
     })
+  })
+})
+
+describe('sessions die with their tenant', () => {
+  async function live(now = NOW): Promise<Record<string, string>> {
+    const cookie = await startSession(ctx(now), {}, sampleSession({ createdAt: now.getTime(), expiresAt: now.getTime() + 3600_000 }))
+    return cookiesOf(cookie.value!)
+  }
+  const alive = async (cookies: Record<string, string>, now = NOW) => (await currentSession(ctx(now), cookies)) !== null
+
+  it('refuses the session of a disabled IdP or organization at once when the change went through this isolate', async () => {
+    const cookies = await live()
+    expect(await alive(cookies)).toBe(true)
+    await updateIdp(env.DB, 'idp_1', { enabled: false }, NOW)
+    expect(await alive(cookies)).toBe(false)
+    await updateIdp(env.DB, 'idp_1', { enabled: true }, NOW)
+    expect(await alive(cookies)).toBe(true)
+    await updateOrganization(env.DB, TEST_ORG.id, { enabled: false }, NOW)
+    expect(await alive(cookies)).toBe(false)
+  })
+
+  it('refuses the session of an IdP disabled elsewhere (another isolate) within the 30-second cache window', async () => {
+    const t0 = new Date(NOW.getTime() + 86_400_000)
+    const cookies = await live(t0)
+    expect(await alive(cookies, t0)).toBe(true) // fills this isolate's cache at t0
+    // Another isolate's admin disables the IdP: this isolate's cache is not told.
+    await env.DB.prepare("UPDATE idps SET enabled = 0 WHERE id = 'idp_1'").run()
+    expect(await alive(cookies, new Date(t0.getTime() + 1_000))).toBe(true)
+    expect(await alive(cookies, new Date(t0.getTime() + TENANT_STATUS_CACHE_MS + 1_000))).toBe(false)
+  })
+
+  it('refuses the session once its IdP is deleted or moved to another organization', async () => {
+    const cookies = await live()
+    await seedOrganization({ id: 'org_other' })
+    await updateIdp(env.DB, 'idp_1', { organizationId: 'org_other' }, NOW)
+    expect(await alive(cookies)).toBe(false)
+    await updateIdp(env.DB, 'idp_1', { organizationId: TEST_ORG.id }, NOW)
+    expect(await alive(cookies)).toBe(true)
+    await deleteIdp(env.DB, 'idp_1', NOW)
+    expect(await alive(cookies)).toBe(false)
+    // The same id again is a new IdP in the same organization: the test recreates it for the next tests.
+    await createIdp(
+      env.DB,
+      'idp_1',
+      {
+        organizationId: TEST_ORG.id,
+        name: 'IdP acme-okta',
+        slug: 'acme-okta',
+        entityId: 'https://acme-okta.idp.test/saml',
+        ssoUrl: 'https://x.test/sso',
+        certificates: [TEST_IDP_CERT],
+      },
+      NOW,
+    )
+  })
+
+  it("refuses a session started before its organization's or IdP's sessions were revoked, even with its KV entry still there", async () => {
+    const cookies = await live()
+    const hash = await sha256Hex(cookies[SESSION_COOKIE]!)
+    const stored = await env.SESSIONS.get(`session:${hash}`)
+    await revokeSessions({ kv: env.SESSIONS, db: env.DB }, { organizationId: TEST_ORG.id }, new Date(NOW.getTime() + 1000))
+    // Past the KV budget of one revocation, an entry may outlive it: the stamp ends it anyway.
+    await env.SESSIONS.put(`session:${hash}`, stored!)
+    expect(await alive(cookies)).toBe(false)
+    // A session started after the revocation lives.
+    expect(await alive(await live(new Date(NOW.getTime() + 2000)), new Date(NOW.getTime() + 2000))).toBe(true)
+    await revokeSessions({ kv: env.SESSIONS, db: env.DB }, { idpId: 'idp_1' }, new Date(NOW.getTime() + 3000))
+    expect(await alive(await live(new Date(NOW.getTime() + 2500)), new Date(NOW.getTime() + 2500))).toBe(false)
+  })
+
+  it("refuses a session whose IdP's slug is not the one its subject was made with", async () => {
+    const cookies = await live()
+    await env.DB.prepare("UPDATE idps SET slug = 'acme-okta-other' WHERE id = 'idp_1'").run()
+    invalidateTenantStatus()
+    expect(await alive(cookies)).toBe(false)
+    await env.DB.prepare("UPDATE idps SET slug = 'acme-okta' WHERE id = 'idp_1'").run()
+    invalidateTenantStatus()
+    expect(await alive(cookies)).toBe(true)
+  })
+
+  it('ends sessions from before organizations existed (no organization or subject): they never had their email checked', async () => {
+    const {
+      organizationId: _o,
+      organizationSlug: _s,
+      subject: _sub,
+      ...legacy
+    } = sampleSession({ createdAt: NOW.getTime(), expiresAt: NOW.getTime() + 3600_000 })
+    const cookie = await startSession(ctx(), {}, { ...legacy, organizationId: TEST_ORG.id, subject: 'acme-okta:jane@acme.example' })
+    // Rewrite the stored entry as an old gateway wrote it: no organizationId, no subject.
+    await env.SESSIONS.put(`session:${await sha256Hex(cookie.value!)}`, JSON.stringify(legacy))
+    expect(await alive(cookiesOf(cookie.value!))).toBe(false)
   })
 })

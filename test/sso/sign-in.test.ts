@@ -8,12 +8,13 @@ import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
 import { LOGIN_COOKIE_PREFIX, readLoginStates } from '../../src/sso/login-state'
 import { signingKey } from '../../src/sso/signing-key'
 import { signInFirst, startSignIn, withQuery } from '../../src/sso/sign-in'
-import { createIdp, type IdpFields, type IdpRow } from '../../src/store/idps'
+import { type IdpRow } from '../../src/store/idps'
+import { seedIdp, type IdpSeed } from '../helpers/tenants'
 import { OTHER_IDP_CERT, TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { TEST_ORIGIN, testContext } from '../helpers/context'
 import { readPost, readRedirect, verifyPost, verifyRedirect } from '../helpers/saml-messages'
 
-const base: IdpFields = {
+const base: IdpSeed = {
   name: 'Acme',
   slug: 'acme',
   entityId: 'https://idp.acme.test/saml',
@@ -28,7 +29,7 @@ let withTenant: IdpRow
 
 beforeAll(async () => {
   const now = new Date()
-  const make = (id: string, fields: Partial<IdpFields>) => createIdp(env.DB, id, { ...base, slug: id, entityId: `https://${id}.test/saml`, ...fields }, now)
+  const make = (id: string, fields: Partial<IdpSeed>) => seedIdp(env.DB, id, { ...base, slug: id, entityId: `https://${id}.test/saml`, ...fields }, now)
   plain = await make('plain', { nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' })
   signed = await make('signed', { signAuthnRequests: true })
   post = await make('post', { ssoBinding: 'post', ssoUrl: 'https://post.test/sso' })

@@ -8,7 +8,7 @@ import { childrenNamed, firstChildNamed, NS } from '../../src/saml/xml/dom'
 import { parseXml } from '../../src/saml/xml/parse'
 import { signingKey } from '../../src/sso/signing-key'
 import { spMetadata } from '../../src/sso/sp-metadata'
-import { createIdp } from '../../src/store/idps'
+import { seedIdp } from '../helpers/tenants'
 import { putSettings } from '../../src/store/settings'
 import { metadataCertificates, stageNextSpKey } from '../../src/store/sp-keys'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
@@ -45,7 +45,7 @@ describe('spMetadata', () => {
   })
 
   it('announces signed AuthnRequests once an IdP is set to receive them', async () => {
-    await createIdp(
+    await seedIdp(
       env.DB,
       'idp_signs',
       {

@@ -11,7 +11,7 @@ const T0 = new Date('2026-11-26T12:00:00.000Z')
 const T1 = new Date('2026-11-27T12:00:00.000Z')
 const SECRET = env.SSO_SECRET
 
-const ZENDESK: ZendeskConfig = { subdomain: 'acme', externalIdFrom: 'nameId', organizationMap: { acme: 'Acme Inc' }, tagsFromGroups: true }
+const ZENDESK: ZendeskConfig = { subdomain: 'acme', externalIdFrom: 'nameId', tagsFromGroups: true }
 
 function zendesk(name: string, overrides: { slug?: string; enabled?: boolean; sharedSecret?: string } = {}): AppFields {
   return { name, slug: name.toLowerCase(), enabled: true, kind: 'zendesk', config: ZENDESK, ...overrides }

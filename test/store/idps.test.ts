@@ -3,13 +3,21 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors'
+import { isSlugRetired } from '../../src/store/retired-slugs'
 import { createIdp, deleteIdp, findIdp, findIdpByEntityId, getIdp, listIdps, listSelectableIdps, updateIdp, type IdpFields } from '../../src/store/idps'
 
 const T0 = new Date('2026-11-26T12:00:00.000Z')
 const T1 = new Date('2026-11-27T12:00:00.000Z')
 
 function fields(name: string, overrides: Partial<IdpFields> = {}): IdpFields {
-  return { name, slug: name.toLowerCase(), entityId: `https://${name.toLowerCase()}.test/saml`, ssoUrl: `https://${name.toLowerCase()}.test/sso`, ...overrides }
+  return {
+    name,
+    organizationId: 'org_test',
+    slug: name.toLowerCase(),
+    entityId: `https://${name.toLowerCase()}.test/saml`,
+    ssoUrl: `https://${name.toLowerCase()}.test/sso`,
+    ...overrides,
+  }
 }
 
 /** The AppError a promise rejects with (fails the test when it resolves). */
@@ -87,13 +95,16 @@ describe('create, update, delete', () => {
     expect(await listIdps(env.DB)).toEqual([])
   })
 
-  it('deletes an IdP and says whether there was one', async () => {
+  it('deletes an IdP, retiring its slug, and says whether there was one', async () => {
     await createIdp(env.DB, 'idp_acme', fields('Acme'), T0)
     await createIdp(env.DB, 'idp_globex', fields('Globex'), T0)
-    expect(await deleteIdp(env.DB, 'idp_acme')).toBe(true)
+    expect(await deleteIdp(env.DB, 'idp_acme', T1)).toBe(true)
     expect(await getIdp(env.DB, 'idp_acme')).toBeNull()
-    expect(await deleteIdp(env.DB, 'idp_acme')).toBe(false)
+    expect(await deleteIdp(env.DB, 'idp_acme', T1)).toBe(false)
     expect((await listIdps(env.DB)).map((i) => i.id)).toEqual(['idp_globex'])
+    // Subjects acme:<NameID> may live on in the portal: the slug never names another IdP.
+    expect(await isSlugRetired(env.DB, 'idp', 'acme')).toBe(true)
+    expect(await isSlugRetired(env.DB, 'idp', 'globex')).toBe(false)
   })
 })
 

@@ -1,5 +1,6 @@
 // workerd: the KV key builders: each key's exact, stable shape, kinds that never collide, TTLs KV
-// accepts, and (through the stores that write them) no raw token or NameID in any key.
+// accepts, and (through the stores that write them) no raw token or NameID in any key. The session
+// index lives in D1 (test/store/sessions.test.ts), so no KV key names a user.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { addAdminFailure } from '../../src/store/admin-failures'
@@ -18,14 +19,11 @@ import { putTestResult } from '../../src/store/test-results'
 import { clearKv, listAllKeys, sha256Hex } from '../helpers/storage'
 
 const TOKEN_HASH = 'a'.repeat(64)
-const NAME_ID_HASH = 'b'.repeat(64)
 const REQUEST_ID = `_${'c'.repeat(40)}`
 
 /** Every builder, called with sample inputs, and the exact key it must give. */
 const BUILT: [string, () => string, string][] = [
   ['session', () => kvKeys.session(TOKEN_HASH), `session:${TOKEN_HASH}`],
-  ['sessionIndexPrefix', () => kvKeys.sessionIndexPrefix('idp_acme', NAME_ID_HASH), `session-index:idp_acme:${NAME_ID_HASH}:`],
-  ['sessionIndex', () => kvKeys.sessionIndex('idp_acme', NAME_ID_HASH, TOKEN_HASH), `session-index:idp_acme:${NAME_ID_HASH}:${TOKEN_HASH}`],
   ['adminSession', () => kvKeys.adminSession(TOKEN_HASH), `admin-session:${TOKEN_HASH}`],
   ['adminFailures', () => kvKeys.adminFailures('203.0.113.7'), 'ratelimit:admin:203.0.113.7'],
   ['testResult', () => kvKeys.testResult(REQUEST_ID), `test-result:${REQUEST_ID}`],
@@ -46,7 +44,6 @@ describe('key builders', () => {
   it('gives every kind of key its own namespace, none a prefix of another', () => {
     const namespaces = [
       kvKeys.session(TOKEN_HASH),
-      kvKeys.sessionIndex('idp_acme', NAME_ID_HASH, TOKEN_HASH),
       kvKeys.adminSession(TOKEN_HASH),
       kvKeys.adminFailures('203.0.113.7'),
       kvKeys.testResult(REQUEST_ID),
@@ -55,14 +52,6 @@ describe('key builders', () => {
     ].map((key) => key.slice(0, key.indexOf(':') + 1))
     expect(new Set(namespaces).size).toBe(namespaces.length)
     for (const a of namespaces) for (const b of namespaces) if (a !== b) expect(b.startsWith(a)).toBe(false)
-  })
-
-  it("lists one user's logout index entries by prefix, and not another user's or another IdP's", () => {
-    const prefix = kvKeys.sessionIndexPrefix('idp_acme', NAME_ID_HASH)
-    expect(kvKeys.sessionIndex('idp_acme', NAME_ID_HASH, TOKEN_HASH).startsWith(prefix)).toBe(true)
-    expect(kvKeys.sessionIndex('idp_acme', 'd'.repeat(64), TOKEN_HASH).startsWith(prefix)).toBe(false)
-    expect(kvKeys.sessionIndex('idp_acme2', NAME_ID_HASH, TOKEN_HASH).startsWith(prefix)).toBe(false)
-    expect(kvKeys.sessionIndex('idp_acm', NAME_ID_HASH, TOKEN_HASH).startsWith(prefix)).toBe(false)
   })
 
   it("keeps every TTL at or above KV's 60-second minimum", () => {
@@ -79,10 +68,12 @@ describe('keys as the stores write them', () => {
     const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
     const nameId = 'Jane.Doe@Acme.example'
     const portalToken = await createSession(
-      env.SESSIONS,
+      { kv: env.SESSIONS, db: env.DB },
       {
         idpId: 'idp_acme',
         idpSlug: 'acme',
+        organizationId: 'org_acme',
+        subject: `acme:${nameId}`,
         nameId,
         nameIdFormat: null,
         sessionIndex: '_s1',
@@ -101,11 +92,9 @@ describe('keys as the stores write them', () => {
     await putBrokerPending(env.SESSIONS, REQUEST_ID, { appId: 'app_1', requestId: null, relayState: null })
 
     const names = (await listAllKeys(env.SESSIONS)).map((k) => k.name).sort()
-    const nameIdHash = await sha256Hex(nameId)
     expect(names).toEqual(
       [
         kvKeys.session(await sha256Hex(portalToken)),
-        kvKeys.sessionIndex('idp_acme', nameIdHash, await sha256Hex(portalToken)),
         kvKeys.adminSession(await sha256Hex(admin.token)),
         kvKeys.adminFailures('203.0.113.7'),
         kvKeys.testResult(REQUEST_ID),

@@ -73,8 +73,11 @@ describe('putSettings', () => {
       logoUrl: 'https://cdn.example.com/logo.svg',
       clockSkewSeconds: 30,
       allowSha1: true,
-      adminGroups: ['IT Admins', 'Support Leads'],
-      headerNames: { email: 'X-Email', name: 'X-Name', groups: 'X-Groups', idp: 'X-IdP' },
+      adminAccess: [
+        { idpId: 'idp_acme', group: 'IT Admins' },
+        { idpId: 'idp_globex', group: 'Support Leads' },
+      ],
+      headerNames: { subject: 'X-Subject', email: 'X-Email', name: 'X-Name', groups: 'X-Groups', idp: 'X-IdP', org: 'X-Org' },
       userHeader: { name: 'X-Forwarded-User', value: 'email', pathPrefixes: ['/auth/sso'] },
     }
     await putSettings(db, changes, T0)
@@ -91,7 +94,7 @@ describe('putSettings', () => {
   it('puts a setting back to its default when given null, removing its row', async () => {
     await putSettings(
       db,
-      { logoUrl: 'https://cdn.example.com/logo.svg', userHeader: { name: 'X-User', value: 'nameId', pathPrefixes: ['/'] }, portalName: 'Acme' },
+      { logoUrl: 'https://cdn.example.com/logo.svg', userHeader: { name: 'X-User', value: 'subject', pathPrefixes: ['/'] }, portalName: 'Acme' },
       T0,
     )
     const out = await putSettings(db, { logoUrl: null, userHeader: null }, T0)
@@ -107,7 +110,7 @@ describe('putSettings', () => {
     await putSettings(db, { portalName: 'Before' }, T0)
     // A value with no JSON form cannot be bound; it comes after two good changes in the same call.
     const unstorable = (() => 'no JSON') as unknown as string
-    await expect(putSettings(db, { portalName: 'After', adminGroups: ['x'], primaryColor: unstorable }, T0)).rejects.toThrow()
+    await expect(putSettings(db, { portalName: 'After', adminAccess: [{ idpId: 'idp_x', group: 'x' }], primaryColor: unstorable }, T0)).rejects.toThrow()
     expect(await getSettings(anotherIsolate(env.DB))).toEqual({ ...DEFAULT_SETTINGS, portalName: 'Before' })
     expect((await rows()).map((r) => r.key)).toEqual(['portalName'])
   })

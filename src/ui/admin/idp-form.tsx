@@ -23,6 +23,8 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   presets: { key: string; label: string }[]
   /** settings.clockSkewSeconds: what an empty skew field means. */
   gatewayClockSkewSeconds: number
+  /** Organizations to pick from. */
+  organizations: { id: string; name: string }[]
   certificateInfo?: CertificateInfo[]
   setup?: SetupValues
   importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
@@ -105,7 +107,31 @@ export function IdpFormPage(props: IdpFormProps) {
           <legend>Identity provider</legend>
           <div class="grid2">
             <Field name="name" label="Display name" value={v.name} error={e.name} required hint="Shown on the sign-in page, e.g. “Acme Corp”." />
-            <Field name="slug" label="Slug" value={v.slug} error={e.slug} hint="Used in links (/sso/login?idp=…). Derived from the name when empty." />
+            <Field
+              name="slug"
+              label="Slug"
+              value={v.slug}
+              error={e.slug}
+              readonly={editing}
+              hint={
+                editing
+                  ? "Fixed: every user's subject is slug:NameID in the portal and the helpdesks. It is never given to another IdP, even after this one is deleted."
+                  : "Used in links (/sso/login?idp=…) and in every user's subject (slug:NameID). It cannot change later. Derived from the name when empty."
+              }
+            />
+          </div>
+          <div>
+            <label for="f-organizationId">Organization</label>
+            <select id="f-organizationId" name="organizationId" aria-invalid={e.organizationId ? 'true' : undefined}>
+              {editing ? null : <option value="">A new organization named after this IdP</option>}
+              {props.organizations.map((o) => (
+                <option value={o.id} selected={v.organizationId === o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+            <p class="muted">This IdP may sign users in only with email addresses in the organization's verified domains.</p>
+            {e.organizationId ? <p class="field-error">{e.organizationId}</p> : null}
           </div>
           <Field name="entityId" label="IdP entity ID (Issuer)" value={v.entityId} error={e.entityId} required />
           <div class="grid2">
@@ -165,7 +191,7 @@ export function IdpFormPage(props: IdpFormProps) {
             label="Email domains"
             value={v.emailDomains}
             error={e.emailDomains}
-            hint="Comma or line separated; users typing such an email are sent to this IdP."
+            hint="Comma or line separated. Claimed for its organization (verify them there); users typing such an email are sent to this IdP."
             textarea
             rows={2}
           />
@@ -259,6 +285,17 @@ export function IdpFormPage(props: IdpFormProps) {
             Test connection
           </button>{' '}
           <span class="muted">Signs in at the IdP and shows what came back, without creating a portal session.</span>
+        </form>
+      ) : null}
+      {editing ? (
+        <form method="post" action={`/sso/admin/idps/${props.idpId}/sessions/revoke`}>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <label class="check">
+            <input type="checkbox" name="confirm" value="yes" required /> Sign out every user of this IdP
+          </label>{' '}
+          <button class="btn danger" type="submit" data-testid="revoke-idp-sessions">
+            Revoke its sessions
+          </button>
         </form>
       ) : null}
       {editing ? (

@@ -26,7 +26,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 
 export interface AdminLayoutProps {
   title: string
-  active: 'idps' | 'apps' | 'settings' | 'audit' | 'sp' | 'login'
+  active: 'organizations' | 'idps' | 'apps' | 'settings' | 'audit' | 'sp' | 'login'
   actor?: string | undefined
   csrf?: string | undefined
   flash?: { kind: 'ok' | 'error'; text: string } | undefined
@@ -34,6 +34,7 @@ export interface AdminLayoutProps {
 }
 
 const NAV = [
+  ['organizations', '/sso/admin/organizations', 'Organizations'],
   ['idps', '/sso/admin/idps', 'Identity providers'],
   ['apps', '/sso/admin/apps', 'Helpdesk apps'],
   ['sp', '/sso/admin/sp', 'Service provider'],
@@ -93,6 +94,8 @@ export function Field(props: {
   error?: string | undefined
   hint?: string
   required?: boolean
+  /** Shown but not editable (the value is still posted with the form). */
+  readonly?: boolean
   textarea?: boolean
   rows?: number
 }) {
@@ -112,6 +115,7 @@ export function Field(props: {
           type={props.type ?? 'text'}
           value={props.value ?? ''}
           required={props.required}
+          readonly={props.readonly}
           aria-invalid={props.error ? 'true' : undefined}
           aria-describedby={describedBy}
         />

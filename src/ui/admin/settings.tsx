@@ -1,9 +1,16 @@
-/** Gateway settings: portal branding, session lifetime, clock skew, SHA-1, admin groups, retention. */
+/** Gateway settings: portal branding, session lifetime, clock skew, SHA-1, identity headers, admin access through SSO, retention. */
 import type { Settings } from '../../admin/settings'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
 
 export function SettingsPage(
-  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string; values: Settings; errors: Record<string, string>; defaultEntityId: string },
+  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
+    csrf: string
+    values: Settings
+    /** settings.adminAccess as `idp-slug: group` lines (or what the admin typed, after an error). */
+    adminAccessText: string
+    errors: Record<string, string>
+    defaultEntityId: string
+  },
 ) {
   const v = props.values
   const e = props.errors
@@ -52,10 +59,17 @@ export function SettingsPage(
           <legend>Identity sent to the portal</legend>
           <p class="muted">Header names of the identity the gateway forwards. Clients can never send these themselves: they are removed from every request.</p>
           <div class="grid2">
-            <Field name="headerNames.email" label="Email header" value={v.headerNames.email} error={e['headerNames.email'] ?? e.headerNames} />
+            <Field
+              name="headerNames.subject"
+              label="Subject header (<idp slug>:<NameID>: key users by this)"
+              value={v.headerNames.subject}
+              error={e['headerNames.subject'] ?? e.headerNames}
+            />
+            <Field name="headerNames.email" label="Email header" value={v.headerNames.email} error={e['headerNames.email']} />
             <Field name="headerNames.name" label="Name header" value={v.headerNames.name} error={e['headerNames.name']} />
             <Field name="headerNames.groups" label="Groups header" value={v.headerNames.groups} error={e['headerNames.groups']} />
             <Field name="headerNames.idp" label="IdP header" value={v.headerNames.idp} error={e['headerNames.idp']} />
+            <Field name="headerNames.org" label="Organization header" value={v.headerNames.org} error={e['headerNames.org']} />
           </div>
           <Field
             name="userHeader.name"
@@ -68,11 +82,11 @@ export function SettingsPage(
             <div>
               <label for="f-userHeader.value">It carries</label>
               <select id="f-userHeader.value" name="userHeader.value">
-                <option value="email" selected={v.userHeader?.value !== 'nameId'}>
+                <option value="email" selected={v.userHeader?.value !== 'subject'}>
                   the email
                 </option>
-                <option value="nameId" selected={v.userHeader?.value === 'nameId'}>
-                  the NameID
+                <option value="subject" selected={v.userHeader?.value === 'subject'}>
+                  the subject (idp-slug:NameID)
                 </option>
               </select>
             </div>
@@ -87,13 +101,13 @@ export function SettingsPage(
         <fieldset>
           <legend>Administration</legend>
           <Field
-            name="adminGroups"
-            label="Admin groups"
+            name="adminAccess"
+            label="Admin access through SSO"
             textarea
-            rows={2}
-            value={v.adminGroups.join('\n')}
-            error={e.adminGroups}
-            hint="One group per line. Signed-in users in one of these groups may open this console through SSO."
+            rows={3}
+            value={props.adminAccessText}
+            error={e.adminAccess}
+            hint="One “idp-slug: group” per line. Users that IdP puts in that group may open this console through their sign-in. A group name alone grants nothing: use your own staff's IdP."
           />
           <Field name="auditRetentionDays" label="Audit retention (days)" type="number" value={v.auditRetentionDays} error={e.auditRetentionDays} />
         </fieldset>

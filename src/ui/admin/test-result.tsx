@@ -83,6 +83,7 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
             Rejected with <code data-testid="test-code">{t.code}</code>
           </p>
           {t.hint ? <p data-testid="test-hint">{t.hint}</p> : null}
+          {t.code === 'LOGIN_EMAIL_DOMAIN_MISMATCH' ? <EmailDomainMismatch detail={t.detail} /> : null}
           <h2>Expected and received</h2>
           <table>
             <tbody>
@@ -104,5 +105,30 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
         </a>
       </p>
     </AdminLayout>
+  )
+}
+
+/** LOGIN_EMAIL_DOMAIN_MISMATCH in plain words: the domain the IdP sent and the ones its organization may use. */
+function EmailDomainMismatch(props: { detail: Record<string, unknown> }) {
+  const received = typeof props.detail.receivedDomain === 'string' ? props.detail.receivedDomain : '?'
+  const allowed = Array.isArray(props.detail.allowedDomains) ? props.detail.allowedDomains.map(String) : []
+  const organizationId = typeof props.detail.organizationId === 'string' ? props.detail.organizationId : null
+  return (
+    <p class="flash error" data-testid="test-email-domain">
+      The IdP sent an email address in <strong>{received}</strong>.{' '}
+      {allowed.length ? (
+        <>
+          Its organization may only use: <strong>{allowed.join(', ')}</strong>.
+        </>
+      ) : (
+        <>Its organization has no verified domain yet.</>
+      )}{' '}
+      {organizationId ? (
+        <>
+          Verify the domain on the <a href={`/sso/admin/organizations/${encodeURIComponent(organizationId)}`}>organization's page</a> if it belongs to this
+          organization, or fix the email attribute at the IdP.
+        </>
+      ) : null}
+    </p>
   )
 }

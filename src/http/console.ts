@@ -1,0 +1,75 @@
+/**
+ * What every admin console page shares: the middleware chain of a signed-in page (body limit,
+ * session, CSRF, no-store), the layout's common props (CSRF token, actor, flash message), and
+ * turning a refused form into errors next to its fields (audited like any failure).
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { auditFailure } from '../audit/record'
+import type { AppEnv } from '../env'
+import { AppError, errorCode } from '../errors'
+import { checkCsrf, requireAdminSession } from '../middleware/admin-session'
+import { trailOf } from '../middleware/audited'
+import { limitBody, MAX_ADMIN_BODY_BYTES } from '../middleware/body-limit'
+import { isSamlError } from '../saml/errors'
+
+/** Flash messages by `?flash=` key; those in FLASH_ERRORS are shown as errors (an outcome the admin must act on). */
+const FLASH: Record<string, string> = {
+  created: 'Identity provider added.',
+  saved: 'Changes saved.',
+  deleted: 'Identity provider deleted.',
+  'app-created': 'Helpdesk app added.',
+  'app-deleted': 'Helpdesk app deleted.',
+  settings: 'Settings saved.',
+  'org-created': 'Organization added.',
+  'org-deleted': 'Organization deleted.',
+  'domain-added': 'Domain added: publish its TXT record, then check it.',
+  'domain-verified': 'Domain verified.',
+  'domain-pending': 'Not verified yet: see the last check below.',
+  'domain-removed': 'Domain removed.',
+  revoked: 'Sessions revoked.',
+}
+const FLASH_ERRORS = new Set(['domain-pending'])
+
+const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next()
+  c.header('Cache-Control', 'no-store')
+}
+
+/** The chain in front of every signed-in console page, in order. */
+export function consolePage(): MiddlewareHandler<AppEnv>[] {
+  return [limitBody(MAX_ADMIN_BODY_BYTES), requireAdminSession(), checkCsrf(), noStore]
+}
+
+/** Props every console page's layout takes. */
+export function consoleChrome(c: Context<AppEnv>) {
+  const key = c.req.query('flash') ?? ''
+  const count = c.req.query('n')
+  // "revoked" says how many, when the redirect carried the count.
+  const flash = key === 'revoked' && count && /^\d{1,9}$/.test(count) ? `${count} session(s) revoked.` : FLASH[key]
+  const session = c.var.adminSession!
+  return {
+    csrf: session.csrf,
+    actor: session.actor,
+    flash: flash ? { kind: FLASH_ERRORS.has(key) ? ('error' as const) : ('ok' as const), text: flash } : undefined,
+  }
+}
+
+/**
+ * A refused form: audited like any failure on this route, then shown inline. Field errors are
+ * keyed by the form field (certificates[1] → certificates); other errors propagate.
+ */
+export async function formErrors(c: Context<AppEnv>, err: unknown): Promise<Record<string, string>> {
+  if (!(err instanceof AppError) || (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT')) throw err
+  await auditFailure(c.var.ctx, trailOf(c), err)
+  const field = String(err.detail.field ?? 'name')
+  const key = /^(attributeMap|headerNames|userHeader)\./.test(field) ? field.replace(/\[\d+\]$/, '') : field.replace(/\[\d+\]$/, '').replace(/[.[].*$/, '')
+  return { [key]: err.message }
+}
+
+/** An import that failed on its metadata (fetch, parse, choice of entity): shown with its code. */
+export async function importError(c: Context<AppEnv>, err: unknown, fallbackField: string): Promise<{ field: string; message: string }> {
+  if (!(err instanceof AppError) && !isSamlError(err)) throw err
+  await auditFailure(c.var.ctx, trailOf(c), err)
+  const field = String((err as AppError).detail?.field ?? fallbackField)
+  return { field, message: `${errorCode(err)}: ${err.message}` }
+}

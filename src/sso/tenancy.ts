@@ -1,0 +1,125 @@
+/**
+ * The tenant rules (DESIGN.md "Tenants"): an IdP may speak only for its own organization's
+ * verified domains, its subjects are namespaced by its slug, and its sessions live only while it
+ * and its organization are enabled. Every protocol (SAML now, OIDC later) goes through these.
+ * Trusts nothing an IdP asserts; compares domains only after lower-casing and IDN normalization.
+ */
+import type { RequestContext } from '../context'
+import { AppError } from '../errors'
+import type { GroupMapping } from '../store/schema'
+import { getOrganization, listDomains, type OrganizationRow } from '../store/organizations'
+import type { Session } from '../store/sessions'
+import { getTenantStatus } from '../store/tenant-status'
+
+/** The user key every portal and helpdesk sees: `<idp slug>:<NameID>`, never the bare NameID. */
+export function subjectOf(idpSlug: string, nameId: string): string {
+  return `${idpSlug}:${nameId}`
+}
+
+/** Longest NameID taken (SAML's persistent identifiers are at most 256; emails 254). */
+export const MAX_NAMEID_LENGTH = 1024
+
+/**
+ * A NameID that can become one unambiguous subject: no control characters (a header would show
+ * `a\nb` and `a b` alike, while the JWT keeps them apart) and bounded. LOGIN_NAMEID_INVALID otherwise.
+ */
+export function assertUsableNameId(nameId: string): void {
+  if (nameId.length > MAX_NAMEID_LENGTH || /[\u0000-\u001f\u007f]/.test(nameId))
+    throw new AppError('LOGIN_NAMEID_INVALID', undefined, { length: nameId.length, received: nameId.slice(0, 200) })
+}
+
+// Letters, marks and digits of any script, dashes and dots: what a (possibly Unicode) DNS name
+// is made of before IDNA. Anything else ('/', '%', ':', '[', '\', spaces, quotes) is refused
+// before the URL parser could give it another meaning.
+const DOMAIN_CHARS = /^[\p{L}\p{M}\p{N}.\-\u3002\uff0e\uff61]+$/u
+const ASCII_DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/
+// RFC 5322 dot-atom in ASCII, without '%' (old source routing): what mail systems agree on. A
+// Unicode or quoted local part could be read differently downstream (NFKC, routing), so none is taken.
+const LOCAL_PART = /^(?=.{1,64}$)[A-Za-z0-9!#$&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$&'*+/=?^_`{|}~-]+)*$/
+
+/**
+ * A domain as the gateway compares it: lower case, IDN in ASCII (punycode) form per UTS #46 (the
+ * URL parser's host processing), no trailing dot; null when it is not a plain DNS name.
+ */
+export function normalizeDomain(input: string): string | null {
+  if (!input || input.length > 253 || !DOMAIN_CHARS.test(input)) return null
+  let host: string
+  try {
+    host = new URL(`http://${input}/`).hostname
+  } catch {
+    return null
+  }
+  return ASCII_DOMAIN.test(host) ? host : null
+}
+
+/** One plain address: exactly one '@', a simple local part, a normalizable domain. Null otherwise. */
+export function parseEmail(email: string): { local: string; domain: string } | null {
+  const at = email.indexOf('@')
+  if (at <= 0 || at !== email.lastIndexOf('@')) return null
+  const local = email.slice(0, at)
+  const domain = normalizeDomain(email.slice(at + 1))
+  return LOCAL_PART.test(local) && domain ? { local, domain } : null
+}
+
+export interface EmailAuthority {
+  /** The email as forwarded (domain normalized), or null when the IdP sent none. */
+  email: string | null
+  /** The email's domain is one of the organization's verified domains. */
+  verified: boolean
+}
+
+/**
+ * The email an IdP of `organization` may assert for a user: one in the organization's verified
+ * domains (exact names: a subdomain counts only when it is listed itself), or any email when an
+ * admin set trustAnyEmail. Throws LOGIN_EMAIL_MALFORMED or LOGIN_EMAIL_DOMAIN_MISMATCH (with the
+ * allowed domains and the received one, for the audit log and the test-connection page).
+ */
+export async function emailAuthority(ctx: RequestContext, organization: OrganizationRow, email: string | null): Promise<EmailAuthority> {
+  if (email === null) return { email: null, verified: false }
+  const parsed = parseEmail(email)
+  if (!parsed) throw new AppError('LOGIN_EMAIL_MALFORMED', undefined, { received: email, organizationId: organization.id })
+  const verified = (await listDomains(ctx.db, [organization.id])).filter((d) => d.status === 'verified').map((d) => d.domain)
+  const normalized = `${parsed.local}@${parsed.domain}`
+  if (verified.includes(parsed.domain)) return { email: normalized, verified: true }
+  if (organization.trustAnyEmail) return { email: normalized, verified: false }
+  throw new AppError('LOGIN_EMAIL_DOMAIN_MISMATCH', undefined, { allowedDomains: verified, receivedDomain: parsed.domain, organizationId: organization.id })
+}
+
+/**
+ * The session as it may still be used, or null: its IdP and organization exist and are enabled,
+ * the IdP still belongs to that organization under the same slug (the subject's namespace), and
+ * neither had its sessions revoked since this one started. Sessions from before organizations
+ * existed (no organizationId) were never checked for email authority and count as ended.
+ */
+export async function liveSession(
+  ctx: RequestContext,
+  session: Session,
+): Promise<(Session & { organizationId: string; organizationSlug: string; subject: string }) | null> {
+  if (!session.organizationId || !session.subject) return null
+  const status = await getTenantStatus(ctx.db, ctx.clock())
+  const idp = status.idps.get(session.idpId)
+  if (!idp || !idp.enabled || idp.organizationId !== session.organizationId || idp.slug !== session.idpSlug) return null
+  const organization = status.organizations.get(session.organizationId)
+  if (!organization || !organization.enabled) return null
+  const revokedAt = Math.max(idp.sessionsRevokedAt ?? -Infinity, organization.sessionsRevokedAt ?? -Infinity)
+  if (session.createdAt <= revokedAt) return null
+  return { ...session, organizationId: session.organizationId, organizationSlug: organization.slug, subject: session.subject }
+}
+
+/** The organization's name in the helpdesk: the first (IdP, group) refinement the user matches, else the organization's own. */
+export function helpdeskOrganizationOf(
+  organization: { helpdeskOrganization: string | null; groupMappings: GroupMapping[] },
+  session: { idpId: string; groups: string[] },
+): string | null {
+  const refined = organization.groupMappings.find((m) => m.idpId === session.idpId && session.groups.includes(m.group))
+  return refined?.helpdeskOrganization ?? organization.helpdeskOrganization ?? null
+}
+
+/** The session's organization name in the helpdesk (hand-offs and broker attributes), read fresh. */
+export async function helpdeskOrganizationFor(
+  ctx: RequestContext,
+  session: { organizationId: string; idpId: string; groups: string[] },
+): Promise<string | null> {
+  const organization = await getOrganization(ctx.db, session.organizationId)
+  return organization ? helpdeskOrganizationOf(organization, session) : null
+}

@@ -1,0 +1,148 @@
+// workerd: the per-isolate tenant status (which IdPs and organizations may still speak) over real
+// D1: what it maps, the TENANT_STATUS_CACHE_MS window on the injected clock, invalidation, a read in
+// flight during a change, and one cache per binding (isolate). Changes behind the store's back are raw SQL.
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { getTenantStatus, invalidateTenantStatus, TENANT_STATUS_CACHE_MS } from '../../src/store/tenant-status'
+import { anotherIsolate, countingD1 } from '../helpers/storage'
+import { seedIdp, seedOrganization } from '../helpers/tenants'
+
+const T0 = new Date('2026-11-26T12:00:00.000Z')
+const at = (ms: number) => new Date(T0.getTime() + ms)
+
+/** countingD1 (helpers/storage.ts) with the number of calls so far. */
+function countingCalls(d1: D1Database): { db: D1Database; calls: () => number } {
+  const { db, calls } = countingD1(d1)
+  return { db, calls: () => calls.length }
+}
+
+/** Disables the organization as another isolate (or an operator with SQL) would: past this isolate's cache. */
+async function disableElsewhere(id: string): Promise<void> {
+  await env.DB.prepare('UPDATE organizations SET enabled = 0 WHERE id = ?').bind(id).run()
+}
+
+async function isEnabled(db: D1Database, now: Date, id = 'org_acme'): Promise<boolean | undefined> {
+  return (await getTenantStatus(db, now)).organizations.get(id)?.enabled
+}
+
+// Each test reads through its own binding object, so an earlier test's cached status cannot answer for it.
+let db: D1Database
+beforeEach(async () => {
+  await env.DB.exec('DELETE FROM organizations; DELETE FROM organization_domains; DELETE FROM idps')
+  await seedOrganization({ id: 'org_acme', name: 'Acme', slug: 'acme' }, env.DB, T0)
+  db = anotherIsolate(env.DB)
+})
+
+describe('what the status holds', () => {
+  it('maps every IdP to enabled, organization and slug, and every organization to enabled and slug', async () => {
+    await seedOrganization({ id: 'org_off', name: 'Off', slug: 'off', enabled: false }, env.DB, T0)
+    const idp = (slug: string) => ({ name: slug, slug, entityId: `https://${slug}.test/saml`, ssoUrl: `https://${slug}.test/sso` })
+    await seedIdp(env.DB, 'idp_acme', { ...idp('acme-okta'), organizationId: 'org_acme' }, T0)
+    await seedIdp(env.DB, 'idp_paused', { ...idp('acme-paused'), organizationId: 'org_acme', enabled: false }, T0)
+    await seedIdp(env.DB, 'idp_off', { ...idp('off-entra'), organizationId: 'org_off' }, T0)
+
+    const status = await getTenantStatus(db, T0)
+    expect(Object.fromEntries(status.idps)).toEqual({
+      idp_acme: { enabled: true, organizationId: 'org_acme', slug: 'acme-okta', sessionsRevokedAt: null },
+      idp_paused: { enabled: false, organizationId: 'org_acme', slug: 'acme-paused', sessionsRevokedAt: null },
+      idp_off: { enabled: true, organizationId: 'org_off', slug: 'off-entra', sessionsRevokedAt: null },
+    })
+    expect(Object.fromEntries(status.organizations)).toEqual({
+      org_acme: { enabled: true, slug: 'acme', sessionsRevokedAt: null },
+      org_off: { enabled: false, slug: 'off', sessionsRevokedAt: null },
+    })
+  })
+
+  it('keeps an IdP whose organization is gone, with that organization absent (its sessions must stop)', async () => {
+    await seedIdp(
+      env.DB,
+      'idp_orphan',
+      { name: 'Orphan', slug: 'orphan', entityId: 'https://orphan.test/saml', ssoUrl: 'https://orphan.test/sso', organizationId: 'org_gone' },
+      T0,
+    )
+    await env.DB.prepare("DELETE FROM organizations WHERE id = 'org_gone'").run()
+    const status = await getTenantStatus(db, T0)
+    expect(status.idps.get('idp_orphan')).toEqual({ enabled: true, organizationId: 'org_gone', slug: 'orphan', sessionsRevokedAt: null })
+    expect(status.organizations.has('org_gone')).toBe(false)
+  })
+
+  it('carries when the sessions of an IdP and of an organization were last revoked', async () => {
+    await seedIdp(env.DB, 'idp_r', { name: 'R', slug: 'r-okta', entityId: 'https://r.test/saml', ssoUrl: 'https://r.test/sso', organizationId: 'org_r' }, T0)
+    await env.DB.batch([
+      env.DB.prepare("UPDATE idps SET sessions_revoked_at = ? WHERE id = 'idp_r'").bind(T0.getTime() + 5),
+      env.DB.prepare("UPDATE organizations SET sessions_revoked_at = ? WHERE id = 'org_r'").bind(T0.getTime() + 7),
+    ])
+    invalidateTenantStatus()
+    const status = await getTenantStatus(db, T0)
+    expect(status.idps.get('idp_r')?.sessionsRevokedAt).toBe(T0.getTime() + 5)
+    expect(status.organizations.get('org_r')?.sessionsRevokedAt).toBe(T0.getTime() + 7)
+  })
+
+  it('is empty when nothing is configured', async () => {
+    await env.DB.exec('DELETE FROM organizations')
+    const status = await getTenantStatus(db, T0)
+    expect(status.idps.size).toBe(0)
+    expect(status.organizations.size).toBe(0)
+  })
+})
+
+describe('per-isolate cache', () => {
+  it('answers from the cache, with no D1 call, for TENANT_STATUS_CACHE_MS on the clock passed in, then re-reads', async () => {
+    const { db: counted, calls } = countingCalls(env.DB)
+    expect(await isEnabled(counted, T0)).toBe(true)
+    const afterFirstRead = calls()
+    expect(afterFirstRead).toBeGreaterThan(0)
+
+    await disableElsewhere('org_acme')
+    expect(await isEnabled(counted, at(1_000))).toBe(true)
+    expect(await isEnabled(counted, at(TENANT_STATUS_CACHE_MS - 1))).toBe(true)
+    expect(calls()).toBe(afterFirstRead)
+
+    // DESIGN.md: a disabled organization stops its sessions within 30 s.
+    expect(TENANT_STATUS_CACHE_MS).toBeLessThanOrEqual(30_000)
+    expect(await isEnabled(counted, at(TENANT_STATUS_CACHE_MS))).toBe(false)
+    expect(calls()).toBeGreaterThan(afterFirstRead)
+  })
+
+  it('measures the window from the read that filled the cache, not from later cached answers', async () => {
+    expect(await isEnabled(db, T0)).toBe(true)
+    expect(await isEnabled(db, at(TENANT_STATUS_CACHE_MS - 1))).toBe(true)
+    await disableElsewhere('org_acme')
+    expect(await isEnabled(db, at(TENANT_STATUS_CACHE_MS + 1))).toBe(false)
+  })
+
+  it('re-reads when the clock goes backwards', async () => {
+    expect(await isEnabled(db, T0)).toBe(true)
+    await disableElsewhere('org_acme')
+    expect(await isEnabled(db, at(-1))).toBe(false)
+  })
+
+  it('re-reads at once after invalidateTenantStatus()', async () => {
+    expect(await isEnabled(db, T0)).toBe(true)
+    await disableElsewhere('org_acme')
+    expect(await isEnabled(db, at(1_000))).toBe(true)
+    invalidateTenantStatus()
+    expect(await isEnabled(db, at(1_000))).toBe(false)
+  })
+
+  // A request's read already on its way to D1 when a change lands in this isolate may carry the
+  // old answer: it must not be cached for TENANT_STATUS_CACHE_MS.
+  it('does not cache a read that started before an invalidation, and caches the next one', async () => {
+    const inFlight = getTenantStatus(db, T0)
+    invalidateTenantStatus()
+    expect((await inFlight).organizations.get('org_acme')?.enabled).toBe(true)
+    await disableElsewhere('org_acme')
+    expect(await isEnabled(db, T0)).toBe(false)
+
+    // That fresh read, started after the invalidation, is cached as usual.
+    await env.DB.prepare("UPDATE organizations SET enabled = 1 WHERE id = 'org_acme'").run()
+    expect(await isEnabled(db, at(1_000))).toBe(false)
+  })
+
+  it('is not shared with another isolate (another binding of the same D1)', async () => {
+    expect(await isEnabled(db, T0)).toBe(true)
+    await disableElsewhere('org_acme')
+    expect(await isEnabled(db, at(1_000))).toBe(true)
+    expect(await isEnabled(anotherIsolate(env.DB), at(1_000))).toBe(false)
+  })
+})
