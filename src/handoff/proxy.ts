@@ -97,8 +97,8 @@ export function upstreamUrl(request: Request, portalOrigin: string | undefined):
 /**
  * Forwards the request upstream with hono's proxy helper (hop-by-hop headers dropped both ways,
  * the body streamed), after stripping every client copy of an identity header and adding ours.
- * Redirects are passed to the browser, never followed here. The answer is personalized:
- * shared caches must not keep it.
+ * Redirects are passed to the browser, never followed here. The answer is personalized: it
+ * bypasses Cloudflare's cache (`cache: 'no-store'`), and shared caches downstream must not keep it.
  */
 export async function forwardUpstream(
   request: Request,
@@ -110,7 +110,8 @@ export async function forwardUpstream(
   stripIdentityHeaders(headers, config)
   stripGatewayCookies(headers)
   for (const [name, value] of Object.entries(identity)) headers.set(name, value)
-  return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual' }))
+  // no-store: the subrequest never goes through Cloudflare's cache, so one user's page is never served to another.
+  return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual', cache: 'no-store' }))
 }
 
 /** Marks a personalized upstream response as not cacheable by shared caches (RFC 9111 §5.2.2.7). */

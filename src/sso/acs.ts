@@ -15,14 +15,14 @@ import { getOrganization, type OrganizationRow } from '../store/organizations'
 import { AUTHN_REQUEST_ISSUER, consumeOnce } from '../store/replay'
 import { decryptionKeys } from '../store/sp-keys'
 import { putTestResult } from '../store/test-results'
-import { clearLoginState, readLoginStates, type LoginState } from './login-state'
+import { clearLoginState, LOGIN_STATE_TTL_SECONDS, readLoginStates, type LoginState } from './login-state'
 import { safeReturnTo } from './return-to'
 import { startSession } from './sessions'
 import { spEndpoints, type SpEndpoints } from './sp-endpoints'
 import { assertUsableNameId, emailAuthority, subjectOf, type EmailAuthority } from './tenancy'
 
-/** Replay rows live at least this long, even for assertions with a shorter window. */
-export const MIN_REPLAY_WINDOW_MS = 10 * 60_000
+/** Replay rows live at least as long as a login state (a replayed AuthnRequest ID must stay refused while its cookie lives). */
+export const MIN_REPLAY_WINDOW_MS = LOGIN_STATE_TTL_SECONDS * 1000
 
 export interface AcsInput {
   samlResponse: string
@@ -55,6 +55,11 @@ async function resolve(ctx: RequestContext, hints: ResponseHints, states: LoginS
   return { idp, organization, state }
 }
 
+/** The clock skew this IdP's responses are checked with: its own, else the gateway default. */
+function skewSecondsOf(idp: IdpRow, sp: SpEndpoints): number {
+  return idp.clockSkewSeconds ?? sp.settings.clockSkewSeconds
+}
+
 function isAllowed(idp: IdpRow, identity: MappedIdentity): boolean {
   // No groups attribute means no groups: denied when a list is set (Entra drops groups > 150).
   return idp.allowedGroups.length === 0 || identity.groups.some((g) => idp.allowedGroups.includes(g))
@@ -83,7 +88,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
           idp: { entityId: idp.entityId, certificates: idp.certificates },
           expectedRequestId: state?.requestId ?? null,
           allowIdpInitiated: idp.allowIdpInitiated,
-          clockSkewSeconds: idp.clockSkewSeconds ?? sp.settings.clockSkewSeconds,
+          clockSkewSeconds: skewSecondsOf(idp, sp),
           allowSha1: idp.allowSha1 || sp.settings.allowSha1,
           decryptionKeys: hints.hasEncryptedAssertion ? await decryptionKeys(ctx.db, ctx.secret, now) : [],
           requireSignedAssertion: idp.wantAssertionsSigned,
@@ -94,8 +99,10 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
     assertUsableNameId(result.nameId)
     trail.subject = subjectOf(idp.slug, result.nameId)
     const cookies: CookieChange[] = []
-    // Single use: the login state, then the assertion (unique inserts in D1).
-    const expiresAt = new Date(Math.max(Date.parse(result.notOnOrAfter), now.getTime() + MIN_REPLAY_WINDOW_MS))
+    // Single use: the login state, then the assertion (unique inserts in D1). The row is kept for as
+    // long as the core would still accept the assertion: its NotOnOrAfter plus the skew allowed.
+    const acceptedUntil = Date.parse(result.notOnOrAfter) + skewSecondsOf(idp, sp) * 1000
+    const expiresAt = new Date(Math.max(acceptedUntil, now.getTime() + MIN_REPLAY_WINDOW_MS))
     if (state) {
       cookies.push(clearLoginState(state.requestId))
       if (!(await consumeOnce(ctx.db, AUTHN_REQUEST_ISSUER, state.requestId, expiresAt, now)))

@@ -7,6 +7,18 @@
 const MAX_RETURN_TO_LENGTH = 2048
 const PROBE_ORIGIN = 'https://gateway.invalid'
 
+/** The URL `value` resolves to on this origin, or null when it leaves it or its path starts a second authority (`//`). */
+function sameOriginPath(value: string): URL | null {
+  let url: URL
+  try {
+    url = new URL(value, PROBE_ORIGIN)
+  } catch {
+    return null
+  }
+  if (url.origin !== PROBE_ORIGIN || url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return null
+  return url
+}
+
 export function safeReturnTo(value: string | null | undefined): string {
   if (!value || value.length > MAX_RETURN_TO_LENGTH) return '/'
   // Must be an absolute path; a second '/' or '\' would make it protocol-relative in browsers.
@@ -21,15 +33,13 @@ export function safeReturnTo(value: string | null | undefined): string {
     return '/'
   }
   if (decoded.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(decoded)) return '/'
-  let url: URL
-  try {
-    url = new URL(value, PROBE_ORIGIN)
-  } catch {
-    return '/'
-  }
-  if (url.origin !== PROBE_ORIGIN) return '/'
-  const path = url.pathname + url.search + url.hash
-  // Never bounce back into the sign-in flow itself.
-  if (/^\/sso\/(login|acs|logout|slo)(\/|\?|$)/.test(path)) return '/'
-  return path
+  // Dot segments and encoded dots are resolved by URL parsing: `/.//evil`, `/x/..//evil` and
+  // `/%2e//evil` all become `//evil`. Check the path as a browser (or a portal) would resolve it,
+  // as sent and as decoded.
+  const url = sameOriginPath(value)
+  const decodedUrl = decoded === value ? url : sameOriginPath(decoded)
+  if (!url || !decodedUrl) return '/'
+  // Never bounce back into the sign-in flow itself (`/sso/%6cogin` included).
+  if ([url, decodedUrl].some((u) => /^\/sso\/(login|acs|logout|slo)(\/|$)/.test(u.pathname))) return '/'
+  return url.pathname + url.search + url.hash
 }

@@ -166,6 +166,13 @@ describe('forwardUpstream', () => {
     expect(seen[0]!.headers.get('x-portal-email')).toBe('jane@acme.example')
   })
 
+  it("never lets Cloudflare's cache answer the personalized subrequest (cache: no-store, issue 11 item 5)", async () => {
+    const seen = upstream()
+    await forwardUpstream(new Request('https://support.example.com/tickets/7'), 'http://portal.test', identity)
+    await forwardUpstream(new Request('https://support.example.com/tickets/7', { method: 'POST', body: 'x' }), 'http://portal.test', identity)
+    expect(seen.map((r) => r.cache)).toEqual(['no-store', 'no-store'])
+  })
+
   it('does not follow redirects: a 302 from the portal reaches the browser as is', async () => {
     const seen = upstream(() => new Response(null, { status: 302, headers: { location: '/login-done', 'set-cookie': 'portal=1; Path=/' } }))
     const res = await forwardUpstream(new Request('https://support.example.com/start'), 'http://portal.test', identity)

@@ -151,7 +151,17 @@ describe('ACS rejections (each audited with its code)', () => {
   })
 
   it('treats RelayState of an IdP-initiated login as an untrusted path', async () => {
-    for (const relay of ['//evil.com', 'https://evil.com/x', '/\\evil.com', '%2F%2Fevil.com', '/ok?x=1']) {
+    // The dot-segment forms normalized to //evil.example before issue 11 item 1.
+    for (const relay of [
+      '//evil.com',
+      'https://evil.com/x',
+      '/\\evil.com',
+      '%2F%2Fevil.com',
+      '/.//evil.example',
+      '/x/..//evil.example',
+      '/%2e//evil.example',
+      '/ok?x=1',
+    ]) {
       const res = await postAcs(new TestBrowser(), await issueResponse({ issuer: 'https://idp.unsolicited.test' }), relay)
       expect(res.status).toBe(303)
       expect(res.headers.get('location')).toBe(relay === '/ok?x=1' ? '/ok?x=1' : '/')

@@ -4,7 +4,9 @@
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { newTrail } from '../../src/audit/record'
-import { acceptSamlResponse } from '../../src/sso/acs'
+import { acceptSamlResponse, MIN_REPLAY_WINDOW_MS } from '../../src/sso/acs'
+import { LOGIN_STATE_TTL_SECONDS } from '../../src/sso/login-state'
+import { pruneConsumed } from '../../src/store/replay'
 import { seedIdp, type IdpSeed } from '../helpers/tenants'
 import { putSettings } from '../../src/store/settings'
 import { getTestResult } from '../../src/store/test-results'
@@ -69,6 +71,37 @@ describe('clock skew: the IdP own, else the gateway default (settings.clockSkewS
   it("lets an IdP's own skew override the default", async () => {
     await putSettings(env.DB, { clockSkewSeconds: 600 }, new Date())
     expect((await post('https://idp.strict-clock.test', late())).outcome).toEqual({ ok: false, code: 'SAML_EXPIRED' })
+  })
+})
+
+describe('replay rows outlive the window in which the core accepts the assertion (issue 11 item 6)', () => {
+  const at = (t: number) => testContext({ clock: () => new Date(t) })
+  const consume = (samlResponse: string, t: number) =>
+    acceptSamlResponse(at(t), newTrail('login'), { samlResponse, relayState: null, cookies: {} }).then(
+      () => 'accepted',
+      (error: { code?: string }) => error.code,
+    )
+
+  it('keeps the row until NotOnOrAfter plus the skew, so a replay after the daily prune is still refused', async () => {
+    await putSettings(env.DB, { clockSkewSeconds: 600 }, new Date())
+    const t0 = Date.now()
+    // Valid for 20 minutes; with a 10-minute skew the core accepts it until t0 + 30 min.
+    const samlResponse = await issueResponse({ issuer: 'https://idp.lenient.test', now: new Date(t0), lifetimeSeconds: 20 * 60 })
+    expect(await consume(samlResponse, t0)).toBe('accepted')
+    const row = await env.DB.prepare('SELECT expires_at FROM consumed_assertions ORDER BY consumed_at DESC LIMIT 1').first<{ expires_at: number }>()
+    expect(row!.expires_at).toBe(t0 + 30 * 60_000)
+    // The cron prunes at t0 + 25 min, and the same response comes back: still a replay.
+    await pruneConsumed(env.DB, new Date(t0 + 25 * 60_000))
+    expect(await consume(samlResponse, t0 + 25 * 60_000)).toBe('SAML_REPLAY')
+  })
+
+  it('keeps the row at least as long as a login state lives, for a short-lived assertion', async () => {
+    await putSettings(env.DB, { clockSkewSeconds: 0 }, new Date())
+    const t0 = Date.now()
+    expect(await consume(await issueResponse({ issuer: 'https://idp.lenient.test', now: new Date(t0), lifetimeSeconds: 60 }), t0)).toBe('accepted')
+    const row = await env.DB.prepare('SELECT expires_at FROM consumed_assertions ORDER BY consumed_at DESC LIMIT 1').first<{ expires_at: number }>()
+    expect(row!.expires_at).toBe(t0 + MIN_REPLAY_WINDOW_MS)
+    expect(MIN_REPLAY_WINDOW_MS).toBe(LOGIN_STATE_TTL_SECONDS * 1000)
   })
 })
 
