@@ -4,13 +4,13 @@
  * (tests pin them). Gateway pages live under /sso/; everything else is the portal.
  */
 import { Hono } from 'hono'
-import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppDeps } from './context'
 import type { AppEnv } from './env'
 import { AppError } from './errors'
 import { requestContext } from './middleware/context'
 import { handleError, handleNotFound } from './middleware/error-handler'
+import { requestIds } from './middleware/request-id'
 import { requestLog } from './middleware/request-log'
 import { acsRoutes } from './routes/acs'
 import { adminApiRoutes } from './routes/admin-api'
@@ -33,7 +33,7 @@ export const defaultDeps: AppDeps = {
 
 export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  app.use(requestId({ headerName: 'X-Request-Id' }))
+  app.use(requestIds())
   app.use(requestContext(deps))
   app.use(requestLog())
   // Gateway pages get strict headers; portal responses pass through as the portal sent them.

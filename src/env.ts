@@ -9,6 +9,8 @@ import type { AdminSession } from './store/admin-sessions'
 
 export type AppVariables = RequestLogVariables & {
   requestId: string
+  /** The client's own X-Request-Id, kept apart from ours (middleware/request-id.ts). */
+  clientRequestId?: string
   deps: AppDeps
   /** What services see of this request (middleware/context.ts). */
   ctx: RequestContext

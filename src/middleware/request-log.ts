@@ -1,6 +1,6 @@
 /**
  * Structured request log: exactly one JSON line per request (method, path, status, ms, code,
- * request ID). Never logs query strings, bodies, cookies or headers: SAML messages and tokens
+ * our request ID, and the client's own X-Request-Id apart). Never logs query strings, bodies, cookies or headers: SAML messages and tokens
  * travel there.
  */
 import type { MiddlewareHandler } from 'hono'
@@ -14,6 +14,8 @@ export interface RequestLogLine {
   level: 'info' | 'warn' | 'error'
   msg: 'request'
   requestId: string
+  /** The client's own X-Request-Id, when it sent a sane one: never taken as ours. */
+  clientRequestId?: string
   method: string
   path: string
   status: number
@@ -22,7 +24,7 @@ export interface RequestLogLine {
 }
 
 export function requestLog(write: (line: string) => void = (line) => console.log(line)): MiddlewareHandler<{
-  Variables: RequestLogVariables & { requestId: string }
+  Variables: RequestLogVariables & { requestId: string; clientRequestId?: string }
 }> {
   return async (c, next) => {
     const started = performance.now()
@@ -38,6 +40,7 @@ export function requestLog(write: (line: string) => void = (line) => console.log
       // performance.now() in workerd advances only across I/O; still the best in-Worker figure.
       ms: Math.round((performance.now() - started) * 10) / 10,
     }
+    if (c.var.clientRequestId) line.clientRequestId = c.var.clientRequestId
     if (c.var.errorCode) line.code = c.var.errorCode
     write(JSON.stringify(line))
   }

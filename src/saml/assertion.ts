@@ -277,7 +277,8 @@ function expired(where: string, notOnOrAfter: string, ctx: ProfileContext): Saml
 }
 
 // xs:dateTime (XML Schema 2 §3.2.7). SAML core §1.3.3 asks for UTC ("Z"); offsets are converted.
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/
+// xs:dateTime with a required zone: Z, or an offset within ±14:00 (XML Schema 1.1 §3.3.7), never `+99:99`.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))$/
 
 /** Milliseconds since the epoch; a malformed or zone-less time throws SAML_NOT_SAML. */
 export function parseDateTime(value: string, where: string): number {

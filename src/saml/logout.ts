@@ -150,8 +150,9 @@ export async function parseLogoutRequest<T extends LogoutIssuer>(message: Receiv
   const nameIdEl = identifiers[0]
   if (identifiers.length !== 1 || !nameIdEl) throw invalid('LogoutRequest must carry exactly one identifier')
   if (nameIdEl.localName !== 'NameID') throw invalid(`LogoutRequest ${nameIdEl.localName} is not supported (only NameID)`)
-  const nameId = textContent(nameIdEl).trim()
-  if (!nameId) throw new SamlError('SAML_NAMEID_MISSING', 'LogoutRequest NameID is empty')
+  // As sent, like the NameID of a login (assertion.ts): trimming here would miss sessions whose NameID has spaces.
+  const nameId = textContent(nameIdEl)
+  if (!nameId.trim()) throw new SamlError('SAML_NAMEID_MISSING', 'LogoutRequest NameID is empty')
   return {
     ...common,
     nameId,

@@ -1,5 +1,5 @@
 import { env, exports } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 describe('GET /sso/health', () => {
   it('reports D1 (migrated) and KV as reachable', async () => {
@@ -20,14 +20,22 @@ describe('GET /sso/health', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
 
-  it('answers 503 degraded with the failing check when the schema is missing', async () => {
+  it("answers 503 degraded with the failing check's code, never the store's message, which goes to the log", async () => {
+    const logged: string[] = []
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void logged.push(String(line)))
     await env.DB.exec('DROP TABLE idps')
     const res = await exports.default.fetch('https://support.example.com/sso/health')
     expect(res.status).toBe(503)
-    const body = await res.json<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>()
+    const text = await res.text()
+    const body = JSON.parse(text) as { status: string; checks: Record<string, { ok: boolean; code?: string }> }
     expect(body.status).toBe('degraded')
-    expect(body.checks.d1?.ok).toBe(false)
-    expect(body.checks.d1?.error).toContain('idps')
+    expect(body.checks.d1).toMatchObject({ ok: false, code: 'D1_SCHEMA_MISSING' })
     expect(body.checks.kv?.ok).toBe(true)
+    // Issue 11 item 10: the raw D1 error (table names, SQLite internals) is not public.
+    expect(text).not.toMatch(/no such table|idps|SQLITE/i)
+    expect(logged.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ msg: 'health', store: 'd1', code: 'D1_SCHEMA_MISSING', detail: expect.stringContaining('no such table: idps') }),
+    )
+    vi.restoreAllMocks()
   })
 })

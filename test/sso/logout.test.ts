@@ -210,6 +210,16 @@ describe('IdP-initiated LogoutRequest', () => {
     })
   })
 
+  // Issue 11 item 10: logout trimmed the NameID while login kept it as sent, so the IdP's logout of
+  // a user whose NameID carries spaces ended nothing.
+  it('matches the NameID exactly as login stored it, spaces included', async () => {
+    const padded = await signedIn('idp_acme', ' padded@acme.example ', '_s-padded')
+    const trimmed = await signedIn('idp_acme', 'padded@acme.example', '_s-trimmed')
+    const { xml } = logoutRequestXml(' padded@acme.example ')
+    await receiveSloMessage(testContext(), newTrail('logout.idp-initiated'), await signedPost(xml, TEST_IDP_KEY, 'relay-2'), false, {})
+    expect([await isLive(padded), await isLive(trimmed)]).toEqual([false, true])
+  })
+
   it('ends only the sessions a SessionIndex names, over the signed Redirect binding', async () => {
     const named = await signedIn('idp_acme', 'cy@acme.example', '_s-named')
     const other = await signedIn('idp_acme', 'cy@acme.example', '_s-other')

@@ -13,12 +13,12 @@ describe('checkStorage', () => {
     expect(result.kv.ms).toBeGreaterThanOrEqual(0)
   })
 
-  it('reports D1 degraded, naming the missing table, when the migrations were not applied', async () => {
+  it('reports D1 degraded with the code D1_SCHEMA_MISSING (and the message for the log) when the migrations were not applied', async () => {
     // The same database without the idps table (as before `wrangler d1 migrations apply`).
     await env.DB.exec('ALTER TABLE idps RENAME TO idps_hidden')
     try {
       const result = await checkStorage(env.DB, env.SESSIONS)
-      expect(result.d1).toEqual({ ok: false, ms: expect.any(Number), error: expect.stringContaining('idps') })
+      expect(result.d1).toEqual({ ok: false, ms: expect.any(Number), code: 'D1_SCHEMA_MISSING', detail: expect.stringContaining('idps') })
       expect(result.kv.ok).toBe(true)
     } finally {
       await env.DB.exec('ALTER TABLE idps_hidden RENAME TO idps')

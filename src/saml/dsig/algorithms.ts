@@ -44,38 +44,47 @@ export const C14N_10_WITH_COMMENTS = `${C14N_10}#WithComments`
 export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#'
 export const EXC_C14N_WITH_COMMENTS = `${EXC_C14N}WithComments`
 
-const CANONICALIZATIONS: Readonly<Record<string, { exclusive: boolean; withComments: boolean }>> = {
+/**
+ * An algorithm table keyed by URI, as a Map: an object literal would also "contain" `constructor`,
+ * `__proto__` and `toString` through its prototype, so a message naming such an "algorithm" would
+ * find an entry.
+ */
+export function uriTable<T>(entries: Record<string, T>): ReadonlyMap<string, T> {
+  return new Map(Object.entries(entries))
+}
+
+const CANONICALIZATIONS = uriTable<{ exclusive: boolean; withComments: boolean }>({
   [C14N_10]: { exclusive: false, withComments: false },
   [C14N_10_WITH_COMMENTS]: { exclusive: false, withComments: true },
   [EXC_C14N]: { exclusive: true, withComments: false },
   [EXC_C14N_WITH_COMMENTS]: { exclusive: true, withComments: true },
-}
+})
 
 /**
  * Options for `canonicalize` from a CanonicalizationMethod/Transform URI. Only the four C14N 1.0
  * variants: Canonical XML 1.1 (xml-c14n11) is refused like any other URI (SAML_SIGNATURE_UNSUPPORTED).
  */
 export function lookupCanonicalization(uri: string): { exclusive: boolean; withComments: boolean } {
-  const c14n = CANONICALIZATIONS[uri]
+  const c14n = CANONICALIZATIONS.get(uri)
   if (!c14n) throw unsupported(uri, 'canonicalization method not supported')
   return { ...c14n }
 }
 
 // ---- Digests ------------------------------------------------------------------------------
 
-const DIGESTS: Readonly<Record<string, HashName>> = {
+const DIGESTS = uriTable<HashName>({
   [`${DSIG}sha1`]: 'SHA-1',
   [`${XMLENC}sha256`]: 'SHA-256',
   [`${DSIG_MORE}sha384`]: 'SHA-384',
   [`${XMLENC}sha512`]: 'SHA-512',
   // sha224 (xmldsig-more#sha224) is deliberately absent: WebCrypto has no SHA-224.
-}
+})
 
 const HASH_BYTES: Readonly<Record<HashName, number>> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }
 
 /** A DigestMethod URI; unknown ones throw `code` (SAML_SIGNATURE_UNSUPPORTED unless given). */
 export function lookupDigest(uri: string, code: SamlErrorCode = 'SAML_SIGNATURE_UNSUPPORTED'): DigestAlgorithm {
-  const hash = DIGESTS[uri]
+  const hash = DIGESTS.get(uri)
   if (!hash) throw unsupported(uri, 'digest algorithm not supported', code)
   return { uri, hash, isSha1: hash === 'SHA-1' }
 }
@@ -91,7 +100,7 @@ const rsa = (hash: HashName): TableEntry => ({ name: 'RSASSA-PKCS1-v1_5', keyTyp
 const pss = (hash: HashName): TableEntry => ({ name: 'RSA-PSS', keyType: 'RSA', hash })
 const ecdsa = (hash: HashName): TableEntry => ({ name: 'ECDSA', keyType: 'EC', hash })
 
-const SIGNATURES: Readonly<Record<string, TableEntry>> = {
+const SIGNATURES = uriTable<TableEntry>({
   [`${DSIG}rsa-sha1`]: rsa('SHA-1'),
   [`${DSIG_MORE}rsa-sha256`]: rsa('SHA-256'),
   [`${DSIG_MORE}rsa-sha384`]: rsa('SHA-384'),
@@ -107,7 +116,7 @@ const SIGNATURES: Readonly<Record<string, TableEntry>> = {
   [`${DSIG_MORE}ecdsa-sha256`]: ecdsa('SHA-256'),
   [`${DSIG_MORE}ecdsa-sha384`]: ecdsa('SHA-384'),
   [`${DSIG_MORE}ecdsa-sha512`]: ecdsa('SHA-512'),
-}
+})
 
 /** RSA-PSS whose parameters are given in a pss:RSAPSSParams child of SignatureMethod (RFC 6931 §2.3.9). */
 export const RSA_PSS_WITH_PARAMETERS = `${DSIG_MORE_2007}rsa-pss`
@@ -137,7 +146,7 @@ function unsupported(uri: string, reason: string, code: SamlErrorCode = 'SAML_SI
 export function lookupSignature(uri: string, signatureMethod?: Element): SignatureAlgorithm {
   if (HMAC_URIS.has(uri) || /#hmac-/i.test(uri)) throw unsupported(uri, 'HMAC is never accepted with certificate keys')
   if (uri === RSA_PSS_WITH_PARAMETERS) return readRsaPssParameters(signatureMethod)
-  const entry = SIGNATURES[uri]
+  const entry = SIGNATURES.get(uri)
   if (!entry) throw unsupported(uri, 'signature algorithm not supported')
   return {
     uri,

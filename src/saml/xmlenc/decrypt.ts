@@ -4,7 +4,7 @@
  * Must never fetch (CipherReference), use RSA PKCS#1 v1.5, or reveal which decryption step failed.
  */
 import type { Element } from '@xmldom/xmldom'
-import { lookupDigest } from '../dsig/algorithms'
+import { lookupDigest, uriTable } from '../dsig/algorithms'
 import type { HashName } from '../dsig/algorithms'
 import { decodeBase64 } from '../encoding'
 import { SamlError } from '../errors'
@@ -26,25 +26,25 @@ interface ContentAlgorithm {
 
 // XML-Enc 1.0 §5.2.2 (AES-CBC) and XML-Enc 1.1 §5.2.4 (AES-GCM). AES-192 works in Node 22 and
 // workerd (both checked); 3DES (xmlenc#tripledes-cbc) has no WebCrypto implementation at all.
-const CONTENT_ALGORITHMS: Readonly<Record<string, ContentAlgorithm>> = {
+const CONTENT_ALGORITHMS = uriTable<ContentAlgorithm>({
   [`${XENC}aes128-cbc`]: { name: 'AES-CBC', keyBytes: 16 },
   [`${XENC}aes192-cbc`]: { name: 'AES-CBC', keyBytes: 24 },
   [`${XENC}aes256-cbc`]: { name: 'AES-CBC', keyBytes: 32 },
   [`${XENC11}aes128-gcm`]: { name: 'AES-GCM', keyBytes: 16 },
   [`${XENC11}aes192-gcm`]: { name: 'AES-GCM', keyBytes: 24 },
   [`${XENC11}aes256-gcm`]: { name: 'AES-GCM', keyBytes: 32 },
-}
+})
 
 const RSA_OAEP_MGF1P = `${XENC}rsa-oaep-mgf1p`
 const RSA_OAEP = `${XENC11}rsa-oaep`
 const RSA_1_5 = `${XENC}rsa-1_5`
 // XML-Enc 1.1 §5.5.2: MGF1 variants; absent xenc11:MGF means MGF1 with SHA-1.
-const MGF1_HASHES: Readonly<Record<string, HashName>> = {
+const MGF1_HASHES = uriTable<HashName>({
   [`${XENC11}mgf1sha1`]: 'SHA-1',
   [`${XENC11}mgf1sha256`]: 'SHA-256',
   [`${XENC11}mgf1sha384`]: 'SHA-384',
   [`${XENC11}mgf1sha512`]: 'SHA-512',
-}
+})
 
 export interface DecryptOptions {
   /**
@@ -92,7 +92,7 @@ export async function decryptEncryptedAssertion(
   const contentMethod = onlyChild(encryptedData, XENC, 'EncryptionMethod')
   if (!contentMethod) throw failed('EncryptedData without EncryptionMethod')
   const contentUri = attr(contentMethod, 'Algorithm') ?? ''
-  const content = CONTENT_ALGORITHMS[contentUri]
+  const content = CONTENT_ALGORITHMS.get(contentUri)
   if (!content) {
     throw unsupported(contentUri, contentUri === `${XENC}tripledes-cbc` ? '3DES is not available in WebCrypto' : 'content encryption algorithm not supported')
   }
@@ -215,7 +215,7 @@ function readKeyTransport(encryptedKey: Element): KeyTransport {
   const hash = digestMethod ? lookupDigest(attr(digestMethod, 'Algorithm') ?? '', 'SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED').hash : 'SHA-1'
   const mgf = onlyChild(method, XENC11, 'MGF')
   const mgfUri = mgf ? (attr(mgf, 'Algorithm') ?? '') : `${XENC11}mgf1sha1`
-  const mgfHash = uri === RSA_OAEP ? MGF1_HASHES[mgfUri] : 'SHA-1'
+  const mgfHash = uri === RSA_OAEP ? MGF1_HASHES.get(mgfUri) : 'SHA-1'
   if (!mgfHash) throw unsupported(mgfUri, 'mask generation function not supported')
   if (mgfHash !== hash) throw unsupported(uri, `RSA-OAEP with ${hash} digest and MGF1-${mgfHash} is not available in WebCrypto`)
 

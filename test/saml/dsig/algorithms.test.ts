@@ -264,6 +264,15 @@ describe('algorithm policy', () => {
     expect(TRANSFORM_ENVELOPED_SIGNATURE).toBe(`${DSIG}enveloped-signature`)
     expect(() => lookupCanonicalization('http://www.w3.org/2006/12/xml-c14n11')).toThrow(expect.objectContaining({ code: 'SAML_SIGNATURE_UNSUPPORTED' }))
   })
+
+  // Issue 11 item 10: with plain-object tables, `constructor` resolved to Object and was taken
+  // for a canonicalization (exclusive: undefined) or a digest, instead of being refused.
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])('refuses the prototype key %j as an algorithm URI, in every table', (uri) => {
+    const unsupported = expect.objectContaining({ code: 'SAML_SIGNATURE_UNSUPPORTED' })
+    expect(() => lookupCanonicalization(uri)).toThrow(unsupported)
+    expect(() => lookupDigest(uri)).toThrow(unsupported)
+    expect(() => lookupSignature(uri)).toThrow(unsupported)
+  })
 })
 
 describe('importCertificateVerifyKey', () => {

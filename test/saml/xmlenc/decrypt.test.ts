@@ -208,6 +208,9 @@ describe('content encryption', () => {
     ['tripledes-cbc', `${XENC}tripledes-cbc`],
     ['an unknown algorithm', 'urn:example:rot13'],
     ['AES key wrap used as content', `${XENC}kw-aes256`],
+    // Issue 11 item 10: prototype keys of a plain-object table.
+    ['the prototype key "constructor"', 'constructor'],
+    ['the prototype key "__proto__"', '__proto__'],
   ])('refuses %s with SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED', async (_name, content) => {
     await expectCode(decrypt({ content }), 'SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED')
   })
@@ -230,6 +233,7 @@ describe('key transport', () => {
     ['rsa-oaep-mgf1p with a SHA-256 digest (MGF1 stays SHA-1)', `${XENC}rsa-oaep-mgf1p`, `<ds:DigestMethod Algorithm="${XENC}sha256"/>`],
     ['xmlenc11#rsa-oaep with SHA-256 digest and default MGF1-SHA-1', `${XENC11}rsa-oaep`, `<ds:DigestMethod Algorithm="${XENC}sha256"/>`],
     ['xmlenc11#rsa-oaep with an unknown MGF', `${XENC11}rsa-oaep`, `<xenc11:MGF Algorithm="${XENC11}mgf1sha224"/>`],
+    ['xmlenc11#rsa-oaep with the MGF "constructor"', `${XENC11}rsa-oaep`, `<xenc11:MGF Algorithm="constructor"/>`],
     ['an unknown OAEP digest', `${XENC}rsa-oaep-mgf1p`, `<ds:DigestMethod Algorithm="urn:md5"/>`],
     ['RSA PKCS#1 v1.5 (Bleichenbacher)', `${XENC}rsa-1_5`, ''],
     ['AES key wrap (no shared keys configured)', `${XENC}kw-aes128`, ''],
