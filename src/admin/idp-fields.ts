@@ -8,7 +8,7 @@ import type { IdpFields, IdpRow } from '../store/idps'
 import type { AttributeMap } from '../store/schema'
 import { ATTRIBUTE_PRESETS } from './attribute-presets'
 import { describeCertificate, type CertificateInfo } from './certificates'
-import { bool, invalid, optStr, optUrl, parseCertificates, parseDomain, parseSlug, parseUrl, requireObject, slugify, str, stringArray } from './validate'
+import { bool, invalid, optCertificate, optStr, optUrl, parseCertificates, parseDomain, parseSlug, parseUrl, requireObject, slugify, str, stringArray } from './validate'
 
 export const ATTRIBUTE_FIELDS = ['email', 'firstName', 'lastName', 'displayName', 'groups'] as const
 
@@ -90,6 +90,12 @@ export const IDP_FIELDS = {
     form: null,
   },
   metadataUrl: { parse: (v) => optUrl(v, 'metadataUrl'), form: null },
+  // The key the IdP (or its federation) signs metadata with, obtained out of band: refreshes
+  // then refuse metadata it has not signed, so a hijacked URL cannot swap the trust anchors.
+  metadataSigningCertificate: {
+    parse: (v) => optCertificate(v, 'metadataSigningCertificate'),
+    form: 'optional',
+  },
   // Set by the gateway (metadata refresh), never by a client.
   metadataRefreshedAt: { parse: null, form: null },
   sessionsRevokedAt: { parse: null, form: null },

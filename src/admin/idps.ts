@@ -107,9 +107,10 @@ export async function createIdp(ctx: RequestContext, input: unknown, via: AdminC
  * The metadata's fields, then the admin's overrides, go through the same parser as a hand-made IdP.
  */
 export async function importIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
-  const { metadataXml, metadataUrl, entityId, ...overrides } = requireObject(input)
-  const { idp, metadataUrl: url } = await loadIdpMetadata({ metadataXml, metadataUrl, entityId })
-  const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...parseIdpInput(overrides, 'patch') }, 'create') as IdpFields
+  const { metadataXml, metadataUrl, entityId, ...rest } = requireObject(input)
+  const overrides = parseIdpInput(rest, 'patch')
+  const { idp, metadataUrl: url } = await loadIdpMetadata({ metadataXml, metadataUrl, entityId, metadataSigningCertificate: overrides.metadataSigningCertificate })
+  const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...overrides }, 'create') as IdpFields
   return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml' })
 }
 

@@ -1,8 +1,10 @@
 /**
  * Where IdP and helpdesk metadata comes from: a URL (https, 10 s timeout, read at most
- * MAX_METADATA_BYTES) or pasted XML. IdP metadata is parsed by the SAML core, the entity chosen
- * with its selectIdp, and turned into IdP fields (the HTTP-Redirect SSO endpoint preferred),
- * which then go through the same input parser as everything an admin types.
+ * MAX_METADATA_BYTES, redirects followed by hand and each hop checked) or pasted XML. IdP
+ * metadata is parsed by the SAML core (its root signature checked against the IdP's
+ * metadataSigningCertificate when it has one), the entity chosen with its selectIdp, and turned
+ * into IdP fields (the HTTP-Redirect SSO endpoint preferred), which then go through the same
+ * input parser as everything an admin types: import and refresh alike.
  */
 import { AppError } from '../errors'
 import { readCappedText } from '../outbound/read-capped'
@@ -10,33 +12,75 @@ import { MAX_METADATA_BYTES } from '../saml/limits'
 import { parseIdpMetadata, selectIdp, type IdpMetadata } from '../saml/metadata'
 import { isSamlError } from '../saml/errors'
 import type { IdpFields } from '../store/idps'
+import { parseIdpInput } from './idp-fields'
 import { parseUrl } from './validate'
 
 export const METADATA_FETCH_TIMEOUT_MS = 10_000
+/** Redirects followed before giving up (a moved metadata URL needs one or two). */
+export const MAX_METADATA_REDIRECTS = 3
+
+function fetchFailed(target: string, reason: string): AppError {
+  return new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: ${reason}.`, { field: 'metadataUrl' })
+}
+
+/**
+ * Where a redirect from `from` may lead: the same host (the trust anchors come from the host the
+ * admin named, never from wherever it points), never from https down to http, and only to a URL
+ * the metadataUrl field itself would accept.
+ */
+function redirectTarget(from: string, location: string | null): string {
+  if (!location) throw fetchFailed(from, 'it redirects without a Location')
+  const here = new URL(from)
+  let next: URL
+  try {
+    next = new URL(location, here)
+  } catch {
+    throw fetchFailed(from, 'it redirects to an invalid URL')
+  }
+  if (here.protocol === 'https:' && next.protocol !== 'https:') throw fetchFailed(from, `it redirects from https to ${next.protocol.slice(0, -1)} (${next.href})`)
+  if (next.host !== here.host) throw fetchFailed(from, `it redirects to another host (${next.host}); if you trust that host, give its URL instead`)
+  try {
+    return parseUrl(next.href, 'metadataUrl')
+  } catch {
+    throw fetchFailed(from, `it redirects to ${next.href}, which is not an https URL`)
+  }
+}
 
 /** Fetches metadata text; every failure is ADMIN_METADATA_FETCH_FAILED with the reason. */
 export async function fetchMetadata(url: string): Promise<string> {
-  const target = parseUrl(url, 'metadataUrl')
-  let res: Response
-  try {
-    res = await fetch(target, {
-      signal: AbortSignal.timeout(METADATA_FETCH_TIMEOUT_MS),
-      headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
-      redirect: 'follow',
-    })
-  } catch (err) {
-    const reason =
-      err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${METADATA_FETCH_TIMEOUT_MS / 1000} s` : 'the host could not be reached'
-    throw new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: ${reason}.`, { field: 'metadataUrl' })
+  let target = parseUrl(url, 'metadataUrl')
+  for (let redirects = 0; ; redirects++) {
+    let res: Response
+    try {
+      res = await fetch(target, {
+        signal: AbortSignal.timeout(METADATA_FETCH_TIMEOUT_MS),
+        headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
+        // By hand: fetch's own 'follow' would take a redirect to http or to any host unchecked.
+        redirect: 'manual',
+      })
+    } catch (err) {
+      const reason =
+        err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${METADATA_FETCH_TIMEOUT_MS / 1000} s` : 'the host could not be reached'
+      throw fetchFailed(target, reason)
+    }
+    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+      await res.body?.cancel()
+      if (redirects === MAX_METADATA_REDIRECTS) throw fetchFailed(url, `more than ${MAX_METADATA_REDIRECTS} redirects`)
+      target = redirectTarget(target, res.headers.get('location'))
+      continue
+    }
+    if (!res.ok) {
+      await res.body?.cancel()
+      throw fetchFailed(target, `HTTP ${res.status}`)
+    }
+    const text = await readCappedText(res, MAX_METADATA_BYTES)
+    if (text === null) {
+      throw new AppError('ADMIN_METADATA_FETCH_FAILED', `The metadata at ${target} is larger than ${MAX_METADATA_BYTES / 1048576} MiB.`, {
+        field: 'metadataUrl',
+      })
+    }
+    return text
   }
-  if (!res.ok) throw new AppError('ADMIN_METADATA_FETCH_FAILED', `Fetching ${target} failed: HTTP ${res.status}.`, { field: 'metadataUrl' })
-  const text = await readCappedText(res, MAX_METADATA_BYTES)
-  if (text === null) {
-    throw new AppError('ADMIN_METADATA_FETCH_FAILED', `The metadata at ${target} is larger than ${MAX_METADATA_BYTES / 1048576} MiB.`, {
-      field: 'metadataUrl',
-    })
-  }
-  return text
 }
 
 /** `{ metadataXml }` (pasted) or `{ metadataUrl }` (fetched): the XML and where it came from. */
@@ -54,9 +98,12 @@ export async function loadIdpMetadata(input: {
   metadataXml?: unknown
   metadataUrl?: unknown
   entityId?: unknown
+  /** The IdP's metadataSigningCertificate: the document must carry a signature it verifies. */
+  metadataSigningCertificate?: string | null
 }): Promise<{ idp: IdpMetadata; metadataUrl: string | null }> {
   const { xml, metadataUrl } = await readMetadataSource(input)
-  const parsed = await parseIdpMetadata(xml)
+  const verifyWith = input.metadataSigningCertificate ? [input.metadataSigningCertificate] : undefined
+  const parsed = await parseIdpMetadata(xml, verifyWith ? { verifyWith } : {})
   try {
     return { idp: selectIdp(parsed, typeof input.entityId === 'string' ? input.entityId : undefined), metadataUrl }
   } catch (err) {
@@ -97,20 +144,33 @@ export function fieldsFromMetadata(idp: IdpMetadata, metadataUrl: string | null)
 }
 
 /**
- * Re-reads an IdP's metadata URL and returns its new endpoints and certificates, and what changed
- * (certificate changes are what an admin must see in the audit log).
+ * Re-reads an IdP's metadata URL and returns its new endpoints and certificates, validated as an
+ * admin's input is, and what changed (certificate changes are what an admin must see in the
+ * audit log). With a metadataSigningCertificate, unsigned or wrongly signed metadata changes
+ * nothing (SAML_SIGNATURE_MISSING / SAML_SIGNATURE_INVALID).
  */
-export async function refreshedFields(row: { entityId: string; metadataUrl: string | null; certificates: string[]; ssoUrl: string; sloUrl: string | null }) {
+export async function refreshedFields(row: {
+  entityId: string
+  metadataUrl: string | null
+  metadataSigningCertificate?: string | null
+  certificates: string[]
+  ssoUrl: string
+  sloUrl: string | null
+}) {
   if (!row.metadataUrl) throw new AppError('ADMIN_INVALID_FIELD', 'metadataUrl: this IdP was not imported from a metadata URL', { field: 'metadataUrl' })
-  const { idp } = await loadIdpMetadata({ metadataUrl: row.metadataUrl, entityId: row.entityId })
+  const { idp } = await loadIdpMetadata({ metadataUrl: row.metadataUrl, entityId: row.entityId, metadataSigningCertificate: row.metadataSigningCertificate })
   const fields = fieldsFromMetadata(idp, row.metadataUrl)
-  const update = {
-    ssoUrl: fields.ssoUrl!,
-    ssoBinding: fields.ssoBinding!,
-    sloUrl: fields.sloUrl ?? null,
-    sloBinding: fields.sloBinding ?? null,
-    certificates: fields.certificates!,
-  }
+  // The same parser as create and import: an IdP's metadata is as untrusted as a form post.
+  const update = parseIdpInput(
+    {
+      ssoUrl: fields.ssoUrl,
+      ssoBinding: fields.ssoBinding,
+      sloUrl: fields.sloUrl ?? null,
+      sloBinding: fields.sloBinding ?? null,
+      certificates: fields.certificates,
+    },
+    'patch',
+  ) as Pick<IdpFields, 'ssoUrl' | 'ssoBinding' | 'sloUrl' | 'sloBinding' | 'certificates'>
   const certificatesChanged = JSON.stringify(update.certificates) !== JSON.stringify(row.certificates)
   return { update, certificatesChanged, endpointsChanged: update.ssoUrl !== row.ssoUrl || update.sloUrl !== row.sloUrl }
 }

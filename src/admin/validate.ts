@@ -79,6 +79,19 @@ export function parseCertificates(v: unknown, field = 'certificates'): string[] 
   return certs
 }
 
+/** One optional certificate (PEM or base64 DER); '' or null = none. */
+export function optCertificate(v: unknown, field: string): string | null {
+  if (v === undefined || v === null || v === '') return null
+  const pem = str(v, field, 16_384)
+  try {
+    parseCertificate(pem)
+  } catch (err) {
+    if (isSamlError(err)) invalid(field, 'is not a valid X.509 certificate (PEM or base64 DER)')
+    throw err
+  }
+  return pem
+}
+
 /** A slug from a display name: lowercase ASCII letters, digits and single dashes, at most 64. */
 export function slugify(name: string, fallback = 'idp'): string {
   return (

@@ -173,6 +173,8 @@ export const idps = sqliteTable(
     logoUrl: text('logo_url'),
     sortOrder: integer('sort_order').notNull().default(0),
     metadataUrl: text('metadata_url'),
+    /** When set, metadata read from metadataUrl must carry a root signature this certificate verifies. */
+    metadataSigningCertificate: text('metadata_signing_certificate'),
     metadataRefreshedAt: integer('metadata_refreshed_at', { mode: 'timestamp_ms' }),
     /** Every session of this IdP started at or before this instant is ended (revocation). */
     sessionsRevokedAt: integer('sessions_revoked_at', { mode: 'timestamp_ms' }),

@@ -100,6 +100,12 @@ describe('parseIdpInput: patch', () => {
     expect(parseIdpInput({ name: 'Renamed' }, 'patch')).toEqual({ name: 'Renamed' })
   })
 
+  it('takes a metadataSigningCertificate, and null or empty to remove it', () => {
+    expect(parseIdpInput({ metadataSigningCertificate: TEST_IDP_CERT }, 'patch')).toEqual({ metadataSigningCertificate: TEST_IDP_CERT.trim() })
+    expect(parseIdpInput({ metadataSigningCertificate: '' }, 'patch')).toEqual({ metadataSigningCertificate: null })
+    expect(parseIdpInput({ metadataSigningCertificate: null }, 'patch')).toEqual({ metadataSigningCertificate: null })
+  })
+
   it('still checks every value it is given', () => {
     expect(() => parseIdpInput({ ssoUrl: 'http://acme.example/sso' }, 'patch')).toThrow(invalidField('ssoUrl'))
     expect(() => parseIdpInput({ name: '' }, 'patch')).toThrow(invalidField('name'))
@@ -133,6 +139,8 @@ describe('parseIdpInput: refusals by name', () => {
     ['sortOrder', 1.5, 'sortOrder'],
     ['sortOrder', 2e6, 'sortOrder'],
     ['certificates', ['MIIB'], 'certificates[0]'],
+    ['metadataSigningCertificate', 'MIIB', 'metadataSigningCertificate'],
+    ['metadataSigningCertificate', [TEST_IDP_CERT], 'metadataSigningCertificate'],
     ['attributeMap', ['email'], 'attributeMap'],
     ['attributeMap', { mail: 'email' }, 'attributeMap.mail'],
     ['attributeMap', { email: 42 }, 'attributeMap.email'],
@@ -251,6 +259,7 @@ describe('idpInputFromForm: the console form as the API shape', () => {
           clockSkewSeconds: null,
           nameIdFormat: null,
           logoUrl: null,
+          metadataSigningCertificate: null,
         },
         'create',
       ),

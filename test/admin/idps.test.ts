@@ -19,8 +19,9 @@ import {
 import { readLoginStates } from '../../src/sso/login-state'
 import { getIdp, listIdps } from '../../src/store/idps'
 import { putTestResult } from '../../src/store/test-results'
-import { OTHER_IDP_CERT, TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { OTHER_IDP_CERT, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { lastAuditRow, testContext } from '../helpers/context'
+import { signMetadata } from '../helpers/signed-metadata'
 
 const OKTA_ENTITY_ID = 'http://www.okta.com/exkppsa1qwuFV4D7z0h7'
 const OKTA_SSO_URL = 'https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml'
@@ -186,6 +187,18 @@ describe('importIdp', () => {
     await expect(importIdp(ctx(), { metadataXml: env.TEST_OKTA_METADATA, colour: 'red' }, 'api')).rejects.toThrow(invalidField('colour'))
     expect(await idpCount()).toBe(0)
     expect(await auditCount()).toBe(0)
+  })
+
+  it('with a metadataSigningCertificate, imports only metadata signed with it', async () => {
+    serveMetadata(() => env.TEST_OKTA_METADATA)
+    await expect(importIdp(ctx(), { metadataUrl: METADATA_URL, metadataSigningCertificate: TEST_IDP_CERT }, 'api')).rejects.toMatchObject({
+      code: 'SAML_SIGNATURE_MISSING',
+    })
+    expect(await idpCount()).toBe(0)
+    const signed = await signMetadata(env.TEST_OKTA_METADATA, TEST_IDP_KEY, TEST_IDP_CERT)
+    serveMetadata(() => signed)
+    const row = await importIdp(ctx(), { metadataUrl: METADATA_URL, metadataSigningCertificate: TEST_IDP_CERT }, 'api')
+    expect(row).toMatchObject({ entityId: OKTA_ENTITY_ID, metadataSigningCertificate: TEST_IDP_CERT })
   })
 
   it('refuses an input without metadata by naming metadataXml', async () => {
@@ -366,6 +379,26 @@ describe('refreshIdpMetadata', () => {
     const row = await createIdp(ctx(), idpBody('Acme'), 'api')
     await expect(refreshIdpMetadata(ctx(), row.id, 'console')).rejects.toThrow(invalidField('metadataUrl'))
     expect(await auditCount('idp.metadata-refresh')).toBe(0)
+  })
+
+  it('keeps the stored IdP when its metadata turns up unsigned after a metadataSigningCertificate was set', async () => {
+    let served = await signMetadata(env.TEST_OKTA_METADATA, TEST_IDP_KEY, TEST_IDP_CERT)
+    serveMetadata(() => served)
+    const row = await importIdp(ctx(), { metadataUrl: METADATA_URL, metadataSigningCertificate: TEST_IDP_CERT }, 'api')
+    // Someone who took over the URL serves their own certificate, unsigned.
+    served = env.TEST_OKTA_METADATA.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${OTHER_DER}<`)
+    await expect(refreshIdpMetadata(ctx(), row.id, 'cron')).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+    expect(await getIdp(env.DB, row.id)).toEqual(row)
+    expect(await auditCount('idp.metadata-refresh')).toBe(0)
+  })
+
+  it('refuses endpoints create would refuse, and keeps the stored IdP', async () => {
+    let served = env.TEST_OKTA_METADATA
+    serveMetadata(() => served)
+    const row = await importIdp(ctx(), { metadataUrl: METADATA_URL }, 'api')
+    served = served.replaceAll(OKTA_SSO_URL, 'http://sso.evil.example/login')
+    await expect(refreshIdpMetadata(ctx(), row.id, 'cron')).rejects.toThrow(invalidField('ssoUrl'))
+    expect(await getIdp(env.DB, row.id)).toEqual(row)
   })
 
   it('keeps the stored IdP when the metadata cannot be fetched', async () => {

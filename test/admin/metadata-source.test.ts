@@ -7,12 +7,14 @@ import {
   fetchMetadata,
   fieldsFromMetadata,
   loadIdpMetadata,
+  MAX_METADATA_REDIRECTS,
   METADATA_FETCH_TIMEOUT_MS,
   readMetadataSource,
   refreshedFields,
 } from '../../src/admin/metadata-source'
 import { MAX_METADATA_BYTES } from '../../src/saml/limits'
-import { OTHER_IDP_CERT } from '../fixtures/idp-keys'
+import { OTHER_IDP_CERT, OTHER_IDP_KEY, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
+import { signMetadata } from '../helpers/signed-metadata'
 
 const URL_ = 'https://acme.okta.example/app/metadata'
 const OKTA_ENTITY_ID = 'http://www.okta.com/exkppsa1qwuFV4D7z0h7'
@@ -37,6 +39,30 @@ function serve(body: () => BodyInit, init: ResponseInit = {}) {
     return url === URL_ ? new Response(body(), init) : new Response('not found', { status: 404 })
   })
 }
+
+/**
+ * A small web: each URL answers with its response; like the real fetch, `redirect: 'follow'`
+ * (the default) follows 3xx Locations anywhere, and 'manual' hands the 3xx back.
+ */
+function web(pages: Record<string, () => Response>) {
+  return vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    let url = input instanceof Request ? input.url : String(input)
+    for (let hops = 0; hops < 20; hops++) {
+      const res = pages[url]?.() ?? new Response('not found', { status: 404 })
+      const location = res.headers.get('location')
+      if ((init?.redirect ?? 'follow') !== 'follow' || !location || res.status < 300 || res.status > 399) return res
+      url = new URL(location, url).href
+    }
+    throw new TypeError('too many redirects')
+  })
+}
+const redirect =
+  (location: string, status = 302) =>
+  () =>
+    new Response(null, { status, headers: { location } })
+
+/** The Okta metadata (or `xml`), signed at its root with `key`. */
+const signedOkta = (key: string, cert: string, xml = env.TEST_OKTA_METADATA) => signMetadata(xml, key, cert)
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -95,6 +121,41 @@ describe('fetchMetadata', () => {
     await expect(fetchMetadata(URL_)).rejects.toThrow(fetchFailed)
     expect(cancelled).toBe(true)
     expect(sent).toBeLessThan(MAX_METADATA_BYTES + 4 * chunk.length)
+  })
+
+  it('follows a redirect on the same host, checking each hop, without letting fetch follow it', async () => {
+    const spy = web({
+      [URL_]: redirect('/app/metadata/v2', 301),
+      'https://acme.okta.example/app/metadata/v2': redirect('https://acme.okta.example/app/metadata/v3', 307),
+      'https://acme.okta.example/app/metadata/v3': () => new Response(env.TEST_OKTA_METADATA),
+    })
+    expect(await fetchMetadata(URL_)).toBe(env.TEST_OKTA_METADATA)
+    expect(spy.mock.calls.map(([input, init]) => [String(input), init?.redirect])).toEqual([
+      [URL_, 'manual'],
+      ['https://acme.okta.example/app/metadata/v2', 'manual'],
+      ['https://acme.okta.example/app/metadata/v3', 'manual'],
+    ])
+  })
+
+  it.each([
+    ['from https down to http', 'http://acme.okta.example/app/metadata', /from https to http/],
+    ['to another host', 'https://evil.example/metadata.xml', /another host \(evil\.example\)/],
+    ['to a port of its own on the same name', 'https://acme.okta.example:8443/metadata.xml', /another host/],
+    ['to a file URL', 'file:///etc/passwd', /from https to file/],
+  ])('refuses a redirect %s, naming it, and fetches nothing there', async (_name, location, reason) => {
+    const spy = web({ [URL_]: redirect(location), [location]: () => new Response(env.TEST_OKTA_METADATA) })
+    await expect(fetchMetadata(URL_)).rejects.toThrow(expect.objectContaining({ code: 'ADMIN_METADATA_FETCH_FAILED', message: expect.stringMatching(reason) }))
+    expect(spy).toHaveBeenCalledTimes(1)
+  })
+
+  it(`refuses more than ${MAX_METADATA_REDIRECTS} redirects, and a redirect without a Location`, async () => {
+    const pages: Record<string, () => Response> = {}
+    for (let i = 0; i <= MAX_METADATA_REDIRECTS + 1; i++) pages[`${URL_}/${i}`] = redirect(`${URL_}/${i + 1}`)
+    pages[`${URL_}/${MAX_METADATA_REDIRECTS + 2}`] = () => new Response(env.TEST_OKTA_METADATA)
+    web(pages)
+    await expect(fetchMetadata(`${URL_}/1`)).rejects.toThrow(expect.objectContaining({ message: expect.stringMatching(/more than 3 redirects/) }))
+    web({ [URL_]: () => new Response(null, { status: 302 }) })
+    await expect(fetchMetadata(URL_)).rejects.toThrow(expect.objectContaining({ message: expect.stringMatching(/without a Location/) }))
   })
 
   it('reads a body of exactly MAX_METADATA_BYTES', async () => {
@@ -264,6 +325,58 @@ describe('refreshedFields', () => {
     const spy = serve(() => env.TEST_OKTA_METADATA)
     await expect(refreshedFields({ ...(await storedFromOkta()), metadataUrl: null })).rejects.toThrow(invalidField('metadataUrl'))
     expect(spy).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    ['an http SSO URL', (xml: string) => xml.replaceAll(OKTA_SSO_URL, 'http://sso.evil.example/login'), 'ssoUrl'],
+    [
+      'an http SLO URL',
+      (xml: string) =>
+        xml.replace(
+          '<md:SingleSignOnService',
+          '<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="http://slo.evil.example/"/><md:SingleSignOnService',
+        ),
+      'sloUrl',
+    ],
+  ])('validates what it read as create does: refuses %s, naming the field', async (_name, edit, field) => {
+    serve(() => edit(env.TEST_OKTA_METADATA))
+    await expect(refreshedFields(await storedFromOkta())).rejects.toThrow(invalidField(field))
+  })
+
+  describe('with a metadataSigningCertificate', () => {
+    it('takes metadata signed with that certificate', async () => {
+      const signed = await signedOkta(
+        OTHER_IDP_KEY,
+        OTHER_IDP_CERT,
+        env.TEST_OKTA_METADATA.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${OTHER_DER}<`),
+      )
+      serve(() => signed)
+      const result = await refreshedFields({ ...(await storedFromOkta()), metadataSigningCertificate: OTHER_IDP_CERT })
+      expect(result).toMatchObject({ certificatesChanged: true, update: { certificates: [OTHER_DER] } })
+    })
+
+    it('refuses unsigned metadata: SAML_SIGNATURE_MISSING', async () => {
+      serve(() => env.TEST_OKTA_METADATA.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${OTHER_DER}<`))
+      await expect(refreshedFields({ ...(await storedFromOkta()), metadataSigningCertificate: TEST_IDP_CERT })).rejects.toMatchObject({
+        code: 'SAML_SIGNATURE_MISSING',
+      })
+    })
+
+    it('refuses metadata signed with another key (a hijacked URL re-signing it)', async () => {
+      const signedByOther = await signedOkta(OTHER_IDP_KEY, OTHER_IDP_CERT)
+      serve(() => signedByOther)
+      await expect(refreshedFields({ ...(await storedFromOkta()), metadataSigningCertificate: TEST_IDP_CERT })).rejects.toMatchObject({
+        code: 'SAML_SIGNATURE_INVALID',
+      })
+    })
+
+    it('refuses signed metadata whose content was changed after signing', async () => {
+      const signed = await signedOkta(TEST_IDP_KEY, TEST_IDP_CERT)
+      serve(() => signed.replaceAll(OKTA_SSO_URL, 'https://sso.evil.example/login'))
+      await expect(refreshedFields({ ...(await storedFromOkta()), metadataSigningCertificate: TEST_IDP_CERT })).rejects.toMatchObject({
+        code: 'SAML_SIGNATURE_INVALID',
+      })
+    })
   })
 
   it('names entityId when the IdP is no longer in the metadata', async () => {

@@ -183,6 +183,15 @@ export function IdpFormPage(props: IdpFormProps) {
               </tbody>
             </table>
           ) : null}
+          <Field
+            name="metadataSigningCertificate"
+            label="Metadata signing certificate (optional)"
+            textarea
+            rows={4}
+            value={v.metadataSigningCertificate}
+            error={e.metadataSigningCertificate}
+            hint="The certificate the IdP or its federation signs its metadata with, obtained from them directly. When set, an import or refresh from the metadata URL is refused unless the metadata is signed with it."
+          />
         </fieldset>
         <fieldset>
           <legend>Who signs in here</legend>
