@@ -8,7 +8,21 @@ import type { IdpFields, IdpRow } from '../store/idps'
 import type { AttributeMap } from '../store/schema'
 import { ATTRIBUTE_PRESETS } from './attribute-presets'
 import { describeCertificate, type CertificateInfo } from './certificates'
-import { bool, invalid, optCertificate, optStr, optUrl, parseCertificates, parseDomain, parseSlug, parseUrl, requireObject, slugify, str, stringArray } from './validate'
+import {
+  bool,
+  invalid,
+  optCertificate,
+  optStr,
+  optUrl,
+  parseCertificates,
+  parseDomain,
+  parseSlug,
+  parseUrl,
+  requireObject,
+  slugify,
+  str,
+  stringArray,
+} from './validate'
 
 export const ATTRIBUTE_FIELDS = ['email', 'firstName', 'lastName', 'displayName', 'groups'] as const
 

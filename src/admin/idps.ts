@@ -109,7 +109,12 @@ export async function createIdp(ctx: RequestContext, input: unknown, via: AdminC
 export async function importIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
   const { metadataXml, metadataUrl, entityId, ...rest } = requireObject(input)
   const overrides = parseIdpInput(rest, 'patch')
-  const { idp, metadataUrl: url } = await loadIdpMetadata({ metadataXml, metadataUrl, entityId, metadataSigningCertificate: overrides.metadataSigningCertificate })
+  const { idp, metadataUrl: url } = await loadIdpMetadata({
+    metadataXml,
+    metadataUrl,
+    entityId,
+    metadataSigningCertificate: overrides.metadataSigningCertificate,
+  })
   const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...overrides }, 'create') as IdpFields
   return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml' })
 }

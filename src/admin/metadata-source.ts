@@ -37,7 +37,8 @@ function redirectTarget(from: string, location: string | null): string {
   } catch {
     throw fetchFailed(from, 'it redirects to an invalid URL')
   }
-  if (here.protocol === 'https:' && next.protocol !== 'https:') throw fetchFailed(from, `it redirects from https to ${next.protocol.slice(0, -1)} (${next.href})`)
+  if (here.protocol === 'https:' && next.protocol !== 'https:')
+    throw fetchFailed(from, `it redirects from https to ${next.protocol.slice(0, -1)} (${next.href})`)
   if (next.host !== here.host) throw fetchFailed(from, `it redirects to another host (${next.host}); if you trust that host, give its URL instead`)
   try {
     return parseUrl(next.href, 'metadataUrl')
