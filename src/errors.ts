@@ -30,6 +30,7 @@ export const APP_ERROR_CODES = [
   'LOGIN_EMAIL_INVALID',
   'LOGIN_EMAIL_DOMAIN_UNKNOWN',
   'LOGIN_STATE_MISSING',
+  'LOGOUT_REPLAY',
   'LOGIN_UNKNOWN_ISSUER',
   'LOGIN_GROUP_DENIED',
   'LOGIN_EMAIL_DOMAIN_MISMATCH',
@@ -127,6 +128,11 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 400,
     user: 'Your sign-in session expired or was started in another browser. Please sign in again.',
     admin: 'The login cookie was missing, expired or already used (SameSite/third-party cookie settings, or a replayed response).',
+  },
+  LOGOUT_REPLAY: {
+    status: 403,
+    user: 'This sign-out request was already used.',
+    admin: 'A LogoutRequest ID was seen before: a replayed message, or a helpdesk or IdP that reuses IDs.',
   },
   LOGIN_UNKNOWN_ISSUER: {
     status: 403,

@@ -8,6 +8,25 @@ export type Navigation =
   | { kind: 'redirect'; location: string; status: 302 | 303 }
   /** An auto-submitting form to another site (HTTP-POST binding, JWT hand-offs). */
   | { kind: 'post'; action: string; fields: Record<string, string>; message: string }
+  /** A page that asks the user before a same-origin form does something (a cross-site logout). */
+  | { kind: 'confirm'; form: ConfirmForm; page: ConfirmText }
+
+/** The form the confirm button submits: to a gateway path, as a page of the gateway. */
+export interface ConfirmForm {
+  method: 'get' | 'post'
+  /** A path under /sso/ (never another site). */
+  action: string
+  fields: Record<string, string>
+}
+
+/** What the confirm page says, with the portal's branding. */
+export interface ConfirmText {
+  title: string
+  text: string
+  button: string
+  portalName: string
+  accent: string
+}
 
 export interface CookieOptions {
   sameSite: 'Lax' | 'None' | 'Strict'
@@ -34,6 +53,10 @@ export function redirectTo(location: string, status: 302 | 303 = 302): Navigatio
 
 export function autoPost(action: string, fields: Record<string, string>, message: string): Navigation {
   return { kind: 'post', action, fields, message }
+}
+
+export function confirmFirst(form: ConfirmForm, page: ConfirmText): Navigation {
+  return { kind: 'confirm', form, page }
 }
 
 export function setCookie(name: string, value: string, options: CookieOptions): CookieChange {

@@ -2,16 +2,20 @@
  * Logout started at a helpdesk (GET|POST /sso/idp/slo): ends the gateway session, fans the
  * logout out to the customer's upstream IdP when it has an SLO URL, then answers the helpdesk
  * with a signed LogoutResponse (/sso/idp/slo/done/:key). Signature required when the app has
- * certificates; the answer only ever goes to the app's configured SLO URL.
+ * certificates; an app without any can only ask: unless the request came from a gateway page,
+ * the user confirms first. Each LogoutRequest ID is used once. The answer only ever goes to the
+ * app's configured SLO URL.
  */
 import { recordAudit, type AuditTrail } from '../audit/record'
 import type { RequestContext } from '../context'
 import { AppError } from '../errors'
-import { redirectTo, type BrowserStep } from '../navigation'
+import { confirmFirst, redirectTo, type BrowserStep } from '../navigation'
 import { encodeRedirectBinding } from '../saml/bindings'
 import { buildLogoutResponse, parseLogoutRequest, STATUS_SUCCESS } from '../saml/logout'
-import type { ReceivedMessage } from '../saml/received-message'
+import { resubmission, type ReceivedMessage } from '../saml/received-message'
 import { findSamlApp } from '../store/apps'
+import { consumeOnce, logoutRequestIssuer } from '../store/replay'
+import { getSettings } from '../store/settings'
 import { deleteBrokerPending, getBrokerPending, putBrokerPending } from '../store/broker-pending'
 import { newRequestId } from '../sso/login-state'
 import { startIdpLogout } from '../sso/logout'
@@ -26,6 +30,7 @@ export async function receiveAppLogout(
   trail: AuditTrail,
   message: ReceivedMessage,
   cookies: Record<string, string>,
+  startedHere: boolean,
 ): Promise<BrowserStep> {
   const info = await parseLogoutRequest(message, {
     sloUrl: brokerEndpoints(ctx.origin).sloUrl,
@@ -38,6 +43,16 @@ export async function receiveAppLogout(
     },
   })
   const { app } = info.issuerConfig
+  // Unsigned (the app has no certificate): any site could have sent it. Ask the user; the
+  // button sends the same message again from a gateway page.
+  if (!info.signed && !startedHere) {
+    const settings = await getSettings(ctx.db)
+    const form = { ...resubmission(message, 'SAMLRequest'), action: '/sso/idp/slo' }
+    const page = { title: 'Sign out?', text: `${app.name} asks to sign you out of ${settings.portalName}.`, button: 'Sign out' }
+    return { navigation: confirmFirst(form, { ...page, portalName: settings.portalName, accent: settings.primaryColor }), cookies: [] }
+  }
+  if (!(await consumeOnce(ctx.db, logoutRequestIssuer(info.issuer), info.id, info.replayUntil, ctx.clock())))
+    throw new AppError('LOGOUT_REPLAY', undefined, { id: info.id.slice(0, 128), appId: app.id })
   const key = newRequestId(ctx.random)
   await putBrokerPending(ctx.kv, key, { appId: app.id, requestId: info.id, relayState: info.relayState })
   const { session, cookie } = await endSession(ctx, cookies)

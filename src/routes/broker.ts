@@ -11,6 +11,7 @@ import { launchApp, receiveAuthnRequest, resumeSignOn } from '../broker/sign-on'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readForm } from '../http/body'
+import { startedHere } from '../http/fetch-site'
 import { requestCookies, respond } from '../http/respond'
 import { audited, trailOf } from '../middleware/audited'
 import { limitBody, MAX_SAML_BODY_BYTES } from '../middleware/body-limit'
@@ -36,6 +37,6 @@ export const brokerRoutes = new Hono<AppEnv>()
   .get('/idp/resume/:key', audited('handoff.saml'), async (c) => respond(c, await resumeSignOn(c.var.ctx, trailOf(c), c.req.param('key'), requestCookies(c))))
   .get('/idp/launch/:app', audited('handoff.saml'), async (c) => respond(c, await launchApp(c.var.ctx, trailOf(c), c.req.param('app'), requestCookies(c))))
   .on(['GET', 'POST'], '/idp/slo', audited('logout.app-initiated'), limitBody(MAX_SAML_BODY_BYTES), async (c) =>
-    respond(c, await receiveAppLogout(c.var.ctx, trailOf(c), await receivedRequest(c), requestCookies(c))),
+    respond(c, await receiveAppLogout(c.var.ctx, trailOf(c), await receivedRequest(c), requestCookies(c), startedHere(c.req.raw, c.var.ctx.origin))),
   )
   .get('/idp/slo/done/:key', audited('logout.app-initiated'), async (c) => respond(c, await finishAppLogout(c.var.ctx, c.req.param('key'))))

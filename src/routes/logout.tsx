@@ -1,11 +1,13 @@
 /**
- * GET/POST /sso/logout: end the session here, then SAML logout at the IdP when it has an SLO URL.
+ * GET/POST /sso/logout: end the session here, then SAML logout at the IdP when it has an SLO URL
+ * (asked from another site, a page asks the user first).
  * GET/POST /sso/slo: the IdP's LogoutResponse, or an IdP-initiated LogoutRequest (sso/logout.ts).
  */
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readForm } from '../http/body'
+import { startedHere } from '../http/fetch-site'
 import { applyCookies, requestCookies, respond } from '../http/respond'
 import { auditAs } from '../middleware/audited'
 import { limitBody, MAX_FORM_BODY_BYTES, MAX_SAML_BODY_BYTES } from '../middleware/body-limit'
@@ -21,7 +23,7 @@ function render(c: Context<AppEnv>, outcome: LogoutOutcome) {
 }
 
 async function logout(c: Context<AppEnv>) {
-  return render(c, await logOut(c.var.ctx, requestCookies(c)))
+  return render(c, await logOut(c.var.ctx, requestCookies(c), startedHere(c.req.raw, c.var.ctx.origin)))
 }
 
 async function slo(c: Context<AppEnv>) {

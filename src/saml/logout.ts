@@ -113,6 +113,8 @@ export interface LogoutRequestInfo<T extends LogoutIssuer = LogoutIssuer> {
   reason: string | null
   relayState: string | null
   signed: boolean
+  /** After this instant the message is refused as too old anyway: keep its ID against replay until then. */
+  replayUntil: Date
   /** The resolved issuer configuration the message was checked with. */
   issuerConfig: T
 }
@@ -142,9 +144,14 @@ export async function parseLogoutRequest<T extends LogoutIssuer>(message: Receiv
   )
   const common = checkCommon(root, signed, trust, options)
   const notOnOrAfter = attr(root, 'NotOnOrAfter')
-  if (notOnOrAfter !== null && options.now.getTime() >= parseDateTime(notOnOrAfter, 'LogoutRequest NotOnOrAfter') + skewMs(trust)) {
+  const lastAccepted = notOnOrAfter !== null ? parseDateTime(notOnOrAfter, 'LogoutRequest NotOnOrAfter') + skewMs(trust) : 0
+  if (notOnOrAfter !== null && options.now.getTime() >= lastAccepted) {
     throw new SamlError('SAML_EXPIRED', 'LogoutRequest NotOnOrAfter has passed', { notOnOrAfter, now: options.now.toISOString() })
   }
+  // checkCommon refuses it once IssueInstant is older than the age limit; a NotOnOrAfter may
+  // not make it live longer, but the later of the two is the safe bound for the replay row.
+  const tooOld = parseDateTime(common.issueInstant, 'LogoutRequest IssueInstant') + MAX_LOGOUT_MESSAGE_AGE_SECONDS * 1000 + skewMs(trust)
+  const replayUntil = new Date(Math.max(tooOld, lastAccepted))
   // Core §3.7.1: exactly one of BaseID, NameID, EncryptedID. Only a plain NameID names a session here.
   const identifiers = childElements(root).filter((c) => c.namespaceURI === NS.saml && ['BaseID', 'NameID', 'EncryptedID'].includes(c.localName ?? ''))
   const nameIdEl = identifiers[0]
@@ -166,6 +173,7 @@ export async function parseLogoutRequest<T extends LogoutIssuer>(message: Receiv
     reason: attr(root, 'Reason'),
     relayState,
     signed,
+    replayUntil,
     issuerConfig: trust,
   }
 }

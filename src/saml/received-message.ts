@@ -87,3 +87,15 @@ export async function openReceivedMessage<T extends MessageTrust>(
   if (trust.requireSignature ?? true) throw new SamlError('SAML_SIGNATURE_MISSING', `The ${expected.rootName} is not signed`)
   return { root, signed: false, relayState, trust }
 }
+
+/**
+ * The form fields that send `message` again in its own binding, without any signature (for a
+ * page that asks the user to confirm an unsigned message before it is acted upon): the base64
+ * message and RelayState, as an HTML form of method `get` (HTTP-Redirect) or `post` submits them.
+ */
+export function resubmission(message: ReceivedMessage, param: MessageParam): { method: 'get' | 'post'; fields: Record<string, string> } {
+  if (message.binding === 'post')
+    return { method: 'post', fields: { [param]: message.value, ...(message.relayState != null ? { RelayState: message.relayState } : {}) } }
+  const query = readRedirectQuery(message.rawQuery)
+  return { method: 'get', fields: { [query.param]: query.message, ...(query.relayState !== null ? { RelayState: query.relayState } : {}) } }
+}

@@ -9,12 +9,13 @@ import { recordAudit, type AuditTrail } from '../audit/record'
 import type { RequestContext } from '../context'
 import { signValue, verifyValue } from '../crypto/mac'
 import { AppError } from '../errors'
-import { autoPost, clearCookie, redirectTo, setCookie, type BrowserStep, type CookieChange, type Navigation } from '../navigation'
+import { autoPost, clearCookie, confirmFirst, redirectTo, setCookie, type BrowserStep, type CookieChange, type Navigation } from '../navigation'
 import { encodeRedirectBinding, signPostMessage } from '../saml/bindings'
 import { encodeBase64, utf8Encode } from '../saml/encoding'
 import { buildLogoutRequest, buildLogoutResponse, parseLogoutRequest, parseLogoutResponse, STATUS_SUCCESS, type LogoutIssuer } from '../saml/logout'
 import type { ReceivedMessage } from '../saml/received-message'
 import { findIdpByEntityId, getIdp, type IdpRow } from '../store/idps'
+import { consumeOnce, logoutRequestIssuer } from '../store/replay'
 import { endSessionsFor, type Session } from '../store/sessions'
 import { getSettings, type Settings } from '../store/settings'
 import { newRequestId } from './login-state'
@@ -51,8 +52,25 @@ async function signedOut(ctx: RequestContext, idpLoggedOut: boolean, cookies: Co
   return { kind: 'signed-out', page: { portalName: settings.portalName, accent: settings.primaryColor, idpLoggedOut }, cookies }
 }
 
-/** GET/POST /sso/logout: ends the session here, then logs out at the IdP when it has an SLO URL. */
-export async function logOut(ctx: RequestContext, cookies: Record<string, string>): Promise<LogoutOutcome> {
+/**
+ * GET/POST /sso/logout: ends the session here, then logs out at the IdP when it has an SLO URL.
+ * Started by another site (a link or a form elsewhere: `startedHere` false), it only asks the user.
+ */
+export async function logOut(ctx: RequestContext, cookies: Record<string, string>, startedHere: boolean): Promise<LogoutOutcome> {
+  if (!startedHere) {
+    const settings = await getSettings(ctx.db)
+    const page = { title: 'Sign out?', text: `Do you want to sign out of ${settings.portalName}?`, button: 'Sign out' }
+    return {
+      kind: 'navigate',
+      step: {
+        navigation: confirmFirst(
+          { method: 'post', action: '/sso/logout', fields: {} },
+          { ...page, portalName: settings.portalName, accent: settings.primaryColor },
+        ),
+        cookies: [],
+      },
+    }
+  }
   const { session, cookie } = await endSession(ctx, cookies)
   if (!session) return signedOut(ctx, false, [cookie])
   await recordAudit(ctx, {
@@ -172,6 +190,9 @@ export async function receiveSloMessage(
   const info = await parseLogoutRequest(message, { sloUrl: sp.sloUrl, now, idp: (issuer) => issuerIdp(ctx, trail, issuer, sp.settings) })
   const idp = info.issuerConfig.row
   trail.subject = subjectOf(idp.slug, info.nameId)
+  // Signed, but a captured request replayed within its age limit would end a newer session.
+  if (!(await consumeOnce(ctx.db, logoutRequestIssuer(info.issuer), info.id, info.replayUntil, now)))
+    throw new AppError('LOGOUT_REPLAY', undefined, { id: info.id.slice(0, 128), issuer: info.issuer.slice(0, 256) })
   const ended = await endSessionsFor(ctx, idp.id, info.nameId, info.sessionIndexes)
   if (!idp.sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'The IdP has no SLO URL to answer to', { idpId: idp.id })
   const xml = buildLogoutResponse({

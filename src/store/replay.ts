@@ -1,5 +1,6 @@
 /**
- * Replay protection: one unique insert per accepted assertion (and per AuthnRequest ID used),
+ * Replay protection: one unique insert per accepted assertion (and per AuthnRequest and
+ * LogoutRequest ID used),
  * in D1 because it is strongly consistent (KV is not). Rows live until the assertion expires.
  */
 import { lt } from 'drizzle-orm'
@@ -8,6 +9,11 @@ import { consumedAssertions } from './schema'
 
 /** Request IDs share the table under this pseudo-issuer: each login state is single use. */
 export const AUTHN_REQUEST_ISSUER = 'urn:edge-sso:authn-request'
+
+/** LogoutRequest IDs (from IdPs and helpdesk apps) share the table under their issuer, prefixed. */
+export function logoutRequestIssuer(issuer: string): string {
+  return `urn:edge-sso:logout-request:${issuer}`
+}
 
 /** True when this (issuer, id) was unused and is now consumed; false on a replay. */
 export async function consumeOnce(d1: D1Database, issuer: string, id: string, expiresAt: Date, now: Date): Promise<boolean> {

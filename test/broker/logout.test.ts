@@ -58,7 +58,13 @@ async function signedIn(idpId: string, nameId = 'jane@acme.example'): Promise<Re
 }
 
 async function appLogoutRequest(issuer: string, options: { id?: string; relayState?: string; key?: string } = {}): Promise<ReceivedMessage> {
-  const xml = buildLogoutRequest({ id: options.id ?? '_app-lr-1', issueInstant: new Date(), destination: BROKER_SLO, issuer, nameId: 'jane@acme.example' })
+  const xml = buildLogoutRequest({
+    id: options.id ?? `_app-lr-${crypto.randomUUID()}`,
+    issueInstant: new Date(),
+    destination: BROKER_SLO,
+    issuer,
+    nameId: 'jane@acme.example',
+  })
   const signing = options.key ? { privateKey: await importPrivateKey(options.key, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }) } : null
   return { binding: 'redirect', rawQuery: await encodeRedirectBinding({ xml, param: 'SAMLRequest', relayState: options.relayState ?? null, signing }) }
 }
@@ -75,7 +81,7 @@ describe('receiveAppLogout', () => {
   it('ends the session and, with no upstream SLO, goes straight to the done URL', async () => {
     const cookies = await signedIn('idp_plain', 'kim@acme.example')
     const trail = newTrail('logout.app-initiated')
-    const step = await receiveAppLogout(testContext(), trail, await appLogoutRequest(HELPDESK.entityId), cookies)
+    const step = await receiveAppLogout(testContext(), trail, await appLogoutRequest(HELPDESK.entityId), cookies, true)
     expect(location(step)).toMatch(/^\/sso\/idp\/slo\/done\/_[0-9a-f]{40}$/)
     expect(step.cookies).toEqual([{ name: SESSION_COOKIE, value: null, options: { sameSite: 'Lax', maxAge: 0 } }])
     expect(await isLive(cookies)).toBe(false)
@@ -90,14 +96,14 @@ describe('receiveAppLogout', () => {
 
   it('answers a browser without a session all the same', async () => {
     const trail = newTrail('logout.app-initiated')
-    const step = await receiveAppLogout(testContext(), trail, await appLogoutRequest(HELPDESK.entityId), {})
+    const step = await receiveAppLogout(testContext(), trail, await appLogoutRequest(HELPDESK.entityId), {}, true)
     expect(location(step)).toMatch(/^\/sso\/idp\/slo\/done\//)
     expect(trail).toMatchObject({ idpId: null, subject: null })
   })
 
   it("fans out to the customer's IdP SLO, and the IdP's answer leads back to the done URL", async () => {
     const cookies = await signedIn('idp_slo')
-    const step = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest(HELPDESK.entityId), cookies)
+    const step = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest(HELPDESK.entityId), cookies, true)
     expect(await isLive(cookies)).toBe(false)
     const upstream = location(step)
     await verifyRedirect(upstream, (await signingKey(testContext())).certificatePem)
@@ -128,27 +134,84 @@ describe('receiveAppLogout', () => {
 
   it('requires a signed LogoutRequest from an app with certificates; the session lives until then', async () => {
     const cookies = await signedIn('idp_plain')
-    const unsigned = receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://signed.test/sp'), cookies)
+    const unsigned = receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://signed.test/sp'), cookies, true)
     await expect(unsigned).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
     const wrongKey = receiveAppLogout(
       testContext(),
       newTrail('logout.app-initiated'),
       await appLogoutRequest('https://signed.test/sp', { key: OTHER_IDP_KEY }),
       cookies,
+      true,
     )
     await expect(wrongKey).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
     expect(await isLive(cookies)).toBe(true)
-    await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://signed.test/sp', { key: TEST_IDP_KEY }), cookies)
+    await receiveAppLogout(
+      testContext(),
+      newTrail('logout.app-initiated'),
+      await appLogoutRequest('https://signed.test/sp', { key: TEST_IDP_KEY }),
+      cookies,
+      true,
+    )
     expect(await isLive(cookies)).toBe(false)
+  })
+
+  // Issue 11 item 7: an app without a certificate sends unsigned LogoutRequests, which any site
+  // could forge; from another site they now only ask the user.
+  it('asks the user before an unsigned LogoutRequest from another site, then acts on the confirmed one', async () => {
+    const cookies = await signedIn('idp_plain', 'max@acme.example')
+    const request = await appLogoutRequest(HELPDESK.entityId, { relayState: 'desk-relay' })
+    const step = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), request, cookies, false)
+    if (step.navigation.kind !== 'confirm') throw new Error('expected a confirm page')
+    expect(step.cookies).toEqual([])
+    expect(await isLive(cookies)).toBe(true)
+    const { form, page } = step.navigation
+    expect(page).toMatchObject({ title: 'Sign out?', text: 'desk asks to sign you out of Support portal.', button: 'Sign out' })
+    expect(form).toEqual({ method: 'get', action: '/sso/idp/slo', fields: { SAMLRequest: expect.any(String), RelayState: 'desk-relay' } })
+    // The button: the browser sends the fields as the query of a GET, now from a gateway page.
+    const resent: ReceivedMessage = { binding: 'redirect', rawQuery: new URLSearchParams(form.fields).toString() }
+    const done = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), resent, cookies, true)
+    expect(location(done)).toMatch(/^\/sso\/idp\/slo\/done\//)
+    expect(await isLive(cookies)).toBe(false)
+  })
+
+  it('asks the same for an unsigned LogoutRequest over HTTP-POST', async () => {
+    const xml = buildLogoutRequest({
+      id: '_post-lr',
+      issueInstant: new Date(),
+      destination: BROKER_SLO,
+      issuer: HELPDESK.entityId,
+      nameId: 'jane@acme.example',
+    })
+    const value = btoa(xml)
+    const cookies = await signedIn('idp_plain')
+    const step = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), { binding: 'post', value, relayState: null }, cookies, false)
+    expect(step.navigation).toMatchObject({ kind: 'confirm', form: { method: 'post', action: '/sso/idp/slo', fields: { SAMLRequest: value } } })
+    expect(await isLive(cookies)).toBe(true)
+  })
+
+  it('acts at once on a signed LogoutRequest from another site (the app is who it says)', async () => {
+    const cookies = await signedIn('idp_plain')
+    const signed = await appLogoutRequest('https://signed.test/sp', { key: TEST_IDP_KEY })
+    const step = await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), signed, cookies, false)
+    expect(location(step)).toMatch(/^\/sso\/idp\/slo\/done\//)
+    expect(await isLive(cookies)).toBe(false)
+  })
+
+  it('takes each LogoutRequest ID once: a replay is LOGOUT_REPLAY and the newer session lives', async () => {
+    const captured = await appLogoutRequest('https://signed.test/sp', { key: TEST_IDP_KEY, id: '_captured-lr' })
+    await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), captured, await signedIn('idp_plain'), false)
+    const later = await signedIn('idp_plain')
+    await expect(receiveAppLogout(testContext(), newTrail('logout.app-initiated'), captured, later, false)).rejects.toMatchObject({ code: 'LOGOUT_REPLAY' })
+    expect(await isLive(later)).toBe(true)
   })
 
   it('refuses an unknown issuer with HANDOFF_APP_NOT_FOUND and an app without SLO URL with SAML_LOGOUT_INVALID', async () => {
     const cookies = await signedIn('idp_plain')
-    await expect(receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('urn:nobody'), cookies)).rejects.toMatchObject({
+    await expect(receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('urn:nobody'), cookies, true)).rejects.toMatchObject({
       code: 'HANDOFF_APP_NOT_FOUND',
     })
     await expect(
-      receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://noslo.test/sp'), cookies),
+      receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest('https://noslo.test/sp'), cookies, true),
     ).rejects.toMatchObject({ code: 'SAML_LOGOUT_INVALID' })
     expect(await isLive(cookies)).toBe(true)
   })
@@ -161,6 +224,7 @@ describe('finishAppLogout', () => {
       newTrail('logout.app-initiated'),
       await appLogoutRequest(HELPDESK.entityId, { id: '_desk-lr-9', relayState: 'desk-relay' }),
       await signedIn('idp_plain'),
+      true,
     )
     const key = doneKey(location(step))
     const answer = location(await finishAppLogout(testContext(), key))

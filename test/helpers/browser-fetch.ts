@@ -1,5 +1,6 @@
 // Test helper: a tiny cookie-keeping client over the worker's fetch, like a browser session
-// (same-origin Origin and Sec-Fetch-Site on POSTs, manual redirects).
+// (Sec-Fetch-Site on every request, same-origin unless `crossSite`; Origin on same-origin POSTs;
+// manual redirects).
 import { exports } from 'cloudflare:workers'
 import { LOGIN_COOKIE_PREFIX } from '../../src/sso/login-state'
 
@@ -22,10 +23,9 @@ export class TestBrowser {
       headers.set('content-type', 'application/x-www-form-urlencoded')
     }
     const method = init.method ?? (init.form ? 'POST' : 'GET')
-    if (method !== 'GET' && !init.crossSite) {
-      headers.set('origin', ORIGIN)
-      headers.set('sec-fetch-site', 'same-origin')
-    }
+    // As a current browser: Fetch Metadata on every request, Origin on same-origin POSTs.
+    if (!headers.has('sec-fetch-site')) headers.set('sec-fetch-site', init.crossSite ? 'cross-site' : 'same-origin')
+    if (method !== 'GET' && !init.crossSite) headers.set('origin', ORIGIN)
     const res = await exports.default.fetch(new URL(path, ORIGIN).toString(), { ...init, method, headers, body, redirect: 'manual' })
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';')

@@ -189,10 +189,22 @@ describe('logout started at the helpdesk (IdP-side SLO)', () => {
       issuer: 'urn:slo-desk',
       nameId: 'jane@acme.example',
     })
-    const start = await exports.default.fetch(
+    // The app has no certificate, so its request is unsigned: coming from the helpdesk's site, the
+    // gateway asks the user (issue 11 item 7); the button sends it again from the gateway's page.
+    const asked = await exports.default.fetch(
       `${ORIGIN}/sso/idp/slo?${await encodeRedirectBinding({ xml: request, param: 'SAMLRequest', relayState: 'desk-rs' })}`,
-      { headers: { cookie }, redirect: 'manual' },
+      { headers: { cookie, 'sec-fetch-site': 'cross-site' }, redirect: 'manual' },
     )
+    expect(asked.status).toBe(200)
+    const page = await asked.text()
+    expect(page).toContain('SLO helpdesk asks to sign you out of')
+    expect(page).toMatch(/<form method="get" action="\/sso\/idp\/slo">/)
+    expect((await exports.default.fetch(`${ORIGIN}/sso/me`, { headers: { cookie, accept: 'application/json' } })).status).toBe(200)
+    const fields = new URLSearchParams(
+      [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replaceAll('&amp;', '&')]),
+    )
+    expect([...fields.keys()]).toEqual(['SAMLRequest', 'RelayState'])
+    const start = await exports.default.fetch(`${ORIGIN}/sso/idp/slo?${fields}`, { headers: { cookie, 'sec-fetch-site': 'same-origin' }, redirect: 'manual' })
     expect(start.status).toBe(302)
     const upstream = new URL(start.headers.get('location')!)
     expect(upstream.origin + upstream.pathname).toBe('https://up.example/slo')

@@ -7,7 +7,7 @@ import { newTrail } from '../../src/audit/record'
 import type { BrowserStep, CookieChange } from '../../src/navigation'
 import { encodeRedirectBinding, signPostMessage } from '../../src/saml/bindings'
 import { encodeBase64, utf8Encode } from '../../src/saml/encoding'
-import { buildLogoutRequest, buildLogoutResponse } from '../../src/saml/logout'
+import { buildLogoutRequest, buildLogoutResponse, MAX_LOGOUT_MESSAGE_AGE_SECONDS } from '../../src/saml/logout'
 import type { ReceivedMessage } from '../../src/saml/received-message'
 import { importPrivateKey } from '../../src/saml/x509'
 import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
@@ -66,7 +66,7 @@ async function countRows(action: string): Promise<number> {
 describe('logOut', () => {
   it('without a session shows the signed-out page, clears the cookie and records nothing', async () => {
     const before = await countRows('logout')
-    const outcome = await logOut(testContext(), {})
+    const outcome = await logOut(testContext(), {}, true)
     expect(outcome).toEqual({
       kind: 'signed-out',
       page: { portalName: 'Support portal', accent: expect.any(String), idpLoggedOut: false },
@@ -77,7 +77,7 @@ describe('logOut', () => {
 
   it('ends the session, records a logout row, and stops there when the IdP has no SLO URL', async () => {
     const cookies = await signedIn('idp_noslo', 'kim@acme.example')
-    const outcome = await logOut(testContext(), cookies)
+    const outcome = await logOut(testContext(), cookies, true)
     expect(outcome).toMatchObject({ kind: 'signed-out', page: { idpLoggedOut: false } })
     expect(await isLive(cookies)).toBe(false)
     expect(await lastAuditRow('logout')).toMatchObject({
@@ -91,7 +91,7 @@ describe('logOut', () => {
 
   it('sends a signed LogoutRequest for the session to the IdP SLO URL, with a SameSite=None logout cookie', async () => {
     const cookies = await signedIn('idp_acme', 'jane@acme.example', '_s-sp')
-    const step = navigation(await logOut(testContext(), cookies))
+    const step = navigation(await logOut(testContext(), cookies, true))
     const location = redirectLocation(step)
     await verifyRedirect(location, await spCertificate())
     const { target, root } = await readRedirect(location)
@@ -110,23 +110,49 @@ describe('logOut', () => {
   })
 
   it('posts the signed LogoutRequest to an IdP whose SLO binding is HTTP-POST', async () => {
-    const step = navigation(await logOut(testContext(), await signedIn('idp_post')))
+    const step = navigation(await logOut(testContext(), await signedIn('idp_post'), true))
     if (step.navigation.kind !== 'post') throw new Error('expected an auto-post')
     expect(step.navigation.action).toBe('https://idp.post.test/slo')
     await verifyPost(step.navigation.fields.SAMLRequest!, await spCertificate())
     expect(readPost(step.navigation.fields.SAMLRequest!).localName).toBe('LogoutRequest')
   })
 
+  // Issue 11 item 7: a cross-site link or form to /sso/logout ended the session.
+  it('asked by another site, only asks the user: a confirm page whose button posts to /sso/logout, and the session lives', async () => {
+    const cookies = await signedIn('idp_noslo', 'lee@acme.example')
+    const before = await countRows('logout')
+    const outcome = await logOut(testContext(), cookies, false)
+    expect(outcome).toEqual({
+      kind: 'navigate',
+      step: {
+        navigation: {
+          kind: 'confirm',
+          form: { method: 'post', action: '/sso/logout', fields: {} },
+          page: {
+            title: 'Sign out?',
+            text: 'Do you want to sign out of Support portal?',
+            button: 'Sign out',
+            portalName: 'Support portal',
+            accent: expect.any(String),
+          },
+        },
+        cookies: [],
+      },
+    })
+    expect(await isLive(cookies)).toBe(true)
+    expect(await countRows('logout')).toBe(before)
+  })
+
   it('does not start SLO at an IdP that is turned off', async () => {
     const cookies = await signedIn('idp_off')
-    expect(await logOut(testContext(), cookies)).toMatchObject({ kind: 'signed-out' })
+    expect(await logOut(testContext(), cookies, true)).toMatchObject({ kind: 'signed-out' })
     expect(await isLive(cookies)).toBe(false)
   })
 })
 
 describe('the IdP LogoutResponse to our LogoutRequest', () => {
   async function pendingLogout() {
-    const step = navigation(await logOut(testContext(), await signedIn('idp_acme')))
+    const step = navigation(await logOut(testContext(), await signedIn('idp_acme'), true))
     const { root } = await readRedirect(redirectLocation(step))
     return { cookies: cookieJar(step.cookies), requestId: root.getAttribute('ID')! }
   }
@@ -243,6 +269,25 @@ describe('IdP-initiated LogoutRequest', () => {
       code: 'SAML_SIGNATURE_MISSING',
     })
     expect(await isLive(cookies)).toBe(true)
+  })
+
+  // Issue 11 item 7: LogoutRequest IDs were not tracked, so a captured signed request could be
+  // replayed within its age limit to end the user's next session.
+  it('takes each LogoutRequest ID once: a replay is LOGOUT_REPLAY and the newer session lives', async () => {
+    const first = await signedIn('idp_acme', 'rex@acme.example', '_s-first')
+    const { id, xml } = logoutRequestXml('rex@acme.example')
+    const captured = await signedPost(xml)
+    await receiveSloMessage(testContext(), newTrail('logout.idp-initiated'), captured, false, {})
+    expect(await isLive(first)).toBe(false)
+    const again = await signedIn('idp_acme', 'rex@acme.example', '_s-again')
+    await expect(receiveSloMessage(testContext(), newTrail('logout.idp-initiated'), captured, false, {})).rejects.toMatchObject({
+      code: 'LOGOUT_REPLAY',
+      detail: { id },
+    })
+    expect(await isLive(again)).toBe(true)
+    const row = await env.DB.prepare('SELECT expires_at FROM consumed_assertions WHERE assertion_id = ?').bind(id).first<{ expires_at: number }>()
+    // Kept as long as the message could be accepted: its age limit plus the IdP's skew.
+    expect(row!.expires_at).toBeGreaterThan(Date.now() + (MAX_LOGOUT_MESSAGE_AGE_SECONDS - 5) * 1000)
   })
 
   it('refuses a LogoutRequest signed with a key the IdP does not have configured, and the session lives', async () => {
