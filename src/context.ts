@@ -17,6 +17,8 @@ export interface RequestContext extends AppDeps {
   /** Handed to src/store only (the boundary test enforces it). */
   db: D1Database
   kv: KVNamespace
+  /** Per-client counters (store/rate-limits.ts). */
+  rateLimiter: DurableObjectNamespace<import('./store/rate-limits').RateLimiter>
   /** SSO_SECRET: seals keys at rest, keys cookie MACs. */
   secret: string
   /** Origin of the request URL: the gateway's own origin (SP and broker URLs derive from it). */

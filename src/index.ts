@@ -5,6 +5,9 @@
 import { createApp } from './app'
 import { runMaintenance } from './scheduled'
 
+// Durable Object classes are exported by the Worker entry (wrangler.toml binds RATE_LIMITER).
+export { RateLimiter } from './store/rate-limits'
+
 const app = createApp()
 
 export default {

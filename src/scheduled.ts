@@ -32,6 +32,7 @@ export function cronContext(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'ra
   return {
     db: env.DB,
     kv: env.SESSIONS,
+    rateLimiter: env.RATE_LIMITER,
     secret: env.SSO_SECRET,
     clock: () => now,
     random: deps.random ?? ((n) => crypto.getRandomValues(new Uint8Array(n))),

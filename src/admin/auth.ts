@@ -9,7 +9,7 @@ import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import { clearCookie, setCookie, type CookieChange } from '../navigation'
 import { createAdminSession, deleteAdminSession, readAdminSession, type AdminSession, type SsoAdmin } from '../store/admin-sessions'
-import { addAdminFailure, countAdminFailures } from '../store/admin-failures'
+import { ADMIN_SIGN_IN, refundRateLimit, takeRateLimit } from '../store/rate-limits'
 import { getIdp } from '../store/idps'
 import { getOrganization } from '../store/organizations'
 import { getSettings } from '../store/settings'
@@ -18,23 +18,27 @@ import { currentSession } from '../sso/sessions'
 export type { AdminSession, SsoAdmin } from '../store/admin-sessions'
 
 /** Failed admin sign-ins from one IP within the window before ADMIN_RATE_LIMITED. */
-export const MAX_FAILED_ATTEMPTS = 10
+export const MAX_FAILED_ATTEMPTS = ADMIN_SIGN_IN.limit
 
 // Lax, not Strict: a test connection comes back through the IdP's cross-site POST and a redirect,
 // and the admin must still be signed in on that top-level GET. Forms carry CSRF tokens anyway.
 export const ADMIN_COOKIE = '__Host-sso_admin'
 
-export async function assertNotThrottled(ctx: RequestContext): Promise<void> {
-  if ((await countAdminFailures(ctx.kv, ctx.ip ?? 'unknown')) >= MAX_FAILED_ATTEMPTS) throw new AppError('ADMIN_RATE_LIMITED')
-}
-
-/** Checks a presented admin token; a wrong one is counted for this IP and throws ADMIN_TOKEN_INVALID. */
+/**
+ * Checks a presented admin token. Every check first takes one attempt from this IP's allowance,
+ * atomically, and a right token gives it back: however many guesses run in parallel, at most
+ * MAX_FAILED_ATTEMPTS per window are ever compared. A wrong one throws ADMIN_TOKEN_INVALID.
+ */
 export async function verifyAdminToken(ctx: RequestContext, presented: string, expected: string | undefined): Promise<void> {
   if (!expected) throw new AppError('CONFIG_MISSING_SECRET')
-  await assertNotThrottled(ctx)
-  if (presented && (await timingSafeEqual(presented, expected))) return
-  const attempts = await addAdminFailure(ctx.kv, ctx.ip ?? 'unknown')
-  throw new AppError('ADMIN_TOKEN_INVALID', undefined, { attempts })
+  const ip = ctx.ip ?? 'unknown'
+  const attempt = await takeRateLimit(ctx.rateLimiter, ADMIN_SIGN_IN, ip, ctx.clock())
+  if (!attempt.allowed) throw new AppError('ADMIN_RATE_LIMITED', undefined, { attempts: attempt.count })
+  if (presented && (await timingSafeEqual(presented, expected))) {
+    await refundRateLimit(ctx.rateLimiter, ADMIN_SIGN_IN, ip, ctx.clock())
+    return
+  }
+  throw new AppError('ADMIN_TOKEN_INVALID', undefined, { attempts: attempt.count })
 }
 
 /** A new console session for `actor` (opened through SSO: with the pair that granted it), and its cookie. */

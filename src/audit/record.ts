@@ -2,11 +2,14 @@
  * Writes audit rows for services and for the one error handler: time, client IP, user agent and
  * request ID come from the request context, so callers state only what happened. Details are
  * capped (every value and the whole row): a failure an anonymous client causes never writes an
- * unbounded row. Never records secrets: callers pass fingerprints and expected/received values.
+ * unbounded row, and one client IP's anonymous failures write at most FAILURE_AUDIT.limit rows a
+ * window (then one row saying the rest were left out). Never records secrets: callers pass
+ * fingerprints and expected/received values.
  */
 import type { RequestContext } from '../context'
 import { errorCode, errorDetail, errorInfo } from '../errors'
 import { writeAudit } from '../store/audit'
+import { FAILURE_AUDIT, takeRateLimit } from '../store/rate-limits'
 import type { AuditAction } from './actions'
 
 /** Longest string kept in a detail value; longer ones are cut and marked. */
@@ -65,14 +68,38 @@ export async function auditFailure(ctx: RequestContext, trail: AuditTrail, err: 
   const code = errorCode(err)
   const info = errorInfo(code)
   if (info.audit === false) return
+  const limited = await overFailureAuditLimit(ctx)
+  if (limited === 'drop') return
   await recordAudit(ctx, {
     action: trail.action,
     outcome: 'failure',
     code,
     idpId: trail.idpId,
     subject: trail.subject,
-    detail: { ...errorDetail(err), ...(info.admin ? { hint: info.admin } : {}) },
+    detail: limited ? { auditSuppressed: limited } : { ...errorDetail(err), ...(info.admin ? { hint: info.admin } : {}) },
   })
+}
+
+/**
+ * Anonymous failures are counted per client IP (an admin's or the cron's never are): null while
+ * under the limit, a note for the first row over it (written in place of the failure's detail),
+ * 'drop' after that until the window ends. A limiter that cannot answer never costs the row.
+ */
+async function overFailureAuditLimit(ctx: RequestContext): Promise<string | 'drop' | null> {
+  if (ctx.actor !== 'anonymous' || !ctx.ip) return null
+  let take
+  try {
+    take = await takeRateLimit(ctx.rateLimiter, FAILURE_AUDIT, ctx.ip, ctx.clock())
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'failure-audit limiter unavailable', requestId: ctx.requestId, error: String(err).slice(0, 200) }))
+    return null
+  }
+  if (take.allowed) return null
+  if (take.count > FAILURE_AUDIT.limit + 1) {
+    console.warn(JSON.stringify({ level: 'warn', msg: 'failure audit row left out (rate limit)', requestId: ctx.requestId, ip: ctx.ip }))
+    return 'drop'
+  }
+  return `More than ${FAILURE_AUDIT.limit} failures from this IP within ${FAILURE_AUDIT.windowSeconds} s: further ones until ${new Date(take.resetAt).toISOString()} are not audited (each is still logged).`
 }
 
 function capString(value: string): string {

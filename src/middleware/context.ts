@@ -18,6 +18,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.set('ctx', {
       db: c.env.DB,
       kv: c.env.SESSIONS,
+      rateLimiter: c.env.RATE_LIMITER,
       secret: c.env.SSO_SECRET,
       clock: deps.clock,
       random: deps.random,

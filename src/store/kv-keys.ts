@@ -7,7 +7,6 @@
 /** KV refuses a shorter expirationTtl. */
 export const MIN_KV_TTL_SECONDS = 60
 export const ADMIN_SESSION_TTL_SECONDS = 3600
-export const ADMIN_FAILURE_WINDOW_SECONDS = 600
 export const TEST_RESULT_TTL_SECONDS = 600
 export const BROKER_PENDING_TTL_SECONDS = 600
 
@@ -16,8 +15,6 @@ export const kvKeys = {
   session: (tokenHash: string) => `session:${tokenHash}`,
   /** An admin console session, by the SHA-256 of its cookie token. TTL: ADMIN_SESSION_TTL_SECONDS. */
   adminSession: (tokenHash: string) => `admin-session:${tokenHash}`,
-  /** Failed admin sign-ins from one client IP. TTL: ADMIN_FAILURE_WINDOW_SECONDS. */
-  adminFailures: (ip: string) => `ratelimit:admin:${ip}`,
   /** A test-connection result, by the AuthnRequest ID of the test. TTL: TEST_RESULT_TTL_SECONDS. */
   testResult: (requestId: string) => `test-result:${requestId}`,
   /** A helpdesk's request parked while the customer signs in (or logs out) upstream. TTL: BROKER_PENDING_TTL_SECONDS. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { auditFailure, capDetail, MAX_AUDIT_DETAIL_CHARS, MAX_AUDIT_LIST_ITEMS, MAX_AUDIT_VALUE_CHARS, newTrail, recordAudit } from '../../src/audit/record'
 import { AppError, errorInfo } from '../../src/errors'
 import { SamlError } from '../../src/saml/errors'
+import { FAILURE_AUDIT } from '../../src/store/rate-limits'
 import { lastAuditRow, testContext } from '../helpers/context'
 
 const NOW = new Date('2031-03-01T12:00:00Z')
@@ -130,4 +131,33 @@ describe('auditFailure', () => {
       expect(await rowCount()).toBe(before)
     },
   )
+})
+
+// Issue 11 item 4: an anonymous client could make the audit log write a row per request, without bound.
+describe('auditFailure: rows per client IP', () => {
+  const ip = '192.0.2.44'
+  const failure = (i: number) => new AppError('LOGIN_STATE_MISSING', undefined, { attempt: i })
+  const rowsFrom = async (from: string) =>
+    (await env.DB.prepare("SELECT detail FROM audit_log WHERE ip = ? AND action = 'login' ORDER BY id").bind(from).all<{ detail: string }>()).results.map(
+      (r) => JSON.parse(r.detail) as Record<string, unknown>,
+    )
+
+  it(`writes ${FAILURE_AUDIT.limit} anonymous failure rows per IP a window, then one saying the rest are left out, then none`, async () => {
+    for (let i = 1; i <= FAILURE_AUDIT.limit + 10; i++) await auditFailure(testContext({ ip }), newTrail('login'), failure(i))
+    const rows = await rowsFrom(ip)
+    expect(rows).toHaveLength(FAILURE_AUDIT.limit + 1)
+    expect(rows.slice(0, FAILURE_AUDIT.limit).map((d) => d.attempt)).toEqual(Array.from({ length: FAILURE_AUDIT.limit }, (_, i) => i + 1))
+    expect(rows.at(-1)).toEqual({ auditSuppressed: expect.stringMatching(/^More than 30 failures from this IP within 60 s/) })
+    // Another client, an admin and the cron are not held back by this one.
+    await auditFailure(testContext({ ip: '192.0.2.45' }), newTrail('login'), failure(0))
+    await auditFailure(testContext({ ip, actor: 'admin-token' }), newTrail('login'), failure(-1))
+    await auditFailure(testContext({ ip: null, actor: 'cron' }), newTrail('login'), failure(-2))
+    expect(await rowsFrom('192.0.2.45')).toHaveLength(1)
+    expect((await rowsFrom(ip)).at(-1)).toMatchObject({ attempt: -1 })
+  })
+
+  it('holds under parallel failures', async () => {
+    await Promise.all(Array.from({ length: 60 }, (_, i) => auditFailure(testContext({ ip: '192.0.2.46' }), newTrail('login'), failure(i))))
+    expect(await rowsFrom('192.0.2.46')).toHaveLength(FAILURE_AUDIT.limit + 1)
+  })
 })

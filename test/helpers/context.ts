@@ -10,6 +10,7 @@ export function testContext(overrides: Partial<RequestContext> = {}): RequestCon
   return {
     db: env.DB,
     kv: env.SESSIONS,
+    rateLimiter: env.RATE_LIMITER,
     secret: env.SSO_SECRET,
     clock: () => new Date(),
     random: (n) => crypto.getRandomValues(new Uint8Array(n)),

@@ -45,6 +45,16 @@ describe('admin API authentication', () => {
     expect((await res.json<ErrorBody>()).error.code).toBe('ADMIN_RATE_LIMITED')
     expect((await api('/idps', { headers: { 'cf-connecting-ip': '198.51.100.10' } })).status).toBe(200)
   })
+
+  // Issue 11 item 9: with the KV counter, all of a parallel burst read "no failures yet".
+  it('answers at most 10 of 40 parallel wrong tokens with 401; the rest, and then the right token, get 429', async () => {
+    const ip = { 'cf-connecting-ip': '198.51.100.77' }
+    const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => api('/idps', { headers: { authorization: `Bearer guess-${i}`, ...ip } })))
+    const statuses = burst.map((r) => r.status)
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30)
+    expect((await api('/idps', { headers: ip })).status).toBe(429)
+  })
 })
 
 describe('IdP CRUD', () => {

@@ -3,17 +3,9 @@
 // index lives in D1 (test/store/sessions.test.ts), so no KV key names a user.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { addAdminFailure } from '../../src/store/admin-failures'
 import { createAdminSession } from '../../src/store/admin-sessions'
 import { putBrokerPending } from '../../src/store/broker-pending'
-import {
-  ADMIN_FAILURE_WINDOW_SECONDS,
-  ADMIN_SESSION_TTL_SECONDS,
-  BROKER_PENDING_TTL_SECONDS,
-  kvKeys,
-  MIN_KV_TTL_SECONDS,
-  TEST_RESULT_TTL_SECONDS,
-} from '../../src/store/kv-keys'
+import { ADMIN_SESSION_TTL_SECONDS, BROKER_PENDING_TTL_SECONDS, kvKeys, MIN_KV_TTL_SECONDS, TEST_RESULT_TTL_SECONDS } from '../../src/store/kv-keys'
 import { createSession } from '../../src/store/sessions'
 import { putTestResult } from '../../src/store/test-results'
 import { clearKv, listAllKeys, sha256Hex } from '../helpers/storage'
@@ -25,7 +17,6 @@ const REQUEST_ID = `_${'c'.repeat(40)}`
 const BUILT: [string, () => string, string][] = [
   ['session', () => kvKeys.session(TOKEN_HASH), `session:${TOKEN_HASH}`],
   ['adminSession', () => kvKeys.adminSession(TOKEN_HASH), `admin-session:${TOKEN_HASH}`],
-  ['adminFailures', () => kvKeys.adminFailures('203.0.113.7'), 'ratelimit:admin:203.0.113.7'],
   ['testResult', () => kvKeys.testResult(REQUEST_ID), `test-result:${REQUEST_ID}`],
   ['brokerPending', () => kvKeys.brokerPending(REQUEST_ID), `broker-pending:${REQUEST_ID}`],
   ['healthProbe', () => kvKeys.healthProbe(), 'health:probe'],
@@ -45,7 +36,6 @@ describe('key builders', () => {
     const namespaces = [
       kvKeys.session(TOKEN_HASH),
       kvKeys.adminSession(TOKEN_HASH),
-      kvKeys.adminFailures('203.0.113.7'),
       kvKeys.testResult(REQUEST_ID),
       kvKeys.brokerPending(REQUEST_ID),
       kvKeys.healthProbe(),
@@ -56,8 +46,7 @@ describe('key builders', () => {
 
   it("keeps every TTL at or above KV's 60-second minimum", () => {
     expect(MIN_KV_TTL_SECONDS).toBe(60)
-    for (const ttl of [ADMIN_SESSION_TTL_SECONDS, ADMIN_FAILURE_WINDOW_SECONDS, TEST_RESULT_TTL_SECONDS, BROKER_PENDING_TTL_SECONDS])
-      expect(ttl).toBeGreaterThanOrEqual(MIN_KV_TTL_SECONDS)
+    for (const ttl of [ADMIN_SESSION_TTL_SECONDS, TEST_RESULT_TTL_SECONDS, BROKER_PENDING_TTL_SECONDS]) expect(ttl).toBeGreaterThanOrEqual(MIN_KV_TTL_SECONDS)
   })
 })
 
@@ -87,7 +76,6 @@ describe('keys as the stores write them', () => {
       now,
     )
     const admin = await createAdminSession(env.SESSIONS, 'sso:jane', random, now)
-    await addAdminFailure(env.SESSIONS, '203.0.113.7')
     await putTestResult(env.SESSIONS, REQUEST_ID, { ok: false, idpId: 'idp_acme', code: 'SAML_EXPIRED', detail: {}, hint: null })
     await putBrokerPending(env.SESSIONS, REQUEST_ID, { appId: 'app_1', requestId: null, relayState: null })
 
@@ -96,7 +84,6 @@ describe('keys as the stores write them', () => {
       [
         kvKeys.session(await sha256Hex(portalToken)),
         kvKeys.adminSession(await sha256Hex(admin.token)),
-        kvKeys.adminFailures('203.0.113.7'),
         kvKeys.testResult(REQUEST_ID),
         kvKeys.brokerPending(REQUEST_ID),
       ].sort(),
