@@ -4,8 +4,13 @@
  * the request it makes is same-origin; the page cannot be framed (CSP frame-ancestors, app.ts).
  * No script: it works with JavaScript off.
  */
-import type { ConfirmForm, ConfirmText } from '../navigation'
 import { Layout } from './layout'
+
+export interface ConfirmPageProps {
+  /** The form the button submits (a gateway path; the caller checks it). */
+  form: { method: 'get' | 'post'; action: string; fields: Record<string, string> }
+  page: { title: string; text: string; button: string; portalName: string; accent: string }
+}
 
 const CSS = `
 form{margin:1rem 0 0}
@@ -14,7 +19,7 @@ button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 .cancel{display:block;text-align:center;margin-top:.75rem}
 `
 
-export function ConfirmPage(props: { form: ConfirmForm; page: ConfirmText }) {
+export function ConfirmPage(props: ConfirmPageProps) {
   return (
     <Layout title={`${props.page.title} · ${props.page.portalName}`} accent={props.page.accent}>
       <style>{CSS}</style>

@@ -101,12 +101,14 @@ export function violations(files: SourceFile[]): string[] {
       for (const r of refs) {
         const allowed = r.target
           ? ['src/store', 'src/crypto', 'src/saml', 'src/errors'].some((f) => inFolder(r.target, f))
-          : ['drizzle-orm', 'jose'].some((m) => r.spec === m || r.spec.startsWith(`${m}/`))
+          : ['drizzle-orm', 'jose'].some((m) => r.spec === m || r.spec.startsWith(`${m}/`)) || r.spec === 'cloudflare:workers'
         if (!allowed) bad(`the store imports ${r.spec}`)
       }
     } else if (inFolder(p, 'src')) {
       for (const r of refs) if (r.spec === 'drizzle-orm' || r.spec.startsWith('drizzle-orm/')) bad(`only src/store may use ${r.spec}`)
       for (const r of refs) if (r.target === 'src/store/kv-keys') bad('only src/store may spell KV keys')
+      // Bindings reach services through the RequestContext only (tests can then hand in their own).
+      for (const r of refs) if (r.spec === 'cloudflare:workers') bad(`only src/store may import ${r.spec}`)
       file.text.split('\n').forEach((line, i) => {
         if (STORAGE_CALL.test(line) && !/^\s*(\/\/|\*)/.test(line)) bad(`line ${i + 1} touches D1 or KV outside src/store: ${line.trim().slice(0, 80)}`)
       })
@@ -137,6 +139,7 @@ describe('the checker catches each kind of violation', () => {
     ['a D1 call outside the store', { path: 'src/health.ts', text: "  await ctx.db.prepare('SELECT 1').first()" }],
     ['KV keys outside the store', { path: 'src/sso/x.ts', text: "import { kvKeys } from '../store/kv-keys'" }],
     ['the store importing a service', { path: 'src/store/x.ts', text: "import { recordAudit } from '../audit/record'" }],
+    ['a service importing the runtime module (env, bindings)', { path: 'src/sso/x.ts', text: "import { env } from 'cloudflare:workers'" }],
     ['crypto importing the store', { path: 'src/crypto/x.ts', text: "import { x } from '../store/sessions'" }],
     ['outbound importing a service', { path: 'src/outbound/x.ts', text: "import { recordAudit } from '../audit/record'" }],
     ['src importing dev/', { path: 'src/app.ts', text: "import { startStack } from '../dev/stack.mjs'" }],
@@ -160,6 +163,8 @@ describe('the checker catches each kind of violation', () => {
         text: "import { timingSafeEqual } from 'hono/utils/buffer'\nimport { getIdp } from '../store/idps'\nconst x = await getIdp(ctx.db, id)",
       },
       { path: 'src/store/x.ts', text: "import { eq } from 'drizzle-orm'\nawait kv.get(key)" },
+      // A Durable Object class (storage the store owns) extends the runtime's base class.
+      { path: 'src/store/y.ts', text: "import { DurableObject } from 'cloudflare:workers'" },
     ]
     expect(violations(fine)).toEqual([])
   })
