@@ -182,7 +182,7 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 403,
     user: 'The help center needs a verified email address for your account.',
     admin:
-      "This app identifies users by email, and the user's email domain is not verified for their organization (it trusts any email). Verify the domain, or give the app a persistent NameID.",
+      "This helpdesk identifies users by email, and the user's email domain is not verified for their organization (it trusts any email): sending it would let that organization's IdP sign in as any address there. Verify the domain (a SAML broker app can use a persistent NameID instead).",
   },
   HANDOFF_APP_NOT_FOUND: {
     status: 404,

@@ -12,7 +12,8 @@ import type { AppDeps, RequestContext } from './context'
 import { pruneAudit } from './store/audit'
 import { listIdps } from './store/idps'
 import { pruneConsumed } from './store/replay'
-import { pruneSessionIndex } from './store/sessions'
+import { pruneSessionIndex, pruneSessionRevocations } from './store/sessions'
+import { requireSsoSecret } from './secrets'
 import { getSettings } from './store/settings'
 
 const DAY_MS = 86_400_000
@@ -33,7 +34,7 @@ export function cronContext(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'ra
     db: env.DB,
     kv: env.SESSIONS,
     rateLimiter: env.RATE_LIMITER,
-    secret: env.SSO_SECRET,
+    secret: requireSsoSecret(env.SSO_SECRET),
     clock: () => now,
     random: deps.random ?? ((n) => crypto.getRandomValues(new Uint8Array(n))),
     resolveTxt: deps.resolveTxt ?? dohTxtResolver(env.DOH_URL || DEFAULT_DOH_URL),
@@ -67,12 +68,14 @@ export async function runMaintenance(env: Env, now: Date, deps: Partial<Pick<App
   const consumedAssertionsPruned = await pruneConsumed(ctx.db, now)
   const auditEntriesPruned = await pruneAudit(ctx.db, new Date(now.getTime() - settings.auditRetentionDays * DAY_MS))
   const sessionIndexPruned = await pruneSessionIndex(ctx.db, now)
+  const sessionRevocationsPruned = await pruneSessionRevocations(ctx.db, now)
   const metadata = await refreshAllMetadata(ctx)
   const domains = await checkPendingDomains(ctx)
   const report = {
     consumedAssertionsPruned,
     auditEntriesPruned,
     sessionIndexPruned,
+    sessionRevocationsPruned,
     metadataRefreshed: metadata.refreshed,
     metadataFailed: metadata.failed,
     domainsChecked: domains.checked,

@@ -2,6 +2,7 @@
  * Parses PUT /sso/admin/api/settings (and the console's settings form, converted to the same
  * shape): a partial Settings object, every field checked, unknown settings refused by name.
  */
+import { MAX_SESSION_LIFETIME_SECONDS } from '../store/sessions'
 import { MAX_CLOCK_SKEW_SECONDS } from '../saml/limits'
 import { DEFAULT_SETTINGS, type Settings } from '../store/settings'
 import { splitLines, splitList } from './idp-fields'
@@ -56,7 +57,7 @@ const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } 
     return s.toLowerCase()
   },
   logoUrl: (v) => optUrl(v, 'logoUrl'),
-  sessionLifetimeSeconds: (v) => int(v, 'sessionLifetimeSeconds', 300, 30 * 86_400),
+  sessionLifetimeSeconds: (v) => int(v, 'sessionLifetimeSeconds', 300, MAX_SESSION_LIFETIME_SECONDS),
   clockSkewSeconds: (v) => int(v, 'clockSkewSeconds', 0, MAX_CLOCK_SKEW_SECONDS),
   allowSha1: (v) => {
     if (typeof v !== 'boolean') invalid('allowSha1', 'must be true or false')

@@ -22,12 +22,14 @@ export function isRegisteredRedirect(config: FreshworksConfig, redirectUri: stri
   return config.redirectUris.includes(redirectUri)
 }
 
-/** The id_token: `sub` is the namespaced subject; `email` only an email the IdP may assert (Freshworks keys users by it). */
+/** The id_token: `sub` is the namespaced subject; `email` only an email in a domain verified for the user's organization (Freshworks keys users by it). */
 export async function signFreshworksToken(
   session: LiveSession,
   input: { nonce: string | null; audience: string | null; now: Date; privateKeyPem: string; keyId: string },
 ): Promise<string> {
   if (!session.email) throw new AppError('HANDOFF_EMAIL_REQUIRED', undefined, { idpId: session.idpId })
+  // Freshworks keys users by email: an email the organization only trusts (trustAnyEmail) is never sent.
+  if (!session.emailVerified) throw new AppError('HANDOFF_EMAIL_UNVERIFIED', undefined, { helpdesk: 'freshworks', organizationId: session.organizationId })
   const key = await importPKCS8(input.privateKeyPem, 'RS256')
   const [given, ...rest] = (session.displayName ?? '').split(' ')
   const iat = Math.floor(input.now.getTime() / 1000)

@@ -39,8 +39,11 @@ export function stripIdentityHeaders(headers: Headers, config: ForwardingConfig 
   for (const name of doomed) headers.delete(name)
 }
 
-/** Cookies the gateway sets for itself (session, admin, pending logins and logouts): never the portal's business. */
-const GATEWAY_COOKIE = /^__Host-sso_/
+/**
+ * Cookies the gateway sets for itself (session, admin, pending logins and logouts): never the
+ * portal's business. Any case: browsers match the __Host- prefix case-insensitively.
+ */
+const GATEWAY_COOKIE = /^__host-sso_/i
 
 /** The Cookie header without the gateway's own cookies (DESIGN.md: gateway cookies never reach the portal). */
 export function stripGatewayCookies(headers: Headers): void {
@@ -114,9 +117,24 @@ export async function forwardUpstream(
   return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual', cache: 'no-store' }))
 }
 
-/** Marks a personalized upstream response as not cacheable by shared caches (RFC 9111 §5.2.2.7). */
+/** A Set-Cookie line for one of the gateway's cookie names (the name as a browser reads it: trimmed). */
+function isGatewaySetCookie(line: string): boolean {
+  const eq = line.indexOf('=')
+  return GATEWAY_COOKIE.test((eq < 0 ? line : line.slice(0, eq)).trim())
+}
+
+/**
+ * Marks a personalized upstream response as not cacheable by shared caches (RFC 9111 §5.2.2.7),
+ * and drops any Set-Cookie of a gateway cookie: the portal shares the origin, and may not replace
+ * or clear the customer's gateway session (session fixation) or the login and logout state.
+ */
 function privatize(response: Response): Response {
   const out = new Response(response.body, response)
+  const cookies = out.headers.getSetCookie()
+  if (cookies.some(isGatewaySetCookie)) {
+    out.headers.delete('Set-Cookie')
+    for (const cookie of cookies) if (!isGatewaySetCookie(cookie)) out.headers.append('Set-Cookie', cookie)
+  }
   const cc = out.headers.get('cache-control')
   // Anything short of private or no-store (a bare max-age too) would let a shared cache keep it.
   if (!cc || !/\b(private|no-store)\b/i.test(cc) || /\b(public|s-maxage)\b/i.test(cc)) out.headers.set('Cache-Control', 'private, no-cache')

@@ -30,12 +30,15 @@ export function safeZendeskReturnTo(config: ZendeskConfig, value: string | undef
 }
 
 /**
- * Zendesk's claims for a signed-in user. Zendesk keys users by email: only an email the IdP may
- * assert (tenancy.ts) is sent, never one made up from the NameID; `external_id` is the namespaced
+ * Zendesk's claims for a signed-in user. Zendesk keys users by email: only an email in a domain
+ * verified for the user's organization (tenancy.ts) is sent, never one made up from the NameID; `external_id` is the namespaced
  * subject; `organization` is the organization's helpdesk name (or its (IdP, group) refinement).
  */
 export function zendeskClaims(session: LiveSession, config: ZendeskConfig, organization: string | null, jti: string, now: Date): Record<string, unknown> {
   if (!session.email) throw new AppError('HANDOFF_EMAIL_REQUIRED', undefined, { idpId: session.idpId })
+  // Zendesk signs the holder of this email into that Zendesk user: an email the organization only
+  // trusts (trustAnyEmail) could be anyone's, so it is never sent (as in broker mode).
+  if (!session.emailVerified) throw new AppError('HANDOFF_EMAIL_UNVERIFIED', undefined, { helpdesk: 'zendesk', organizationId: session.organizationId })
   return {
     iat: Math.floor(now.getTime() / 1000),
     jti,

@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { DEFAULT_DOH_URL, dohTxtResolver } from '../outbound/doh'
 import type { AppDeps } from '../context'
 import type { AppEnv } from '../env'
+import { requireSsoSecret } from '../secrets'
 
 export function clientIp(c: Context<AppEnv>): string {
   return c.req.header('cf-connecting-ip') ?? '127.0.0.1'
@@ -14,12 +15,19 @@ export function clientIp(c: Context<AppEnv>): string {
 
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    let secret: string
+    try {
+      secret = requireSsoSecret(c.env.SSO_SECRET)
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', msg: 'configuration', requestId: c.var.requestId, error: (err as Error).message }))
+      throw err
+    }
     c.set('deps', deps)
     c.set('ctx', {
       db: c.env.DB,
       kv: c.env.SESSIONS,
       rateLimiter: c.env.RATE_LIMITER,
-      secret: c.env.SSO_SECRET,
+      secret,
       clock: deps.clock,
       random: deps.random,
       resolveTxt: deps.resolveTxt ?? dohTxtResolver(c.env.DOH_URL || DEFAULT_DOH_URL),

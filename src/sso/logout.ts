@@ -193,7 +193,7 @@ export async function receiveSloMessage(
   // Signed, but a captured request replayed within its age limit would end a newer session.
   if (!(await consumeOnce(ctx.db, logoutRequestIssuer(info.issuer), info.id, info.replayUntil, now)))
     throw new AppError('LOGOUT_REPLAY', undefined, { id: info.id.slice(0, 128), issuer: info.issuer.slice(0, 256) })
-  const ended = await endSessionsFor(ctx, idp.id, info.nameId, info.sessionIndexes)
+  const ended = await endSessionsFor(ctx, idp.id, info.nameId, info.sessionIndexes, now)
   if (!idp.sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'The IdP has no SLO URL to answer to', { idpId: idp.id })
   const xml = buildLogoutResponse({
     id: newRequestId(ctx.random),

@@ -5,7 +5,7 @@
  */
 import type { RequestContext } from '../context'
 import { clearCookie, setCookie, type CookieChange } from '../navigation'
-import { createSession, deleteSession, readSession, type Session } from '../store/sessions'
+import { createSession, deleteSession, readSession, readSessionEntry, type Session } from '../store/sessions'
 import { liveSession } from './tenancy'
 
 export type { Session } from '../store/sessions'
@@ -18,8 +18,8 @@ export const SESSION_COOKIE = '__Host-sso_session'
 /** The live session this browser's cookie names, or null (none, expired, or its tenant was disabled). */
 export async function currentSession(ctx: RequestContext, cookies: Record<string, string>): Promise<LiveSession | null> {
   const token = cookies[SESSION_COOKIE]
-  const session = token ? await readSession(ctx.kv, token, ctx.clock()) : null
-  return session ? liveSession(ctx, session) : null
+  const entry = token ? await readSessionEntry(ctx.kv, token, ctx.clock()) : null
+  return entry ? liveSession(ctx, entry.session, entry.tokenHash) : null
 }
 
 /** Stores `session` under a fresh token (ending this browser's previous session) and returns its cookie. */
@@ -29,7 +29,7 @@ export async function startSession(
   session: Session & { organizationId: string; subject: string },
 ): Promise<CookieChange> {
   const previous = cookies[SESSION_COOKIE]
-  if (previous) await deleteSession(ctx, previous)
+  if (previous) await deleteSession(ctx, previous, ctx.clock())
   const now = ctx.clock()
   const token = await createSession(ctx, session, ctx.random, now)
   // Lax: the session must survive the top-level redirect back from the IdP; KV's floor is 60 s.
@@ -40,7 +40,7 @@ export async function startSession(
 export async function endSession(ctx: RequestContext, cookies: Record<string, string>): Promise<{ session: Session | null; cookie: CookieChange }> {
   const token = cookies[SESSION_COOKIE]
   const session = token ? await readSession(ctx.kv, token, ctx.clock()) : null
-  if (token) await deleteSession(ctx, token)
+  if (token) await deleteSession(ctx, token, ctx.clock())
   return { session, cookie: clearCookie(SESSION_COOKIE) }
 }
 

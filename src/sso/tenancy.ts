@@ -8,7 +8,7 @@ import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import type { GroupMapping } from '../store/schema'
 import { getOrganization, listDomains, type OrganizationRow } from '../store/organizations'
-import type { Session } from '../store/sessions'
+import { isSessionRevoked, type Session } from '../store/sessions'
 import { getTenantStatus } from '../store/tenant-status'
 
 /** The user key every portal and helpdesk sees: `<idp slug>:<NameID>`, never the bare NameID. */
@@ -87,13 +87,15 @@ export async function emailAuthority(ctx: RequestContext, organization: Organiza
 
 /**
  * The session as it may still be used, or null: its IdP and organization exist and are enabled,
- * the IdP still belongs to that organization under the same slug (the subject's namespace), and
- * neither had its sessions revoked since this one started. Sessions from before organizations
+ * the IdP still belongs to that organization under the same slug (the subject's namespace),
+ * neither it nor its user had their sessions revoked since this one started, and no logout ended
+ * it (a KV copy can outlive its delete at other locations). Sessions from before organizations
  * existed (no organizationId) were never checked for email authority and count as ended.
  */
 export async function liveSession(
   ctx: RequestContext,
   session: Session,
+  tokenHash: string,
 ): Promise<(Session & { organizationId: string; organizationSlug: string; subject: string }) | null> {
   if (!session.organizationId || !session.subject) return null
   const status = await getTenantStatus(ctx.db, ctx.clock())
@@ -101,8 +103,16 @@ export async function liveSession(
   if (!idp || !idp.enabled || idp.organizationId !== session.organizationId || idp.slug !== session.idpSlug) return null
   const organization = status.organizations.get(session.organizationId)
   if (!organization || !organization.enabled) return null
-  const revokedAt = Math.max(idp.sessionsRevokedAt ?? -Infinity, organization.sessionsRevokedAt ?? -Infinity)
+  const revokedAt = Math.max(
+    idp.sessionsRevokedAt ?? -Infinity,
+    organization.sessionsRevokedAt ?? -Infinity,
+    status.revokedSubjects.get(session.subject) ?? -Infinity,
+  )
   if (session.createdAt <= revokedAt) return null
+  // Ended by a logout: KV at this location may not know yet (docs/storage.md, "Consistency").
+  if (status.endedSessions.has(tokenHash)) return null
+  if (!status.revocationsComplete && (await isSessionRevoked(ctx.db, tokenHash, { subject: session.subject, createdAt: session.createdAt }, ctx.clock())))
+    return null
   return { ...session, organizationId: session.organizationId, organizationSlug: organization.slug, subject: session.subject }
 }
 

@@ -126,6 +126,26 @@ export const sessionIndex = sqliteTable(
   ],
 )
 
+/**
+ * Sessions ended while KV may still serve them elsewhere: one row per session a logout ended
+ * (`kind` session, `value` its token hash) or per user whose sessions were all revoked (`kind`
+ * subject, `value` the namespaced subject: every session of it created at or before `notBefore`
+ * is ended). The tenant status loads the rows still in force (`until` in the future), so a
+ * revocation holds everywhere within its 30 s cache window whatever KV's propagation does.
+ */
+export const sessionRevocations = sqliteTable(
+  'session_revocations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['session', 'subject'] }).notNull(),
+    value: text('value').notNull(),
+    notBefore: integer('not_before', { mode: 'timestamp_ms' }).notNull(),
+    /** After this, KV itself no longer serves what was ended (session rows) or no such session can be live (subject rows). */
+    until: integer('until', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('session_revocations_until').on(t.until)],
+)
+
 /** One upstream identity provider (a customer company's IdP). */
 export const idps = sqliteTable(
   'idps',

@@ -4,11 +4,11 @@
  * session in the D1 index (session_index), which revokes the sessions of an organization, an IdP
  * or one user, finds them for IdP-initiated logout, and counts them, without listing KV.
  */
-import { and, count, eq, gt, inArray, lt } from 'drizzle-orm'
+import { and, count, eq, gt, gte, inArray, lt, or } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { hashToken, isTokenShape, newToken } from '../crypto/token'
 import { kvKeys, MIN_KV_TTL_SECONDS } from './kv-keys'
-import { idps, organizations, sessionIndex } from './schema'
+import { idps, organizations, sessionIndex, sessionRevocations } from './schema'
 import { invalidateTenantStatus } from './tenant-status'
 
 export interface Session {
@@ -32,6 +32,16 @@ export interface Session {
   expiresAt: number
 }
 
+/** Longest session lifetime the settings allow (sessionLifetimeSeconds). */
+export const MAX_SESSION_LIFETIME_SECONDS = 30 * 86_400
+
+/**
+ * How long a KV delete may take to reach every location, with a wide margin: KV documents "up to
+ * 60 seconds or more" (a location serves its cached copy until it expires). A logout's revocation
+ * row is kept this long; after it, KV itself no longer serves the ended session anywhere.
+ */
+export const KV_PROPAGATION_BOUND_MS = 5 * 60_000
+
 /** Bindings a session lives in: KV for the session, D1 for its index. */
 export interface SessionStores {
   kv: KVNamespace
@@ -40,10 +50,16 @@ export interface SessionStores {
 
 /** The live session for a cookie token, or null (unknown, malformed or expired). */
 export async function readSession(kv: KVNamespace, token: string, now: Date): Promise<Session | null> {
+  return (await readSessionEntry(kv, token, now))?.session ?? null
+}
+
+/** The session and the hash it is stored under (what revocation rows name), or null. */
+export async function readSessionEntry(kv: KVNamespace, token: string, now: Date): Promise<{ session: Session; tokenHash: string } | null> {
   if (!isTokenShape(token)) return null
-  const session = await kv.get<Session>(kvKeys.session(await hashToken(token)), 'json')
+  const tokenHash = await hashToken(token)
+  const session = await kv.get<Session>(kvKeys.session(tokenHash), 'json')
   if (!session || session.expiresAt <= now.getTime()) return null
-  return session
+  return { session, tokenHash }
 }
 
 /** Stores a session under a fresh token, indexes it, and returns the token for the cookie. */
@@ -72,24 +88,45 @@ export async function createSession(
   return token
 }
 
-/** Ends the session named by a cookie token (KV entry and index row); unknown tokens are a no-op. */
-export async function deleteSession(stores: SessionStores, token: string): Promise<void> {
+/**
+ * Records that these sessions ended at `now`, for as long as KV may still serve them elsewhere
+ * (KV_PROPAGATION_BOUND_MS), and clears this isolate's tenant status so it sees them at once.
+ */
+async function recordEnded(d1: D1Database, hashes: string[], now: Date): Promise<void> {
+  if (hashes.length === 0) return
+  const until = new Date(now.getTime() + KV_PROPAGATION_BOUND_MS)
+  // D1 limits bound parameters per statement: insert in slices.
+  for (let i = 0; i < hashes.length; i += 20)
+    await drizzle(d1)
+      .insert(sessionRevocations)
+      .values(hashes.slice(i, i + 20).map((value) => ({ kind: 'session' as const, value, notBefore: now, until })))
+  invalidateTenantStatus()
+}
+
+/**
+ * Ends the session named by a cookie token (revocation row, KV entry, index row); unknown tokens
+ * are a no-op. The row comes first: once it is written, no location honors the session after its
+ * tenant status refreshes, whatever its KV still says.
+ */
+export async function deleteSession(stores: SessionStores, token: string, now: Date): Promise<void> {
   if (!isTokenShape(token)) return
   const hash = await hashToken(token)
+  const indexed = await drizzle(stores.db).delete(sessionIndex).where(eq(sessionIndex.tokenHash, hash)).returning({ hash: sessionIndex.tokenHash })
+  // Only a session that exists needs a row: a made-up token costs no write.
+  if (indexed.length > 0) await recordEnded(stores.db, [hash], now)
   await stores.kv.delete(kvKeys.session(hash))
-  await drizzle(stores.db).delete(sessionIndex).where(eq(sessionIndex.tokenHash, hash))
 }
 
 /**
  * Most KV entries one revocation deletes: a Worker invocation may make about 1000 KV calls.
- * Sessions of an organization or IdP beyond it die anyway (their row's sessionsRevokedAt, checked
- * on every request); a subject with more sessions than this is ended over several calls.
+ * Sessions beyond it die anyway (the stamp, checked on every request) and expire from KV.
  */
 export const MAX_KV_DELETES_PER_CALL = 500
 
-/** Ends the indexed sessions whose token hashes are given: KV entries and index rows. */
-async function endIndexed(stores: SessionStores, hashes: string[]): Promise<void> {
+/** Ends the indexed sessions whose token hashes are given: revocation rows (with `now`), KV entries and index rows. */
+async function endIndexed(stores: SessionStores, hashes: string[], now: Date | null): Promise<void> {
   if (hashes.length === 0) return
+  if (now) await recordEnded(stores.db, hashes, now)
   await Promise.all(hashes.map((h) => stores.kv.delete(kvKeys.session(h))))
   // D1 limits bound parameters per statement: delete in slices.
   for (let i = 0; i < hashes.length; i += 50)
@@ -102,7 +139,7 @@ async function endIndexed(stores: SessionStores, hashes: string[]): Promise<void
  * Ends every session of (IdP, NameID), or only those with the given SessionIndexes
  * (IdP-initiated SLO, SAML profiles §4.4), at most MAX_KV_DELETES_PER_CALL. Returns how many were ended.
  */
-export async function endSessionsFor(stores: SessionStores, idpId: string, nameId: string, sessionIndexes: string[] = []): Promise<number> {
+export async function endSessionsFor(stores: SessionStores, idpId: string, nameId: string, sessionIndexes: string[], now: Date): Promise<number> {
   const rows = await drizzle(stores.db)
     .select({ hash: sessionIndex.tokenHash, sessionIndex: sessionIndex.sessionIndex })
     .from(sessionIndex)
@@ -112,6 +149,7 @@ export async function endSessionsFor(stores: SessionStores, idpId: string, nameI
   await endIndexed(
     stores,
     chosen.map((r) => r.hash),
+    now,
   )
   return chosen.length
 }
@@ -132,10 +170,11 @@ export interface Revocation {
 }
 
 /**
- * Ends every session in `scope`. An organization or IdP first gets sessionsRevokedAt = now, which
- * ends all its sessions at once wherever the tenant status is read; then up to
- * MAX_KV_DELETES_PER_CALL of them are deleted from KV, and all its index rows from D1. One user's
- * sessions are deleted up to that bound; `remaining` says how many are left.
+ * Ends every session in `scope` at once with a stamp the tenant status carries: an organization or
+ * IdP gets sessionsRevokedAt = now, one user a subject revocation row (every session of it created
+ * at or before now is ended, kept as long as such a session could live). Then up to
+ * MAX_KV_DELETES_PER_CALL KV entries are deleted (the rest expire on their own, already dead) and
+ * every index row of the scope.
  */
 export async function revokeSessions(stores: SessionStores, scope: SessionScope, now: Date): Promise<Revocation> {
   const db = drizzle(stores.db)
@@ -143,17 +182,20 @@ export async function revokeSessions(stores: SessionStores, scope: SessionScope,
   const [total] = await db.select({ n: count() }).from(sessionIndex).where(where)
   if ('organizationId' in scope) await db.update(organizations).set({ sessionsRevokedAt: now }).where(eq(organizations.id, scope.organizationId))
   if ('idpId' in scope) await db.update(idps).set({ sessionsRevokedAt: now }).where(eq(idps.id, scope.idpId))
-  if (!('subject' in scope)) invalidateTenantStatus()
+  if ('subject' in scope)
+    await db
+      .insert(sessionRevocations)
+      .values({ kind: 'subject', value: scope.subject, notBefore: now, until: new Date(now.getTime() + MAX_SESSION_LIFETIME_SECONDS * 1000) })
+  invalidateTenantStatus()
   const rows = await db.select({ hash: sessionIndex.tokenHash }).from(sessionIndex).where(where).limit(MAX_KV_DELETES_PER_CALL)
+  // The stamp already ends them: no revocation row per session.
   await endIndexed(
     stores,
     rows.map((r) => r.hash),
+    null,
   )
-  const n = total?.n ?? 0
-  if ('subject' in scope) return { revoked: rows.length, remaining: n - rows.length }
-  // The rest are ended by the stamp; their KV entries expire on their own.
   await db.delete(sessionIndex).where(where)
-  return { revoked: n, remaining: 0 }
+  return { revoked: total?.n ?? 0, remaining: 0 }
 }
 
 /** Live sessions per organization (for the admin's list). */
@@ -170,4 +212,35 @@ export async function countLiveSessionsByOrganization(d1: D1Database, now: Date)
 export async function pruneSessionIndex(d1: D1Database, now: Date): Promise<number> {
   const rows = await drizzle(d1).delete(sessionIndex).where(lt(sessionIndex.expiresAt, now)).returning({ hash: sessionIndex.tokenHash })
   return rows.length
+}
+
+/** Deletes revocation rows no longer in force (past `until`); returns how many went. */
+export async function pruneSessionRevocations(d1: D1Database, now: Date): Promise<number> {
+  const rows = await drizzle(d1).delete(sessionRevocations).where(lt(sessionRevocations.until, now)).returning({ id: sessionRevocations.id })
+  return rows.length
+}
+
+/**
+ * Whether a revocation in force ends this session, asked of D1 directly: for when the tenant
+ * status could not hold every revocation in force (revocationsComplete false).
+ */
+export async function isSessionRevoked(d1: D1Database, tokenHash: string, session: { subject: string; createdAt: number }, now: Date): Promise<boolean> {
+  const rows = await drizzle(d1)
+    .select({ id: sessionRevocations.id })
+    .from(sessionRevocations)
+    .where(
+      and(
+        gt(sessionRevocations.until, now),
+        or(
+          and(eq(sessionRevocations.kind, 'session'), eq(sessionRevocations.value, tokenHash)),
+          and(
+            eq(sessionRevocations.kind, 'subject'),
+            eq(sessionRevocations.value, session.subject),
+            gte(sessionRevocations.notBefore, new Date(session.createdAt)),
+          ),
+        ),
+      ),
+    )
+    .limit(1)
+  return rows.length > 0
 }

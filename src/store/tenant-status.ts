@@ -1,19 +1,30 @@
 /**
  * Which IdPs and organizations may still speak, as the portal path needs it on every request:
  * one D1 read per isolate at most every TENANT_STATUS_CACHE_MS (DESIGN.md: a disabled or deleted
- * IdP or organization stops its sessions within 30 s). Changes made through this isolate clear
- * the cache at once; other isolates see them within the window.
+ * IdP or organization stops its sessions within 30 s), with the session revocations in force,
+ * so a logout or a user's revocation holds within the same window at every location, whatever KV
+ * still serves there. Changes made through this isolate clear the cache at once; other isolates
+ * see them within the window.
  */
+import { desc, gt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { idps, organizations } from './schema'
+import { idps, organizations, sessionRevocations } from './schema'
 
 export const TENANT_STATUS_CACHE_MS = 30_000
+/** Revocation rows loaded with the status; with more in force, each session is checked in D1 (store/sessions.ts). */
+export const MAX_CACHED_REVOCATIONS = 2000
 
 export interface TenantStatus {
   /** IdP id → whether it is enabled, its organization, slug, and when its sessions were last revoked (ms). */
   idps: Map<string, { enabled: boolean; organizationId: string; slug: string; sessionsRevokedAt: number | null }>
   /** Organization id → whether it is enabled, its slug, and when its sessions were last revoked (ms). */
   organizations: Map<string, { enabled: boolean; slug: string; sessionsRevokedAt: number | null }>
+  /** Token hashes of sessions ended while KV may still serve them. */
+  endedSessions: Set<string>
+  /** Subject → latest notBefore (ms): its sessions created at or before it are ended. */
+  revokedSubjects: Map<string, number>
+  /** False when more revocations are in force than MAX_CACHED_REVOCATIONS: the sets above are partial. */
+  revocationsComplete: boolean
 }
 
 let cached: { db: D1Database; value: TenantStatus; until: number } | null = null
@@ -27,14 +38,26 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
   const started = generation
   const db = drizzle(d1)
   // One batch: both maps are one consistent snapshot.
-  const [rows, orgs] = await db.batch([
+  const [rows, orgs, revocations] = await db.batch([
     db
       .select({ id: idps.id, slug: idps.slug, enabled: idps.enabled, organizationId: idps.organizationId, sessionsRevokedAt: idps.sessionsRevokedAt })
       .from(idps),
     db
       .select({ id: organizations.id, enabled: organizations.enabled, slug: organizations.slug, sessionsRevokedAt: organizations.sessionsRevokedAt })
       .from(organizations),
+    db
+      .select({ kind: sessionRevocations.kind, value: sessionRevocations.value, notBefore: sessionRevocations.notBefore })
+      .from(sessionRevocations)
+      .where(gt(sessionRevocations.until, now))
+      .orderBy(desc(sessionRevocations.id))
+      .limit(MAX_CACHED_REVOCATIONS + 1),
   ])
+  const endedSessions = new Set<string>()
+  const revokedSubjects = new Map<string, number>()
+  for (const r of revocations.slice(0, MAX_CACHED_REVOCATIONS)) {
+    if (r.kind === 'session') endedSessions.add(r.value)
+    else revokedSubjects.set(r.value, Math.max(revokedSubjects.get(r.value) ?? -Infinity, r.notBefore.getTime()))
+  }
   const value: TenantStatus = {
     idps: new Map(
       rows.map((r) => [
@@ -43,12 +66,15 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
       ]),
     ),
     organizations: new Map(orgs.map((o) => [o.id, { enabled: o.enabled, slug: o.slug, sessionsRevokedAt: o.sessionsRevokedAt?.getTime() ?? null }])),
+    endedSessions,
+    revokedSubjects,
+    revocationsComplete: revocations.length <= MAX_CACHED_REVOCATIONS,
   }
   if (started === generation) cached = { db: d1, value, until: nowMs + TENANT_STATUS_CACHE_MS }
   return value
 }
 
-/** Called by every store write to IdPs or organizations: this isolate sees the change at once. */
+/** Called by every store write to IdPs, organizations or session revocations: this isolate sees the change at once. */
 export function invalidateTenantStatus(): void {
   generation++
   cached = null

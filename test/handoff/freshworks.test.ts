@@ -81,6 +81,13 @@ describe('handOffToFreshworks', () => {
     })
   })
 
+  it('refuses an email the organization only trusts (not in a verified domain) with HANDOFF_EMAIL_UNVERIFIED, and sends no token', async () => {
+    const trusted = await cookies({ email: 'ceo@umbrella.example', emailVerified: false })
+    await expect(handOffToFreshworks(testContext(), newTrail('handoff.freshworks'), request(), trusted)).rejects.toMatchObject({
+      code: 'HANDOFF_EMAIL_UNVERIFIED',
+    })
+  })
+
   it('does not verify with another certificate (control)', async () => {
     const idToken = redirect(await handOffToFreshworks(testContext(), newTrail('handoff.freshworks'), request(), await cookies())).searchParams.get('id_token')!
     await expect(jwtVerify(idToken, await importX509(TEST_IDP_CERT, 'RS256'))).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' })

@@ -182,6 +182,26 @@ describe('forwardUpstream', () => {
     expect(res.headers.get('set-cookie')).toBe('portal=1; Path=/')
   })
 
+  // Review of issue 11: the portal shares the origin, and its Set-Cookie could replace the customer's
+  // gateway session with one of its choosing (fixation) or clear the login state.
+  it("drops the portal's Set-Cookie for a gateway cookie name, in any case, and keeps its own cookies", async () => {
+    const setCookies = [
+      'portal=1; Path=/',
+      '__Host-sso_session=attacker-token; Path=/; Secure; HttpOnly',
+      ' __HOST-sso_admin=x; Path=/; Secure',
+      '__Host-sso_login_abc=; Max-Age=0; Path=/; Secure',
+      'theme=dark; Path=/',
+    ]
+    upstream(() => {
+      const headers = new Headers()
+      for (const c of setCookies) headers.append('set-cookie', c)
+      return new Response('page', { headers })
+    })
+    const res = await forwardUpstream(new Request('https://support.example.com/page'), 'http://portal.test', identity)
+    expect(res.headers.getSetCookie()).toEqual(['portal=1; Path=/', 'theme=dark; Path=/'])
+    expect(await res.text()).toBe('page')
+  })
+
   it('marks the answer private and Vary: Cookie, replacing a public or shared-cache policy', async () => {
     const cases: [string | null, string][] = [
       [null, 'private, no-cache'],

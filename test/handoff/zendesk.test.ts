@@ -44,6 +44,18 @@ describe('zendeskClaims', () => {
     )
   })
 
+  // Review of issue 11: an organization that trusts any email could hand Zendesk any address, and
+  // Zendesk signs that address's user in (another organization's customer, or an agent).
+  it('refuses an email the organization only trusts (not in a verified domain): HANDOFF_EMAIL_UNVERIFIED', () => {
+    expect(() => zendeskClaims(sampleSession({ email: 'ceo@umbrella.example', emailVerified: false }), config(), null, 'j', NOW)).toThrow(
+      expect.objectContaining({ code: 'HANDOFF_EMAIL_UNVERIFIED' }),
+    )
+    // A session from before emailVerified existed counts as unverified.
+    expect(() => zendeskClaims(sampleSession({ emailVerified: undefined }), config(), null, 'j', NOW)).toThrow(
+      expect.objectContaining({ code: 'HANDOFF_EMAIL_UNVERIFIED' }),
+    )
+  })
+
   it("sends the organization's helpdesk name it is given, and none without one", () => {
     expect(zendeskClaims(sampleSession(), config(), 'Acme Corp', 'j', NOW).organization).toBe('Acme Corp')
     expect(zendeskClaims(sampleSession(), config(), null, 'j', NOW)).not.toHaveProperty('organization')

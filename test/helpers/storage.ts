@@ -53,6 +53,28 @@ export function anotherIsolate(d1: D1Database): D1Database {
   })
 }
 
+/**
+ * The same KV namespace as another Cloudflare location sees it: the first read of each key is
+ * cached there and served again, whatever was written or deleted since (KV's cacheTtl: "up to
+ * 60 seconds or more"). Writes go through. For tests of what KV's eventual consistency allows.
+ */
+export function otherLocationKv(kv: KVNamespace): KVNamespace {
+  const cache = new Map<string, unknown>()
+  return new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      if (typeof value !== 'function') return value
+      const fn = (value as (...args: unknown[]) => unknown).bind(target)
+      if (property !== 'get') return fn
+      return async (key: string, ...rest: unknown[]) => {
+        const cacheKey = `${key}\u0000${JSON.stringify(rest)}`
+        if (!cache.has(cacheKey)) cache.set(cacheKey, await fn(key, ...rest))
+        return cache.get(cacheKey)
+      }
+    },
+  })
+}
+
 /** SHA-256 (lowercase hex) of a string, computed here independently of src/crypto/token.ts. */
 export async function sha256Hex(value: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)))

@@ -7,10 +7,10 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { currentSession, endSession, identityView, SESSION_COOKIE, startSession } from '../../src/sso/sessions'
 import { createIdp, deleteIdp, updateIdp } from '../../src/store/idps'
 import { updateOrganization } from '../../src/store/organizations'
-import { revokeSessions } from '../../src/store/sessions'
-import { invalidateTenantStatus, TENANT_STATUS_CACHE_MS } from '../../src/store/tenant-status'
+import { endSessionsFor, revokeSessions } from '../../src/store/sessions'
+import { invalidateTenantStatus, MAX_CACHED_REVOCATIONS, TENANT_STATUS_CACHE_MS } from '../../src/store/tenant-status'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
-import { sha256Hex } from '../helpers/storage'
+import { anotherIsolate, otherLocationKv, sha256Hex } from '../helpers/storage'
 import { testContext } from '../helpers/context'
 import { ensureSessionIdp, sampleSession } from '../helpers/session'
 import { seedOrganization, TEST_ORG } from '../helpers/tenants'
@@ -179,5 +179,80 @@ describe('sessions die with their tenant', () => {
     // Rewrite the stored entry as an old gateway wrote it: no organizationId, no subject.
     await env.SESSIONS.put(`session:${await sha256Hex(cookie.value!)}`, JSON.stringify(legacy))
     expect(await alive(cookiesOf(cookie.value!))).toBe(false)
+  })
+})
+
+// Issue 11 item 11: a logout deleted the KV entry only, and another location's KV may serve its
+// cached copy for a minute or more; the session lived on there.
+describe('ended sessions stay ended at other locations, whatever their KV still serves', () => {
+  const later = (ms: number) => new Date(NOW.getTime() + ms)
+  /** A request served at another location: its own KV cache and its own isolate's tenant status. */
+  const elsewhere = (kv: KVNamespace, now: Date) => testContext({ kv, db: anotherIsolate(env.DB), clock: () => now })
+
+  async function signedIn(nameId = 'jane@acme.example', sessionIndex = '_s1') {
+    const s = sampleSession({ nameId, subject: `acme-okta:${nameId}`, sessionIndex, createdAt: NOW.getTime(), expiresAt: NOW.getTime() + 3600_000 })
+    const cookies = cookiesOf((await startSession(ctx(), {}, s)).value!)
+    const there = otherLocationKv(env.SESSIONS)
+    // The other location has read the session (its KV now caches it).
+    expect(await currentSession(elsewhere(there, NOW), cookies)).not.toBeNull()
+    return { cookies, there }
+  }
+
+  beforeEach(async () => {
+    await env.DB.prepare('DELETE FROM session_revocations').run()
+    invalidateTenantStatus()
+  })
+
+  it('after a logout here: refused there, though its KV still has the session', async () => {
+    const { cookies, there } = await signedIn()
+    await endSession(ctx(later(1000)), cookies)
+    expect(await env.SESSIONS.get(`session:${await sha256Hex(cookies[SESSION_COOKIE]!)}`)).toBeNull()
+    expect(await there.get(`session:${await sha256Hex(cookies[SESSION_COOKIE]!)}`, 'json')).not.toBeNull()
+    expect(await currentSession(elsewhere(there, later(2000)), cookies)).toBeNull()
+  })
+
+  it(`after a logout through another isolate: refused there within the ${TENANT_STATUS_CACHE_MS / 1000}-second tenant status window`, async () => {
+    const { cookies, there } = await signedIn()
+    const thereCtx = (now: Date) => testContext({ kv: there, clock: () => now })
+    expect(await currentSession(thereCtx(later(1000)), cookies)).not.toBeNull() // that isolate's status, cached at +1 s
+    // The logout runs in an isolate this one shares nothing with: its row and its KV delete only.
+    const hash = await sha256Hex(cookies[SESSION_COOKIE]!)
+    await env.DB.prepare("INSERT INTO session_revocations (kind, value, not_before, until) VALUES ('session', ?, ?, ?)")
+      .bind(hash, later(2000).getTime(), later(2000 + 300_000).getTime())
+      .run()
+    await env.SESSIONS.delete(`session:${hash}`)
+    expect(await currentSession(thereCtx(later(3000)), cookies)).not.toBeNull()
+    expect(await currentSession(thereCtx(later(1000 + TENANT_STATUS_CACHE_MS + 1)), cookies)).toBeNull()
+  })
+
+  it("after the admin revoked the user's sessions: refused there, and a new session of that user lives", async () => {
+    const { cookies, there } = await signedIn()
+    await revokeSessions({ kv: env.SESSIONS, db: env.DB }, { subject: 'acme-okta:jane@acme.example' }, later(1000))
+    expect(await currentSession(elsewhere(there, later(2000)), cookies)).toBeNull()
+    const fresh = sampleSession({ createdAt: later(3000).getTime(), expiresAt: later(3600_000).getTime() })
+    const newCookies = cookiesOf((await startSession(ctx(later(3000)), {}, fresh)).value!)
+    expect(await currentSession(elsewhere(otherLocationKv(env.SESSIONS), later(4000)), newCookies)).not.toBeNull()
+  })
+
+  it("after the IdP's logout (SLO): refused there; another user's session lives", async () => {
+    const { cookies, there } = await signedIn('ann@acme.example', '_s-ann')
+    const bob = await signedIn('bob@acme.example', '_s-bob')
+    await endSessionsFor({ kv: env.SESSIONS, db: env.DB }, 'idp_1', 'ann@acme.example', [], later(1000))
+    expect(await currentSession(elsewhere(there, later(2000)), cookies)).toBeNull()
+    expect(await currentSession(elsewhere(bob.there, later(2000)), bob.cookies)).not.toBeNull()
+  })
+
+  it(`with more than ${MAX_CACHED_REVOCATIONS} revocations in force, asks D1 for each session instead`, async () => {
+    const { cookies, there } = await signedIn()
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO session_revocations (kind, value, not_before, until) SELECT 'session', 'filler-' || i, ?, ? FROM n`,
+    )
+      .bind(MAX_CACHED_REVOCATIONS + 5, NOW.getTime(), later(600_000).getTime())
+      .run()
+    await endSession(ctx(later(1000)), cookies)
+    expect(await currentSession(elsewhere(there, later(2000)), cookies)).toBeNull()
+    const other = await signedIn('kim@acme.example', '_s-kim')
+    expect(await currentSession(elsewhere(other.there, later(2000)), other.cookies)).not.toBeNull()
   })
 })

@@ -6,7 +6,10 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import {
   countLiveSessionsByOrganization,
   createSession,
+  KV_PROPAGATION_BOUND_MS,
   MAX_KV_DELETES_PER_CALL,
+  MAX_SESSION_LIFETIME_SECONDS,
+  pruneSessionRevocations,
   deleteSession,
   endSessionsFor,
   pruneSessionIndex,
@@ -45,6 +48,11 @@ function session(overrides: Partial<IndexedSession> = {}): IndexedSession {
   }
 }
 
+/** The session revocation rows, as stored (without their ids). */
+async function revocationRows(): Promise<Record<string, unknown>[]> {
+  return (await env.DB.prepare('SELECT kind, value, not_before, until FROM session_revocations ORDER BY id').all()).results
+}
+
 /** The session index rows, as stored. */
 async function indexRows(): Promise<Record<string, unknown>[]> {
   return (await env.DB.prepare('SELECT * FROM session_index ORDER BY subject, session_index').all()).results
@@ -55,6 +63,7 @@ beforeEach(async () => {
   // The tenants the sessions belong to (revocation stamps their rows).
   await env.DB.batch([
     env.DB.prepare('DELETE FROM session_index'),
+    env.DB.prepare('DELETE FROM session_revocations'),
     env.DB.prepare('DELETE FROM organizations'),
     env.DB.prepare('DELETE FROM idps'),
     ...[
@@ -152,7 +161,7 @@ describe('storage keys', () => {
     const { kv, reads } = recordingKv(env.SESSIONS)
     for (const token of [malformed, '', 'A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`]) {
       expect(await readSession(kv, token, T0)).toBeNull()
-      await deleteSession({ kv, db: env.DB }, token)
+      await deleteSession({ kv, db: env.DB }, token, T0)
     }
     expect(reads).toEqual([])
     expect(await env.SESSIONS.get(`session:${await sha256Hex(malformed)}`)).not.toBeNull()
@@ -163,20 +172,25 @@ describe('delete', () => {
   it('ends the session and its index row, leaving other sessions', async () => {
     const token = await createSession(stores, session(), random, T0)
     const other = await createSession(stores, session({ nameId: 'bob@acme.example' }), random, T0)
-    await deleteSession(stores, token)
+    await deleteSession(stores, token, T1)
     expect(await readSession(env.SESSIONS, token, T0)).toBeNull()
     expect(await readSession(env.SESSIONS, other, T0)).not.toBeNull()
     const otherHash = await sha256Hex(other)
     expect((await listAllKeys(env.SESSIONS)).map((k) => k.name)).toEqual([`session:${otherHash}`])
     expect((await indexRows()).map((r) => r.token_hash)).toEqual([otherHash])
+    // A revocation row first, in force as long as KV may still serve the session elsewhere.
+    expect(await revocationRows()).toEqual([
+      { kind: 'session', value: await sha256Hex(token), not_before: T1.getTime(), until: T1.getTime() + KV_PROPAGATION_BOUND_MS },
+    ])
   })
 
   it('treats an unknown token as a no-op', async () => {
     const token = await createSession(stores, session(), random, T0)
-    await deleteSession(stores, 'B'.repeat(43))
+    await deleteSession(stores, 'B'.repeat(43), T1)
     expect(await readSession(env.SESSIONS, token, T0)).not.toBeNull()
     expect(await listAllKeys(env.SESSIONS)).toHaveLength(1)
     expect(await indexRows()).toHaveLength(1)
+    expect(await revocationRows()).toEqual([])
   })
 })
 
@@ -187,13 +201,14 @@ describe('endSessionsFor (IdP-initiated logout)', () => {
     const bob = await createSession(stores, session({ nameId: 'bob@acme.example' }), random, T0)
     const janeElsewhere = await createSession(stores, session({ idpId: 'idp_other', idpSlug: 'other' }), random, T0)
 
-    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example')).toBe(2)
+    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example', [], T1)).toBe(2)
     expect(await readSession(env.SESSIONS, jane1, T0)).toBeNull()
     expect(await readSession(env.SESSIONS, jane2, T0)).toBeNull()
     expect(await readSession(env.SESSIONS, bob, T0)).not.toBeNull()
     expect(await readSession(env.SESSIONS, janeElsewhere, T0)).not.toBeNull()
+    expect((await revocationRows()).map((r) => r.value).sort()).toEqual([await sha256Hex(jane1), await sha256Hex(jane2)].sort())
     // Their index rows went too: a second logout finds nothing.
-    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example')).toBe(0)
+    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example', [], T1)).toBe(0)
     expect(await listAllKeys(env.SESSIONS)).toHaveLength(2)
     expect(await indexRows()).toHaveLength(2)
   })
@@ -204,18 +219,18 @@ describe('endSessionsFor (IdP-initiated logout)', () => {
     const s3 = await createSession(stores, session({ sessionIndex: '_s3' }), random, T0)
     const none = await createSession(stores, session({ sessionIndex: null }), random, T0)
 
-    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example', ['_s1', '_s3', '_unknown'])).toBe(2)
+    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example', ['_s1', '_s3', '_unknown'], T1)).toBe(2)
     expect(await readSession(env.SESSIONS, s1, T0)).toBeNull()
     expect(await readSession(env.SESSIONS, s3, T0)).toBeNull()
     expect(await readSession(env.SESSIONS, s2, T0)).not.toBeNull()
     expect(await readSession(env.SESSIONS, none, T0)).not.toBeNull()
-    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example', ['_unknown'])).toBe(0)
+    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example', ['_unknown'], T1)).toBe(0)
   })
 
   it('matches the NameID exactly: another case or spelling is another user', async () => {
     const token = await createSession(stores, session(), random, T0)
-    expect(await endSessionsFor(stores, 'idp_acme', 'Jane@acme.example')).toBe(0)
-    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example ')).toBe(0)
+    expect(await endSessionsFor(stores, 'idp_acme', 'Jane@acme.example', [], T1)).toBe(0)
+    expect(await endSessionsFor(stores, 'idp_acme', 'jane@acme.example ', [], T1)).toBe(0)
     expect(await readSession(env.SESSIONS, token, T0)).not.toBeNull()
   })
 })
@@ -288,12 +303,15 @@ describe('revokeSessions (the admin ends sessions of an organization, an IdP or 
     expect(await revokedAt('organizations', 'org_acme')).toBe(T1.getTime())
   })
 
-  it(`ends one user's sessions past ${MAX_KV_DELETES_PER_CALL} over several calls, saying how many remain`, async () => {
+  it(`ends one user's sessions past ${MAX_KV_DELETES_PER_CALL} in one call, by a subject stamp in force as long as a session can live`, async () => {
     const n = MAX_KV_DELETES_PER_CALL + 10
     for (let i = 0; i < n; i++) await createSession(stores, session({ sessionIndex: `_s${i}` }), random, T0)
-    expect(await revokeSessions(stores, { subject: 'acme:jane@acme.example' }, T1)).toEqual({ revoked: MAX_KV_DELETES_PER_CALL, remaining: 10 })
-    expect(await revokeSessions(stores, { subject: 'acme:jane@acme.example' }, T1)).toEqual({ revoked: 10, remaining: 0 })
-    expect(await listAllKeys(env.SESSIONS)).toEqual([])
+    expect(await revokeSessions(stores, { subject: 'acme:jane@acme.example' }, T1)).toEqual({ revoked: n, remaining: 0 })
+    expect(await listAllKeys(env.SESSIONS)).toHaveLength(10)
+    expect(await indexRows()).toEqual([])
+    expect(await revocationRows()).toEqual([
+      { kind: 'subject', value: 'acme:jane@acme.example', not_before: T1.getTime(), until: T1.getTime() + MAX_SESSION_LIFETIME_SECONDS * 1000 },
+    ])
   })
 })
 
@@ -314,6 +332,14 @@ describe('counting and pruning the index', () => {
         ['org_globex', 1],
       ]),
     )
+  })
+
+  it('prunes revocation rows past their until only', async () => {
+    const token = await createSession(stores, session(), random, T0)
+    await deleteSession(stores, token, T0)
+    await revokeSessions(stores, { subject: 'acme:bob@acme.example' }, T0)
+    expect(await pruneSessionRevocations(env.DB, new Date(T0.getTime() + KV_PROPAGATION_BOUND_MS + 1))).toBe(1)
+    expect((await revocationRows()).map((r) => r.kind)).toEqual(['subject'])
   })
 
   it('prunes the rows of expired sessions only', async () => {
