@@ -18,13 +18,18 @@ import { readMetadataSource } from './metadata-source'
 import { newId, slugify } from './validate'
 
 export async function appView(ctx: RequestContext, app: App) {
-  const signingCertificatePem = (await signingKey(ctx)).certificatePem
+  // Each kind verifies with its own role's key: broker apps the broker's, Freshworks its own (Zendesk: the shared secret).
   const setup =
     app.kind === 'zendesk'
       ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${app.slug}`, jwtEndpoint: `${zendeskOrigin(app.config)}/access/jwt` }
       : app.kind === 'saml'
-        ? { idpMetadataUrl: '/sso/idp/metadata', ssoUrl: '/sso/idp/sso', launchUrl: `/sso/idp/launch/${app.slug}`, signingCertificatePem }
-        : { loginUrl: `/sso/handoff/freshworks?app=${app.slug}`, publicKeyPem: await publicKeyPem(signingCertificatePem) }
+        ? {
+            idpMetadataUrl: '/sso/idp/metadata',
+            ssoUrl: '/sso/idp/sso',
+            launchUrl: `/sso/idp/launch/${app.slug}`,
+            signingCertificatePem: (await signingKey(ctx, 'broker')).certificatePem,
+          }
+        : { loginUrl: `/sso/handoff/freshworks?app=${app.slug}`, publicKeyPem: await publicKeyPem((await signingKey(ctx, 'freshworks')).certificatePem) }
   return {
     id: app.id,
     kind: app.kind,

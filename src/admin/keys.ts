@@ -1,5 +1,6 @@
 /**
- * The gateway's own keys, as admins manage them: SP key pairs (signing, encryption) with a staged
+ * The gateway's own keys, as admins manage them: RSA key pairs, one per role (SP signing,
+ * encryption, broker, metadata, Freshworks), each with its own staged
  * rollover (stage a `next` key, published in metadata, then activate it), and the ES256 keys of
  * the SSO-JWT (rotate: a new key signs at once, the old one stays in the JWKS for a day).
  * Private keys never leave the store through here.
@@ -8,7 +9,7 @@ import { recordAudit } from '../audit/record'
 import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import { listJwtKeys, rotateSigningKey } from '../store/jwt-keys'
-import { activateNextSpKey, activeSpKey, listSpKeys, stageNextSpKey, type SpKeyUse } from '../store/sp-keys'
+import { activateNextSpKey, activeSpKey, listSpKeys, SP_KEY_USES, stageNextSpKey, type SpKeyUse } from '../store/sp-keys'
 import { describeCertificate, type CertificateInfo } from './certificates'
 
 export interface SpKeyView {
@@ -21,16 +22,16 @@ export interface SpKeyView {
 }
 
 export function parseKeyUse(value: string): SpKeyUse {
-  if (value !== 'signing' && value !== 'encryption') throw new AppError('ADMIN_INVALID_FIELD', "use: must be 'signing' or 'encryption'", { field: 'use' })
-  return value
+  if (!(SP_KEY_USES as readonly string[]).includes(value))
+    throw new AppError('ADMIN_INVALID_FIELD', `use: must be one of ${SP_KEY_USES.map((u) => `'${u}'`).join(', ')}`, { field: 'use' })
+  return value as SpKeyUse
 }
 
 /** Every SP key, newest first; the active ones are created first if none exists yet. */
 export async function listSpKeyViews(ctx: RequestContext): Promise<SpKeyView[]> {
   const now = ctx.clock()
   const host = new URL(ctx.origin).host
-  await activeSpKey(ctx.db, ctx.secret, 'signing', now, host)
-  await activeSpKey(ctx.db, ctx.secret, 'encryption', now, host)
+  for (const use of SP_KEY_USES) await activeSpKey(ctx.db, ctx.secret, use, now, host)
   return Promise.all(
     (await listSpKeys(ctx.db)).map(async (k) => ({
       id: k.id,

@@ -72,7 +72,7 @@ export async function finishAppLogout(ctx: RequestContext, key: string): Promise
   const app = await enabledSamlApp(ctx, pending.appId)
   const sloUrl = app.config.sloUrl
   if (!sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'This app has no SLO URL to answer to', { appId: app.id })
-  const signing = await signingKey(ctx)
+  const signing = await signingKey(ctx, 'broker')
   const xml = buildLogoutResponse({
     id: newRequestId(ctx.random),
     issueInstant: ctx.clock(),

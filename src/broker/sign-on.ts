@@ -112,7 +112,7 @@ async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, sess
   trail.subject = session.subject
   const { config } = app
   const now = ctx.clock()
-  const key = await signingKey(ctx)
+  const key = await signingKey(ctx, 'broker')
   const nameId = await brokerNameId(ctx, app, session)
   const organization = await helpdeskOrganizationFor(ctx, session)
   const xml = await buildIssuedResponse({

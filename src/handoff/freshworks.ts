@@ -76,7 +76,7 @@ export async function handOffToFreshworks(
   if (!session) return signInFirst(request.path)
   trail.idpId = session.idpId
   trail.subject = session.subject
-  const key = await signingKey(ctx)
+  const key = await signingKey(ctx, 'freshworks')
   const idToken = await signFreshworksToken(session, {
     nonce: request.nonce ?? null,
     audience: request.clientId ?? null,

@@ -92,7 +92,7 @@ async function sendToIdp(
   xml: string,
   relayState: string | null,
 ): Promise<Navigation> {
-  const key = await signingKey(ctx)
+  const key = await signingKey(ctx, 'signing')
   if (idp.sloBinding === 'post') {
     const signed = await signPostMessage(xml, { privateKey: key.privateKey, certificatePem: key.certificatePem })
     return autoPost(

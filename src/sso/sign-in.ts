@@ -39,7 +39,7 @@ export async function startSignIn(
   const pending = await readLoginStates(ctx.secret, cookies, now)
   const state = { requestId, idpId: idp.id, returnTo, test: options.test ?? false, expiresAt: now.getTime() + LOGIN_STATE_TTL_SECONDS * 1000 }
   const stateCookies = await loginStateCookies(ctx.secret, state, pending)
-  const key = idp.signAuthnRequests ? await signingKey(ctx) : null
+  const key = idp.signAuthnRequests ? await signingKey(ctx, 'signing') : null
   if (idp.ssoBinding === 'post') {
     const message = key ? await signPostMessage(xml, { privateKey: key.privateKey, certificatePem: key.certificatePem }) : xml
     return {

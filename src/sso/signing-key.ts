@@ -1,11 +1,14 @@
 /**
- * The gateway's active RSA signing key (SP key pair, `signing` use), imported for WebCrypto:
- * signs AuthnRequests and logout messages, the broker's Responses and metadata, and Freshworks
- * tokens. Generated on first use with a certificate named after this host.
+ * The gateway's active RSA key for one signing role, imported for WebCrypto: `signing` for the
+ * SP's AuthnRequests and logout messages, `broker` for the broker's Responses and logout answers,
+ * `metadata` for signed metadata, `freshworks` for Freshworks tokens. Each role has its own key
+ * and rollover (store/sp-keys.ts); generated on first use with a certificate named after this host.
  */
 import type { RequestContext } from '../context'
 import { importPrivateKey } from '../saml/x509'
-import { activeSpKey } from '../store/sp-keys'
+import { activeSpKey, type SigningRole } from '../store/sp-keys'
+
+export type { SigningRole } from '../store/sp-keys'
 
 export interface SigningKey {
   id: string
@@ -15,7 +18,7 @@ export interface SigningKey {
   privateKey: CryptoKey
 }
 
-export async function signingKey(ctx: RequestContext): Promise<SigningKey> {
-  const key = await activeSpKey(ctx.db, ctx.secret, 'signing', ctx.clock(), new URL(ctx.origin).host)
+export async function signingKey(ctx: RequestContext, role: SigningRole): Promise<SigningKey> {
+  const key = await activeSpKey(ctx.db, ctx.secret, role, ctx.clock(), new URL(ctx.origin).host)
   return { ...key, privateKey: await importPrivateKey(key.privateKeyPem, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }) }
 }

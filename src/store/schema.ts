@@ -216,7 +216,8 @@ export const spKeys = sqliteTable(
   'sp_keys',
   {
     id: text('id').primaryKey(),
-    use: text('use', { enum: ['signing', 'encryption'] }).notNull(),
+    /** The key's one role (store/sp-keys.ts SP_KEY_USES). */
+    use: text('use', { enum: ['signing', 'encryption', 'broker', 'metadata', 'freshworks'] }).notNull(),
     algorithm: text('algorithm').notNull(),
     certificatePem: text('certificate_pem').notNull(),
     privateKeySealed: text('private_key_sealed').notNull(),

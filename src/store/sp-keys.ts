@@ -1,6 +1,8 @@
 /**
- * The SP's own key pairs (signing: AuthnRequests and logout messages; encryption: assertions IdPs
- * encrypt to us), RSA-2048 generated in the worker with a self-signed certificate, private key
+ * The gateway's own key pairs, one per role so each can roll over (and be compromised) alone:
+ * `signing` (the SP's AuthnRequests and logout messages), `encryption` (assertions IdPs encrypt
+ * to us), `broker` (the broker IdP's assertions, Responses and logout answers), `metadata` (the
+ * enveloped signature on our signed metadata) and `freshworks` (Freshworks id_tokens). RSA-2048 generated in the worker with a self-signed certificate, private key
  * PEM sealed with SSO_SECRET (purpose 'sp-key'). Rollover: a `next` key is published in metadata
  * beside the `active` one, then activated; retired encryption keys still decrypt for 30 days.
  * Private material leaves this module only through activeSpKey and decryptionKeys.
@@ -23,7 +25,13 @@ export const RETIRED_DECRYPTION_WINDOW_MS = 30 * 86_400_000
 /** The certificate CN when the SP entity ID has no host (e.g. a `urn:` entity ID). */
 export const DEFAULT_SP_COMMON_NAME = 'edge-sso-gateway'
 
-export type SpKeyUse = 'signing' | 'encryption'
+/** Every role, in the order the console lists them. */
+export const SP_KEY_USES = ['signing', 'encryption', 'broker', 'metadata', 'freshworks'] as const
+export type SpKeyUse = (typeof SP_KEY_USES)[number]
+/** The roles whose key signs (all but encryption). */
+export type SigningRole = Exclude<SpKeyUse, 'encryption'>
+
+const ID_PREFIX: Record<SpKeyUse, string> = { signing: 's', encryption: 'e', broker: 'b', metadata: 'm', freshworks: 'f' }
 
 export interface SpKeyMaterial {
   id: string
@@ -93,7 +101,7 @@ async function buildKey(secret: string, use: SpKeyUse, status: 'active' | 'next'
   // PKCS#8 PEM (RFC 7468 §10) through jose.
   const privateKeyPem = await exportPKCS8(keyPair.privateKey)
   return {
-    id: `spk_${use === 'signing' ? 's' : 'e'}_${randomHex(8)}`,
+    id: `spk_${ID_PREFIX[use]}_${randomHex(8)}`,
     use,
     algorithm: SP_KEY_ALGORITHM,
     certificatePem,

@@ -82,9 +82,9 @@ describe('appView', () => {
     expect(view.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
   })
 
-  it('tells a SAML helpdesk the broker endpoints and the gateway signing certificate', async () => {
+  it("tells a SAML helpdesk the broker endpoints and the broker role's signing certificate", async () => {
     const view = await appView(ctx(), await createApp(ctx(), SAML, 'api'))
-    const key = await signingKey(ctx())
+    const key = await signingKey(ctx(), 'broker')
     expect(view.hasSecret).toBe(false)
     expect(view.setup).toEqual({
       idpMetadataUrl: '/sso/idp/metadata',
@@ -94,14 +94,14 @@ describe('appView', () => {
     })
   })
 
-  it("gives Freshworks the SPKI public key of the gateway's signing certificate, which verifies the gateway's signatures", async () => {
+  it("gives Freshworks the SPKI public key of the freshworks role's certificate, which verifies the gateway's signatures", async () => {
     const view = await appView(ctx(), await createApp(ctx(), FRESHWORKS, 'api'))
     expect(view.hasSecret).toBe(false)
     const setup = view.setup as { loginUrl: string; publicKeyPem: string }
     expect(setup.loginUrl).toBe('/sso/handoff/freshworks?app=acme-freshdesk')
     expect(setup.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/)
 
-    const key = await signingKey(ctx())
+    const key = await signingKey(ctx(), 'freshworks')
     // The same key as the certificate's...
     const spkiDer = decodeBase64(setup.publicKeyPem.replace(/-----[^-]+-----/g, ''))
     expect(spkiDer).toEqual(parseCertificate(key.certificatePem).spki)

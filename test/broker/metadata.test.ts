@@ -2,6 +2,7 @@
 // metadata parser: endpoints, the gateway's signing certificate, and, when asked, a signature
 // that verifies with that certificate and no other.
 import { describe, expect, it } from 'vitest'
+import { activateSpKey, stageSpKey } from '../../src/admin/keys'
 import { brokerMetadata } from '../../src/broker/metadata'
 import { parseIdpMetadata } from '../../src/saml/metadata'
 import { signingKey } from '../../src/sso/signing-key'
@@ -21,25 +22,36 @@ describe('brokerMetadata', () => {
       entityId: `${TEST_ORIGIN}/sso/idp/metadata`,
       ssoUrls: { 'HTTP-Redirect': `${TEST_ORIGIN}/sso/idp/sso`, 'HTTP-POST': `${TEST_ORIGIN}/sso/idp/sso` },
       sloUrls: { 'HTTP-Redirect': `${TEST_ORIGIN}/sso/idp/slo`, 'HTTP-POST': `${TEST_ORIGIN}/sso/idp/slo` },
-      signingCertificates: [bare((await signingKey(testContext())).certificatePem)],
+      signingCertificates: [bare((await signingKey(testContext(), 'broker')).certificatePem)],
       nameIdFormats: ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
       problem: null,
     })
   })
 
-  it('is signed on request with the key of the certificate it publishes', async () => {
+  it("is signed on request with the metadata role's key, not the key that signs assertions", async () => {
     const xml = await brokerMetadata(testContext(), { signed: true })
-    const cert = (await signingKey(testContext())).certificatePem
+    const cert = (await signingKey(testContext(), 'metadata')).certificatePem
     const parsed = await parseIdpMetadata(xml, { verifyWith: [cert], allowSha1: false })
     expect(parsed).toMatchObject({ signed: true, signatureVerified: true })
     expect(parsed.idps[0]!.entityId).toBe(`${TEST_ORIGIN}/sso/idp/metadata`)
+    const broker = (await signingKey(testContext(), 'broker')).certificatePem
+    await expect(parseIdpMetadata(xml, { verifyWith: [broker] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+  })
+
+  it("publishes the broker role's staged next certificate beside the active one during a rollover", async () => {
+    const active = bare((await signingKey(testContext(), 'broker')).certificatePem)
+    const next = await stageSpKey(testContext({ actor: 'admin-token' }), 'broker')
+    const parsed = await parseIdpMetadata(await brokerMetadata(testContext(), { signed: false }))
+    expect(parsed.idps[0]!.signingCertificates).toEqual([active, bare(next.certificatePem)])
+    await activateSpKey(testContext({ actor: 'admin-token' }), 'broker')
+    expect((await signingKey(testContext(), 'broker')).id).toBe(next.id)
   })
 
   it('does not verify with another certificate, and unsigned metadata does not pass as signed', async () => {
     const signed = await brokerMetadata(testContext(), { signed: true })
     await expect(parseIdpMetadata(signed, { verifyWith: [TEST_IDP_CERT] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
     const unsigned = await brokerMetadata(testContext(), { signed: false })
-    const cert = (await signingKey(testContext())).certificatePem
+    const cert = (await signingKey(testContext(), 'metadata')).certificatePem
     await expect(parseIdpMetadata(unsigned, { verifyWith: [cert] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
   })
 })

@@ -82,7 +82,7 @@ function resumePath(step: BrowserStep): string {
   return url.searchParams.get('return_to')!
 }
 
-const gatewayCertificate = async () => (await signingKey(testContext())).certificatePem
+const gatewayCertificate = async () => (await signingKey(testContext(), 'broker')).certificatePem
 
 /** The helpdesk's view: validate the posted Response trusting only the gateway's signing certificate. */
 async function helpdeskValidates(samlResponse: string, sp: { entityId: string; acsUrl: string }, expectedRequestId: string | null) {

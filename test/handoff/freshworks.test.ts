@@ -48,7 +48,7 @@ function redirect(step: BrowserStep): URL {
 }
 
 async function gatewayKey() {
-  return importX509((await signingKey(testContext())).certificatePem, 'RS256')
+  return importX509((await signingKey(testContext(), 'freshworks')).certificatePem, 'RS256')
 }
 
 describe('handOffToFreshworks', () => {
@@ -59,7 +59,7 @@ describe('handOffToFreshworks', () => {
     expect(target.searchParams.get('state')).toBe('st-1')
     const idToken = target.searchParams.get('id_token')!
     const { payload, protectedHeader } = await jwtVerify(idToken, await gatewayKey(), { algorithms: ['RS256'], audience: 'fw-client' })
-    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: (await signingKey(testContext())).id })
+    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: (await signingKey(testContext(), 'freshworks')).id })
     expect(payload).toMatchObject({
       sub: 'acme-okta:jane@acme.example',
       aud: 'fw-client',

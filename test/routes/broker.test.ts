@@ -140,10 +140,13 @@ describe('SAML apps from SP metadata', () => {
 })
 
 describe('IdP metadata', () => {
-  it('is signed on request with the key it publishes', async () => {
+  it("is signed on request with the metadata role's key (in the signature's KeyInfo), never the assertion key it publishes", async () => {
     const { parseIdpMetadata } = await import('../../src/saml/metadata')
     const xml = await (await exports.default.fetch(`${ORIGIN}/sso/idp/metadata?signed`)).text()
-    const parsed = await parseIdpMetadata(xml, { verifyWith: [idpCert] })
+    await expect(parseIdpMetadata(xml, { verifyWith: [idpCert] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    const metadataCert = /<ds:Signature[\s\S]*?<ds:X509Certificate>([^<]+)</.exec(xml)![1]!
+    expect(metadataCert).not.toBe(idpCert)
+    const parsed = await parseIdpMetadata(xml, { verifyWith: [metadataCert] })
     expect(parsed.signatureVerified).toBe(true)
     expect(parsed.idps[0]!.ssoUrls['HTTP-Redirect']).toBe(`${ORIGIN}/sso/idp/sso`)
   })

@@ -43,7 +43,7 @@ async function signedIn(idpId: string, nameId = 'jane@acme.example', sessionInde
 }
 
 const isLive = async (cookies: Record<string, string>) => (await currentSession(testContext(), cookies)) !== null
-const spCertificate = async () => (await signingKey(testContext())).certificatePem
+const spCertificate = async () => (await signingKey(testContext(), 'signing')).certificatePem
 
 function navigation(outcome: LogoutOutcome): BrowserStep {
   if (outcome.kind !== 'navigate') throw new Error(`expected a navigation, got ${outcome.kind}`)

@@ -42,7 +42,7 @@ function location(navigation: Navigation): string {
   return navigation.location
 }
 
-const spCertificate = async () => (await signingKey(testContext())).certificatePem
+const spCertificate = async () => (await signingKey(testContext(), 'signing')).certificatePem
 
 describe('HTTP-Redirect binding', () => {
   it("sends the browser to the IdP's SSO URL with an AuthnRequest for our ACS, bound to this browser's login state", async () => {

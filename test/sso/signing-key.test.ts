@@ -1,10 +1,12 @@
-// The gateway's SP signing key (sso/signing-key.ts): made once, named after this host, and the
-// imported private key matches the certificate an IdP is given.
+// The gateway's signing keys (sso/signing-key.ts), one per role: made once, named after this
+// host, the imported private key matches the certificate its relying parties are given, and no
+// role's signature verifies with another role's certificate.
 import { describe, expect, it } from 'vitest'
 import { importCertificateVerifyKey, lookupSignature, verifySignatureValue } from '../../src/saml/dsig/algorithms'
 import { RSA_SHA256_URI } from '../../src/saml/bindings'
 import { parseCertificate } from '../../src/saml/x509'
-import { signingKey } from '../../src/sso/signing-key'
+import { activateSpKey, stageSpKey } from '../../src/admin/keys'
+import { signingKey, type SigningRole } from '../../src/sso/signing-key'
 import { testContext } from '../helpers/context'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 
@@ -15,14 +17,14 @@ async function verifiesWith(certificatePem: string, signature: Uint8Array, data:
 
 describe('signingKey', () => {
   it('is created on first use and the same key afterwards', async () => {
-    const first = await signingKey(testContext())
-    const again = await signingKey(testContext())
+    const first = await signingKey(testContext(), 'signing')
+    const again = await signingKey(testContext(), 'signing')
     expect(again.id).toBe(first.id)
     expect(again.certificatePem).toBe(first.certificatePem)
   })
 
   it('signs RSA-SHA256 that its certificate verifies (and another certificate does not)', async () => {
-    const key = await signingKey(testContext())
+    const key = await signingKey(testContext(), 'signing')
     expect(key.privateKey.algorithm).toMatchObject({ name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } })
     const data = new TextEncoder().encode('SAMLRequest=abc&SigAlg=x')
     const signature = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, data))
@@ -32,10 +34,37 @@ describe('signingKey', () => {
 
   it('has a certificate named after the gateway host, valid now', async () => {
     const now = new Date()
-    const cert = parseCertificate((await signingKey(testContext())).certificatePem)
+    const cert = parseCertificate((await signingKey(testContext(), 'signing')).certificatePem)
     expect(cert.subject).toContain('CN=support.example.com')
     expect(cert.keyType).toBe('RSA')
     expect(cert.notBefore.getTime()).toBeLessThanOrEqual(now.getTime())
     expect(cert.notAfter.getTime()).toBeGreaterThan(now.getTime())
+  })
+})
+
+// Issue 11 item 10: one RSA key signed SP requests, broker assertions, signed metadata and
+// Freshworks tokens; a leak or a rollover of one was a leak or a rollover of all.
+describe('one key per role', () => {
+  const ROLES: SigningRole[] = ['signing', 'broker', 'metadata', 'freshworks']
+
+  it("gives each role its own key pair: a signature by one never verifies with another role's certificate", async () => {
+    const keys = await Promise.all(ROLES.map((role) => signingKey(testContext(), role)))
+    expect(new Set(keys.map((k) => k.id)).size).toBe(ROLES.length)
+    expect(new Set(keys.map((k) => k.certificatePem)).size).toBe(ROLES.length)
+    expect(keys.map((k) => k.id.slice(0, 6))).toEqual(['spk_s_', 'spk_b_', 'spk_m_', 'spk_f_'])
+    const data = new TextEncoder().encode('<Assertion/>')
+    for (const [i, key] of keys.entries()) {
+      const signature = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, data))
+      for (const [j, other] of keys.entries()) expect(await verifiesWith(other.certificatePem, signature, data), `${ROLES[i]} by ${ROLES[j]}`).toBe(i === j)
+    }
+  })
+
+  it('rolls one role over alone', async () => {
+    const before = await Promise.all(ROLES.map((role) => signingKey(testContext(), role)))
+    const admin = testContext({ actor: 'admin-token' })
+    const staged = await stageSpKey(admin, 'freshworks')
+    await activateSpKey(admin, 'freshworks')
+    const after = await Promise.all(ROLES.map((role) => signingKey(testContext(), role)))
+    expect(after.map((k) => k.id)).toEqual([before[0]!.id, before[1]!.id, before[2]!.id, staged.id])
   })
 })

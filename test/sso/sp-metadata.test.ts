@@ -27,7 +27,7 @@ describe('spMetadata', () => {
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true)
     const sp = parseSpMetadata(xml)
     expect(sp).toMatchObject({ entityId: `${TEST_ORIGIN}/sso/metadata`, acsUrl: `${TEST_ORIGIN}/sso/acs`, authnRequestsSigned: false })
-    expect(sp.signingCertificates).toEqual([bare((await signingKey(testContext())).certificatePem)])
+    expect(sp.signingCertificates).toEqual([bare((await signingKey(testContext(), 'signing')).certificatePem)])
   })
 
   it('lists the SLO endpoint for both bindings and an encryption certificate distinct from the signing one', async () => {
@@ -40,7 +40,7 @@ describe('spMetadata', () => {
     const encryption = readCertificates(role, 'encryption')
     expect(encryption).toEqual((await metadataCertificates(env.DB, 'encryption')).map(bare))
     expect(encryption).toHaveLength(1)
-    expect(encryption[0]).not.toBe(bare((await signingKey(testContext())).certificatePem))
+    expect(encryption[0]).not.toBe(bare((await signingKey(testContext(), 'signing')).certificatePem))
     expect(role.getAttribute('WantAssertionsSigned')).toBe('true')
   })
 
@@ -62,7 +62,7 @@ describe('spMetadata', () => {
   })
 
   it('publishes the staged next signing key beside the active one during a rollover, active first', async () => {
-    const active = bare((await signingKey(testContext())).certificatePem)
+    const active = bare((await signingKey(testContext(), 'signing')).certificatePem)
     const next = await stageNextSpKey(env.DB, env.SSO_SECRET, 'signing', new Date(), 'support.example.com')
     expect(parseSpMetadata(await spMetadata(testContext())).signingCertificates).toEqual([active, bare(next.certificatePem)])
   })

@@ -2,6 +2,15 @@
 import type { CertificateInfo } from '../../admin/certificates'
 import { AdminLayout, type AdminLayoutProps } from './layout'
 
+/** Each key role and what it is for (store/sp-keys.ts): one key each, each rolled over alone. */
+const KEY_ROLES: [string, string][] = [
+  ['signing', "The SP's AuthnRequests and logout messages to IdPs; in /sso/metadata."],
+  ['encryption', 'Assertions IdPs encrypt to the gateway; in /sso/metadata. Retired keys keep decrypting for 30 days.'],
+  ['broker', "The broker's Responses and logout answers to helpdesk apps; in /sso/idp/metadata and each SAML app's page."],
+  ['metadata', 'The signature on /sso/idp/metadata?signed.'],
+  ['freshworks', "Freshworks id_tokens; its public key is on each Freshworks app's page."],
+]
+
 export interface SpKeyRow {
   id: string
   use: string
@@ -55,8 +64,8 @@ export function SpPage(
       </table>
       <h2>Keys</h2>
       <p class="muted">
-        Rollover: stage a new key (metadata then lists both), let the IdPs re-read our metadata, then activate it. Retired encryption keys keep decrypting for
-        30 days.
+        One key per role. Rollover: stage a new key (metadata then lists both), let the IdPs or helpdesks pick it up, then activate it. Retired encryption keys
+        keep decrypting for 30 days.
       </p>
       <table class="responsive" data-testid="sp-keys">
         <thead>
@@ -82,16 +91,31 @@ export function SpPage(
           ))}
         </tbody>
       </table>
-      {(['signing', 'encryption'] as const).map((use) => (
-        <form method="post" action={`/sso/admin/sp/keys/${use}/${hasNext(use) ? 'activate' : 'stage'}`}>
-          <input type="hidden" name="_csrf" value={props.csrf} />
-          <p>
-            <button class="btn secondary" type="submit">
-              {hasNext(use) ? `Activate the staged ${use} key` : `Stage a new ${use} key`}
-            </button>
-          </p>
-        </form>
-      ))}
+      <table class="responsive" data-testid="key-roles">
+        <thead>
+          <tr>
+            <th scope="col">Role</th>
+            <th scope="col">What it signs, and who must know its certificate</th>
+            <th scope="col">Rollover</th>
+          </tr>
+        </thead>
+        <tbody>
+          {KEY_ROLES.map(([use, what]) => (
+            <tr>
+              <td>{use}</td>
+              <td>{what}</td>
+              <td>
+                <form method="post" action={`/sso/admin/sp/keys/${use}/${hasNext(use) ? 'activate' : 'stage'}`}>
+                  <input type="hidden" name="_csrf" value={props.csrf} />
+                  <button class="btn secondary" type="submit">
+                    {hasNext(use) ? `Activate the staged ${use} key` : `Stage a new ${use} key`}
+                  </button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <h2>Identity JWT keys</h2>
       <p class="muted">
         They sign the SSO-JWT the portal receives (published at <a href="/sso/certs">/sso/certs</a>). A rotated key keeps verifying for 24 hours, so portals
