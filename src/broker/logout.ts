@@ -16,7 +16,7 @@ import { resubmission, type ReceivedMessage } from '../saml/received-message'
 import { findSamlApp } from '../store/apps'
 import { consumeOnce, logoutRequestIssuer } from '../store/replay'
 import { getSettings } from '../store/settings'
-import { deleteBrokerPending, getBrokerPending, putBrokerPending } from '../store/broker-pending'
+import { putBrokerPending, takeBrokerPending } from '../store/broker-pending'
 import { newRequestId } from '../sso/login-state'
 import { startIdpLogout } from '../sso/logout'
 import { endSession } from '../sso/sessions'
@@ -66,9 +66,8 @@ export async function receiveAppLogout(
 
 /** GET /sso/idp/slo/done/:key: the upstream logout is over (or there was none); answer the helpdesk. */
 export async function finishAppLogout(ctx: RequestContext, key: string): Promise<BrowserStep> {
-  const pending = await getBrokerPending(ctx.kv, key)
+  const pending = await takeBrokerPending(ctx, key, ctx.clock())
   if (!pending || !pending.requestId) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'broker-logout' })
-  await deleteBrokerPending(ctx.kv, key)
   const app = await enabledSamlApp(ctx, pending.appId)
   const sloUrl = app.config.sloUrl
   if (!sloUrl) throw new AppError('SAML_LOGOUT_INVALID', 'This app has no SLO URL to answer to', { appId: app.id })

@@ -14,7 +14,7 @@ import { buildIssuedResponse, encodeIssuedResponse } from '../saml/broker/respon
 import { SamlError } from '../saml/errors'
 import type { ReceivedMessage } from '../saml/received-message'
 import { findEnabledApp, findSamlApp, getApp, type AppOf } from '../store/apps'
-import { deleteBrokerPending, getBrokerPending, putBrokerPending, type BrokerPending } from '../store/broker-pending'
+import { getBrokerPending, putBrokerPending, takeBrokerPending, type BrokerPending } from '../store/broker-pending'
 import { newRequestId } from '../sso/login-state'
 import { currentSession, type LiveSession } from '../sso/sessions'
 import { signInFirst } from '../sso/sign-in'
@@ -65,8 +65,10 @@ export async function resumeSignOn(ctx: RequestContext, trail: AuditTrail, key: 
   if (!pending) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'broker' })
   const session = await currentSession(ctx, cookies)
   if (!session) return signInFirst(`/sso/idp/resume/${key}`)
-  await deleteBrokerPending(ctx.kv, key)
-  return answer(ctx, trail, await enabledSamlApp(ctx, pending.appId), session, pending)
+  // Taken only now, with a session to answer for: single use even when two tabs race.
+  const taken = await takeBrokerPending(ctx, key, ctx.clock())
+  if (!taken) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'broker' })
+  return answer(ctx, trail, await enabledSamlApp(ctx, taken.appId), session, taken)
 }
 
 /** The enabled SAML app with this id, or HANDOFF_APP_NOT_FOUND. */

@@ -1,9 +1,15 @@
 /**
  * A helpdesk's request parked in KV while the customer signs in upstream (AuthnRequest) or logs
  * out upstream (LogoutRequest): which app, which request ID to answer, its RelayState. Single
- * use: taking it deletes it. Keys are `_` + 40 hex characters from the gateway's randomness.
+ * use, atomically: taking it consumes its key in D1's replay table (a KV get-then-delete lets two
+ * racing requests, or two locations, both answer). Keys are `_` + 40 hex characters from the
+ * gateway's randomness.
  */
 import { BROKER_PENDING_TTL_SECONDS, kvKeys } from './kv-keys'
+import { consumeOnce } from './replay'
+
+/** Taken parked requests share the replay table under this pseudo-issuer. */
+export const BROKER_PENDING_ISSUER = 'urn:edge-sso:broker-pending'
 
 export interface BrokerPending {
   appId: string
@@ -22,6 +28,11 @@ export async function getBrokerPending(kv: KVNamespace, key: string): Promise<Br
   return KEY.test(key) ? kv.get<BrokerPending>(kvKeys.brokerPending(key), 'json') : null
 }
 
-export async function deleteBrokerPending(kv: KVNamespace, key: string): Promise<void> {
-  if (KEY.test(key)) await kv.delete(kvKeys.brokerPending(key))
+/** The parked request, for this caller only: null when there is none, or another request took it first. */
+export async function takeBrokerPending(stores: { kv: KVNamespace; db: D1Database }, key: string, now: Date): Promise<BrokerPending | null> {
+  const pending = await getBrokerPending(stores.kv, key)
+  if (!pending) return null
+  if (!(await consumeOnce(stores.db, BROKER_PENDING_ISSUER, key, new Date(now.getTime() + BROKER_PENDING_TTL_SECONDS * 1000), now))) return null
+  await stores.kv.delete(kvKeys.brokerPending(key))
+  return pending
 }

@@ -113,6 +113,32 @@ describe('identityHeaders', () => {
   })
 })
 
+// Issue 11 item 10: a newline in a display name (or a group) made Headers.set throw on every
+// portal request of that user, and a CR/LF must never reach the upstream as a header break.
+describe('identity header values', () => {
+  it('turn control characters into spaces, so the request is sent and carries no forged header', async () => {
+    const session = sampleSession({ displayName: 'Jane\r\nX-SSO-Groups: admins', groups: ['Support\nadmins', 'tier\t2'] })
+    const headers = identityHeaders(session, '/tickets')
+    expect(headers['X-SSO-Name']).toBe('Jane X-SSO-Groups: admins')
+    expect(headers['X-SSO-Groups']).toBe('Support admins,tier 2')
+    const seen = upstream()
+    const res = await forwardUpstream(new Request('https://support.example.com/tickets'), 'http://portal.test', headers)
+    expect(res.status).toBe(200)
+    expect(seen[0]!.headers.get('x-sso-name')).toBe('Jane X-SSO-Groups: admins')
+    expect(seen[0]!.headers.get('x-sso-groups')).toBe('Support admins,tier 2')
+  })
+
+  it('keep names beyond Latin-1 as sent (workerd sends them as UTF-8)', async () => {
+    const seen = upstream()
+    await forwardUpstream(
+      new Request('https://support.example.com/tickets'),
+      'http://portal.test',
+      identityHeaders(sampleSession({ displayName: '山田 太郎' }), '/'),
+    )
+    expect(seen[0]!.headers.get('x-sso-name')).toBe('山田 太郎')
+  })
+})
+
 describe('upstreamUrl', () => {
   it('keeps path and query, on PORTAL_ORIGIN when set and on the route origin otherwise', () => {
     const request = new Request('https://support.example.com/tickets/7?open=1&q=a%20b')

@@ -4,12 +4,14 @@ import { encodeBase64, utf8Encode } from '../../src/saml/encoding'
 import {
   buildLogoutRequest,
   buildLogoutResponse,
+  MAX_LOGOUT_MESSAGE_AGE_SECONDS,
   parseLogoutRequest,
   parseLogoutResponse,
   STATUS_PARTIAL_LOGOUT,
   STATUS_RESPONDER,
 } from '../../src/saml/logout'
 import type { LogoutCheckOptions, LogoutIssuer, LogoutRequestInput } from '../../src/saml/logout'
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../../src/saml/limits'
 import type { ReceivedMessage } from '../../src/saml/received-message'
 import { firstChildNamed, NS, textContent } from '../../src/saml/xml/dom'
 import { parseXml } from '../../src/saml/xml/parse'
@@ -133,10 +135,18 @@ describe('receiving an IdP LogoutRequest', () => {
         reason: null,
         relayState: 'rs',
         signed: true,
+        // Too old after IssueInstant + the age limit + the default skew: the replay row lives that long.
+        replayUntil: new Date(issued.getTime() + (MAX_LOGOUT_MESSAGE_AGE_SECONDS + DEFAULT_CLOCK_SKEW_SECONDS) * 1000),
         issuerConfig: options.idp,
       })
     })
   }
+
+  it('keeps the replay row until a later NotOnOrAfter (plus skew) when the request carries one', async () => {
+    const until = new Date(issued.getTime() + 3600_000)
+    const info = await parseLogoutRequest(await post(request({ notOnOrAfter: until })), { ...options, idp: { ...idp, clockSkewSeconds: 30 } })
+    expect(info.replayUntil).toEqual(new Date(until.getTime() + 30_000))
+  })
 
   it('accepts a Redirect message that kept its enveloped XML signature instead of a query signature', async () => {
     const signed = await signPostMessage(request(), { privateKey: await signingKey(idpKey), certificatePem: idpKey.certificatePem })

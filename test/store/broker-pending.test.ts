@@ -1,13 +1,16 @@
 // workerd: a helpdesk's request parked in real KV while the customer signs in (or logs out)
-// upstream: round trip, delete, ten-minute lifetime, and keys not of the gateway's shape never read.
+// upstream: round trip, taken once (atomically, through D1), ten-minute lifetime, and keys not of
+// the gateway's shape never read.
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { deleteBrokerPending, getBrokerPending, putBrokerPending, type BrokerPending } from '../../src/store/broker-pending'
+import { getBrokerPending, putBrokerPending, takeBrokerPending, type BrokerPending } from '../../src/store/broker-pending'
 import { kvKeys } from '../../src/store/kv-keys'
-import { clearKv, listAllKeys, recordingKv } from '../helpers/storage'
+import { clearKv, listAllKeys, otherLocationKv, recordingKv } from '../helpers/storage'
 
 const KEY = `_${'0123456789abcdef'.repeat(2)}01234567`
 const PENDING: BrokerPending = { appId: 'app_jsm', requestId: '_jsm-authn-1', relayState: 'https://jsm.example/servicedesk' }
+
+const stores = { kv: env.SESSIONS, db: env.DB }
 
 beforeEach(async () => {
   await clearKv(env.SESSIONS)
@@ -26,13 +29,26 @@ describe('broker pending requests', () => {
     expect(await getBrokerPending(env.SESSIONS, KEY)).toEqual(launch)
   })
 
-  it('returns null for a key never parked, and after the pending request is deleted', async () => {
+  it('returns null for a key never parked, and after the pending request was taken', async () => {
     const other = `_${'f'.repeat(40)}`
     await putBrokerPending(env.SESSIONS, KEY, PENDING)
     expect(await getBrokerPending(env.SESSIONS, other)).toBeNull()
-    await deleteBrokerPending(env.SESSIONS, KEY)
+    expect(await takeBrokerPending(stores, other, new Date())).toBeNull()
+    expect(await takeBrokerPending(stores, KEY, new Date())).toEqual(PENDING)
     expect(await getBrokerPending(env.SESSIONS, KEY)).toBeNull()
     expect(await listAllKeys(env.SESSIONS)).toEqual([])
+  })
+
+  // Review of issue 11: a KV get-then-delete let racing requests (two tabs, two locations) both
+  // answer the helpdesk's request.
+  it('gives a parked request to exactly one of 10 racing takers, even while KV still serves it', async () => {
+    const key = `_${'a'.repeat(40)}`
+    await putBrokerPending(env.SESSIONS, key, PENDING)
+    const stale = { ...stores, kv: otherLocationKv(env.SESSIONS) }
+    expect(await getBrokerPending(stale.kv, key)).toEqual(PENDING) // cached there
+    const taken = await Promise.all(Array.from({ length: 10 }, (_, i) => takeBrokerPending(i % 2 ? stale : stores, key, new Date())))
+    expect(taken.filter((t) => t !== null)).toEqual([PENDING])
+    expect(await takeBrokerPending(stale, key, new Date())).toBeNull()
   })
 
   it('parks it for ten minutes', async () => {
@@ -55,7 +71,7 @@ describe('broker pending requests', () => {
     await env.SESSIONS.put(kvKeys.brokerPending(key), JSON.stringify(PENDING))
     const { kv, reads } = recordingKv(env.SESSIONS)
     expect(await getBrokerPending(kv, key)).toBeNull()
-    await deleteBrokerPending(kv, key)
+    expect(await takeBrokerPending({ kv, db: env.DB }, key, new Date())).toBeNull()
     expect(reads).toEqual([])
     expect(await env.SESSIONS.get(kvKeys.brokerPending(key))).not.toBeNull()
   })
