@@ -44,6 +44,7 @@ export const APP_ERROR_CODES = [
   'HANDOFF_EMAIL_UNVERIFIED',
   'LOGIN_SP_NOT_CONFIGURED',
   'HANDOFF_APP_NOT_FOUND',
+  'HANDOFF_REQUEST_REFUSED',
   'HANDOFF_NOT_CONFIGURED',
   'ADMIN_APP_NOT_FOUND',
   'HANDOFF_REDIRECT_NOT_ALLOWED',
@@ -183,6 +184,12 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     user: 'The help center needs a verified email address for your account.',
     admin:
       "This helpdesk identifies users by email, and the user's email domain is not verified for their organization (it trusts any email): sending it would let that organization's IdP sign in as any address there. Verify the domain (a SAML broker app can use a persistent NameID instead).",
+  },
+  HANDOFF_REQUEST_REFUSED: {
+    status: 400,
+    user: 'The help desk sent a sign-in request that cannot be accepted. This is a setting at the help desk, not something you did: please let the help desk team know.',
+    admin:
+      "The helpdesk app's AuthnRequest was refused (samlCode and the expected and received values say why): fix the app's ACS URL, SSO URL, certificate or clock at the helpdesk, or the app's settings here.",
   },
   HANDOFF_APP_NOT_FOUND: {
     status: 404,

@@ -27,7 +27,7 @@ async function receivedRequest(c: Context<AppEnv>): Promise<ReceivedMessage> {
 
 export const brokerRoutes = new Hono<AppEnv>()
   .get('/idp/metadata', async (c) => {
-    const xml = await brokerMetadata(c.var.ctx, { signed: c.req.query('signed') !== undefined })
+    const xml = await brokerMetadata(c.var.ctx, { signed: c.req.query('signed') !== undefined, app: c.req.query('app') })
     c.header('Cache-Control', 'public, max-age=300')
     return c.body(xml, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' })
   })

@@ -17,24 +17,27 @@ export const signInRoutes = new Hono<AppEnv>()
   .get('/login', async (c) => {
     const ctx = c.var.ctx
     const returnTo = safeReturnTo(c.req.query('return_to'))
+    // `force`: a helpdesk asked for a fresh sign-in (ForceAuthn); kept through the selection page.
+    const force = c.req.query('force') !== undefined
     const choice = await chooseIdp(ctx, { idp: c.req.query('idp'), select: c.req.query('select') !== undefined })
-    if (choice.kind === 'start') return respond(c, await startSignIn(ctx, choice.idp, returnTo, requestCookies(c)))
+    if (choice.kind === 'start') return respond(c, await startSignIn(ctx, choice.idp, returnTo, requestCookies(c), { forceAuthn: force }))
     c.header('Cache-Control', 'no-store')
-    return c.html(<SelectIdpPage {...choice.page} returnTo={returnTo} />)
+    return c.html(<SelectIdpPage {...choice.page} returnTo={returnTo} force={force} />)
   })
   .post('/login', limitBody(MAX_FORM_BODY_BYTES), async (c) => {
     const ctx = c.var.ctx
     const form = await readForm(c)
     const returnTo = safeReturnTo(form.return_to)
+    const force = form.force !== undefined
     const email = (form.email ?? '').trim()
     try {
       const idp = await discoverIdp(ctx, email)
-      return c.redirect(`/sso/login?${new URLSearchParams({ idp: idp.slug, return_to: returnTo })}`, 303)
+      return c.redirect(`/sso/login?${new URLSearchParams({ idp: idp.slug, return_to: returnTo, ...(force ? { force: '' } : {}) })}`, 303)
     } catch (err) {
       if (!(err instanceof AppError) || (err.code !== 'LOGIN_EMAIL_INVALID' && err.code !== 'LOGIN_EMAIL_DOMAIN_UNKNOWN')) throw err
       c.set('errorCode', err.code)
       c.header('Cache-Control', 'no-store')
       const emailError = { code: err.code, message: errorInfo(err.code).user }
-      return c.html(<SelectIdpPage {...await selectionPage(ctx)} returnTo={returnTo} email={email} emailError={emailError} />, 400)
+      return c.html(<SelectIdpPage {...await selectionPage(ctx)} returnTo={returnTo} force={force} email={email} emailError={emailError} />, 400)
     }
   })

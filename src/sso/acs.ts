@@ -177,6 +177,7 @@ function newSession(
     nameId: result.nameId,
     nameIdFormat: result.nameIdFormat,
     sessionIndex: result.sessionIndex,
+    authnContextClassRef: result.authnContextClassRef,
     email: authority.email,
     emailVerified: authority.verified,
     displayName: identity.displayName ?? ([identity.firstName, identity.lastName].filter(Boolean).join(' ') || null),

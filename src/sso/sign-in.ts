@@ -23,7 +23,7 @@ export async function startSignIn(
   idp: IdpRow,
   returnTo: string,
   cookies: Record<string, string>,
-  options: { test?: boolean } = {},
+  options: { test?: boolean; forceAuthn?: boolean } = {},
 ): Promise<BrowserStep> {
   const now = ctx.clock()
   const sp = await spEndpoints(ctx)
@@ -35,6 +35,8 @@ export async function startSignIn(
     spEntityId: sp.entityId,
     acsUrl: sp.acsUrl,
     nameIdFormat: idp.nameIdFormat,
+    // A helpdesk's ForceAuthn (broker mode) is passed on: the IdP must not reuse its own session.
+    forceAuthn: options.forceAuthn ?? false,
   })
   const pending = await readLoginStates(ctx.secret, cookies, now)
   const state = { requestId, idpId: idp.id, returnTo, test: options.test ?? false, expiresAt: now.getTime() + LOGIN_STATE_TTL_SECONDS * 1000 }
@@ -51,7 +53,10 @@ export async function startSignIn(
   return { navigation: redirectTo(withQuery(idp.ssoUrl, query)), cookies: stateCookies }
 }
 
-/** Sends the browser to the sign-in page, to come back to `returnTo` (a same-origin path). */
-export function signInFirst(returnTo: string): BrowserStep {
-  return { navigation: redirectTo(`/sso/login?return_to=${encodeURIComponent(returnTo)}`), cookies: [] }
+/**
+ * Sends the browser to the sign-in page, to come back to `returnTo` (a same-origin path); with
+ * `force`, the IdP is asked for a fresh sign-in (ForceAuthn), not its existing session.
+ */
+export function signInFirst(returnTo: string, options: { force?: boolean } = {}): BrowserStep {
+  return { navigation: redirectTo(`/sso/login?return_to=${encodeURIComponent(returnTo)}${options.force ? '&force' : ''}`), cookies: [] }
 }

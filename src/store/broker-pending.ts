@@ -16,6 +16,12 @@ export interface BrokerPending {
   /** The helpdesk's request ID to answer (InResponseTo); null for an IdP-initiated launch. */
   requestId: string | null
   relayState: string | null
+  /** The NameID format its NameIDPolicy asked for (absent: the app's own). */
+  nameIdFormat?: 'email' | 'persistent' | 'transient'
+  /** Its RequestedAuthnContext, to check against the upstream sign-in. */
+  requestedAuthnContext?: { comparison: string; classRefs: string[] } | null
+  /** ForceAuthn: only a session started at or after this instant (ms) may answer it. */
+  authnAfter?: number | null
 }
 
 const KEY = /^_[0-9a-f]{40}$/

@@ -22,6 +22,8 @@ export interface Session {
   nameId: string
   nameIdFormat: string | null
   sessionIndex: string | null
+  /** How the upstream IdP authenticated the user (its AuthnContextClassRef); absent in older sessions. */
+  authnContextClassRef?: string | null
   /** An email the IdP may assert: in its organization's verified domains, or the organization trusts any email. */
   email: string | null
   /** The email's domain is verified for the organization (false: none, or the organization trusts any email). */

@@ -13,6 +13,8 @@ export interface SelectIdpProps {
   /** Whether any IdP has email domains (else the email form is pointless). */
   hasEmailRouting: boolean
   returnTo: string
+  /** Ask the IdP for a fresh sign-in (a helpdesk's ForceAuthn), on every way out of the page. */
+  force?: boolean
   email?: string
   emailError?: { code: string; message: string } | undefined
 }
@@ -54,7 +56,11 @@ export function SelectIdpPage(props: SelectIdpProps) {
             <ul class="idps" aria-label="Organizations">
               {props.idps.map((idp) => (
                 <li>
-                  <a class="idp" data-idp={idp.slug} href={`/sso/login?idp=${encodeURIComponent(idp.slug)}&return_to=${returnTo}`}>
+                  <a
+                    class="idp"
+                    data-idp={idp.slug}
+                    href={`/sso/login?idp=${encodeURIComponent(idp.slug)}&return_to=${returnTo}${props.force ? '&force' : ''}`}
+                  >
                     {idp.logoUrl ? <img src={idp.logoUrl} alt="" /> : null}
                     <span>{idp.name}</span>
                   </a>
@@ -68,6 +74,7 @@ export function SelectIdpPage(props: SelectIdpProps) {
             {props.idps.length > 0 ? <div class="or">or</div> : null}
             <form method="post" action="/sso/login" novalidate>
               <input type="hidden" name="return_to" value={props.returnTo} />
+              {props.force ? <input type="hidden" name="force" value="1" /> : null}
               <label for="email">Work email address</label>
               <input
                 id="email"

@@ -1,6 +1,7 @@
 // The broker's IdP metadata (broker/metadata.ts) as a helpdesk imports it, read with the core's
 // metadata parser: endpoints, the gateway's signing certificate, and, when asked, a signature
 // that verifies with that certificate and no other.
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { activateSpKey, stageSpKey } from '../../src/admin/keys'
 import { brokerMetadata } from '../../src/broker/metadata'
@@ -23,7 +24,11 @@ describe('brokerMetadata', () => {
       ssoUrls: { 'HTTP-Redirect': `${TEST_ORIGIN}/sso/idp/sso`, 'HTTP-POST': `${TEST_ORIGIN}/sso/idp/sso` },
       sloUrls: { 'HTTP-Redirect': `${TEST_ORIGIN}/sso/idp/slo`, 'HTTP-POST': `${TEST_ORIGIN}/sso/idp/slo` },
       signingCertificates: [bare((await signingKey(testContext(), 'broker')).certificatePem)],
-      nameIdFormats: ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
+      nameIdFormats: [
+        'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+        'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+      ],
       problem: null,
     })
   })
@@ -53,5 +58,32 @@ describe('brokerMetadata', () => {
     const unsigned = await brokerMetadata(testContext(), { signed: false })
     const cert = (await signingKey(testContext(), 'metadata')).certificatePem
     await expect(parseIdpMetadata(unsigned, { verifyWith: [cert] })).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+  })
+
+  // Issue 16: WantAuthnRequestsSigned was always "false", even for apps that must sign.
+  it('says WantAuthnRequestsSigned="true" in the copy for an app with certificates, "false" otherwise', async () => {
+    const { saveApp } = await import('../../src/store/apps')
+    const config = { acsUrl: 'https://x.example/acs', nameIdFormat: 'email' as const, signResponse: true }
+    await saveApp(
+      env.DB,
+      env.SSO_SECRET,
+      'app_md_signed',
+      { kind: 'saml', name: 'Signed', slug: 'md-signed', enabled: true, config: { ...config, entityId: 'urn:md-signed', certificates: [TEST_IDP_CERT] } },
+      new Date(),
+      true,
+    )
+    await saveApp(
+      env.DB,
+      env.SSO_SECRET,
+      'app_md_plain',
+      { kind: 'saml', name: 'Plain', slug: 'md-plain', enabled: true, config: { ...config, entityId: 'urn:md-plain', certificates: [] } },
+      new Date(),
+      true,
+    )
+    const want = (xml: string) => /WantAuthnRequestsSigned="(\w+)"/.exec(xml)![1]
+    expect(want(await brokerMetadata(testContext(), { signed: false, app: 'md-signed' }))).toBe('true')
+    expect(want(await brokerMetadata(testContext(), { signed: false, app: 'md-plain' }))).toBe('false')
+    expect(want(await brokerMetadata(testContext(), { signed: false }))).toBe('false')
+    await expect(brokerMetadata(testContext(), { signed: false, app: 'nope' })).rejects.toMatchObject({ code: 'HANDOFF_APP_NOT_FOUND' })
   })
 })

@@ -210,11 +210,11 @@ describe('receiveAuthnRequest with a signed-in customer', () => {
 })
 
 describe('receiveAuthnRequest refusals', () => {
-  it('refuses an AssertionConsumerServiceURL that is not the app’s with SAML_DESTINATION_MISMATCH', async () => {
+  it('refuses an AssertionConsumerServiceURL that is not the app’s: HANDOFF_REQUEST_REFUSED (SAML_DESTINATION_MISMATCH)', async () => {
     const message = await redirectMessage(authnRequest('_evil-acs', { entityId: JSM.entityId, acsUrl: 'https://evil.example/acs' }))
     await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), message, await signedInCookies())).rejects.toMatchObject({
-      code: 'SAML_DESTINATION_MISMATCH',
-      detail: { expected: JSM.acsUrl, received: 'https://evil.example/acs' },
+      code: 'HANDOFF_REQUEST_REFUSED',
+      detail: { appId: 'app_jsm', samlCode: 'SAML_DESTINATION_MISMATCH', expected: JSM.acsUrl, received: 'https://evil.example/acs' },
     })
   })
 
@@ -230,9 +230,15 @@ describe('receiveAuthnRequest refusals', () => {
   it('requires a signed request from an app with certificates', async () => {
     const cookies = await signedInCookies()
     const unsigned = await redirectMessage(authnRequest('_s-1', SIGNED_SP))
-    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), unsigned, cookies)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_MISSING' })
+    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), unsigned, cookies)).rejects.toMatchObject({
+      code: 'HANDOFF_REQUEST_REFUSED',
+      detail: { samlCode: 'SAML_SIGNATURE_MISSING' },
+    })
     const wrongKey = await redirectMessage(authnRequest('_s-2', SIGNED_SP), { key: OTHER_IDP_KEY })
-    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), wrongKey, cookies)).rejects.toMatchObject({ code: 'SAML_SIGNATURE_INVALID' })
+    await expect(receiveAuthnRequest(testContext(), newTrail('handoff.saml'), wrongKey, cookies)).rejects.toMatchObject({
+      code: 'HANDOFF_REQUEST_REFUSED',
+      detail: { samlCode: 'SAML_SIGNATURE_INVALID' },
+    })
     const signed = await redirectMessage(authnRequest('_s-3', SIGNED_SP), { key: TEST_IDP_KEY })
     expect(posted(await receiveAuthnRequest(testContext(), newTrail('handoff.saml'), signed, cookies)).action).toBe(SIGNED_SP.acsUrl)
   })
@@ -315,5 +321,169 @@ describe('launchApp (IdP-initiated)', () => {
     for (const slug of ['nope', 'off']) {
       await expect(launchApp(testContext(), newTrail('handoff.saml'), slug, await signedInCookies())).rejects.toMatchObject({ code: 'HANDOFF_APP_NOT_FOUND' })
     }
+  })
+})
+
+// Issue 16: the options an SP's AuthnRequest carries, honoured by the book (SAML core §3.4.1).
+describe('AuthnRequest options and checks', () => {
+  let n = 0
+  const fresh = () => `_opt-${++n}-${crypto.randomUUID().slice(0, 8)}`
+  const PPT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport'
+  const PASSWORD = 'urn:oasis:names:tc:SAML:2.0:ac:classes:Password'
+
+  /** A request to JSM with its XML edited (attributes on the root, children after Issuer). */
+  function edited(id: string, edit: (xml: string) => string): string {
+    return edit(authnRequest(id, JSM))
+  }
+  const withAttr = (attrs: string) => (xml: string) => xml.replace('<samlp:AuthnRequest ', `<samlp:AuthnRequest ${attrs} `)
+  const withChild = (child: string) => (xml: string) => xml.replace('</saml:Issuer>', `</saml:Issuer>${child}`)
+  const policy = (format: string) => withChild(`<samlp:NameIDPolicy Format="${format}" AllowCreate="true"/>`)
+  const context = (comparison: string, ...refs: string[]) =>
+    withChild(
+      `<samlp:RequestedAuthnContext Comparison="${comparison}">${refs.map((r) => `<saml:AuthnContextClassRef>${r}</saml:AuthnContextClassRef>`).join('')}</samlp:RequestedAuthnContext>`,
+    )
+  const refused = (samlCode: string) => expect.objectContaining({ code: 'HANDOFF_REQUEST_REFUSED', detail: expect.objectContaining({ samlCode }) })
+
+  async function send(xml: string, cookies: Record<string, string> | null = null) {
+    return receiveAuthnRequest(testContext(), newTrail('handoff.saml'), await redirectMessage(xml), cookies ?? (await signedInCookies()))
+  }
+
+  /** The status a Response carries (its top and second-level codes), after checking its signature. */
+  async function statusOf(step: BrowserStep): Promise<string[]> {
+    const { action, fields } = posted(step)
+    expect(action).toBe(JSM.acsUrl)
+    const xml = new TextDecoder().decode(Uint8Array.from(atob(fields.SAMLResponse!), (c) => c.charCodeAt(0)))
+    const { parseXml } = await import('../../src/saml/xml/parse')
+    const { verifyEnvelopedSignature } = await import('../../src/saml/dsig/verify')
+    const { parseCertificate } = await import('../../src/saml/x509')
+    const root = parseXml(xml).documentElement!
+    const signature = [...Array.from(root.childNodes)].find((c) => (c as { localName?: string }).localName === 'Signature')
+    await verifyEnvelopedSignature(root, signature as never, [parseCertificate(await gatewayCertificate())], { allowSha1: false })
+    expect(xml).not.toContain('<saml:Assertion')
+    return [...xml.matchAll(/<samlp:StatusCode Value="([^"]+)"/g)].map((m) => m[1]!.replace('urn:oasis:names:tc:SAML:2.0:status:', ''))
+  }
+
+  describe('where and when', () => {
+    it.each([
+      [
+        'addressed to another IdP',
+        (xml: string) => xml.replace(/Destination="[^"]*"/, 'Destination="https://other-idp.example/sso"'),
+        'SAML_DESTINATION_MISMATCH',
+      ],
+      ['dated 2001', (xml: string) => xml.replace(/IssueInstant="[^"]*"/, 'IssueInstant="2001-01-01T00:00:00Z"'), 'SAML_EXPIRED'],
+      [
+        'dated an hour ahead',
+        (xml: string) => xml.replace(/IssueInstant="[^"]*"/, `IssueInstant="${new Date(Date.now() + 3600_000).toISOString()}"`),
+        'SAML_NOT_YET_VALID',
+      ],
+      ['without an IssueInstant', (xml: string) => xml.replace(/ IssueInstant="[^"]*"/, ''), 'SAML_NOT_SAML'],
+      [
+        'asking for an answer over HTTP-Artifact',
+        (xml: string) => xml.replace(/ProtocolBinding="[^"]*"/, 'ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"'),
+        'SAML_BINDING_UNSUPPORTED',
+      ],
+    ])('refuses a request %s', async (_name, edit, samlCode) => {
+      await expect(send(edited(fresh(), edit))).rejects.toThrow(refused(samlCode))
+    })
+
+    it('answers each request ID once: a replayed request is refused (SAML_REPLAY)', async () => {
+      const xml = authnRequest(fresh(), JSM)
+      posted(await send(xml))
+      await expect(send(xml)).rejects.toThrow(refused('SAML_REPLAY'))
+    })
+  })
+
+  describe('NameIDPolicy', () => {
+    async function nameIdFor(format: string) {
+      const id = fresh()
+      const step = await send(edited(id, policy(format)))
+      return helpdeskValidates(posted(step).fields.SAMLResponse!, JSM, id)
+    }
+
+    it('gives the persistent NameID asked for, though the app is set to email', async () => {
+      const result = await nameIdFor('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent')
+      expect(result.nameIdFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent')
+      expect(result.nameId).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    })
+
+    it('gives a transient NameID, new each time', async () => {
+      const a = await nameIdFor('urn:oasis:names:tc:SAML:2.0:nameid-format:transient')
+      const b = await nameIdFor('urn:oasis:names:tc:SAML:2.0:nameid-format:transient')
+      expect(a.nameIdFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:transient')
+      expect(a.nameId).not.toBe(b.nameId)
+      expect(a.nameId.toLowerCase()).not.toContain('jane')
+    })
+
+    it('gives the email for emailAddress and for unspecified', async () => {
+      expect((await nameIdFor('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress')).nameId).toBe('jane@acme.example')
+      expect((await nameIdFor('urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified')).nameId).toBe('jane@acme.example')
+    })
+
+    it('answers a format it cannot issue with a signed Requester/InvalidNameIDPolicy Response, and audits it', async () => {
+      const step = await send(edited(fresh(), policy('urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName')))
+      expect(await statusOf(step)).toEqual(['Requester', 'InvalidNameIDPolicy'])
+      expect(await lastAuditRow('handoff.saml')).toMatchObject({ outcome: 'failure', code: 'HANDOFF_REQUEST_REFUSED', detail: { appId: 'app_jsm' } })
+    })
+  })
+
+  describe('RequestedAuthnContext and the upstream AuthnContextClassRef', () => {
+    it("passes the upstream IdP's class on when it meets an exact request", async () => {
+      const id = fresh()
+      const step = await send(edited(id, context('exact', PPT)), await signedInCookies({ authnContextClassRef: PPT }))
+      const result = await helpdeskValidates(posted(step).fields.SAMLResponse!, JSM, id)
+      expect(result.authnContextClassRef).toBe(PPT)
+    })
+
+    it("maps Entra ID's password method to PasswordProtectedTransport", async () => {
+      const id = fresh()
+      const entra = 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password'
+      const step = await send(edited(id, context('minimum', PPT)), await signedInCookies({ authnContextClassRef: entra }))
+      expect((await helpdeskValidates(posted(step).fields.SAMLResponse!, JSM, id)).authnContextClassRef).toBe(PPT)
+    })
+
+    it('answers NoAuthnContext when the sign-in was weaker than the minimum asked for, or unknown for an exact request', async () => {
+      expect(await statusOf(await send(edited(fresh(), context('minimum', PPT)), await signedInCookies({ authnContextClassRef: PASSWORD })))).toEqual([
+        'Responder',
+        'NoAuthnContext',
+      ])
+      expect(await statusOf(await send(edited(fresh(), context('exact', PPT)), await signedInCookies({ authnContextClassRef: undefined })))).toEqual([
+        'Responder',
+        'NoAuthnContext',
+      ])
+    })
+
+    it('states unspecified when the upstream IdP said nothing and nothing was asked', async () => {
+      const id = fresh()
+      const step = await send(authnRequest(id, JSM), await signedInCookies({ authnContextClassRef: undefined }))
+      expect((await helpdeskValidates(posted(step).fields.SAMLResponse!, JSM, id)).authnContextClassRef).toBe(
+        'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
+      )
+    })
+  })
+
+  describe('IsPassive and ForceAuthn', () => {
+    it('answers IsPassive without a session with Responder/NoPassive, and with one as usual', async () => {
+      expect(await statusOf(await send(edited(fresh(), withAttr('IsPassive="true"')), {}))).toEqual(['Responder', 'NoPassive'])
+      const id = fresh()
+      const step = await send(edited(id, withAttr('IsPassive="true"')))
+      expect((await helpdeskValidates(posted(step).fields.SAMLResponse!, JSM, id)).inResponseTo).toBe(id)
+    })
+
+    it('makes ForceAuthn sign in afresh upstream: the existing session does not answer it, a new one does', async () => {
+      const id = fresh()
+      const old = await signedInCookies({ createdAt: Date.now() - 60_000 })
+      const step = await send(edited(id, withAttr('ForceAuthn="true"')), old)
+      if (step.navigation.kind !== 'redirect') throw new Error('expected the sign-in page')
+      const login = new URL(step.navigation.location, TEST_ORIGIN)
+      expect(login.searchParams.has('force')).toBe(true)
+      const resume = login.searchParams.get('return_to')!
+      const key = resume.split('/').at(-1)!
+      // Back with the old session: sent to sign in again, still asking for a fresh sign-in.
+      const again = await resumeSignOn(testContext(), newTrail('handoff.saml'), key, old)
+      expect(again.navigation).toMatchObject({ kind: 'redirect', location: expect.stringContaining('&force') })
+      // Back with a session started after the request: answered.
+      const answered = await resumeSignOn(testContext(), newTrail('handoff.saml'), key, await signedInCookies({ createdAt: Date.now() + 1000 }))
+      expect((await helpdeskValidates(posted(answered).fields.SAMLResponse!, JSM, id)).inResponseTo).toBe(id)
+    })
   })
 })

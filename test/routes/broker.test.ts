@@ -88,16 +88,38 @@ describe('broker mode: the gateway as the helpdesk SAML IdP', () => {
     const unknown = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x1', 'urn:unknown')}`, { headers })
     expect((await unknown.json<ErrorBody>()).error.code).toBe('HANDOFF_APP_NOT_FOUND')
     const evilAcs = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x2', SP, 'https://evil.example/acs')}`, { headers })
-    expect((await evilAcs.json<ErrorBody>()).error.code).toBe('SAML_DESTINATION_MISMATCH')
+    expect((await evilAcs.json<ErrorBody>()).error.code).toBe('HANDOFF_REQUEST_REFUSED')
     const unsigned = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x3', 'urn:signed-sp', 'https://signed.example/acs')}`, {
       headers,
     })
-    expect((await unsigned.json<ErrorBody>()).error.code).toBe('SAML_SIGNATURE_MISSING')
-    // Each refusal is in the audit log, with the customer the request came for.
-    const rows = await env.DB.prepare("SELECT code, subject FROM audit_log WHERE action = 'handoff.saml' AND outcome = 'failure' ORDER BY id").all<{
+    expect((await unsigned.json<ErrorBody>()).error.code).toBe('HANDOFF_REQUEST_REFUSED')
+    // Each refusal is in the audit log, naming the app and the SAML reason for the admin.
+    const rows = await env.DB.prepare("SELECT code, detail FROM audit_log WHERE action = 'handoff.saml' AND outcome = 'failure' ORDER BY id").all<{
       code: string
+      detail: string
     }>()
-    expect(rows.results.map((r) => r.code)).toEqual(expect.arrayContaining(['HANDOFF_APP_NOT_FOUND', 'SAML_DESTINATION_MISMATCH', 'SAML_SIGNATURE_MISSING']))
+    const seen = rows.results.map((r) => [r.code, (JSON.parse(r.detail) as { samlCode?: string }).samlCode ?? null])
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        ['HANDOFF_APP_NOT_FOUND', null],
+        ['HANDOFF_REQUEST_REFUSED', 'SAML_DESTINATION_MISMATCH'],
+        ['HANDOFF_REQUEST_REFUSED', 'SAML_SIGNATURE_MISSING'],
+      ]),
+    )
+  })
+
+  // Issue 16: a request the helpdesk got wrong is its configuration; the customer's page says so
+  // neutrally, and never blames "your organization".
+  it("shows the customer a neutral page for the helpdesk's refused request", async () => {
+    const page = await exports.default.fetch(`${ORIGIN}/sso/idp/sso?${await authnRequestQuery('_x4', SP, 'https://evil.example/acs')}`, {
+      headers: { cookie: await sessionCookie(), accept: 'text/html' },
+    })
+    expect(page.status).toBe(400)
+    const html = await page.text()
+    expect(html).toContain('This is a setting at the help desk, not something you did')
+    expect(html).toContain('HANDOFF_REQUEST_REFUSED')
+    expect(html).not.toMatch(/your organization/i)
+    expect(html).not.toContain('evil.example')
   })
 
   it('launches an IdP-initiated sign-in into the app', async () => {

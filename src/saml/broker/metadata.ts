@@ -15,6 +15,7 @@ import { parseXml } from '../xml/parse'
 
 export const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'
 export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'
+export const NAMEID_TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient'
 
 export interface BrokerMetadataInput {
   /** Our IdP entity ID (`<origin>/sso/idp/metadata`). */
@@ -26,18 +27,20 @@ export interface BrokerMetadataInput {
   nameIdFormats?: readonly string[]
   /** ID attribute of the EntityDescriptor; required to sign the document. */
   id?: string
+  /** WantAuthnRequestsSigned (metadata §2.4.3): the app this copy is for must sign its requests. */
+  wantAuthnRequestsSigned?: boolean
 }
 
 /** The broker's IdP metadata XML (no XML declaration). Certificates that do not parse throw SAML_CERTIFICATE_INVALID. */
 export function buildBrokerMetadata(input: BrokerMetadataInput): string {
   const id = input.id !== undefined ? ` ID="${escapeXmlAttr(input.id)}"` : ''
-  const formats = input.nameIdFormats ?? [NAMEID_EMAIL, NAMEID_PERSISTENT]
+  const formats = input.nameIdFormats ?? [NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT]
   const endpoint = (name: string, location: string) =>
     [BINDINGS.redirect, BINDINGS.post].map((b) => `<md:${name} Binding="${b}" Location="${escapeXmlAttr(location)}"/>`).join('')
   // Schema order (metadata §2.4.1, §2.4.2, §2.4.3): KeyDescriptor, SingleLogoutService, NameIDFormat, SingleSignOnService.
   return (
     `<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}"${id} entityID="${escapeXmlAttr(input.entityId)}">` +
-    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.samlp}">` +
+    `<md:IDPSSODescriptor WantAuthnRequestsSigned="${input.wantAuthnRequestsSigned ? 'true' : 'false'}" protocolSupportEnumeration="${NS.samlp}">` +
     input.signingCertificates.map((c) => keyDescriptor('signing', c)).join('') +
     endpoint('SingleLogoutService', input.sloUrl) +
     formats.map((f) => `<md:NameIDFormat>${escapeXmlText(f)}</md:NameIDFormat>`).join('') +

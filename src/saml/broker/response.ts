@@ -35,6 +35,8 @@ export interface IssuedResponseInput {
   assertionId: string
   signing: { privateKey: CryptoKey; certificatePem: string }
   signResponse: boolean
+  /** AuthnContextClassRef of the statement; default unspecified. */
+  authnContextClassRef?: string
 }
 
 function attributeStatement(attributes: Record<string, string[]>): string {
@@ -67,7 +69,7 @@ export async function buildIssuedResponse(input: IssuedResponseInput): Promise<s
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${escapeXmlAttr(input.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${escapeXmlText(input.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${input.authnInstant.toISOString()}" SessionIndex="${escapeXmlAttr(input.sessionIndex)}">` +
-    `<saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    `<saml:AuthnContext><saml:AuthnContextClassRef>${escapeXmlText(input.authnContextClassRef ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified')}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     attributeStatement(input.attributes) +
     `</saml:Assertion></samlp:Response>`
   const doc = parseXml(xml)
@@ -75,6 +77,34 @@ export async function buildIssuedResponse(input: IssuedResponseInput): Promise<s
   // Assertion first: the Response signature (when asked) then covers the signed assertion.
   await signEnveloped(firstChildNamed(response, NS.saml, 'Assertion')!, input.signing)
   if (input.signResponse) await signEnveloped(response, input.signing)
+  return new XMLSerializer().serializeToString(doc)
+}
+
+export interface StatusResponseInput {
+  issuer: string
+  acsUrl: string
+  inResponseTo: string
+  /** Top-level (Requester or Responder) and second-level status codes, and a short message. */
+  status: string
+  subStatus: string
+  message: string
+  now: Date
+  responseId: string
+  signing: { privateKey: CryptoKey; certificatePem: string }
+}
+
+/**
+ * A signed Response without an assertion, telling the SP why it gets none (core §3.2.2: e.g.
+ * InvalidNameIDPolicy, NoAuthnContext, NoPassive), to its ACS URL like any Response.
+ */
+export async function buildStatusResponse(input: StatusResponseInput): Promise<string> {
+  const xml =
+    `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${escapeXmlAttr(input.responseId)}" Version="2.0" IssueInstant="${input.now.toISOString()}" Destination="${escapeXmlAttr(input.acsUrl)}" InResponseTo="${escapeXmlAttr(input.inResponseTo)}">` +
+    `<saml:Issuer>${escapeXmlText(input.issuer)}</saml:Issuer>` +
+    `<samlp:Status><samlp:StatusCode Value="${escapeXmlAttr(input.status)}"><samlp:StatusCode Value="${escapeXmlAttr(input.subStatus)}"/></samlp:StatusCode>` +
+    `<samlp:StatusMessage>${escapeXmlText(input.message)}</samlp:StatusMessage></samlp:Status></samlp:Response>`
+  const doc = parseXml(xml)
+  await signEnveloped(doc.documentElement!, input.signing)
   return new XMLSerializer().serializeToString(doc)
 }
 

@@ -29,7 +29,11 @@ describe('buildBrokerMetadata', () => {
       problem: null,
       ssoUrls: { 'HTTP-Redirect': input.ssoUrl, 'HTTP-POST': input.ssoUrl },
       sloUrls: { 'HTTP-Redirect': input.sloUrl, 'HTTP-POST': input.sloUrl },
-      nameIdFormats: ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
+      nameIdFormats: [
+        'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+        'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+      ],
     })
     expect(idp.signingCertificates).toEqual([encodeBase64(parseCertificate(key.certificatePem).der)])
   })
