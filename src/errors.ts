@@ -31,6 +31,7 @@ export const APP_ERROR_CODES = [
   'LOGIN_EMAIL_DOMAIN_UNKNOWN',
   'LOGIN_STATE_MISSING',
   'LOGOUT_REPLAY',
+  'LOGOUT_UNKNOWN_PRINCIPAL',
   'LOGIN_UNKNOWN_ISSUER',
   'LOGIN_GROUP_DENIED',
   'LOGIN_EMAIL_DOMAIN_MISMATCH',
@@ -134,6 +135,11 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 403,
     user: 'This sign-out request was already used.',
     admin: 'A LogoutRequest ID was seen before: a replayed message, or a helpdesk or IdP that reuses IDs.',
+  },
+  LOGOUT_UNKNOWN_PRINCIPAL: {
+    status: 400,
+    user: 'The help desk asked to sign out someone else; you are still signed in.',
+    admin: "A helpdesk LogoutRequest named a NameID or SessionIndex that is not this browser's user: answered UnknownPrincipal, nothing ended.",
   },
   LOGIN_UNKNOWN_ISSUER: {
     status: 403,

@@ -5,11 +5,14 @@
  * did to the audit log as actor `cron`.
  */
 import { DEFAULT_DOH_URL, dohTxtResolver } from './outbound/doh'
+import { refreshSamlApp } from './admin/apps'
+import { errorCode, errorDetail } from './errors'
 import { refreshIdpMetadata } from './admin/idps'
 import { checkPendingDomains } from './admin/organizations'
 import { auditFailure, newTrail, recordAudit } from './audit/record'
 import type { AppDeps, RequestContext } from './context'
 import { pruneAudit } from './store/audit'
+import { listApps } from './store/apps'
 import { listIdps } from './store/idps'
 import { pruneConsumed } from './store/replay'
 import { pruneSessionIndex, pruneSessionRevocations } from './store/sessions'
@@ -46,7 +49,7 @@ export function cronContext(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'ra
   }
 }
 
-/** Re-reads every IdP imported from a metadata URL; certificate changes and failures are audited. */
+/** Re-reads every IdP and helpdesk app imported from a metadata URL; certificate changes and failures are audited. */
 async function refreshAllMetadata(ctx: RequestContext): Promise<{ refreshed: number; failed: number }> {
   let refreshed = 0
   let failed = 0
@@ -57,6 +60,21 @@ async function refreshAllMetadata(ctx: RequestContext): Promise<{ refreshed: num
     } catch (err) {
       failed++
       await auditFailure(ctx, { ...newTrail('idp.metadata-refresh'), idpId: row.id }, err)
+    }
+  }
+  // Helpdesk apps imported from SP metadata (broker mode): endpoints and certificates follow it.
+  for (const app of (await listApps(ctx.db)).filter((a) => a.kind === 'saml' && a.config.metadataUrl)) {
+    try {
+      await refreshSamlApp(ctx, app.id, 'cron')
+      refreshed++
+    } catch (err) {
+      failed++
+      await recordAudit(ctx, {
+        action: 'app.metadata-refresh',
+        outcome: 'failure',
+        code: errorCode(err),
+        detail: { appId: app.id, ...errorDetail(err), via: 'cron' },
+      })
     }
   }
   return { refreshed, failed }

@@ -48,11 +48,15 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
   if (typeof entityId !== 'string' || !entityId.trim() || entityId.length > 1024) invalid('config.entityId', "must be the helpdesk's SP entity ID")
   const nameIdFormat = input.nameIdFormat ?? 'email'
   if (nameIdFormat !== 'email' && nameIdFormat !== 'persistent') invalid('config.nameIdFormat', "must be 'email' or 'persistent'")
-  const signResponse = input.signResponse ?? false
+  // Signed by default: many SPs (Zammad's ruby-saml, pysaml2, mod_auth_mellon) want the Response signed too.
+  const signResponse = input.signResponse ?? true
   if (typeof signResponse !== 'boolean') invalid('config.signResponse', 'must be true or false')
   const certificates = input.certificates ?? []
   if (!Array.isArray(certificates)) invalid('config.certificates', 'must be an array of PEM certificates')
   const sloUrl = optUrl(input.sloUrl, 'config.sloUrl')
+  const sloBinding = input.sloBinding ?? 'redirect'
+  if (sloBinding !== 'redirect' && sloBinding !== 'post') invalid('config.sloBinding', "must be 'redirect' or 'post'")
+  const metadataUrl = optUrl(input.metadataUrl, 'config.metadataUrl')
   const attributeNames = input.attributeNames ?? {}
   if (typeof attributeNames !== 'object' || attributeNames === null || Array.isArray(attributeNames)) invalid('config.attributeNames', 'must be an object')
   for (const [k, name] of Object.entries(attributeNames)) {
@@ -67,7 +71,8 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
     nameIdFormat,
     signResponse,
     certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [],
-    ...(sloUrl ? { sloUrl } : {}),
+    ...(sloUrl ? { sloUrl, sloBinding } : {}),
+    ...(metadataUrl ? { metadataUrl } : {}),
   }
 }
 

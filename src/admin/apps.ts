@@ -9,8 +9,9 @@ import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import { brokerEndpoints } from '../broker/endpoints'
 import { zendeskOrigin } from '../handoff/zendesk'
-import { parseSpMetadata } from '../saml/broker/metadata'
+import { NAMEID_PERSISTENT, parseSpMetadata, type SpMetadata } from '../saml/broker/metadata'
 import { signingKey } from '../sso/signing-key'
+import type { SamlAppConfig } from '../store/app-configs'
 import { deleteApp as removeApp, getApp, listApps, saveApp, type App } from '../store/apps'
 import { parseAppInput, parseSamlAppConfig } from './app-fields'
 import type { AdminChannel } from './idps'
@@ -81,22 +82,66 @@ export async function createApp(ctx: RequestContext, input: unknown, via: AdminC
 }
 
 /**
+ * The app config its SP metadata describes: entity ID, ACS URL, the SingleLogoutService and its
+ * binding, the NameID format (persistent when that is all it lists), its signing certificates
+ * when it signs AuthnRequests (then required), and where it came from (refreshed daily).
+ * WantAssertionsSigned needs nothing: the broker always signs its assertions.
+ */
+function configFromSpMetadata(sp: SpMetadata, metadataUrl: string | null, base: Partial<SamlAppConfig> = {}): Record<string, unknown> {
+  const persistentOnly = sp.nameIdFormats.length > 0 && sp.nameIdFormats.every((f) => f === NAMEID_PERSISTENT)
+  return {
+    ...base,
+    entityId: sp.entityId,
+    acsUrl: sp.acsUrl,
+    certificates: sp.authnRequestsSigned ? sp.signingCertificates : [],
+    ...(base.nameIdFormat ? {} : { nameIdFormat: persistentOnly ? 'persistent' : 'email' }),
+    ...(sp.slo ? { sloUrl: sp.slo.url, sloBinding: sp.slo.binding } : { sloUrl: null }),
+    ...(metadataUrl ? { metadataUrl } : {}),
+  }
+}
+
+/**
  * A SAML helpdesk from its SP metadata (Atlassian Guard, Zammad and Freshdesk show it):
- * `{ metadataXml | metadataUrl, name?, slug?, entityId?, signResponse? }`. Signed AuthnRequests
- * are required when the metadata says AuthnRequestsSigned.
+ * `{ metadataXml | metadataUrl, name?, slug?, entityId?, signResponse?, nameIdFormat? }`.
+ * Everything the metadata says goes through the same parser as a hand-made app.
  */
 export async function importSamlApp(ctx: RequestContext, input: Record<string, unknown>, via: AdminChannel): Promise<App> {
-  const { xml } = await readMetadataSource(input)
+  const { xml, metadataUrl } = await readMetadataSource(input)
   const sp = parseSpMetadata(xml, typeof input.entityId === 'string' && input.entityId ? input.entityId : undefined)
   const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : new URL(sp.acsUrl).host
-  const config = parseSamlAppConfig(
-    { entityId: sp.entityId, acsUrl: sp.acsUrl, signResponse: input.signResponse ?? false, certificates: sp.authnRequestsSigned ? sp.signingCertificates : [] },
-    undefined,
-  )
+  const overrides: Partial<SamlAppConfig> = {}
+  if (input.signResponse !== undefined) overrides.signResponse = input.signResponse as boolean
+  if (input.nameIdFormat !== undefined) overrides.nameIdFormat = input.nameIdFormat as SamlAppConfig['nameIdFormat']
+  const config = parseSamlAppConfig(configFromSpMetadata(sp, metadataUrl, overrides), undefined)
   const slug = typeof input.slug === 'string' && input.slug ? input.slug : slugify(name, 'app')
   const app = await saveApp(ctx.db, ctx.secret, newId('app', ctx.random), { kind: 'saml', name, slug, enabled: true, config }, ctx.clock(), true)
-  await recordAudit(ctx, { action: 'app.create', outcome: 'success', detail: { appId: app.id, kind: 'saml', via, source: 'sp-metadata' } })
+  await recordAudit(ctx, {
+    action: 'app.create',
+    outcome: 'success',
+    detail: { appId: app.id, kind: 'saml', via, source: metadataUrl ? 'sp-metadata-url' : 'sp-metadata' },
+  })
   return app
+}
+
+/**
+ * Re-reads a SAML app's metadata URL (the daily cron, or an admin) and takes its endpoints and
+ * certificates, validated as an import is; the admin's own choices (signResponse, NameID format,
+ * attribute names) stay. The audit row says what changed.
+ */
+export async function refreshSamlApp(ctx: RequestContext, id: string, via: AdminChannel | 'cron'): Promise<App> {
+  const app = await requireApp(ctx, id)
+  if (app.kind !== 'saml' || !app.config.metadataUrl)
+    throw new AppError('ADMIN_INVALID_FIELD', 'config.metadataUrl: this app was not imported from a metadata URL', { field: 'config.metadataUrl' })
+  const before = app.config
+  const { xml } = await readMetadataSource({ metadataUrl: before.metadataUrl })
+  const sp = parseSpMetadata(xml, before.entityId)
+  const config = parseSamlAppConfig(configFromSpMetadata(sp, before.metadataUrl ?? null, { ...before }), undefined)
+  const changed = (['acsUrl', 'sloUrl', 'sloBinding', 'certificates'] as const).filter(
+    (k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(config[k] ?? null),
+  )
+  const saved = await saveApp(ctx.db, ctx.secret, app.id, { kind: 'saml', name: app.name, slug: app.slug, enabled: app.enabled, config }, ctx.clock(), false)
+  await recordAudit(ctx, { action: 'app.metadata-refresh', outcome: 'success', detail: { appId: app.id, changed, via } })
+  return saved
 }
 
 export async function updateApp(ctx: RequestContext, id: string, input: unknown, via: AdminChannel): Promise<App> {

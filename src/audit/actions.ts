@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'app.create',
   'app.update',
   'app.delete',
+  'app.metadata-refresh',
   // the daily cron
   'maintenance',
 ] as const

@@ -39,6 +39,8 @@ type SamlApp = AppOf<'saml'>
 
 /** Key purpose of the pairwise persistent NameIDs (HKDF info under SSO_SECRET). */
 const PAIRWISE_PURPOSE = 'broker-pairwise-nameid'
+/** Key purpose of the SessionIndexes the broker issues. */
+const SESSION_INDEX_PURPOSE = 'broker-session-index'
 
 /**
  * GET|POST /sso/idp/sso: a helpdesk's AuthnRequest, checked by the book (addressed to us, fresh,
@@ -167,6 +169,15 @@ export async function brokerNameId(
 }
 
 /**
+ * The SessionIndex the app gets for this session: stable for (app, session), so a LogoutRequest
+ * that names it can be matched to the browser's session; opaque (an HMAC under SSO_SECRET).
+ */
+export async function brokerSessionIndex(ctx: RequestContext, app: SamlApp, session: LiveSession): Promise<string> {
+  const mac = await signValue(ctx.secret, SESSION_INDEX_PURPOSE, `${app.id}\n${session.subject}\n${session.createdAt}`)
+  return `_${mac.slice(mac.lastIndexOf('.') + 1)}`
+}
+
+/**
  * Answers the request with an error status instead of an assertion (core §3.2.2.2), signed, to
  * the app's ACS URL: what the SP asked for cannot be given. Audited as a failure naming why.
  */
@@ -222,7 +233,7 @@ async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, sess
     inResponseTo: pending.requestId,
     nameId: nameId.value,
     nameIdFormat: nameId.format,
-    sessionIndex: newRequestId(ctx.random),
+    sessionIndex: await brokerSessionIndex(ctx, app, session),
     attributes: appAttributes(config, session, organization),
     now,
     authnInstant: new Date(session.createdAt),

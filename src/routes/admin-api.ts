@@ -4,7 +4,7 @@
  * function (validate → store → audit) and answers JSON; failures go through the error handler.
  */
 import { Hono, type MiddlewareHandler } from 'hono'
-import { createApp, deleteApp, importSamlApp, listAppViews, requireApp, appView, updateApp } from '../admin/apps'
+import { createApp, deleteApp, importSamlApp, listAppViews, refreshSamlApp, requireApp, appView, updateApp } from '../admin/apps'
 import { parseAuditQuery, readAuditLog } from '../admin/audit-log'
 import { idpView } from '../admin/idp-fields'
 import { createIdp, deleteIdp, importIdp, listIdpViews, refreshIdpMetadata, requireIdp, updateIdp } from '../admin/idps'
@@ -110,6 +110,9 @@ export const adminApiRoutes = new Hono<AppEnv>()
     const app = await importSamlApp(c.var.ctx, requireObject(await readJson(c)), 'api')
     return c.json(await appView(c.var.ctx, app), 201)
   })
+  .post('/apps/:id/refresh', audited('app.metadata-refresh'), async (c) =>
+    c.json(await appView(c.var.ctx, await refreshSamlApp(c.var.ctx, c.req.param('id'), 'api'))),
+  )
   .get('/apps/:id', async (c) => c.json(await appView(c.var.ctx, await requireApp(c.var.ctx, c.req.param('id')))))
   .patch('/apps/:id', audited('app.update'), async (c) =>
     c.json(await appView(c.var.ctx, await updateApp(c.var.ctx, c.req.param('id'), await readJson(c), 'api'))),

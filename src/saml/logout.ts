@@ -16,6 +16,7 @@ export const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success'
 export const STATUS_REQUESTER = 'urn:oasis:names:tc:SAML:2.0:status:Requester'
 export const STATUS_RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder'
 /** Second-level status: some session participants could not be logged out (core §3.2.2.2). */
+export const STATUS_UNKNOWN_PRINCIPAL = 'urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal'
 export const STATUS_PARTIAL_LOGOUT = 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout'
 /** How old a received logout message may be (IssueInstant), on top of the clock skew. */
 export const MAX_LOGOUT_MESSAGE_AGE_SECONDS = 300
@@ -68,6 +69,8 @@ export interface LogoutResponseInput {
   inResponseTo: string
   /** Top-level status URI; default Success. */
   statusCode?: string
+  /** A second-level status (core §3.2.2.2), e.g. UnknownPrincipal. */
+  subStatusCode?: string
   statusMessage?: string
 }
 
@@ -78,7 +81,7 @@ export function buildLogoutResponse(input: LogoutResponseInput): string {
     `<samlp:LogoutResponse ${PROTOCOL_NS} ID="${escapeXmlAttr(input.id)}" Version="2.0" IssueInstant="${input.issueInstant.toISOString()}"` +
     ` Destination="${escapeXmlAttr(input.destination)}" InResponseTo="${escapeXmlAttr(input.inResponseTo)}">` +
     `<saml:Issuer>${escapeXmlText(input.issuer)}</saml:Issuer>` +
-    `<samlp:Status><samlp:StatusCode Value="${escapeXmlAttr(input.statusCode ?? STATUS_SUCCESS)}"/>${message}</samlp:Status>` +
+    `<samlp:Status><samlp:StatusCode Value="${escapeXmlAttr(input.statusCode ?? STATUS_SUCCESS)}"${input.subStatusCode ? `><samlp:StatusCode Value="${escapeXmlAttr(input.subStatusCode)}"/></samlp:StatusCode>` : '/>'}${message}</samlp:Status>` +
     `</samlp:LogoutResponse>`
   )
 }

@@ -34,8 +34,11 @@ export interface SamlAppConfig {
   signResponse: boolean
   /** SP signing certificates: when set, AuthnRequests must be signed with one of them. */
   certificates: string[]
-  /** The SP's SingleLogoutService (Redirect binding), for logout started at the helpdesk. */
+  /** The SP's SingleLogoutService, for logout started at the helpdesk, and its binding (default redirect). */
   sloUrl?: string
+  sloBinding?: 'redirect' | 'post'
+  /** Where the config was imported from (SP metadata); the daily cron re-reads it. */
+  metadataUrl?: string
   /** Attribute names the helpdesk expects, per field; a field mapped to '' is not sent. */
   attributeNames?: Partial<Record<SamlAppAttribute, string>>
 }

@@ -22,6 +22,8 @@ export interface BrokerPending {
   requestedAuthnContext?: { comparison: string; classRefs: string[] } | null
   /** ForceAuthn: only a session started at or after this instant (ms) may answer it. */
   authnAfter?: number | null
+  /** A LogoutRequest naming someone else than this browser's user: answered UnknownPrincipal, nothing ended. */
+  unknownPrincipal?: boolean
 }
 
 const KEY = /^_[0-9a-f]{40}$/

@@ -3,8 +3,20 @@
 // in the helpdesk (for Freshworks, the public key of the gateway's signing certificate).
 import { env } from 'cloudflare:workers'
 import { CompactSign, compactVerify, generateKeyPair, importSPKI } from 'jose'
-import { beforeEach, describe, expect, it } from 'vitest'
-import { appView, brokerSetup, createApp, deleteApp, importSamlApp, listAppSummaries, listAppViews, requireApp, updateApp } from '../../src/admin/apps'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  appView,
+  brokerSetup,
+  createApp,
+  deleteApp,
+  importSamlApp,
+  listAppSummaries,
+  listAppViews,
+  refreshSamlApp,
+  requireApp,
+  updateApp,
+} from '../../src/admin/apps'
+import { runMaintenance } from '../../src/scheduled'
 import { decodeBase64 } from '../../src/saml/encoding'
 import { parseCertificate } from '../../src/saml/x509'
 import { signingKey } from '../../src/sso/signing-key'
@@ -146,6 +158,77 @@ describe('importSamlApp', () => {
     await expect(importSamlApp(ctx(), {}, 'api')).rejects.toThrow(invalidField('metadataXml'))
     expect(await count('SELECT COUNT(*) AS n FROM apps')).toBe(0)
     expect(await count('SELECT COUNT(*) AS n FROM audit_log')).toBe(0)
+  })
+})
+
+// Issue 16: the import dropped the SingleLogoutService, NameIDFormat, WantAssertionsSigned and
+// the encryption certificate, and left signResponse off.
+describe('importSamlApp: everything the SP metadata says', () => {
+  const ZAMMAD_URL = 'https://desk.example/auth/saml/metadata'
+  const zammad = (acs: string, slo: string, extra = '') =>
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://desk.example/auth/saml/metadata">
+<md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${TEST_IDP_DER}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${slo}"/>
+<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
+<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}" index="0"/>${extra}
+</md:SPSSODescriptor></md:EntityDescriptor>`
+  const serve = (body: () => string) =>
+    vi
+      .spyOn(globalThis, 'fetch')
+      .mockImplementation(async (input) =>
+        String(input instanceof Request ? input.url : input) === ZAMMAD_URL ? new Response(body()) : new Response('no', { status: 404 }),
+      )
+  afterEach(() => vi.restoreAllMocks())
+
+  it('takes the SLO URL with its binding, a persistent-only NameID format, signs the Response by default, and keeps the URL', async () => {
+    serve(() => zammad('https://desk.example/auth/saml/callback', 'https://desk.example/auth/saml/slo'))
+    const app = await importSamlApp(ctx(), { metadataUrl: ZAMMAD_URL, name: 'Zammad' }, 'api')
+    expect(app.kind === 'saml' && app.config).toMatchObject({
+      entityId: 'https://desk.example/auth/saml/metadata',
+      acsUrl: 'https://desk.example/auth/saml/callback',
+      sloUrl: 'https://desk.example/auth/saml/slo',
+      sloBinding: 'post',
+      nameIdFormat: 'persistent',
+      signResponse: true,
+      certificates: [],
+      metadataUrl: ZAMMAD_URL,
+    })
+    expect(await lastAuditRow('app.create')).toMatchObject({ detail: { source: 'sp-metadata-url' } })
+  })
+
+  it('refreshSamlApp follows the metadata (endpoints, binding) and keeps what the admin chose; the cron does it daily', async () => {
+    let acs = 'https://desk.example/auth/saml/callback'
+    serve(() => zammad(acs, 'https://desk.example/auth/saml/slo'))
+    const app = await importSamlApp(ctx(), { metadataUrl: ZAMMAD_URL, name: 'Zammad', signResponse: false }, 'api')
+    acs = 'https://desk.example/auth/saml/callback2'
+    const refreshed = await refreshSamlApp(ctx(), app.id, 'api')
+    expect(refreshed.kind === 'saml' && refreshed.config).toMatchObject({ acsUrl: acs, signResponse: false, nameIdFormat: 'persistent' })
+    expect(await lastAuditRow('app.metadata-refresh')).toMatchObject({ outcome: 'success', detail: { appId: app.id, changed: ['acsUrl'], via: 'api' } })
+    acs = 'https://desk.example/auth/saml/callback3'
+    await runMaintenance(env, new Date())
+    const after = await getApp(env.DB, app.id)
+    expect(after?.kind === 'saml' && after.config.acsUrl).toBe(acs)
+  })
+
+  it('refuses what it read as an import would (an http ACS URL), keeps the app, and the cron audits the failure', async () => {
+    let acs = 'https://desk.example/auth/saml/callback'
+    serve(() => zammad(acs, 'https://desk.example/auth/saml/slo'))
+    const app = await importSamlApp(ctx(), { metadataUrl: ZAMMAD_URL, name: 'Zammad' }, 'api')
+    acs = 'http://desk.example/auth/saml/callback'
+    await expect(refreshSamlApp(ctx(), app.id, 'api')).rejects.toThrow(invalidField('config.acsUrl'))
+    await runMaintenance(env, new Date())
+    expect(await getApp(env.DB, app.id)).toMatchObject({ config: { acsUrl: 'https://desk.example/auth/saml/callback' } })
+    expect(await lastAuditRow('app.metadata-refresh')).toMatchObject({
+      outcome: 'failure',
+      code: 'ADMIN_INVALID_FIELD',
+      detail: { appId: app.id, via: 'cron' },
+    })
+  })
+
+  it('refuses to refresh an app that was not imported from a URL', async () => {
+    const app = await createApp(ctx(), SAML, 'api')
+    await expect(refreshSamlApp(ctx(), app.id, 'api')).rejects.toThrow(invalidField('config.metadataUrl'))
   })
 })
 

@@ -2,6 +2,7 @@
 // session ends, the logout fans out to the customer's IdP when it has an SLO URL (and comes back),
 // and the helpdesk gets one signed LogoutResponse at its configured SLO URL.
 import { env } from 'cloudflare:workers'
+import { XMLSerializer } from '@xmldom/xmldom'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { finishAppLogout, receiveAppLogout } from '../../src/broker/logout'
 import { newTrail } from '../../src/audit/record'
@@ -46,6 +47,7 @@ beforeAll(async () => {
   await app('app_desk', 'desk', HELPDESK)
   await app('app_signed', 'signed', { entityId: 'https://signed.test/sp', sloUrl: 'https://signed.test/slo', certificates: [TEST_IDP_CERT] })
   await app('app_noslo', 'noslo', { entityId: 'https://noslo.test/sp' })
+  await app('app_post', 'post', { entityId: 'https://post.test/sp', sloUrl: 'https://post.test/slo', sloBinding: 'post' })
   const idp = { ssoUrl: 'https://idp.test/sso', certificates: [TEST_IDP_CERT] }
   await seedIdp(env.DB, 'idp_slo', { name: 'With SLO', slug: 'acme', entityId: IDP_WITH_SLO, sloUrl: 'https://idp.acme.test/slo', ...idp }, now)
   await seedIdp(env.DB, 'idp_plain', { name: 'Plain', slug: 'plain', entityId: 'https://idp.plain.test/saml', ...idp }, now)
@@ -57,13 +59,17 @@ async function signedIn(idpId: string, nameId = 'jane@acme.example'): Promise<Re
   return { [SESSION_COOKIE]: cookie.value! }
 }
 
-async function appLogoutRequest(issuer: string, options: { id?: string; relayState?: string; key?: string } = {}): Promise<ReceivedMessage> {
+async function appLogoutRequest(
+  issuer: string,
+  options: { id?: string; relayState?: string; key?: string; nameId?: string; sessionIndex?: string } = {},
+): Promise<ReceivedMessage> {
   const xml = buildLogoutRequest({
     id: options.id ?? `_app-lr-${crypto.randomUUID()}`,
     issueInstant: new Date(),
     destination: BROKER_SLO,
     issuer,
-    nameId: 'jane@acme.example',
+    nameId: options.nameId ?? 'jane@acme.example',
+    sessionIndex: options.sessionIndex ?? null,
   })
   const signing = options.key ? { privateKey: await importPrivateKey(options.key, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }) } : null
   return { binding: 'redirect', rawQuery: await encodeRedirectBinding({ xml, param: 'SAMLRequest', relayState: options.relayState ?? null, signing }) }
@@ -243,5 +249,65 @@ describe('finishAppLogout', () => {
 
   it('refuses a done key that was never issued with LOGIN_STATE_MISSING', async () => {
     await expect(finishAppLogout(testContext(), `_${'a'.repeat(40)}`)).rejects.toMatchObject({ code: 'LOGIN_STATE_MISSING' })
+  })
+})
+
+// Issue 16: the LogoutResponse always went by HTTP-Redirect, and any LogoutRequest ended the
+// browser's session whoever it named.
+describe('logout by the book (issue 16)', () => {
+  it("answers over HTTP-POST when that is the app's SLO binding, signed, RelayState kept", async () => {
+    const step = await receiveAppLogout(
+      testContext(),
+      newTrail('logout.app-initiated'),
+      await appLogoutRequest('https://post.test/sp', { relayState: 'post-relay' }),
+      await signedIn('idp_plain'),
+      true,
+    )
+    const answer = await finishAppLogout(testContext(), doneKey(location(step)))
+    if (answer.navigation.kind !== 'post') throw new Error('expected an auto-post')
+    expect(answer.navigation.action).toBe('https://post.test/slo')
+    expect(answer.navigation.fields.RelayState).toBe('post-relay')
+    const xml = new TextDecoder().decode(Uint8Array.from(atob(answer.navigation.fields.SAMLResponse!), (c) => c.charCodeAt(0)))
+    expect(xml).toContain('<samlp:LogoutResponse')
+    expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:Success')
+    const { verifyPost } = await import('../helpers/saml-messages')
+    await verifyPost(answer.navigation.fields.SAMLResponse!, (await signingKey(testContext(), 'broker')).certificatePem)
+  })
+
+  it('ends nothing for a LogoutRequest naming another user, and answers Requester/UnknownPrincipal', async () => {
+    const cookies = await signedIn('idp_plain', 'ann@acme.example')
+    const step = await receiveAppLogout(
+      testContext(),
+      newTrail('logout.app-initiated'),
+      await appLogoutRequest(HELPDESK.entityId, { nameId: 'bob@acme.example' }),
+      cookies,
+      true,
+    )
+    expect(await isLive(cookies)).toBe(true)
+    expect(step.cookies).toEqual([])
+    const answer = await readRedirect(location(await finishAppLogout(testContext(), doneKey(location(step)))))
+    const codes = [...new XMLSerializer().serializeToString(answer.root).matchAll(/StatusCode Value="([^"]+)"/g)].map((m) => m[1])
+    expect(codes).toEqual(['urn:oasis:names:tc:SAML:2.0:status:Requester', 'urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal'])
+    expect(await lastAuditRow('logout.app-initiated')).toMatchObject({ outcome: 'failure', code: 'LOGOUT_UNKNOWN_PRINCIPAL' })
+  })
+
+  it('matches a SessionIndex to the one the broker issued for this session: another index ends nothing, the right one ends it', async () => {
+    const cookies = await signedIn('idp_plain')
+    const session = (await currentSession(testContext(), cookies))!
+    const { getApp } = await import('../../src/store/apps')
+    const desk = (await getApp(env.DB, 'app_desk'))!
+    if (desk.kind !== 'saml') throw new Error('expected the SAML app')
+    const { brokerSessionIndex } = await import('../../src/broker/sign-on')
+    const ours = await brokerSessionIndex(testContext(), desk, session)
+    await receiveAppLogout(
+      testContext(),
+      newTrail('logout.app-initiated'),
+      await appLogoutRequest(HELPDESK.entityId, { sessionIndex: '_other' }),
+      cookies,
+      true,
+    )
+    expect(await isLive(cookies)).toBe(true)
+    await receiveAppLogout(testContext(), newTrail('logout.app-initiated'), await appLogoutRequest(HELPDESK.entityId, { sessionIndex: ours }), cookies, true)
+    expect(await isLive(cookies)).toBe(false)
   })
 })

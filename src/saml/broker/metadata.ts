@@ -55,8 +55,14 @@ export interface SpMetadata {
   /** HTTP-POST AssertionConsumerService: the default one, else the lowest index, else the first. */
   acsUrl: string
   signingCertificates: string[]
+  /** Certificates it wants assertions encrypted to (KeyDescriptor use="encryption" or no use). */
+  encryptionCertificates: string[]
   authnRequestsSigned: boolean
+  /** WantAssertionsSigned: the broker always signs its assertions, so this is always met. */
+  wantAssertionsSigned: boolean
   nameIdFormats: string[]
+  /** Its SingleLogoutService (Redirect preferred, else POST): where logout answers go, and how. */
+  slo: { url: string; binding: 'redirect' | 'post' } | null
 }
 
 /**
@@ -91,9 +97,26 @@ export function parseSpMetadata(xml: string, entityId?: string): SpMetadata {
     entityId: attr(e, 'entityID') ?? '',
     acsUrl: (attr(acs, 'Location') ?? '').trim(),
     signingCertificates: readCertificates(role, 'signing'),
+    encryptionCertificates: readCertificates(role, 'encryption'),
     authnRequestsSigned: attr(role, 'AuthnRequestsSigned') === 'true',
+    wantAssertionsSigned: attr(role, 'WantAssertionsSigned') === 'true',
     nameIdFormats: childrenNamed(role, NS.md, 'NameIDFormat').map((n) => textContent(n).trim()),
+    slo: singleLogout(role),
   }
+}
+
+/** The SP's SingleLogoutService: HTTP-Redirect if it offers one, else HTTP-POST; ResponseLocation when given (metadata §2.2.2). */
+function singleLogout(role: Element): { url: string; binding: 'redirect' | 'post' } | null {
+  const services = childrenNamed(role, NS.md, 'SingleLogoutService')
+  for (const [binding, uri] of [
+    ['redirect', BINDINGS.redirect],
+    ['post', BINDINGS.post],
+  ] as const) {
+    const service = services.find((sv) => attr(sv, 'Binding') === uri)
+    const url = service ? (attr(service, 'ResponseLocation') ?? attr(service, 'Location') ?? '').trim() : ''
+    if (service && isHttpUrl(url)) return { url, binding }
+  }
+  return null
 }
 
 function invalid(message: string): SamlError {

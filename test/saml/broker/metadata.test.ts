@@ -78,6 +78,32 @@ describe('parseSpMetadata (a helpdesk in broker mode)', () => {
     expect(ours.signingCertificates).toHaveLength(1)
   })
 
+  // Issue 16: the SingleLogoutService, WantAssertionsSigned and the encryption certificate were dropped.
+  it('reads the SingleLogoutService (Redirect preferred, ResponseLocation first), WantAssertionsSigned and the encryption certificate', () => {
+    const enc = testKeyPair('rsa', 'sp-enc').certificatePem
+    const xml = buildSpMetadata({
+      entityId: 'urn:sp',
+      acsUrl: 'https://sp.example/acs',
+      sloUrl: 'https://sp.example/slo',
+      signingCertificates: [],
+      encryptionCertificates: [enc],
+      wantAssertionsSigned: true,
+      authnRequestsSigned: false,
+    })
+    const sp = parseSpMetadata(xml)
+    expect(sp).toMatchObject({ wantAssertionsSigned: true, slo: { url: 'https://sp.example/slo', binding: 'redirect' } })
+    expect(sp.encryptionCertificates).toEqual([encodeBase64(parseCertificate(enc).der)])
+    const postOnly = xml.replace(/<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-Redirect"[^>]*\/>/, '')
+    expect(parseSpMetadata(postOnly).slo).toEqual({ url: 'https://sp.example/slo', binding: 'post' })
+    const responseLocation = xml.replace(
+      /(<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-Redirect")/,
+      '$1 ResponseLocation="https://sp.example/slo-answers"',
+    )
+    expect(parseSpMetadata(responseLocation).slo).toEqual({ url: 'https://sp.example/slo-answers', binding: 'redirect' })
+    const none = xml.replace(/<md:SingleLogoutService[^>]*\/>/g, '')
+    expect(parseSpMetadata(none).slo).toBeNull()
+  })
+
   it('refuses metadata without a SAML 2.0 SP role: SAML_METADATA_INVALID', () => {
     expect(() => parseSpMetadata(readInterop('metadata/okta-app-metadata-2020.xml'))).toThrow(expect.objectContaining({ code: 'SAML_METADATA_INVALID' }))
   })
