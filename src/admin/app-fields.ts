@@ -57,6 +57,9 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
   const sloBinding = input.sloBinding ?? 'redirect'
   if (sloBinding !== 'redirect' && sloBinding !== 'post') invalid('config.sloBinding', "must be 'redirect' or 'post'")
   const metadataUrl = optUrl(input.metadataUrl, 'config.metadataUrl')
+  const attributeProfile = input.attributeProfile ?? 'basic'
+  if (!['basic', 'uri', 'zammad', 'jsm', 'zendesk', 'freshdesk'].includes(attributeProfile as string))
+    invalid('config.attributeProfile', "must be 'basic', 'uri', 'zammad', 'jsm', 'zendesk' or 'freshdesk'")
   const attributeNames = input.attributeNames ?? {}
   if (typeof attributeNames !== 'object' || attributeNames === null || Array.isArray(attributeNames)) invalid('config.attributeNames', 'must be an object')
   for (const [k, name] of Object.entries(attributeNames)) {
@@ -65,6 +68,7 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
     if (typeof name !== 'string' || name.length > 512) invalid(`config.attributeNames.${k}`, "must be an attribute name ('' = do not send)")
   }
   return {
+    attributeProfile: attributeProfile as NonNullable<SamlAppConfig['attributeProfile']>,
     attributeNames: attributeNames as SamlAppConfig['attributeNames'],
     entityId: entityId.trim(),
     acsUrl: parseUrl(input.acsUrl, 'config.acsUrl'),

@@ -32,7 +32,7 @@ import { signInFirst } from '../sso/sign-in'
 import { signingKey } from '../sso/signing-key'
 import { helpdeskOrganizationFor } from '../sso/tenancy'
 import { signValue } from '../crypto/mac'
-import { appAttributes } from './attributes'
+import { issuedAttributes } from './attributes'
 import { brokerEndpoints } from './endpoints'
 
 type SamlApp = AppOf<'saml'>
@@ -234,7 +234,7 @@ async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, sess
     nameId: nameId.value,
     nameIdFormat: nameId.format,
     sessionIndex: await brokerSessionIndex(ctx, app, session),
-    attributes: appAttributes(config, session, organization),
+    attributes: issuedAttributes(config, session, organization),
     now,
     authnInstant: new Date(session.createdAt),
     responseId: newRequestId(ctx.random),

@@ -39,7 +39,9 @@ export interface SamlAppConfig {
   sloBinding?: 'redirect' | 'post'
   /** Where the config was imported from (SP metadata); the daily cron re-reads it. */
   metadataUrl?: string
-  /** Attribute names the helpdesk expects, per field; a field mapped to '' is not sent. */
+  /** Attribute names and NameFormat by profile (broker/attributes.ts); default basic. */
+  attributeProfile?: 'basic' | 'uri' | 'zammad' | 'jsm' | 'zendesk' | 'freshdesk'
+  /** Per-field renames over the profile; a field mapped to '' is not sent. */
   attributeNames?: Partial<Record<SamlAppAttribute, string>>
 }
 

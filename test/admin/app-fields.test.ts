@@ -113,10 +113,17 @@ describe('parseAppInput: SAML', () => {
       entityId: 'https://acme.atlassian.net',
       acsUrl: 'https://auth.atlassian.com/saml/abc',
       nameIdFormat: 'email',
-      signResponse: false,
+      // Issue 16: signed by default (ruby-saml, pysaml2 and mellon want the Response signed).
+      signResponse: true,
       certificates: [],
+      attributeProfile: 'basic',
       attributeNames: {},
     })
+  })
+
+  it('takes an attribute profile and refuses an unknown one by name', () => {
+    expect(parseAppInput({ ...SAML, config: { ...SAML.config, attributeProfile: 'uri' } }, null).config).toMatchObject({ attributeProfile: 'uri' })
+    expect(() => parseAppInput({ ...SAML, config: { ...SAML.config, attributeProfile: 'shibboleth' } }, null)).toThrow(invalidField('config.attributeProfile'))
   })
 
   it('refuses a shared secret: SAML apps use certificates', () => {

@@ -26,8 +26,8 @@ export interface IssuedResponseInput {
   nameId: string
   nameIdFormat: string
   sessionIndex: string
-  /** Name → values; sent as saml:Attribute with NameFormat basic. */
-  attributes: Record<string, string[]>
+  /** The attributes: name → values (NameFormat basic), or each with its NameFormat and FriendlyName. */
+  attributes: Record<string, string[]> | readonly { name: string; nameFormat: string; friendlyName?: string; values: string[] }[]
   now: Date
   authnInstant: Date
   /** `_` + hex IDs for the Response and the Assertion. */
@@ -39,14 +39,26 @@ export interface IssuedResponseInput {
   authnContextClassRef?: string
 }
 
-function attributeStatement(attributes: Record<string, string[]>): string {
-  const entries = Object.entries(attributes).filter(([, values]) => values.length > 0)
+const BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic'
+
+interface AttributeOut {
+  name: string
+  nameFormat: string
+  friendlyName?: string
+  values: string[]
+}
+
+function attributeStatement(input: IssuedResponseInput['attributes']): string {
+  const list: readonly AttributeOut[] = Array.isArray(input)
+    ? (input as readonly AttributeOut[])
+    : Object.entries(input as Record<string, string[]>).map(([name, values]) => ({ name, nameFormat: BASIC, values }))
+  const entries = list.filter((a) => a.values.length > 0)
   if (entries.length === 0) return ''
   const body = entries
     .map(
-      ([name, values]) =>
-        `<saml:Attribute Name="${escapeXmlAttr(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
-        values.map((v) => `<saml:AttributeValue>${escapeXmlText(v)}</saml:AttributeValue>`).join('') +
+      (a) =>
+        `<saml:Attribute Name="${escapeXmlAttr(a.name)}" NameFormat="${escapeXmlAttr(a.nameFormat)}"${a.friendlyName ? ` FriendlyName="${escapeXmlAttr(a.friendlyName)}"` : ''}>` +
+        a.values.map((v) => `<saml:AttributeValue>${escapeXmlText(v)}</saml:AttributeValue>`).join('') +
         `</saml:Attribute>`,
     )
     .join('')
