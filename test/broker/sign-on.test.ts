@@ -330,6 +330,7 @@ describe('AuthnRequest options and checks', () => {
   const fresh = () => `_opt-${++n}-${crypto.randomUUID().slice(0, 8)}`
   const PPT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport'
   const PASSWORD = 'urn:oasis:names:tc:SAML:2.0:ac:classes:Password'
+  const INTERNET_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:ac:classes:InternetProtocol'
 
   /** A request to JSM with its XML edited (attributes on the root, children after Issuer). */
   function edited(id: string, edit: (xml: string) => string): string {
@@ -434,6 +435,12 @@ describe('AuthnRequest options and checks', () => {
       expect(result.authnContextClassRef).toBe(PPT)
     })
 
+    it('states an upstream Password sign-in (always over https) as PasswordProtectedTransport, meeting an exact request for it', async () => {
+      const id = fresh()
+      const step = await send(edited(id, context('exact', PPT)), await signedInCookies({ authnContextClassRef: PASSWORD }))
+      expect((await helpdeskValidates(posted(step).fields.SAMLResponse!, JSM, id)).authnContextClassRef).toBe(PPT)
+    })
+
     it("maps Entra ID's password method to PasswordProtectedTransport", async () => {
       const id = fresh()
       const entra = 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password'
@@ -442,7 +449,7 @@ describe('AuthnRequest options and checks', () => {
     })
 
     it('answers NoAuthnContext when the sign-in was weaker than the minimum asked for, or unknown for an exact request', async () => {
-      expect(await statusOf(await send(edited(fresh(), context('minimum', PPT)), await signedInCookies({ authnContextClassRef: PASSWORD })))).toEqual([
+      expect(await statusOf(await send(edited(fresh(), context('minimum', PPT)), await signedInCookies({ authnContextClassRef: INTERNET_PROTOCOL })))).toEqual([
         'Responder',
         'NoAuthnContext',
       ])

@@ -103,8 +103,15 @@ const STRENGTH: Record<string, number> = {
   [`${AC}MobileTwoFactorUnregistered`]: 5,
 }
 
-/** Upstream values that are not SAML classes, as the class they mean (Entra ID, ADFS, Okta). */
+/**
+ * Upstream values, as the class the broker can state for them. `Password` becomes
+ * `PasswordProtectedTransport`: the customer's IdP is always reached over https (an IdP's SSO URL
+ * must be https), and many IdPs (Entra ID, Google, Keycloak) say `Password` for exactly that;
+ * stating it as is would fail every SP that asks for PasswordProtectedTransport (node-saml's and
+ * python3-saml's default). Method URIs that are not SAML classes (Entra ID, ADFS) are mapped too.
+ */
 const UPSTREAM_ALIASES: Record<string, string> = {
+  [`${AC}Password`]: `${AC}PasswordProtectedTransport`,
   'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password': `${AC}PasswordProtectedTransport`,
   'urn:federation:authentication:windows': `${AC}PasswordProtectedTransport`,
   'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/windows': `${AC}PasswordProtectedTransport`,

@@ -91,6 +91,7 @@ describe('authentication context', () => {
     expect(brokerAuthnContext('http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password')).toBe(`${AC}PasswordProtectedTransport`)
     expect(brokerAuthnContext('urn:federation:authentication:windows')).toBe(`${AC}PasswordProtectedTransport`)
     expect(brokerAuthnContext(`${AC}X509`)).toBe(`${AC}X509`)
+    expect(brokerAuthnContext(`${AC}Password`)).toBe(`${AC}PasswordProtectedTransport`)
     expect(brokerAuthnContext(null)).toBe(AUTHN_CONTEXT_UNSPECIFIED)
   })
 
