@@ -5,7 +5,7 @@
  */
 import type { App, AppFields } from '../store/apps'
 import { SAML_APP_ATTRIBUTES, type FreshworksConfig, type SamlAppConfig, type ZendeskConfig } from '../store/app-configs'
-import { invalid, optUrl, parseCertificates, parseUrl, requireObject, SLUG, slugify } from './validate'
+import { invalid, optCertificate, optUrl, parseCertificates, parseUrl, requireObject, SLUG, slugify } from './validate'
 
 const APP_FIELDS = ['kind', 'name', 'slug', 'enabled', 'config', 'sharedSecret']
 
@@ -57,6 +57,14 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
   const sloBinding = input.sloBinding ?? 'redirect'
   if (sloBinding !== 'redirect' && sloBinding !== 'post') invalid('config.sloBinding', "must be 'redirect' or 'post'")
   const metadataUrl = optUrl(input.metadataUrl, 'config.metadataUrl')
+  const encryptAssertions = input.encryptAssertions ?? false
+  if (typeof encryptAssertions !== 'boolean') invalid('config.encryptAssertions', 'must be true or false')
+  const encryptionCertificate = optCertificate(input.encryptionCertificate, 'config.encryptionCertificate')
+  if (encryptAssertions && !encryptionCertificate)
+    invalid('config.encryptionCertificate', "is needed to encrypt assertions: the SP's encryption certificate (from its metadata)")
+  const encryptionAlgorithm = input.encryptionAlgorithm ?? 'aes256-gcm'
+  if (encryptionAlgorithm !== 'aes256-gcm' && encryptionAlgorithm !== 'aes256-cbc')
+    invalid('config.encryptionAlgorithm', "must be 'aes256-gcm' or 'aes256-cbc'")
   const attributeProfile = input.attributeProfile ?? 'basic'
   if (!['basic', 'uri', 'zammad', 'jsm', 'zendesk', 'freshdesk'].includes(attributeProfile as string))
     invalid('config.attributeProfile', "must be 'basic', 'uri', 'zammad', 'jsm', 'zendesk' or 'freshdesk'")
@@ -77,6 +85,9 @@ export function parseSamlAppConfig(v: unknown, base: SamlAppConfig | undefined):
     certificates: certificates.length ? parseCertificates(certificates, 'config.certificates') : [],
     ...(sloUrl ? { sloUrl, sloBinding } : {}),
     ...(metadataUrl ? { metadataUrl } : {}),
+    encryptAssertions,
+    ...(encryptionCertificate ? { encryptionCertificate } : {}),
+    encryptionAlgorithm,
   }
 }
 

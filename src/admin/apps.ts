@@ -96,6 +96,8 @@ function configFromSpMetadata(sp: SpMetadata, metadataUrl: string | null, base: 
     certificates: sp.authnRequestsSigned ? sp.signingCertificates : [],
     ...(base.nameIdFormat ? {} : { nameIdFormat: persistentOnly ? 'persistent' : 'email' }),
     ...(sp.slo ? { sloUrl: sp.slo.url, sloBinding: sp.slo.binding } : { sloUrl: null }),
+    // Kept for when the admin turns encryptAssertions on (the SP asks for it); refreshed with the rest.
+    encryptionCertificate: sp.encryptionCertificates[0] ?? null,
     ...(metadataUrl ? { metadataUrl } : {}),
   }
 }
@@ -112,6 +114,7 @@ export async function importSamlApp(ctx: RequestContext, input: Record<string, u
   const overrides: Partial<SamlAppConfig> = {}
   if (input.signResponse !== undefined) overrides.signResponse = input.signResponse as boolean
   if (input.nameIdFormat !== undefined) overrides.nameIdFormat = input.nameIdFormat as SamlAppConfig['nameIdFormat']
+  if (input.encryptAssertions !== undefined) overrides.encryptAssertions = input.encryptAssertions as boolean
   const config = parseSamlAppConfig(configFromSpMetadata(sp, metadataUrl, overrides), undefined)
   const slug = typeof input.slug === 'string' && input.slug ? input.slug : slugify(name, 'app')
   const app = await saveApp(ctx.db, ctx.secret, newId('app', ctx.random), { kind: 'saml', name, slug, enabled: true, config }, ctx.clock(), true)
@@ -136,7 +139,7 @@ export async function refreshSamlApp(ctx: RequestContext, id: string, via: Admin
   const { xml } = await readMetadataSource({ metadataUrl: before.metadataUrl })
   const sp = parseSpMetadata(xml, before.entityId)
   const config = parseSamlAppConfig(configFromSpMetadata(sp, before.metadataUrl ?? null, { ...before }), undefined)
-  const changed = (['acsUrl', 'sloUrl', 'sloBinding', 'certificates'] as const).filter(
+  const changed = (['acsUrl', 'sloUrl', 'sloBinding', 'certificates', 'encryptionCertificate'] as const).filter(
     (k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(config[k] ?? null),
   )
   const saved = await saveApp(ctx.db, ctx.secret, app.id, { kind: 'saml', name: app.name, slug: app.slug, enabled: app.enabled, config }, ctx.clock(), false)

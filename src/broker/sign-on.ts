@@ -242,13 +242,16 @@ async function answer(ctx: RequestContext, trail: AuditTrail, app: SamlApp, sess
     signing: { privateKey: key.privateKey, certificatePem: key.certificatePem },
     signResponse: config.signResponse,
     authnContextClassRef: authnContext,
+    ...(config.encryptAssertions && config.encryptionCertificate
+      ? { encryptFor: { certificatePem: config.encryptionCertificate, algorithm: config.encryptionAlgorithm ?? 'aes256-gcm' } }
+      : {}),
   })
   await recordAudit(ctx, {
     action: 'handoff.saml',
     outcome: 'success',
     idpId: session.idpId,
     subject: session.subject,
-    detail: { appId: app.id, inResponseTo: pending.requestId, nameIdFormat: nameId.format, authnContext },
+    detail: { appId: app.id, inResponseTo: pending.requestId, nameIdFormat: nameId.format, authnContext, encrypted: config.encryptAssertions === true },
   })
   const fields = { SAMLResponse: encodeIssuedResponse(xml), ...(pending.relayState ? { RelayState: pending.relayState } : {}) }
   return { navigation: autoPost(config.acsUrl, fields, 'Continuing to the help desk…'), cookies: [] }

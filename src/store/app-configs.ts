@@ -39,6 +39,10 @@ export interface SamlAppConfig {
   sloBinding?: 'redirect' | 'post'
   /** Where the config was imported from (SP metadata); the daily cron re-reads it. */
   metadataUrl?: string
+  /** Encrypt assertions for the SP (its encryptionCertificate), AES-256-GCM unless it needs CBC. */
+  encryptAssertions?: boolean
+  encryptionCertificate?: string
+  encryptionAlgorithm?: 'aes256-gcm' | 'aes256-cbc'
   /** Attribute names and NameFormat by profile (broker/attributes.ts); default basic. */
   attributeProfile?: 'basic' | 'uri' | 'zammad' | 'jsm' | 'zendesk' | 'freshdesk'
   /** Per-field renames over the profile; a field mapped to '' is not sent. */

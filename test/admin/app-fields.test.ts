@@ -116,9 +116,24 @@ describe('parseAppInput: SAML', () => {
       // Issue 16: signed by default (ruby-saml, pysaml2 and mellon want the Response signed).
       signResponse: true,
       certificates: [],
+      encryptAssertions: false,
+      encryptionAlgorithm: 'aes256-gcm',
       attributeProfile: 'basic',
       attributeNames: {},
     })
+  })
+
+  it('encrypts only with an encryption certificate, and refuses an unknown content algorithm', () => {
+    const with_ = (extra: Record<string, unknown>) => parseAppInput({ ...SAML, config: { ...SAML.config, ...extra } }, null).config
+    expect(with_({ encryptAssertions: true, encryptionCertificate: TEST_IDP_CERT })).toMatchObject({
+      encryptAssertions: true,
+      encryptionAlgorithm: 'aes256-gcm',
+    })
+    expect(() => with_({ encryptAssertions: true })).toThrow(invalidField('config.encryptionCertificate'))
+    expect(() => with_({ encryptionCertificate: 'MIIB' })).toThrow(invalidField('config.encryptionCertificate'))
+    expect(() => with_({ encryptAssertions: true, encryptionCertificate: TEST_IDP_CERT, encryptionAlgorithm: 'tripledes-cbc' })).toThrow(
+      invalidField('config.encryptionAlgorithm'),
+    )
   })
 
   it('takes an attribute profile and refuses an unknown one by name', () => {

@@ -193,8 +193,13 @@ describe('importSamlApp: everything the SP metadata says', () => {
       signResponse: true,
       certificates: [],
       metadataUrl: ZAMMAD_URL,
+      // Kept from its KeyDescriptor use="encryption"; used once the admin (or the import) asks.
+      encryptionCertificate: TEST_IDP_DER,
+      encryptAssertions: false,
     })
     expect(await lastAuditRow('app.create')).toMatchObject({ detail: { source: 'sp-metadata-url' } })
+    const encrypting = await importSamlApp(ctx(), { metadataUrl: ZAMMAD_URL, name: 'Zammad 2', slug: 'zammad-2', encryptAssertions: true }, 'api')
+    expect(encrypting.kind === 'saml' && encrypting.config).toMatchObject({ encryptAssertions: true, encryptionAlgorithm: 'aes256-gcm' })
   })
 
   it('refreshSamlApp follows the metadata (endpoints, binding) and keeps what the admin chose; the cron does it daily', async () => {

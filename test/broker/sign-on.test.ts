@@ -24,6 +24,7 @@ import { seedOrganization } from '../helpers/tenants'
 const BROKER = `${TEST_ORIGIN}/sso/idp/metadata`
 const JSM = { entityId: 'https://acme.atlassian.net/sp', acsUrl: 'https://acme.atlassian.net/sp/acs' }
 const SIGNED_SP = { entityId: 'urn:signed-sp', acsUrl: 'https://signed.example/acs' }
+const ENCRYPTING_SP = { entityId: 'urn:encrypting-sp', acsUrl: 'https://encrypting.example/acs' }
 
 beforeAll(async () => {
   const now = new Date()
@@ -53,6 +54,12 @@ beforeAll(async () => {
   })
   await app('app_signed', 'signed', { ...SIGNED_SP, certificates: [TEST_IDP_CERT] })
   await app('app_off', 'off', { entityId: 'urn:off-sp', acsUrl: 'https://off.example/acs' }, false)
+  await app('app_encrypted', 'encrypted', {
+    ...ENCRYPTING_SP,
+    encryptAssertions: true,
+    encryptionCertificate: TEST_IDP_CERT,
+    encryptionAlgorithm: 'aes256-cbc',
+  })
 })
 
 async function signedInCookies(overrides = {}): Promise<Record<string, string>> {
@@ -492,5 +499,34 @@ describe('AuthnRequest options and checks', () => {
       const answered = await resumeSignOn(testContext(), newTrail('handoff.saml'), key, await signedInCookies({ createdAt: Date.now() + 1000 }))
       expect((await helpdeskValidates(posted(answered).fields.SAMLResponse!, JSM, id)).inResponseTo).toBe(id)
     })
+  })
+})
+
+// Issue 16: no assertion was ever encrypted, even for an SP whose metadata asks for it.
+describe('encrypted assertions', () => {
+  it("encrypts the signed assertion for an app that asks, which only the SP's key opens", async () => {
+    const id = `_enc-${crypto.randomUUID().slice(0, 8)}`
+    const step = await receiveAuthnRequest(
+      testContext(),
+      newTrail('handoff.saml'),
+      await redirectMessage(authnRequest(id, ENCRYPTING_SP)),
+      await signedInCookies(),
+    )
+    const response = posted(step).fields.SAMLResponse!
+    const xml = new TextDecoder().decode(Uint8Array.from(atob(response), (c) => c.charCodeAt(0)))
+    expect(xml).toContain('<saml:EncryptedAssertion')
+    expect(xml).toContain('http://www.w3.org/2001/04/xmlenc#aes256-cbc')
+    expect(xml).not.toContain('jane@acme.example')
+    const options = {
+      samlResponse: response,
+      idp: { entityId: BROKER, certificates: [await gatewayCertificate()] },
+      sp: ENCRYPTING_SP,
+      now: new Date(),
+      expectedRequestId: id,
+    }
+    const result = await validateSamlResponse({ ...options, decryptionKeys: [TEST_IDP_KEY], requireSignedAssertion: true })
+    expect(result).toMatchObject({ nameId: 'jane@acme.example', signedParts: { assertion: true, response: true } })
+    await expect(validateSamlResponse({ ...options, decryptionKeys: [OTHER_IDP_KEY] })).rejects.toMatchObject({ code: 'SAML_DECRYPTION_FAILED' })
+    expect(await lastAuditRow('handoff.saml')).toMatchObject({ outcome: 'success', detail: { appId: 'app_encrypted', encrypted: true } })
   })
 })

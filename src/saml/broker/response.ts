@@ -3,7 +3,7 @@
  * to a downstream SP, with a bearer assertion (Issuer, NameID, SubjectConfirmation with Recipient,
  * InResponseTo and NotOnOrAfter, Conditions/Audience, AuthnStatement with SessionIndex, the
  * attributes the app asks for), signed with exclusive C14N + RSA-SHA256 (assertion, and the
- * Response too when asked). Pure: time, IDs and keys are inputs; every value is escaped.
+ * Response too when asked), the assertion encrypted for the SP when it asks. Pure: time, IDs and keys are inputs; every value is escaped.
  */
 import { XMLSerializer } from '@xmldom/xmldom'
 import { signEnveloped } from '../dsig/sign'
@@ -11,6 +11,7 @@ import { encodeBase64, utf8Encode } from '../encoding'
 import { firstChildNamed, NS } from '../xml/dom'
 import { escapeXmlAttr, escapeXmlText } from '../xml/escape'
 import { parseXml } from '../xml/parse'
+import { encryptAssertionXml, type ContentEncryption } from '../xmlenc/encrypt'
 
 /** How long a downstream SP may take to consume our assertion (bearer window). */
 export const ISSUED_ASSERTION_TTL_SECONDS = 300
@@ -37,6 +38,8 @@ export interface IssuedResponseInput {
   signResponse: boolean
   /** AuthnContextClassRef of the statement; default unspecified. */
   authnContextClassRef?: string
+  /** Encrypt the signed assertion for this SP certificate (saml:EncryptedAssertion). */
+  encryptFor?: { certificatePem: string; algorithm: ContentEncryption }
 }
 
 const BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic'
@@ -87,7 +90,13 @@ export async function buildIssuedResponse(input: IssuedResponseInput): Promise<s
   const doc = parseXml(xml)
   const response = doc.documentElement!
   // Assertion first: the Response signature (when asked) then covers the signed assertion.
-  await signEnveloped(firstChildNamed(response, NS.saml, 'Assertion')!, input.signing)
+  const assertion = firstChildNamed(response, NS.saml, 'Assertion')!
+  await signEnveloped(assertion, input.signing)
+  if (input.encryptFor) {
+    // Signed, then encrypted (profiles §4.1.3.5: the SP decrypts, then checks the signature).
+    const encrypted = await encryptAssertionXml(new XMLSerializer().serializeToString(assertion), input.encryptFor.certificatePem, input.encryptFor.algorithm)
+    response.replaceChild(doc.importNode(parseXml(encrypted).documentElement!, true), assertion)
+  }
   if (input.signResponse) await signEnveloped(response, input.signing)
   return new XMLSerializer().serializeToString(doc)
 }
