@@ -94,7 +94,7 @@ export async function receiveAuthnRequest(
       app,
       pending,
       STATUS.invalidNameIdPolicy,
-      `The broker issues emailAddress, persistent or transient NameIDs, not ${request.nameIdPolicy?.format}`,
+      `The broker issues emailAddress, persistent or transient NameIDs, not ${request.nameIdPolicy?.format?.slice(0, 256)}`,
     )
   pending.nameIdFormat = nameIdFormat
   const session = await currentSession(ctx, cookies)
