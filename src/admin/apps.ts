@@ -25,7 +25,8 @@ export async function appView(ctx: RequestContext, app: App) {
       ? { remoteLoginUrl: `/sso/handoff/zendesk?app=${app.slug}`, jwtEndpoint: `${zendeskOrigin(app.config)}/access/jwt` }
       : app.kind === 'saml'
         ? {
-            idpMetadataUrl: '/sso/idp/metadata',
+            // The app's own copy: it says WantAuthnRequestsSigned="true" when the app must sign.
+            idpMetadataUrl: `/sso/idp/metadata?app=${encodeURIComponent(app.slug)}`,
             ssoUrl: '/sso/idp/sso',
             launchUrl: `/sso/idp/launch/${app.slug}`,
             signingCertificatePem: (await signingKey(ctx, 'broker')).certificatePem,

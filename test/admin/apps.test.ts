@@ -99,7 +99,7 @@ describe('appView', () => {
     const key = await signingKey(ctx(), 'broker')
     expect(view.hasSecret).toBe(false)
     expect(view.setup).toEqual({
-      idpMetadataUrl: '/sso/idp/metadata',
+      idpMetadataUrl: '/sso/idp/metadata?app=acme-jira',
       ssoUrl: '/sso/idp/sso',
       launchUrl: '/sso/idp/launch/acme-jira',
       signingCertificatePem: key.certificatePem,
