@@ -113,6 +113,10 @@ export function violations(files: SourceFile[]): string[] {
         if (STORAGE_CALL.test(line) && !/^\s*(\/\/|\*)/.test(line)) bad(`line ${i + 1} touches D1 or KV outside src/store: ${line.trim().slice(0, 80)}`)
       })
     }
+    // The OIDC core: jose, the shared error type and itself only (no store, no HTTP, no services).
+    if (inFolder(p, 'src/oidc'))
+      for (const r of refs)
+        if (!(r.target ? inFolder(r.target, 'src/oidc') || r.target === 'src/errors' : r.spec === 'jose')) bad(`the OIDC core imports ${r.spec}`)
     if (inFolder(p, 'src/crypto')) for (const r of refs) if (!(r.target ? inFolder(r.target, 'src/crypto') : r.spec === 'jose')) bad(`crypto imports ${r.spec}`)
     // Calls to hosts we do not control: web standards only, nothing of the gateway.
     if (inFolder(p, 'src/outbound')) for (const r of refs) if (!(r.target && inFolder(r.target, 'src/outbound'))) bad(`outbound imports ${r.spec}`)
@@ -139,6 +143,7 @@ describe('the checker catches each kind of violation', () => {
     ['a D1 call outside the store', { path: 'src/health.ts', text: "  await ctx.db.prepare('SELECT 1').first()" }],
     ['KV keys outside the store', { path: 'src/sso/x.ts', text: "import { kvKeys } from '../store/kv-keys'" }],
     ['the store importing a service', { path: 'src/store/x.ts', text: "import { recordAudit } from '../audit/record'" }],
+    ['the OIDC core importing the store', { path: 'src/oidc/x.ts', text: "import { getIdp } from '../store/idps'" }],
     ['a service importing the runtime module (env, bindings)', { path: 'src/sso/x.ts', text: "import { env } from 'cloudflare:workers'" }],
     ['crypto importing the store', { path: 'src/crypto/x.ts', text: "import { x } from '../store/sessions'" }],
     ['outbound importing a service', { path: 'src/outbound/x.ts', text: "import { recordAudit } from '../audit/record'" }],
