@@ -43,6 +43,8 @@ export const APP_ERROR_CODES = [
   'OIDC_NOT_YET_VALID',
   'OIDC_NONCE_MISMATCH',
   'OIDC_DISCOVERY_INVALID',
+  'OIDC_CODE_REJECTED',
+  'OIDC_TOKEN_EXCHANGE_FAILED',
   'LOGOUT_UNKNOWN_PRINCIPAL',
   'LOGIN_UNKNOWN_ISSUER',
   'LOGIN_GROUP_DENIED',
@@ -208,6 +210,16 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     user: 'This is not a usable OpenID Connect provider.',
     admin: 'The discovery document is refused: see the message and the expected and received values.',
     exposeMessage: true,
+  },
+  OIDC_CODE_REJECTED: {
+    status: 403,
+    user: 'Your sign-in could not be completed. Please sign in again.',
+    admin: 'The provider refused the authorization code (invalid_grant): it was used already, expired, or issued to another client or redirect URI.',
+  },
+  OIDC_TOKEN_EXCHANGE_FAILED: {
+    status: 503,
+    user: "Your organization's sign-in service did not answer as expected. Please try again.",
+    admin: 'The token request failed: check the client ID, secret or key, the token endpoint auth method and the redirect URI registered at the provider.',
   },
   LOGOUT_UNKNOWN_PRINCIPAL: {
     status: 400,
