@@ -43,6 +43,7 @@ export const APP_ERROR_CODES = [
   'OIDC_NOT_YET_VALID',
   'OIDC_NONCE_MISMATCH',
   'OIDC_DISCOVERY_INVALID',
+  'OIDC_DISCOVERY_FETCH_FAILED',
   'OIDC_CODE_REJECTED',
   'OIDC_TOKEN_EXCHANGE_FAILED',
   'LOGOUT_UNKNOWN_PRINCIPAL',
@@ -209,6 +210,12 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 422,
     user: 'This is not a usable OpenID Connect provider.',
     admin: 'The discovery document is refused: see the message and the expected and received values.',
+    exposeMessage: true,
+  },
+  OIDC_DISCOVERY_FETCH_FAILED: {
+    status: 422,
+    user: "The provider's discovery document could not be read.",
+    admin: 'Check the issuer URL: the gateway reads <issuer>/.well-known/openid-configuration over https, without following redirects.',
     exposeMessage: true,
   },
   OIDC_CODE_REJECTED: {

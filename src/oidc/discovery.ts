@@ -7,7 +7,11 @@
  * and an ID-token algorithm from the allow-list.
  */
 import { AppError } from '../errors'
+import { readCappedText } from '../outbound/read-capped'
 import { ALLOWED_ID_TOKEN_ALGORITHMS } from './id-token'
+
+export const MAX_DISCOVERY_BYTES = 256 * 1024
+export const DISCOVERY_TIMEOUT_MS = 10_000
 
 export interface OidcProvider {
   issuer: string
@@ -72,4 +76,39 @@ export function parseDiscovery(document: unknown, issuer: string): OidcProvider 
     // §3: client_secret_basic when absent.
     tokenEndpointAuthMethods: list('token_endpoint_auth_methods_supported') ?? ['client_secret_basic'],
   }
+}
+
+/**
+ * Fetches and checks the discovery document of `issuer`. No redirect is followed: the document
+ * must be at the issuer's own well-known URL (§4), so a redirect elsewhere cannot choose the
+ * endpoints and keys. Read bounded, with a timeout. OIDC_DISCOVERY_FETCH_FAILED names why the
+ * document could not be read; OIDC_DISCOVERY_INVALID why it is refused.
+ */
+export async function loadDiscovery(issuer: string, fetcher: typeof fetch = fetch): Promise<OidcProvider> {
+  const url = discoveryUrl(parseIssuer(issuer))
+  const failed = (reason: string, detail: Record<string, unknown> = {}) =>
+    new AppError('OIDC_DISCOVERY_FETCH_FAILED', `Reading ${url} failed: ${reason}.`, { field: 'issuer', url, ...detail })
+  let res: Response
+  try {
+    res = await fetcher(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) })
+  } catch (err) {
+    throw failed(err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${DISCOVERY_TIMEOUT_MS / 1000} s` : 'the host could not be reached')
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel()
+    throw failed('it redirects elsewhere; give the issuer exactly as the provider states it', { location: res.headers.get('location')?.slice(0, 256) ?? null })
+  }
+  if (!res.ok) {
+    await res.body?.cancel()
+    throw failed(`HTTP ${res.status}`)
+  }
+  const text = await readCappedText(res, MAX_DISCOVERY_BYTES)
+  if (text === null) throw failed(`the document is larger than ${MAX_DISCOVERY_BYTES / 1024} KiB`)
+  let document: unknown
+  try {
+    document = JSON.parse(text)
+  } catch {
+    throw new AppError('OIDC_DISCOVERY_INVALID', 'The discovery document is not JSON', { url })
+  }
+  return parseDiscovery(document, issuer)
 }

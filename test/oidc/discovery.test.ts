@@ -1,7 +1,7 @@
 // A provider's discovery document (oidc/discovery.ts): refused unless it is for the issuer asked,
 // offers the code flow with PKCE S256 and an allowed ID-token algorithm, over https.
 import { describe, expect, it } from 'vitest'
-import { discoveryUrl, parseDiscovery, parseIssuer } from '../../src/oidc/discovery'
+import { discoveryUrl, loadDiscovery, MAX_DISCOVERY_BYTES, parseDiscovery, parseIssuer } from '../../src/oidc/discovery'
 
 const ISSUER = 'https://login.acme.example/tenant-1/v2.0'
 const doc = (overrides: Record<string, unknown> = {}) => ({
@@ -69,5 +69,56 @@ describe('parseIssuer and discoveryUrl', () => {
       expect(() => parseIssuer(bad)).toThrow(expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field: 'issuer' } }))
     expect(discoveryUrl('https://accounts.google.com')).toBe('https://accounts.google.com/.well-known/openid-configuration')
     expect(discoveryUrl('https://idp.example/realms/acme/')).toBe('https://idp.example/realms/acme/.well-known/openid-configuration')
+  })
+})
+
+describe('loadDiscovery', () => {
+  const serve = (answer: () => Response) => {
+    const seen: { url: string; redirect: RequestInit['redirect'] }[] = []
+    const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push({ url: String(input), redirect: init?.redirect })
+      return answer()
+    }) as typeof fetch
+    return { seen, fetcher }
+  }
+
+  it("reads the issuer's well-known document without following redirects, and checks it", async () => {
+    const { seen, fetcher } = serve(() => Response.json(doc()))
+    expect((await loadDiscovery(ISSUER, fetcher)).jwksUri).toBe('https://login.acme.example/tenant-1/discovery/v2.0/keys')
+    expect(seen).toEqual([{ url: `${ISSUER}/.well-known/openid-configuration`, redirect: 'manual' }])
+  })
+
+  it.each([
+    [
+      'a redirect (the endpoints and keys would come from elsewhere)',
+      () => new Response(null, { status: 302, headers: { location: 'https://evil.example/.well-known/openid-configuration' } }),
+    ],
+    ['an HTTP error', () => new Response('no', { status: 404 })],
+    ['a document over the size limit', () => new Response(' '.repeat(MAX_DISCOVERY_BYTES + 1))],
+    [
+      'an unreachable host',
+      () => {
+        throw new TypeError('Network connection lost.')
+      },
+    ],
+  ])('refuses %s: OIDC_DISCOVERY_FETCH_FAILED naming the issuer field', async (_name, answer) => {
+    const { fetcher } = serve(answer as () => Response)
+    await expect(loadDiscovery(ISSUER, fetcher)).rejects.toMatchObject({
+      code: 'OIDC_DISCOVERY_FETCH_FAILED',
+      detail: expect.objectContaining({ field: 'issuer' }),
+    })
+  })
+
+  it('refuses a document that is not JSON, or is for another issuer: OIDC_DISCOVERY_INVALID', async () => {
+    await expect(loadDiscovery(ISSUER, serve(() => new Response('<html>')).fetcher)).rejects.toMatchObject({ code: 'OIDC_DISCOVERY_INVALID' })
+    await expect(loadDiscovery(ISSUER, serve(() => Response.json(doc({ issuer: 'https://evil.example' }))).fetcher)).rejects.toMatchObject({
+      code: 'OIDC_DISCOVERY_INVALID',
+    })
+  })
+
+  it('refuses an http issuer off loopback before fetching anything', async () => {
+    const { seen, fetcher } = serve(() => Response.json(doc()))
+    await expect(loadDiscovery('http://login.acme.example', fetcher)).rejects.toMatchObject({ code: 'ADMIN_INVALID_FIELD' })
+    expect(seen).toEqual([])
   })
 })
