@@ -9,7 +9,7 @@ import { drizzle } from 'drizzle-orm/d1'
 import { hashToken, isTokenShape, newToken } from '../crypto/token'
 import { kvKeys, MIN_KV_TTL_SECONDS } from './kv-keys'
 import { idps, organizations, sessionIndex, sessionRevocations } from './schema'
-import { invalidateTenantStatus } from './tenant-status'
+import { invalidateTenantStatus, noteEndedSessions } from './tenant-status'
 
 export interface Session {
   idpId: string
@@ -92,7 +92,7 @@ export async function createSession(
 
 /**
  * Records that these sessions ended at `now`, for as long as KV may still serve them elsewhere
- * (KV_PROPAGATION_BOUND_MS), and clears this isolate's tenant status so it sees them at once.
+ * (KV_PROPAGATION_BOUND_MS), and adds them to this isolate's cached tenant status at once.
  */
 async function recordEnded(d1: D1Database, hashes: string[], now: Date): Promise<void> {
   if (hashes.length === 0) return
@@ -102,7 +102,7 @@ async function recordEnded(d1: D1Database, hashes: string[], now: Date): Promise
     await drizzle(d1)
       .insert(sessionRevocations)
       .values(hashes.slice(i, i + 20).map((value) => ({ kind: 'session' as const, value, notBefore: now, until })))
-  invalidateTenantStatus()
+  noteEndedSessions(hashes)
 }
 
 /**

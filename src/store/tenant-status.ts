@@ -74,6 +74,16 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
   return value
 }
 
+/**
+ * A logout in this isolate: its sessions join the cached status at once, without dropping it (a
+ * login that replaces a session, or a logout, would otherwise cost the next portal request a D1
+ * read). A read already in flight may predate the revocation rows: it is not cached.
+ */
+export function noteEndedSessions(tokenHashes: readonly string[]): void {
+  generation++
+  if (cached) for (const hash of tokenHashes) cached.value.endedSessions.add(hash)
+}
+
 /** Called by every store write to IdPs, organizations or session revocations: this isolate sees the change at once. */
 export function invalidateTenantStatus(): void {
   generation++

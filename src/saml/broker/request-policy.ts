@@ -6,25 +6,23 @@
  */
 import { parseDateTime } from '../assertion'
 import { SamlError } from '../errors'
+import { STATUS_REQUESTER, STATUS_RESPONDER } from '../logout'
 import type { AuthnRequestInfo } from './authn-request'
+import { NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT } from './metadata'
 import type { MessageTrust } from '../received-message'
 
 export const BINDING_HTTP_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'
 /** How old an AuthnRequest may be (IssueInstant), on top of the clock skew: a browser relays it at once. */
 export const MAX_AUTHN_REQUEST_AGE_SECONDS = 300
 
-export const NAMEID_FORMATS = {
-  email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-  persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-  transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
-} as const
+export const NAMEID_FORMATS = { email: NAMEID_EMAIL, persistent: NAMEID_PERSISTENT, transient: NAMEID_TRANSIENT } as const
 export type BrokerNameIdFormat = keyof typeof NAMEID_FORMATS
 const UNSPECIFIED_NAMEID = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified'
 
 /** Second-level status codes the broker answers with (core §3.2.2.2). */
 export const STATUS = {
-  requester: 'urn:oasis:names:tc:SAML:2.0:status:Requester',
-  responder: 'urn:oasis:names:tc:SAML:2.0:status:Responder',
+  requester: STATUS_REQUESTER,
+  responder: STATUS_RESPONDER,
   invalidNameIdPolicy: 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy',
   noAuthnContext: 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext',
   noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
