@@ -46,6 +46,11 @@ export const APP_ERROR_CODES = [
   'OIDC_DISCOVERY_FETCH_FAILED',
   'OIDC_CODE_REJECTED',
   'OIDC_TOKEN_EXCHANGE_FAILED',
+  'OIDC_REPLAY',
+  'OIDC_PROVIDER_ERROR',
+  'OIDC_EMAIL_UNVERIFIED',
+  'OIDC_HOSTED_DOMAIN_MISMATCH',
+  'OIDC_USERINFO_FAILED',
   'LOGOUT_UNKNOWN_PRINCIPAL',
   'LOGIN_UNKNOWN_ISSUER',
   'LOGIN_GROUP_DENIED',
@@ -227,6 +232,33 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 503,
     user: "Your organization's sign-in service did not answer as expected. Please try again.",
     admin: 'The token request failed: check the client ID, secret or key, the token endpoint auth method and the redirect URI registered at the provider.',
+  },
+  OIDC_REPLAY: {
+    status: 403,
+    user: 'This sign-in link was already used. Please sign in again.',
+    admin: "The callback's state was already consumed: a replayed authorization response (code and state) in the same browser.",
+  },
+  OIDC_PROVIDER_ERROR: {
+    status: 403,
+    user: 'Your organization did not sign you in (the sign-in was cancelled or refused). Please try again.',
+    admin:
+      'The provider answered with an error instead of a code (access_denied: the user cancelled or is not assigned to the app); see error and description.',
+  },
+  OIDC_EMAIL_UNVERIFIED: {
+    status: 403,
+    user: 'Your organization has not confirmed your email address, so we cannot sign you in with it.',
+    admin:
+      'The provider sent an email with email_verified not true: mark the address verified at the IdP (Keycloak: "Email verified"; Entra ID: use a verified domain), or map no email claim.',
+  },
+  OIDC_HOSTED_DOMAIN_MISMATCH: {
+    status: 403,
+    user: "This account is not one of your organization's accounts. Sign in with your work account.",
+    admin: "Google Workspace: the ID token's hd (hosted domain) is missing (a consumer Google account) or not one of the organization's verified domains.",
+  },
+  OIDC_USERINFO_FAILED: {
+    status: 503,
+    user: "Your organization's sign-in service did not answer as expected. Please try again.",
+    admin: "The userinfo endpoint could not be read (the ID token lacked claims the gateway needs): check the scopes and the provider's userinfo endpoint.",
   },
   LOGOUT_UNKNOWN_PRINCIPAL: {
     status: 400,

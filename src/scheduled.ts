@@ -1,6 +1,6 @@
 /**
  * The daily cron trigger: prunes expired replay-protection rows, session index rows and audit
- * entries past the retention setting, re-reads every IdP metadata URL (each refresh audited,
+ * entries past the retention setting, re-reads every IdP metadata URL and OIDC discovery document (each refresh audited,
  * failures with their code), checks the DNS record of every pending domain, and writes what it
  * did to the audit log as actor `cron`.
  */
@@ -53,7 +53,7 @@ export function cronContext(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'ra
 async function refreshAllMetadata(ctx: RequestContext): Promise<{ refreshed: number; failed: number }> {
   let refreshed = 0
   let failed = 0
-  for (const row of (await listIdps(ctx.db)).filter((i) => i.metadataUrl)) {
+  for (const row of (await listIdps(ctx.db)).filter((i) => i.metadataUrl || i.protocol === 'oidc')) {
     try {
       await refreshIdpMetadata(ctx, row.id, 'cron')
       refreshed++

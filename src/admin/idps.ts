@@ -26,6 +26,7 @@ import { getTestResult, type TestResult } from '../store/test-results'
 export type { TestResult } from '../store/test-results'
 import { idpView, parseIdpInput, type IdpView } from './idp-fields'
 import { fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
+import { oidcFields, refreshedOidcFields } from './oidc-settings'
 import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
 import { invalid, newId, requireObject } from './validate'
 
@@ -97,9 +98,18 @@ async function create(ctx: RequestContext, fields: IdpFields, detail: Record<str
   return row
 }
 
-/** POST /idps, or the console's add form: every required field given by hand; no organizationId = a new organization. */
+/**
+ * POST /idps, or the console's add form: every required field given by hand; no organizationId =
+ * a new organization. An OIDC IdP (`protocol: 'oidc'`) is imported by discovery from its issuer.
+ */
 export async function createIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
-  return create(ctx, parseIdpInput(input, 'create') as IdpFields, { via })
+  const parsed = parseIdpInput(input, 'create')
+  if (parsed.protocol === 'oidc') {
+    // Free slug first: discovery is an outbound request, not to be made for a doomed create.
+    await assertIdpFree(ctx, { slug: parsed.slug }, null)
+    return create(ctx, (await oidcFields(ctx, parsed, null)) as IdpFields, { via, protocol: 'oidc', issuer: parsed.issuer })
+  }
+  return create(ctx, parsed as IdpFields, { via })
 }
 
 /**
@@ -107,7 +117,11 @@ export async function createIdp(ctx: RequestContext, input: unknown, via: AdminC
  * The metadata's fields, then the admin's overrides, go through the same parser as a hand-made IdP.
  */
 export async function importIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
-  const { metadataXml, metadataUrl, entityId, ...rest } = requireObject(input)
+  const body = requireObject(input)
+  // An OIDC provider's "metadata" is its discovery document: importing is creating from the issuer.
+  if (body.protocol === 'oidc' || (body.issuer !== undefined && body.metadataXml === undefined && body.metadataUrl === undefined))
+    return createIdp(ctx, { ...body, protocol: 'oidc' }, via)
+  const { metadataXml, metadataUrl, entityId, ...rest } = body
   const overrides = parseIdpInput(rest, 'patch')
   const { idp, metadataUrl: url } = await loadIdpMetadata({
     metadataXml,
@@ -122,7 +136,9 @@ export async function importIdp(ctx: RequestContext, input: unknown, via: AdminC
 /** PUT (`replace`: every required field) or PATCH (any subset); the audit row lists what changed. */
 export async function updateIdp(ctx: RequestContext, id: string, input: unknown, mode: 'replace' | 'patch', via: AdminChannel): Promise<IdpRow> {
   const before = await requireIdp(ctx, id)
-  const fields = parseIdpInput(input, mode)
+  const parsed = parseIdpInput(input, mode, before.protocol)
+  // parseIdpInput takes a clientSecret for OIDC IdPs only; oidcFields seals it.
+  const fields: Partial<IdpFields> = before.protocol === 'oidc' ? await oidcFields(ctx, parsed, before) : (parsed as Partial<IdpFields>)
   if (fields.slug !== undefined && fields.slug !== before.slug)
     invalid('slug', `cannot change: every user of this IdP is known to the portal and the helpdesks as ${before.slug}:<NameID>. Add a new IdP instead`)
   await assertIdpFree(ctx, fields, before.id)
@@ -138,7 +154,10 @@ export async function updateIdp(ctx: RequestContext, id: string, input: unknown,
 
 async function applyChanges(ctx: RequestContext, before: IdpRow, fields: Partial<IdpFields>, via: AdminChannel): Promise<IdpRow> {
   const row = (await storeIdpUpdate(ctx.db, before.id, fields, ctx.clock()))!
-  const changed = Object.keys(fields).filter((k) => JSON.stringify(before[k as keyof IdpRow]) !== JSON.stringify(row[k as keyof IdpRow]))
+  // The sealed secret is re-sealed with a fresh IV on every write: named as the secret, not compared.
+  const changed = Object.keys(fields)
+    .filter((k) => JSON.stringify(before[k as keyof IdpRow]) !== JSON.stringify(row[k as keyof IdpRow]))
+    .map((k) => (k === 'clientSecretSealed' ? 'clientSecret' : k))
   await recordAudit(ctx, {
     action: 'idp.update',
     outcome: 'success',
@@ -188,7 +207,8 @@ export async function moveIdp(ctx: RequestContext, id: string, direction: 'up' |
 /** Re-reads the IdP's metadata URL now (the cron does the same daily, runMaintenance). */
 export async function refreshIdpMetadata(ctx: RequestContext, id: string, via: AdminChannel | 'cron'): Promise<IdpRow> {
   const row = await requireIdp(ctx, id)
-  const { update, certificatesChanged, endpointsChanged } = await refreshedFields(row)
+  const { update, certificatesChanged, endpointsChanged } =
+    row.protocol === 'oidc' ? { ...(await refreshedOidcFields(row)), certificatesChanged: false } : await refreshedFields(row)
   const now = ctx.clock()
   const saved = (await storeIdpUpdate(ctx.db, row.id, { ...update, metadataRefreshedAt: now }, now))!
   await recordAudit(ctx, { action: 'idp.metadata-refresh', outcome: 'success', idpId: row.id, detail: { certificatesChanged, endpointsChanged, via } })

@@ -19,6 +19,8 @@ export interface OidcIdentity {
   email: string | null
   /** The email came with email_verified (or Entra's xms_edov) true. */
   emailVerified: boolean
+  /** The email claim as sent, verified or not (an unverified one is refused, not dropped: sso/oidc-callback.ts). */
+  emailClaimed: string | null
   firstName: string | null
   lastName: string | null
   displayName: string | null
@@ -45,6 +47,7 @@ export function oidcIdentity(claims: Record<string, unknown>, userinfo: Record<s
     sub: String(claims.sub),
     email: email && verified ? email.toLowerCase() : null,
     emailVerified: Boolean(email && verified),
+    emailClaimed: email,
     firstName: str(all[map.firstName ?? 'given_name']),
     lastName: str(all[map.lastName ?? 'family_name']),
     displayName: str(all[map.displayName ?? 'name']),

@@ -15,7 +15,7 @@ export const TOKEN_REQUEST_TIMEOUT_MS = 10_000
 export type ClientAuth =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientSecret: string }
   /** RFC 7523 §2.2: a JWT signed with a gateway key whose public key the provider has (/sso/certs). */
-  | { method: 'private_key_jwt'; privateKey: CryptoKey; keyId: string; alg: 'RS256' | 'ES256' }
+  | { method: 'private_key_jwt'; privateKey: CryptoKey; keyId: string; alg: 'RS256' | 'ES256'; x5t?: string }
 
 export interface TokenRequest {
   tokenEndpoint: string
@@ -57,7 +57,7 @@ export async function exchangeCode(request: TokenRequest, fetcher: typeof fetch 
     else if (auth.method === 'private_key_jwt') {
       const iat = Math.floor(request.now.getTime() / 1000)
       const assertion = await new SignJWT({})
-        .setProtectedHeader({ alg: auth.alg, kid: auth.keyId })
+        .setProtectedHeader({ alg: auth.alg, kid: auth.keyId, ...(auth.x5t ? { x5t: auth.x5t } : {}) })
         .setIssuer(request.clientId)
         .setSubject(request.clientId)
         .setAudience(request.tokenEndpoint)

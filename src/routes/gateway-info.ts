@@ -1,6 +1,6 @@
 /**
  * What the gateway publishes about itself: GET /sso/metadata (SP metadata), GET /sso/certs (JWKS
- * of the SSO-JWT keys), GET /sso/health, and GET /sso/me (the signed-in identity, 401 without one).
+ * of the SSO-JWT keys and the OIDC client keys), GET /sso/health, and GET /sso/me (the signed-in identity, 401 without one).
  */
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
@@ -8,6 +8,7 @@ import { AppError } from '../errors'
 import { identityJwks } from '../handoff/identity-jwt'
 import { gatewayHealth } from '../health'
 import { requestCookies } from '../http/respond'
+import { oidcClientJwks } from '../sso/oidc-client-key'
 import { currentSession, identityView } from '../sso/sessions'
 import { spMetadata } from '../sso/sp-metadata'
 
@@ -19,7 +20,8 @@ export const gatewayInfoRoutes = new Hono<AppEnv>()
     return c.body(xml, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' })
   })
   .get('/certs', async (c) => {
-    const jwks = await identityJwks(c.var.ctx)
+    // The SSO-JWT's ES256 keys, then the RS256 keys of private_key_jwt at OIDC providers (if any).
+    const jwks = { keys: [...(await identityJwks(c.var.ctx)).keys, ...(await oidcClientJwks(c.var.ctx))] }
     // Cacheable briefly, so rotations propagate quickly.
     c.header('Cache-Control', 'public, max-age=300')
     return c.json(jwks)

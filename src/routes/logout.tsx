@@ -1,7 +1,8 @@
 /**
  * GET/POST /sso/logout: end the session here, then SAML logout at the IdP when it has an SLO URL
  * (asked from another site, a page asks the user first).
- * GET/POST /sso/slo: the IdP's LogoutResponse, or an IdP-initiated LogoutRequest (sso/logout.ts).
+ * GET/POST /sso/slo: the IdP's LogoutResponse, or an IdP-initiated LogoutRequest (sso/logout.ts);
+ * GET /sso/slo?state=…: an OIDC provider back from its end_session_endpoint.
  */
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
@@ -12,7 +13,7 @@ import { applyCookies, requestCookies, respond } from '../http/respond'
 import { auditAs } from '../middleware/audited'
 import { limitBody, MAX_FORM_BODY_BYTES, MAX_SAML_BODY_BYTES } from '../middleware/body-limit'
 import type { ReceivedMessage } from '../saml/received-message'
-import { logOut, receiveSloMessage, type LogoutOutcome } from '../sso/logout'
+import { finishOidcLogout, logOut, receiveSloMessage, type LogoutOutcome } from '../sso/logout'
 import { SignedOutPage } from '../ui/signed-out'
 
 function render(c: Context<AppEnv>, outcome: LogoutOutcome) {
@@ -30,6 +31,10 @@ async function slo(c: Context<AppEnv>) {
   let message: ReceivedMessage
   let isResponse: boolean
   if (c.req.method === 'GET') {
+    // An OIDC provider back from its end_session_endpoint: only a state, no SAML message.
+    const state = c.req.query('state')
+    if (state !== undefined && c.req.query('SAMLResponse') === undefined && c.req.query('SAMLRequest') === undefined)
+      return render(c, await finishOidcLogout(c.var.ctx, state, requestCookies(c)))
     isResponse = c.req.query('SAMLResponse') !== undefined
     if (!isResponse && c.req.query('SAMLRequest') === undefined) throw new AppError('BAD_REQUEST', 'SAMLRequest or SAMLResponse is missing')
     message = { binding: 'redirect', rawQuery: new URL(c.req.url).search.slice(1) }

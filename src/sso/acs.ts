@@ -19,7 +19,7 @@ import { clearLoginState, LOGIN_STATE_TTL_SECONDS, readLoginStates, type LoginSt
 import { safeReturnTo } from './return-to'
 import { startSession } from './sessions'
 import { spEndpoints, type SpEndpoints } from './sp-endpoints'
-import { assertUsableNameId, emailAuthority, subjectOf, type EmailAuthority } from './tenancy'
+import { assertGroupsAllowed, assertUsableNameId, emailAuthority, subjectOf, type EmailAuthority } from './tenancy'
 
 /** Replay rows live at least as long as a login state (a replayed AuthnRequest ID must stay refused while its cookie lives). */
 export const MIN_REPLAY_WINDOW_MS = LOGIN_STATE_TTL_SECONDS * 1000
@@ -50,6 +50,8 @@ async function resolve(ctx: RequestContext, hints: ResponseHints, states: LoginS
     idp = hints.issuer ? await findIdpByEntityId(ctx.db, hints.issuer) : null
     if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer })
   }
+  // An OIDC IdP's entity ID is the gateway's own name for it: no SAML response speaks for it.
+  if (idp.protocol !== 'saml') throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer, idpId: idp.id })
   const organization = await getOrganization(ctx.db, idp.organizationId)
   if (!organization) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: idp.id, organizationId: idp.organizationId })
   return { idp, organization, state }
@@ -58,11 +60,6 @@ async function resolve(ctx: RequestContext, hints: ResponseHints, states: LoginS
 /** The clock skew this IdP's responses are checked with: its own, else the gateway default. */
 function skewSecondsOf(idp: IdpRow, sp: SpEndpoints): number {
   return idp.clockSkewSeconds ?? sp.settings.clockSkewSeconds
-}
-
-function isAllowed(idp: IdpRow, identity: MappedIdentity): boolean {
-  // No groups attribute means no groups: denied when a list is set (Entra drops groups > 150).
-  return idp.allowedGroups.length === 0 || identity.groups.some((g) => idp.allowedGroups.includes(g))
 }
 
 /** POST /sso/acs. Throws the typed error of any rejection (audited by the error handler), except in test mode. */
@@ -112,7 +109,8 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
       throw new AppError('SAML_REPLAY', undefined, { assertionId: result.assertionId, issuer: result.issuer })
     }
     const identity = mapIdentity(result, idp.attributeMap)
-    if (!isAllowed(idp, identity)) throw new AppError('LOGIN_GROUP_DENIED', undefined, { allowedGroups: idp.allowedGroups, groups: identity.groups })
+    // No groups attribute means no groups: denied when a list is set (Entra drops groups > 150).
+    assertGroupsAllowed(idp.allowedGroups, identity.groups)
     // Email authority: the IdP may vouch only for addresses in its organization's verified domains.
     const authority = await emailAuthority(ctx, organization, identity.email)
 
@@ -152,7 +150,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
   }
 }
 
-function testResultPath(idp: IdpRow, state: LoginState): string {
+export function testResultPath(idp: IdpRow, state: LoginState): string {
   return `/sso/admin/idps/${idp.id}/test/${state.requestId}`
 }
 

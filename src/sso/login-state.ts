@@ -1,8 +1,9 @@
 /**
  * Login state bound to the browser that started the sign-in: one MAC'd cookie per pending
- * AuthnRequest (`__Host-sso_login_<id>`), holding the IdP, return path and expiry. It must be
- * `SameSite=None; Secure` because the IdP's ACS POST arrives cross-site. Single use: the ACS
- * clears it and records the request ID as consumed.
+ * AuthnRequest or OIDC authorization request (`__Host-sso_login_<id>`; for OIDC the ID is the
+ * `state`), holding the IdP, return path and expiry (OIDC: nonce and PKCE verifier too). It must be
+ * `SameSite=None; Secure` because the IdP's ACS POST arrives cross-site. Single use: the ACS (or
+ * the OIDC callback) clears it and records the request ID as consumed.
  */
 import { base64url } from 'jose'
 import { signValue, verifyValue } from '../crypto/mac'
@@ -22,6 +23,11 @@ export interface LoginState {
   /** Test-connection run from the admin console: show the result, create no session. */
   test: boolean
   expiresAt: number
+  /**
+   * An OIDC sign-in: requestId is its `state`, and these are its `nonce` and PKCE verifier (kept
+   * in this browser's HttpOnly cookie only, so a code taken elsewhere cannot be redeemed).
+   */
+  oidc?: { nonce: string; codeVerifier: string }
 }
 
 /** Request IDs (and other gateway IDs) are `_` + 40 hex chars: an xs:ID, safe in a cookie name. */

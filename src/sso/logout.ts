@@ -3,6 +3,8 @@
  * here, then SP-initiated SLO sends a signed LogoutRequest whose ID is bound to this browser
  * (MAC'd cookie). At /sso/slo: the IdP's LogoutResponse to that request, or an IdP-initiated
  * LogoutRequest (signature required) that ends every matching session and is answered, signed.
+ * An OIDC IdP's sessions end at its end_session_endpoint instead, which sends the browser back
+ * to /sso/slo with the state.
  */
 import { base64url } from 'jose'
 import { recordAudit, type AuditTrail } from '../audit/record'
@@ -104,10 +106,51 @@ async function sendToIdp(
   return redirectTo(withQuery(idp.sloUrl, await encodeRedirectBinding({ xml, param, relayState, signing: { privateKey: key.privateKey } })))
 }
 
-/** SP-initiated SLO for a session that just ended locally; null when the IdP has no SLO URL (or is disabled). */
+/** The logout cookie binding `state` to this browser: the IdP's answer must come back to it. */
+async function logoutStateCookie(ctx: RequestContext, state: LogoutState): Promise<CookieChange> {
+  // SameSite=None: the IdP may answer with a cross-site POST (HTTP-POST binding), where Lax is not sent.
+  return setCookie(LOGOUT_COOKIE, await signValue(ctx.secret, MAC_PURPOSE, base64url.encode(utf8Encode(JSON.stringify(state)))), {
+    sameSite: 'None',
+    maxAge: LOGOUT_STATE_TTL_SECONDS,
+  })
+}
+
+/**
+ * OIDC RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2): the browser goes to the
+ * provider's end_session_endpoint with the session's ID token as id_token_hint, our client ID,
+ * and /sso/slo as post_logout_redirect_uri with a state bound to this browser.
+ */
+async function startOidcLogout(ctx: RequestContext, idp: IdpRow, session: Session, next: string | null): Promise<BrowserStep | null> {
+  const endpoint = idp.oidcEndpoints?.endSessionEndpoint
+  if (!endpoint || !idp.clientId) return null
+  const state: LogoutState = { requestId: newRequestId(ctx.random), idpId: idp.id, next, expiresAt: ctx.clock().getTime() + LOGOUT_STATE_TTL_SECONDS * 1000 }
+  const url = new URL(endpoint)
+  if (session.idToken) url.searchParams.set('id_token_hint', session.idToken)
+  url.searchParams.set('client_id', idp.clientId)
+  url.searchParams.set('post_logout_redirect_uri', (await spEndpoints(ctx)).sloUrl)
+  url.searchParams.set('state', state.requestId)
+  return { navigation: redirectTo(url.toString()), cookies: [await logoutStateCookie(ctx, state)] }
+}
+
+/**
+ * GET /sso/slo?state=…: an OIDC provider back from its end_session_endpoint. Only the state this
+ * browser's logout cookie holds counts (the session here already ended; this confirms the IdP's).
+ */
+export async function finishOidcLogout(ctx: RequestContext, state: string, cookies: Record<string, string>): Promise<LogoutOutcome> {
+  const pending = await pendingLogout(ctx, cookies)
+  if (!pending || pending.requestId !== state) throw new AppError('LOGIN_STATE_MISSING', undefined, { flow: 'logout' })
+  await recordAudit(ctx, { action: 'logout.idp-response', outcome: 'success', idpId: pending.idpId, detail: { protocol: 'oidc' } })
+  const cleared = clearCookie(LOGOUT_COOKIE, 'None')
+  if (pending.next?.startsWith('/sso/idp/slo/done/')) return { kind: 'navigate', step: { navigation: redirectTo(pending.next), cookies: [cleared] } }
+  return signedOut(ctx, true, [cleared])
+}
+
+/** SP-initiated SLO for a session that just ended locally; null when the IdP has no SLO URL or end_session_endpoint (or is disabled). */
 export async function startIdpLogout(ctx: RequestContext, session: Session, next: string | null = null): Promise<BrowserStep | null> {
   const idp = await getIdp(ctx.db, session.idpId)
-  if (!idp?.sloUrl || !idp.enabled) return null
+  if (!idp?.enabled) return null
+  if (idp.protocol === 'oidc') return startOidcLogout(ctx, idp, session, next)
+  if (!idp.sloUrl) return null
   const now = ctx.clock()
   const sp = await spEndpoints(ctx)
   const requestId = newRequestId(ctx.random)
@@ -121,11 +164,7 @@ export async function startIdpLogout(ctx: RequestContext, session: Session, next
     sessionIndex: session.sessionIndex,
   })
   const state: LogoutState = { requestId, idpId: idp.id, next, expiresAt: now.getTime() + LOGOUT_STATE_TTL_SECONDS * 1000 }
-  // SameSite=None: the IdP may answer with a cross-site POST (HTTP-POST binding), where Lax is not sent.
-  const cookie = setCookie(LOGOUT_COOKIE, await signValue(ctx.secret, MAC_PURPOSE, base64url.encode(utf8Encode(JSON.stringify(state)))), {
-    sameSite: 'None',
-    maxAge: LOGOUT_STATE_TTL_SECONDS,
-  })
+  const cookie = await logoutStateCookie(ctx, state)
   return { navigation: await sendToIdp(ctx, { ...idp, sloUrl: idp.sloUrl }, 'SAMLRequest', xml, null), cookies: [cookie] }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Starts a sign-in at an upstream IdP: builds the AuthnRequest, binds its ID and the return path
+ * Starts a sign-in at an upstream IdP (an OIDC one: sso/oidc-sign-in.ts): builds the AuthnRequest, binds its ID and the return path
  * to this browser (login-state cookie), and sends the browser to the IdP with the IdP's binding
  * (HTTP-Redirect, or HTTP-POST through the auto-submitting page), signed when the IdP wants it.
  */
@@ -10,6 +10,7 @@ import { encodeRedirectBinding, signPostMessage } from '../saml/bindings'
 import { encodeBase64, utf8Encode } from '../saml/encoding'
 import type { IdpRow } from '../store/idps'
 import { LOGIN_STATE_TTL_SECONDS, loginStateCookies, newRequestId, readLoginStates } from './login-state'
+import { startOidcSignIn } from './oidc-sign-in'
 import { signingKey } from './signing-key'
 import { spEndpoints } from './sp-endpoints'
 
@@ -25,6 +26,7 @@ export async function startSignIn(
   cookies: Record<string, string>,
   options: { test?: boolean; forceAuthn?: boolean } = {},
 ): Promise<BrowserStep> {
+  if (idp.protocol === 'oidc') return startOidcSignIn(ctx, idp, returnTo, cookies, options)
   const now = ctx.clock()
   const sp = await spEndpoints(ctx)
   const requestId = newRequestId(ctx.random)

@@ -78,11 +78,39 @@ export async function emailAuthority(ctx: RequestContext, organization: Organiza
   if (email === null) return { email: null, verified: false }
   const parsed = parseEmail(email)
   if (!parsed) throw new AppError('LOGIN_EMAIL_MALFORMED', undefined, { received: email, organizationId: organization.id })
-  const verified = (await listDomains(ctx.db, [organization.id])).filter((d) => d.status === 'verified').map((d) => d.domain)
+  const verified = await verifiedDomainsOf(ctx, organization.id)
   const normalized = `${parsed.local}@${parsed.domain}`
   if (verified.includes(parsed.domain)) return { email: normalized, verified: true }
   if (organization.trustAnyEmail) return { email: normalized, verified: false }
   throw new AppError('LOGIN_EMAIL_DOMAIN_MISMATCH', undefined, { allowedDomains: verified, receivedDomain: parsed.domain, organizationId: organization.id })
+}
+
+async function verifiedDomainsOf(ctx: RequestContext, organizationId: string): Promise<string[]> {
+  return (await listDomains(ctx.db, [organizationId])).filter((d) => d.status === 'verified').map((d) => d.domain)
+}
+
+/** Google's one issuer for every Google account, consumer and Workspace alike. */
+export const GOOGLE_ISSUER = 'https://accounts.google.com'
+
+/**
+ * A Google IdP speaks for every Google account (one issuer, and often one OAuth client for all
+ * of a portal's Workspace customers), so an organization's Google IdP admits only accounts whose
+ * hosted domain (`hd`) is one of the organization's verified domains: never a consumer account,
+ * never another Workspace. `hd` only admits; it never vouches for an email (emailAuthority does).
+ * OIDC_HOSTED_DOMAIN_MISMATCH otherwise. Other issuers are one organization's own.
+ */
+export async function assertHostedDomain(ctx: RequestContext, organization: OrganizationRow, issuer: string, hostedDomain: string | null): Promise<void> {
+  if (issuer !== GOOGLE_ISSUER) return
+  const verified = await verifiedDomainsOf(ctx, organization.id)
+  const received = hostedDomain === null ? null : normalizeDomain(hostedDomain)
+  if (received === null || !verified.includes(received))
+    throw new AppError('OIDC_HOSTED_DOMAIN_MISMATCH', undefined, { expected: verified, received: hostedDomain, organizationId: organization.id })
+}
+
+/** The IdP's allowedGroups admit the user (no list: everyone). No groups sent means none: denied when a list is set. */
+export function assertGroupsAllowed(allowedGroups: string[], groups: string[], detail: Record<string, unknown> = {}): void {
+  if (allowedGroups.length > 0 && !groups.some((g) => allowedGroups.includes(g)))
+    throw new AppError('LOGIN_GROUP_DENIED', undefined, { allowedGroups, groups, ...detail })
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { and, asc, eq, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { open, seal } from '../crypto/secret-box'
 import { AppError } from '../errors'
 import { idps } from './schema'
 import { retireSlug } from './retired-slugs'
@@ -99,4 +100,16 @@ export async function deleteIdp(d1: D1Database, id: string, now: Date): Promise<
 /** The IdPs of one organization, in the admin-defined order. */
 export async function listIdpsOfOrganization(d1: D1Database, organizationId: string): Promise<IdpRow[]> {
   return drizzle(d1).select().from(idps).where(eq(idps.organizationId, organizationId)).orderBy(asc(idps.sortOrder), asc(idps.name))
+}
+
+const CLIENT_SECRET_PURPOSE = 'oidc-client-secret'
+
+/** An OIDC client secret as stored (AES-GCM under SSO_SECRET, purpose 'oidc-client-secret'). */
+export function sealClientSecret(secret: string, clientSecret: string): Promise<string> {
+  return seal(secret, CLIENT_SECRET_PURPOSE, clientSecret)
+}
+
+/** The IdP's OIDC client secret in clear, for the token request; null when none is stored. */
+export function clientSecretOf(secret: string, row: IdpRow): Promise<string | null> {
+  return row.clientSecretSealed ? open(secret, CLIENT_SECRET_PURPOSE, row.clientSecretSealed) : Promise.resolve(null)
 }

@@ -16,6 +16,23 @@ export interface AttributeMap {
   groups?: string
 }
 
+/** Claim names (as the OIDC provider sends them) for each identity field; oidc/claims.ts has the defaults. */
+export type ClaimsMap = AttributeMap
+
+/** What discovery found for an OIDC IdP (oidc/discovery.ts OidcProvider), refreshed by the cron. */
+export interface OidcEndpoints {
+  issuer: string
+  authorizationEndpoint: string
+  tokenEndpoint: string
+  jwksUri: string
+  userinfoEndpoint: string | null
+  endSessionEndpoint: string | null
+  tokenEndpointAuthMethods: string[]
+}
+
+/** How the gateway authenticates to an OIDC provider's token endpoint. */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const
+
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
     .notNull()
@@ -198,6 +215,22 @@ export const idps = sqliteTable(
     metadataRefreshedAt: integer('metadata_refreshed_at', { mode: 'timestamp_ms' }),
     /** Every session of this IdP started at or before this instant is ended (revocation). */
     sessionsRevokedAt: integer('sessions_revoked_at', { mode: 'timestamp_ms' }),
+    /** `saml`, or `oidc` (then entityId is the gateway's name for it and ssoUrl the authorization endpoint). */
+    protocol: text('protocol', { enum: ['saml', 'oidc'] })
+      .notNull()
+      .default('saml'),
+    /** OIDC: the issuer, exactly as the provider states it. */
+    issuer: text('issuer'),
+    clientId: text('client_id'),
+    /** OIDC: the client secret, sealed with SSO_SECRET (purpose 'oidc-client-secret'); never shown. */
+    clientSecretSealed: text('client_secret_sealed'),
+    scopes: text('scopes').notNull().default('openid email profile'),
+    tokenEndpointAuth: text('token_endpoint_auth', { enum: TOKEN_ENDPOINT_AUTH_METHODS }).notNull().default('client_secret_basic'),
+    claimsMap: text('claims_map', { mode: 'json' })
+      .$type<ClaimsMap>()
+      .notNull()
+      .default(sql`'{}'`),
+    oidcEndpoints: text('oidc_endpoints', { mode: 'json' }).$type<OidcEndpoints>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -217,7 +250,7 @@ export const spKeys = sqliteTable(
   {
     id: text('id').primaryKey(),
     /** The key's one role (store/sp-keys.ts SP_KEY_USES). */
-    use: text('use', { enum: ['signing', 'encryption', 'broker', 'metadata', 'freshworks'] }).notNull(),
+    use: text('use', { enum: ['signing', 'encryption', 'broker', 'metadata', 'freshworks', 'oidc-client'] }).notNull(),
     algorithm: text('algorithm').notNull(),
     certificatePem: text('certificate_pem').notNull(),
     privateKeySealed: text('private_key_sealed').notNull(),

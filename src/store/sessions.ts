@@ -32,6 +32,8 @@ export interface Session {
   groups: string[]
   createdAt: number
   expiresAt: number
+  /** An OIDC sign-in: the ID token, sent back as id_token_hint when the user signs out at the provider. */
+  idToken?: string
 }
 
 /** Longest session lifetime the settings allow (sessionLifetimeSeconds). */

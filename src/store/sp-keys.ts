@@ -2,7 +2,7 @@
  * The gateway's own key pairs, one per role so each can roll over (and be compromised) alone:
  * `signing` (the SP's AuthnRequests and logout messages), `encryption` (assertions IdPs encrypt
  * to us), `broker` (the broker IdP's assertions, Responses and logout answers), `metadata` (the
- * enveloped signature on our signed metadata) and `freshworks` (Freshworks id_tokens). RSA-2048 generated in the worker with a self-signed certificate, private key
+ * enveloped signature on our signed metadata) `freshworks` (Freshworks id_tokens) and `oidc-client` (private_key_jwt client assertions to OIDC providers). RSA-2048 generated in the worker with a self-signed certificate, private key
  * PEM sealed with SSO_SECRET (purpose 'sp-key'). Rollover: a `next` key is published in metadata
  * beside the `active` one, then activated; retired encryption keys still decrypt for 30 days.
  * Private material leaves this module only through activeSpKey and decryptionKeys.
@@ -26,12 +26,12 @@ export const RETIRED_DECRYPTION_WINDOW_MS = 30 * 86_400_000
 export const DEFAULT_SP_COMMON_NAME = 'edge-sso-gateway'
 
 /** Every role, in the order the console lists them. */
-export const SP_KEY_USES = ['signing', 'encryption', 'broker', 'metadata', 'freshworks'] as const
+export const SP_KEY_USES = ['signing', 'encryption', 'broker', 'metadata', 'freshworks', 'oidc-client'] as const
 export type SpKeyUse = (typeof SP_KEY_USES)[number]
 /** The roles whose key signs (all but encryption). */
 export type SigningRole = Exclude<SpKeyUse, 'encryption'>
 
-const ID_PREFIX: Record<SpKeyUse, string> = { signing: 's', encryption: 'e', broker: 'b', metadata: 'm', freshworks: 'f' }
+const ID_PREFIX: Record<SpKeyUse, string> = { signing: 's', encryption: 'e', broker: 'b', metadata: 'm', freshworks: 'f', 'oidc-client': 'o' }
 
 export interface SpKeyMaterial {
   id: string

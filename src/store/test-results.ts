@@ -8,6 +8,8 @@ import { kvKeys, TEST_RESULT_TTL_SECONDS } from './kv-keys'
 
 export type TestResult =
   | { ok: true; idpId: string; result: SamlAssertionResult; identity: MappedIdentity }
+  /** An OIDC test: the ID token's verified claims and userinfo's answer (null when not read). */
+  | { ok: true; protocol: 'oidc'; idpId: string; claims: Record<string, unknown>; userinfo: Record<string, unknown> | null; identity: MappedIdentity }
   | { ok: false; idpId: string; code: string; detail: Record<string, unknown>; hint: string | null }
 
 /** Request IDs are `_` + 40 hex characters; anything else is never a key of ours. */

@@ -40,7 +40,7 @@ function asPostedForm(values: IdpFormValues): Record<string, string> {
 
 describe('parseIdpInput: create and replace', () => {
   it('accepts the required fields and derives the slug from the name on create, never on replace (a slug never changes)', () => {
-    expect(parseIdpInput(REQUIRED, 'create')).toEqual({ ...REQUIRED, slug: 'acme-corp-okta' })
+    expect(parseIdpInput(REQUIRED, 'create')).toEqual({ ...REQUIRED, slug: 'acme-corp-okta', protocol: 'saml' })
     expect(parseIdpInput(REQUIRED, 'replace')).not.toHaveProperty('slug')
   })
 
@@ -299,7 +299,7 @@ describe('idpFormValuesFromRow: what the console shows for a stored IdP', () => 
   it('round-trips: saving the form unchanged gives the stored values back', async () => {
     const row = await storedIdp({ emailDomains: ['acme.com'], allowedGroups: ['support'], certificates: [TEST_IDP_CERT.trim(), OTHER_IDP_CERT.trim()] })
     const parsed = parseIdpInput(idpInputFromForm(asPostedForm(idpFormValuesFromRow(row))), 'replace')
-    for (const key of Object.keys(parsed) as (keyof typeof parsed)[]) expect(parsed[key], key).toEqual(row[key])
+    for (const key of Object.keys(parsed) as Exclude<keyof typeof parsed, 'clientSecret'>[]) expect(parsed[key], key).toEqual(row[key])
   })
 
   // allowedGroups is one group per line: a group name with commas (an LDAP DN, as Shibboleth's

@@ -19,6 +19,7 @@ describe('oidcIdentity', () => {
       sub: 's1',
       email: 'jane@acme.example',
       emailVerified: true,
+      emailClaimed: 'Jane@Acme.example',
       firstName: 'Jane',
       lastName: 'Doe',
       displayName: 'Jane Doe',

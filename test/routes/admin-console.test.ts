@@ -178,8 +178,8 @@ describe('service provider page', () => {
     const { browser, csrf } = await signedIn()
     const page = await (await browser.fetch('/sso/admin/sp')).text()
     expect(page).toContain('https://support.example.com/sso/acs')
-    // One active key per role: signing, encryption, broker, metadata, freshworks.
-    expect(page.match(/data-key-status="active"/g)).toHaveLength(5)
+    // One active key per role: signing, encryption, broker, metadata, freshworks, oidc-client.
+    expect(page.match(/data-key-status="active"/g)).toHaveLength(6)
     expect((await browser.fetch('/sso/admin/sp/keys/encryption/stage', { form: { _csrf: csrf } })).status).toBe(303)
     const staged = await (await browser.fetch('/sso/admin/sp')).text()
     expect(staged).toContain('data-key-status="next"')

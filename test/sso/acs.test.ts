@@ -190,3 +190,15 @@ describe('an SP-initiated sign-in, end to end at the service', () => {
     })
   })
 })
+
+describe('an OIDC IdP never answers at the ACS', () => {
+  it('refuses a SAML response whose Issuer is an OIDC IdP’s gateway-made entity ID (LOGIN_UNKNOWN_ISSUER)', async () => {
+    await seedIdp(
+      env.DB,
+      'idp_oidc_at_acs',
+      { ...base, slug: 'oidc-at-acs', entityId: 'urn:edge-sso:oidc:oidc-at-acs', protocol: 'oidc', issuer: 'https://login.oidc-at-acs.test', clientId: 'c' },
+      new Date(),
+    )
+    expect((await post('urn:edge-sso:oidc:oidc-at-acs')).outcome).toEqual({ ok: false, code: 'LOGIN_UNKNOWN_ISSUER' })
+  })
+})

@@ -9,6 +9,7 @@ const KEY_ROLES: [string, string][] = [
   ['broker', "The broker's Responses and logout answers to helpdesk apps; in /sso/idp/metadata and each SAML app's page."],
   ['metadata', 'The signature on /sso/idp/metadata?signed.'],
   ['freshworks', "Freshworks id_tokens; its public key is on each Freshworks app's page."],
+  ['oidc-client', 'Client assertions (private_key_jwt) to OIDC providers; in /sso/certs with its certificate.'],
 ]
 
 export interface SpKeyRow {

@@ -1,6 +1,6 @@
 /**
- * Test connection result: what the IdP sent (NameID, every attribute as sent), the identity the
- * mapping yields, and the validation verdict with its code and expected/received values.
+ * Test connection result: what the IdP sent (NameID and every attribute as sent; for OIDC the ID
+ * token's claims and userinfo's), the identity the mapping yields, and the validation verdict with its code and expected/received values.
  */
 import type { TestResult } from '../../admin/idps'
 import { AdminLayout, type AdminLayoutProps } from './layout'
@@ -13,6 +13,35 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
         <p class="flash error" role="alert">
           No result for this test (it expired after 10 minutes). Run it again.
         </p>
+      ) : t.ok && 'claims' in t ? (
+        <>
+          <p class="flash" role="status" data-testid="test-verdict">
+            Success: the ID token is valid and the user would be signed in.
+          </p>
+          <h2>Subject</h2>
+          <p>
+            sub <code data-testid="test-nameid">{String(t.claims.sub)}</code>
+          </p>
+          <h2>Mapped identity</h2>
+          <table data-testid="test-identity">
+            <tbody>
+              {(['email', 'firstName', 'lastName', 'displayName'] as const).map((k) => (
+                <tr>
+                  <th scope="row">{k}</th>
+                  <td data-field={k}>{t.identity[k] ?? '(not found)'}</td>
+                </tr>
+              ))}
+              <tr>
+                <th scope="row">groups</th>
+                <td data-field="groups">{t.identity.groups.join(', ') || '(none)'}</td>
+              </tr>
+            </tbody>
+          </table>
+          <h2>ID token claims</h2>
+          <ClaimsTable claims={t.claims} testid="test-claims" />
+          <h2>Userinfo</h2>
+          {t.userinfo ? <ClaimsTable claims={t.userinfo} testid="test-userinfo" /> : <p>Not read: the ID token had every claim the gateway maps.</p>}
+        </>
       ) : t.ok ? (
         <>
           <p class="flash" role="status" data-testid="test-verdict">
@@ -130,5 +159,23 @@ function EmailDomainMismatch(props: { detail: Record<string, unknown> }) {
         </>
       ) : null}
     </p>
+  )
+}
+
+/** An OIDC claim set as sent: one row per claim, values as JSON when they are not strings. */
+function ClaimsTable(props: { claims: Record<string, unknown>; testid: string }) {
+  return (
+    <table data-testid={props.testid}>
+      <tbody>
+        {Object.entries(props.claims).map(([name, value]) => (
+          <tr>
+            <th scope="row">
+              <code>{name}</code>
+            </th>
+            <td>{typeof value === 'string' ? value : JSON.stringify(value)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }
