@@ -250,7 +250,10 @@ export function idpInputFromForm(form: Form): Record<string, unknown> {
   const text = (k: string) => (form[k] ?? '').trim()
   const protocol = formProtocol(form)
   const out: Record<string, unknown> = {}
-  if (protocol === 'oidc' && text('clientSecret')) out.clientSecret = text('clientSecret')
+  if (protocol === 'oidc') {
+    out.protocol = 'oidc'
+    if (text('clientSecret')) out.clientSecret = text('clientSecret')
+  }
   for (const [key, spec] of Object.entries(IDP_FIELDS) as [string, FieldSpec][]) {
     if (spec.only && spec.only !== protocol) continue
     const value = text(key)

@@ -59,10 +59,18 @@ export function consoleChrome(c: Context<AppEnv>) {
  * keyed by the form field (certificates[1] → certificates); other errors propagate.
  */
 export async function formErrors(c: Context<AppEnv>, err: unknown): Promise<Record<string, string>> {
-  if (!(err instanceof AppError) || (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT')) throw err
+  if (!(err instanceof AppError)) throw err
+  // An OIDC issuer whose discovery document cannot be read or is refused: shown at the issuer, with its code.
+  if (err.code === 'OIDC_DISCOVERY_FETCH_FAILED' || err.code === 'OIDC_DISCOVERY_INVALID') {
+    await auditFailure(c.var.ctx, trailOf(c), err)
+    return { issuer: `${err.code}: ${err.message}` }
+  }
+  if (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT') throw err
   await auditFailure(c.var.ctx, trailOf(c), err)
   const field = String(err.detail.field ?? 'name')
-  const key = /^(attributeMap|headerNames|userHeader)\./.test(field) ? field.replace(/\[\d+\]$/, '') : field.replace(/\[\d+\]$/, '').replace(/[.[].*$/, '')
+  const key = /^(attributeMap|claimsMap|headerNames|userHeader)\./.test(field)
+    ? field.replace(/\[\d+\]$/, '')
+    : field.replace(/\[\d+\]$/, '').replace(/[.[].*$/, '')
   return { [key]: err.message }
 }
 

@@ -10,7 +10,7 @@ import { ATTRIBUTE_PRESETS } from '../admin/attribute-presets'
 import { closeConsoleSession, openConsoleSession, verifyAdminToken } from '../admin/auth'
 import { consoleAuditQuery, readAuditLog } from '../admin/audit-log'
 import { describeCertificate } from '../admin/certificates'
-import { idpFormValuesFromForm, idpFormValuesFromRow, idpInputFromForm, type IdpFormValues } from '../admin/idp-fields'
+import { formProtocol, idpFormValuesFromForm, idpFormValuesFromRow, idpInputFromForm, type IdpFormValues } from '../admin/idp-fields'
 import {
   createIdp,
   deleteIdp,
@@ -38,6 +38,7 @@ import { applyCookies, requestCookies, respond } from '../http/respond'
 import { auditAs, audited } from '../middleware/audited'
 import { limitBody, MAX_ADMIN_BODY_BYTES } from '../middleware/body-limit'
 import { setActor } from '../middleware/context'
+import { oidcRedirectUri } from '../sso/oidc-sign-in'
 import { spEndpoints } from '../sso/sp-endpoints'
 import type { IdpRow } from '../store/idps'
 import { AppsPage } from '../ui/admin/apps'
@@ -61,10 +62,13 @@ async function renderIdpForm(
     errors: Record<string, string>
     status?: 200 | 400 | 422
     importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
+    /** A new IdP's protocol (an existing one's is its own). */
+    protocol?: 'saml' | 'oidc'
   },
 ) {
   const ctx = c.var.ctx
   const row = props.idp
+  const protocol = row?.protocol ?? props.protocol ?? 'saml'
   const sp = await spEndpoints(ctx)
   const now = ctx.clock()
   const certificateInfo = row ? await Promise.all(row.certificates.map((p) => describeCertificate(p, now))) : undefined
@@ -80,7 +84,14 @@ async function renderIdpForm(
   return c.html(
     <IdpFormPage
       {...consoleChrome(c)}
-      {...(row ? { idpId: row.id, metadataUrl: row.metadataUrl } : {})}
+      {...(row ? { idpId: row.id, metadataUrl: row.metadataUrl, hasClientSecret: row.clientSecretSealed !== null } : {})}
+      protocol={protocol}
+      oidcSetup={{
+        redirectUri: oidcRedirectUri(ctx.origin),
+        postLogoutRedirectUri: sp.sloUrl,
+        certsUrl: `${ctx.origin}/sso/certs`,
+        ...(row ? { loginUrl: `${ctx.origin}/sso/login?idp=${encodeURIComponent(row.slug)}` } : {}),
+      }}
       values={props.values}
       errors={props.errors}
       presets={PRESETS}
@@ -133,14 +144,14 @@ const protectedRoutes = new Hono<AppEnv>()
   })
   // identity providers
   .get('/idps', async (c) => c.html(<IdpListPage {...consoleChrome(c)} idps={await listIdpViews(c.var.ctx)} />))
-  .get('/idps/new', (c) => renderIdpForm(c, { values: {}, errors: {} }))
+  .get('/idps/new', (c) => renderIdpForm(c, { values: {}, errors: {}, protocol: c.req.query('protocol') === 'oidc' ? 'oidc' : 'saml' }))
   .post('/idps', audited('idp.create'), async (c) => {
     const form = await readForm(c)
     try {
       const row = await createIdp(c.var.ctx, idpInputFromForm(form), 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
-      return renderIdpForm(c, { values: idpFormValuesFromForm(form), errors: await formErrors(c, err), status: 400 })
+      return renderIdpForm(c, { values: idpFormValuesFromForm(form), errors: await formErrors(c, err), status: 400, protocol: formProtocol(form) })
     }
   })
   .post('/idps/import', audited('idp.create'), async (c) => {

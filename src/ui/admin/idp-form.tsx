@@ -1,6 +1,8 @@
 /**
- * Add/edit an IdP by hand: every DESIGN.md field, errors next to their fields, attribute-map
- * presets, and (when editing) the values to enter on the IdP side, ready to copy.
+ * Add/edit an IdP by hand: the protocol choice (SAML or OpenID Connect), every field of that
+ * protocol, errors next to their fields, attribute-map presets, and the values to enter on the
+ * IdP side, ready to copy (SAML: when editing; OIDC: from the start, as the redirect URI is
+ * needed to register the app).
  */
 import type { CertificateInfo } from '../../admin/certificates'
 import type { IdpFormValues } from '../../admin/idp-fields'
@@ -14,8 +16,21 @@ export interface SetupValues {
   loginUrl: string
 }
 
+/** What an OIDC provider's app registration needs from the gateway. */
+export interface OidcSetupValues {
+  redirectUri: string
+  postLogoutRedirectUri: string
+  /** The gateway's JWKS (the private_key_jwt key is in it). */
+  certsUrl: string
+  loginUrl?: string
+}
+
 export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' | 'children'> {
   csrf: string
+  protocol: 'saml' | 'oidc'
+  oidcSetup: OidcSetupValues
+  /** OIDC, editing: a client secret is stored (the field is then optional). */
+  hasClientSecret?: boolean
   idpId?: string
   values: IdpFormValues
   errors: Record<string, string>
@@ -42,14 +57,126 @@ function Copyable(props: { label: string; value: string; name: string }) {
   )
 }
 
+/** Which protocol a new IdP speaks: plain links, so the choice works without JavaScript. */
+function ProtocolChoice(props: { protocol: 'saml' | 'oidc' }) {
+  const option = (protocol: 'saml' | 'oidc', label: string, hint: string) => (
+    <li>
+      {props.protocol === protocol ? (
+        <strong aria-current="page" data-testid={`protocol-${protocol}`}>
+          {label}
+        </strong>
+      ) : (
+        <a href={protocol === 'oidc' ? '/sso/admin/idps/new?protocol=oidc' : '/sso/admin/idps/new'} data-testid={`protocol-${protocol}`}>
+          {label}
+        </a>
+      )}{' '}
+      <span class="muted">{hint}</span>
+    </li>
+  )
+  return (
+    <fieldset>
+      <legend>Protocol</legend>
+      <ul class="plain">
+        {option('saml', 'SAML 2.0', 'metadata URL or XML, or the fields by hand (Okta, Entra ID, ADFS, Google, Keycloak, Shibboleth, …)')}
+        {option('oidc', 'OpenID Connect', 'an issuer, a client ID and secret (Entra ID, Google Workspace, Okta, Keycloak, Auth0, JumpCloud, …)')}
+      </ul>
+    </fieldset>
+  )
+}
+
+/** The values an OIDC provider's app registration needs, and where each product's guide is. */
+function OidcSetup(props: { setup: OidcSetupValues }) {
+  return (
+    <fieldset>
+      <legend>Values for the provider</legend>
+      <p class="muted">
+        Register a web application at the customer's provider with these values. Step by step for Entra ID, Google Workspace, Okta and Keycloak: docs/oidc.md in
+        the gateway's repository.
+      </p>
+      <div class="grid2">
+        <Copyable label="Redirect URI (sign-in redirect / callback URL)" value={props.setup.redirectUri} name="redirect-uri" />
+        <Copyable label="Post-logout redirect URI (sign-out redirect)" value={props.setup.postLogoutRedirectUri} name="post-logout-uri" />
+        <Copyable label="Gateway JWKS URL (for private_key_jwt)" value={props.setup.certsUrl} name="certs" />
+        {props.setup.loginUrl ? <Copyable label="Sign-in link for this IdP" value={props.setup.loginUrl} name="login" /> : null}
+      </div>
+      <ul class="muted">
+        <li>Entra ID: use the tenant-specific issuer https://login.microsoftonline.com/&lt;tenant ID&gt;/v2.0, and add the optional claim xms_edov.</li>
+        <li>Google Workspace: issuer https://accounts.google.com; only accounts whose hosted domain is verified for the organization get in.</li>
+        <li>Okta: the org or authorization server URL exactly as its discovery document states it.</li>
+        <li>Keycloak: https://&lt;host&gt;/realms/&lt;realm&gt;; users need "Email verified".</li>
+      </ul>
+    </fieldset>
+  )
+}
+
+/** The OIDC fields: issuer, client, scopes, token endpoint authentication. */
+function OidcFields(props: { values: IdpFormProps['values']; errors: Record<string, string>; hasClientSecret: boolean }) {
+  const v = props.values
+  const e = props.errors
+  const auth = String(v.tokenEndpointAuth ?? 'client_secret_basic')
+  return (
+    <>
+      <input type="hidden" name="protocol" value="oidc" />
+      <Field
+        name="issuer"
+        label="Issuer"
+        type="url"
+        value={v.issuer}
+        error={e.issuer}
+        required
+        hint="Exactly as the provider states it. The gateway reads <issuer>/.well-known/openid-configuration now and every day."
+      />
+      <div class="grid2">
+        <Field name="clientId" label="Client ID" value={v.clientId} error={e.clientId} required />
+        <div>
+          <label for="f-clientSecret">Client secret</label>
+          <input
+            id="f-clientSecret"
+            name="clientSecret"
+            type="password"
+            autocomplete="new-password"
+            aria-invalid={e.clientSecret ? 'true' : undefined}
+            aria-describedby="h-clientSecret"
+          />
+          <p class="muted" id="h-clientSecret">
+            {props.hasClientSecret
+              ? 'A secret is stored; it is never shown. Leave empty to keep it, or type a new one to replace it.'
+              : 'Stored sealed and never shown again. Not needed with private_key_jwt.'}
+          </p>
+          {e.clientSecret ? <p class="field-error">{e.clientSecret}</p> : null}
+        </div>
+      </div>
+      <div class="grid2">
+        <Field name="scopes" label="Scopes" value={v.scopes ?? 'openid email profile'} error={e.scopes} hint="Space-separated; openid is required." />
+        <div>
+          <label for="f-tokenEndpointAuth">Client authentication</label>
+          <select id="f-tokenEndpointAuth" name="tokenEndpointAuth">
+            {(['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const).map((m) => (
+              <option value={m} selected={auth === m}>
+                {m}
+              </option>
+            ))}
+          </select>
+          <p class="muted">private_key_jwt signs with the gateway's key in /sso/certs (no secret).</p>
+          {e.tokenEndpointAuth ? <p class="field-error">{e.tokenEndpointAuth}</p> : null}
+        </div>
+      </div>
+    </>
+  )
+}
+
 export function IdpFormPage(props: IdpFormProps) {
   const v = props.values
   const e = props.errors
   const editing = Boolean(props.idpId)
+  const oidc = props.protocol === 'oidc'
   const map = v.attributeMap ?? {}
+  const claims = v.claimsMap ?? {}
   return (
     <AdminLayout {...props} title={editing ? `Edit ${v.name ?? 'identity provider'}` : 'Add identity provider'} active="idps">
-      {props.setup ? (
+      {editing ? null : <ProtocolChoice protocol={props.protocol} />}
+      {oidc ? <OidcSetup setup={props.oidcSetup} /> : null}
+      {props.setup && !oidc ? (
         <fieldset>
           <legend>Values for the IdP side</legend>
           <p class="muted">Enter these in the SAML app you create at the customer's IdP (Okta: "SAML Settings"; Entra ID: "Basic SAML Configuration").</p>
@@ -67,7 +194,7 @@ export function IdpFormPage(props: IdpFormProps) {
           </p>
         </fieldset>
       ) : null}
-      {!editing ? (
+      {!editing && !oidc ? (
         <form method="post" action="/sso/admin/idps/import" novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <fieldset>
@@ -133,66 +260,72 @@ export function IdpFormPage(props: IdpFormProps) {
             <p class="muted">This IdP may sign users in only with email addresses in the organization's verified domains.</p>
             {e.organizationId ? <p class="field-error">{e.organizationId}</p> : null}
           </div>
-          <Field name="entityId" label="IdP entity ID (Issuer)" value={v.entityId} error={e.entityId} required />
-          <div class="grid2">
-            <Field name="ssoUrl" label="Single sign-on URL" type="url" value={v.ssoUrl} error={e.ssoUrl} required />
-            <div>
-              <label for="f-ssoBinding">Binding</label>
-              <select id="f-ssoBinding" name="ssoBinding">
-                <option value="redirect" selected={v.ssoBinding !== 'post'}>
-                  HTTP-Redirect
-                </option>
-                <option value="post" selected={v.ssoBinding === 'post'}>
-                  HTTP-POST
-                </option>
-              </select>
-              {e.ssoBinding ? <p class="field-error">{e.ssoBinding}</p> : null}
-            </div>
-          </div>
-          <Field name="sloUrl" label="Single logout URL (optional)" type="url" value={v.sloUrl} error={e.sloUrl} />
-          <Field
-            name="certificates"
-            label="Signing certificates (PEM; several during a rollover)"
-            textarea
-            rows={8}
-            value={v.certificates}
-            error={e.certificates}
-            hint="Paste one or more -----BEGIN CERTIFICATE----- blocks, or base64 DER separated by blank lines."
-          />
-          {props.certificateInfo?.length ? (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Subject</th>
-                  <th scope="col">SHA-256 fingerprint</th>
-                  <th scope="col">Valid until</th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.certificateInfo.map((c) => (
-                  <tr>
-                    <td>{c.subject}</td>
-                    <td>
-                      <code>{c.fingerprintSha256}</code>
-                    </td>
-                    <td>
-                      {c.notAfter.slice(0, 10)} {c.warning ? <span class="tag warn">{c.warning}</span> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
-          <Field
-            name="metadataSigningCertificate"
-            label="Metadata signing certificate (optional)"
-            textarea
-            rows={4}
-            value={v.metadataSigningCertificate}
-            error={e.metadataSigningCertificate}
-            hint="The certificate the IdP or its federation signs its metadata with, obtained from them directly. When set, an import or refresh from the metadata URL is refused unless the metadata is signed with it."
-          />
+          {oidc ? <OidcFields values={v} errors={e} hasClientSecret={props.hasClientSecret ?? false} /> : null}
         </fieldset>
+        {oidc ? null : (
+          <fieldset>
+            <legend>SAML</legend>
+            <Field name="entityId" label="IdP entity ID (Issuer)" value={v.entityId} error={e.entityId} required />
+            <div class="grid2">
+              <Field name="ssoUrl" label="Single sign-on URL" type="url" value={v.ssoUrl} error={e.ssoUrl} required />
+              <div>
+                <label for="f-ssoBinding">Binding</label>
+                <select id="f-ssoBinding" name="ssoBinding">
+                  <option value="redirect" selected={v.ssoBinding !== 'post'}>
+                    HTTP-Redirect
+                  </option>
+                  <option value="post" selected={v.ssoBinding === 'post'}>
+                    HTTP-POST
+                  </option>
+                </select>
+                {e.ssoBinding ? <p class="field-error">{e.ssoBinding}</p> : null}
+              </div>
+            </div>
+            <Field name="sloUrl" label="Single logout URL (optional)" type="url" value={v.sloUrl} error={e.sloUrl} />
+            <Field
+              name="certificates"
+              label="Signing certificates (PEM; several during a rollover)"
+              textarea
+              rows={8}
+              value={v.certificates}
+              error={e.certificates}
+              hint="Paste one or more -----BEGIN CERTIFICATE----- blocks, or base64 DER separated by blank lines."
+            />
+            {props.certificateInfo?.length ? (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Subject</th>
+                    <th scope="col">SHA-256 fingerprint</th>
+                    <th scope="col">Valid until</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {props.certificateInfo.map((c) => (
+                    <tr>
+                      <td>{c.subject}</td>
+                      <td>
+                        <code>{c.fingerprintSha256}</code>
+                      </td>
+                      <td>
+                        {c.notAfter.slice(0, 10)} {c.warning ? <span class="tag warn">{c.warning}</span> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : null}
+            <Field
+              name="metadataSigningCertificate"
+              label="Metadata signing certificate (optional)"
+              textarea
+              rows={4}
+              value={v.metadataSigningCertificate}
+              error={e.metadataSigningCertificate}
+              hint="The certificate the IdP or its federation signs its metadata with, obtained from them directly. When set, an import or refresh from the metadata URL is refused unless the metadata is signed with it."
+            />
+          </fieldset>
+        )}
         <fieldset>
           <legend>Who signs in here</legend>
           <Field
@@ -217,45 +350,66 @@ export function IdpFormPage(props: IdpFormProps) {
           <Check name="showOnSelection" label="Show on the sign-in page" checked={v.showOnSelection ?? true} />
           <Check name="isDefault" label="Default IdP" checked={v.isDefault ?? false} hint="the sign-in page redirects straight to it" />
         </fieldset>
-        <fieldset>
-          <legend>Attribute mapping</legend>
-          <label for="f-preset">Preset</label>
-          <select id="f-preset" name="preset">
-            <option value="">Keep the fields below</option>
-            {props.presets.map((p) => (
-              <option value={p.key}>{p.label}</option>
-            ))}
-          </select>
-          <p class="muted">
-            A preset fills the fields below that are empty. Empty fields fall back to the common names of Okta, Entra ID, ADFS, Google and LDAP.
-          </p>
-          <div class="grid2">
-            {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
-              <Field
-                name={`attributeMap.${f}`}
-                label={`${f} attribute`}
-                value={map[f]}
-                error={e[`attributeMap.${f}`] ?? (f === 'email' ? e.attributeMap : undefined)}
-              />
-            ))}
-          </div>
-        </fieldset>
+        {oidc ? (
+          <fieldset>
+            <legend>Claims</legend>
+            <p class="muted">Empty: email, given_name, family_name, name, groups. An email counts only with email_verified true (Entra ID: xms_edov).</p>
+            <div class="grid2">
+              {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
+                <Field
+                  name={`claimsMap.${f}`}
+                  label={`${f} claim`}
+                  value={claims[f]}
+                  error={e[`claimsMap.${f}`] ?? (f === 'email' ? e.claimsMap : undefined)}
+                />
+              ))}
+            </div>
+          </fieldset>
+        ) : (
+          <fieldset>
+            <legend>Attribute mapping</legend>
+            <label for="f-preset">Preset</label>
+            <select id="f-preset" name="preset">
+              <option value="">Keep the fields below</option>
+              {props.presets.map((p) => (
+                <option value={p.key}>{p.label}</option>
+              ))}
+            </select>
+            <p class="muted">
+              A preset fills the fields below that are empty. Empty fields fall back to the common names of Okta, Entra ID, ADFS, Google and LDAP.
+            </p>
+            <div class="grid2">
+              {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
+                <Field
+                  name={`attributeMap.${f}`}
+                  label={`${f} attribute`}
+                  value={map[f]}
+                  error={e[`attributeMap.${f}`] ?? (f === 'email' ? e.attributeMap : undefined)}
+                />
+              ))}
+            </div>
+          </fieldset>
+        )}
         <fieldset>
           <legend>Security</legend>
-          <Check
-            name="wantAssertionsSigned"
-            label="Require signed assertions"
-            checked={v.wantAssertionsSigned ?? false}
-            hint="refuse a response whose assertion is not signed itself, even inside a signed response"
-          />
-          <Check name="signAuthnRequests" label="Sign AuthnRequests" checked={v.signAuthnRequests ?? false} />
-          <Check
-            name="allowIdpInitiated"
-            label="Allow IdP-initiated sign-in"
-            checked={v.allowIdpInitiated ?? false}
-            hint="unsolicited responses from the IdP's app dashboard"
-          />
-          <Check name="allowSha1" label="Allow SHA-1 signatures" checked={v.allowSha1 ?? false} hint="only for old IdPs that cannot sign with SHA-256" />
+          {oidc ? null : (
+            <>
+              <Check
+                name="wantAssertionsSigned"
+                label="Require signed assertions"
+                checked={v.wantAssertionsSigned ?? false}
+                hint="refuse a response whose assertion is not signed itself, even inside a signed response"
+              />
+              <Check name="signAuthnRequests" label="Sign AuthnRequests" checked={v.signAuthnRequests ?? false} />
+              <Check
+                name="allowIdpInitiated"
+                label="Allow IdP-initiated sign-in"
+                checked={v.allowIdpInitiated ?? false}
+                hint="unsolicited responses from the IdP's app dashboard"
+              />
+              <Check name="allowSha1" label="Allow SHA-1 signatures" checked={v.allowSha1 ?? false} hint="only for old IdPs that cannot sign with SHA-256" />
+            </>
+          )}
           <div class="grid2">
             <Field
               name="clockSkewSeconds"
@@ -265,7 +419,7 @@ export function IdpFormPage(props: IdpFormProps) {
               error={e.clockSkewSeconds}
               hint={`Empty: the gateway default from Settings (now ${props.gatewayClockSkewSeconds} s).`}
             />
-            <Field name="nameIdFormat" label="NameID format (optional)" value={v.nameIdFormat} error={e.nameIdFormat} />
+            {oidc ? null : <Field name="nameIdFormat" label="NameID format (optional)" value={v.nameIdFormat} error={e.nameIdFormat} />}
           </div>
           <Field name="logoUrl" label="Logo URL (optional)" type="url" value={v.logoUrl} error={e.logoUrl} />
         </fieldset>
@@ -278,13 +432,13 @@ export function IdpFormPage(props: IdpFormProps) {
           </a>
         </p>
       </form>
-      {editing && props.metadataUrl ? (
+      {editing && (props.metadataUrl || oidc) ? (
         <form method="post" action={`/sso/admin/idps/${props.idpId}/refresh`}>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <button class="btn secondary" type="submit">
-            Refresh from metadata URL
+            {oidc ? 'Refresh from discovery' : 'Refresh from metadata URL'}
           </button>{' '}
-          <span class="muted">{props.metadataUrl}</span>
+          <span class="muted">{oidc ? `${String(v.issuer ?? '')}/.well-known/openid-configuration` : props.metadataUrl}</span>
         </form>
       ) : null}
       {editing ? (

@@ -7,6 +7,8 @@ export interface IdpListItem {
   name: string
   slug: string
   entityId: string
+  protocol: 'saml' | 'oidc'
+  issuer: string | null
   enabled: boolean
   isDefault: boolean
   showOnSelection: boolean
@@ -50,7 +52,9 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
               <tr data-idp={idp.slug}>
                 <td>
                   <a href={`/sso/admin/idps/${idp.id}`}>{idp.name}</a>
-                  <div class="muted">{idp.entityId}</div>
+                  <div class="muted">
+                    <span class="tag">{idp.protocol === 'oidc' ? 'OIDC' : 'SAML'}</span> {idp.protocol === 'oidc' ? idp.issuer : idp.entityId}
+                  </div>
                 </td>
                 <td>
                   <span class={`tag ${idp.enabled ? 'ok' : ''}`}>{idp.enabled ? 'enabled' : 'disabled'}</span>{' '}

@@ -11,7 +11,7 @@ header.bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify
 header.bar nav a{margin-right:1rem;font-weight:600;text-decoration:none}header.bar nav a[aria-current=page]{text-decoration:underline}
 table{width:100%;border-collapse:collapse;background:var(--card)}th,td{padding:.5rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
 .tag{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;border:1px solid var(--border)}.tag.warn{border-color:#b26a00;color:#b26a00}.tag.ok{border-color:#2e7d32;color:#2e7d32}
-form.inline{display:inline}fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem}legend{font-weight:700}
+form.inline{display:inline}ul.plain{list-style:none;padding:0}fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem}legend{font-weight:700}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}.check label{display:inline;font-weight:400}
 input[type=text],input[type=url],input[type=number],input[type=password],textarea,select{width:100%;padding:.5rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--card);color:var(--fg)}
 textarea{font-family:ui-monospace,monospace;font-size:.85rem}
