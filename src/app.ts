@@ -21,10 +21,13 @@ import { gatewayInfoRoutes } from './routes/gateway-info'
 import { handoffRoutes } from './routes/handoffs'
 import { logoutRoutes } from './routes/logout'
 import { portalRoutes } from './routes/portal'
+import { setupRoutes } from './routes/setup'
 import { signInRoutes } from './routes/sign-in'
 
-/** CSP source for the one inline script (ui/auto-post.tsx AUTO_POST_SCRIPT); a test recomputes it. */
+/** CSP source for the auto-post page's inline script (ui/auto-post.tsx AUTO_POST_SCRIPT); a test recomputes it. */
 export const AUTO_POST_SCRIPT_HASH = "'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='"
+/** CSP source for the copy buttons' inline script (ui/copy-button.tsx COPY_SCRIPT); a test recomputes it. */
+export const COPY_SCRIPT_HASH = "'sha256-IJoo4OluFP7lM2TV7BxVBX7fqVIirMmyqK2TFYhlICs='"
 
 export const defaultDeps: AppDeps = {
   clock: () => new Date(),
@@ -43,7 +46,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: [AUTO_POST_SCRIPT_HASH],
+        scriptSrc: [AUTO_POST_SCRIPT_HASH, COPY_SCRIPT_HASH],
         imgSrc: ["'self'", 'https:', 'data:'],
         formAction: ["'self'", 'https:', 'http:'],
         frameAncestors: ["'none'"],
@@ -60,6 +63,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', logoutRoutes)
   sso.route('/', handoffRoutes)
   sso.route('/', brokerRoutes)
+  sso.route('/', setupRoutes)
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminOrganizationRoutes)
   sso.route('/admin', adminConsoleRoutes)

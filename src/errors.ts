@@ -47,6 +47,13 @@ export const APP_ERROR_CODES = [
   'OIDC_CODE_REJECTED',
   'OIDC_TOKEN_EXCHANGE_FAILED',
   'OIDC_REPLAY',
+  'SETUP_LINK_NOT_FOUND',
+  'SETUP_LINK_EXPIRED',
+  'SETUP_LINK_REVOKED',
+  'SETUP_NOT_READY',
+  'SETUP_ALREADY_DONE',
+  'SETUP_RATE_LIMITED',
+  'SETUP_CSRF_REJECTED',
   'OIDC_PROVIDER_ERROR',
   'OIDC_EMAIL_UNVERIFIED',
   'OIDC_HOSTED_DOMAIN_MISMATCH',
@@ -90,7 +97,7 @@ export class AppError extends Error {
 }
 
 interface ErrorInfo {
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 422 | 429 | 500 | 503
   /** What the customer (or API client) sees: short, plain, never the admin's explanation. */
   user: string
   /** What the admin sees in the audit log and on the test-connection page. */
@@ -232,6 +239,34 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 503,
     user: "Your organization's sign-in service did not answer as expected. Please try again.",
     admin: 'The token request failed: check the client ID, secret or key, the token endpoint auth method and the redirect URI registered at the provider.',
+  },
+  SETUP_LINK_NOT_FOUND: {
+    status: 404,
+    user: 'This setup link does not exist. Check that you copied all of it, or ask the helpdesk for a new one.',
+  },
+  SETUP_LINK_EXPIRED: {
+    status: 410,
+    user: 'This setup link has expired. Ask the helpdesk for a new one; what you configured so far is kept.',
+    admin: 'The setup link is past its expiry: create a new link on the organization page.',
+  },
+  SETUP_LINK_REVOKED: {
+    status: 410,
+    user: 'This setup link was withdrawn by the helpdesk. Ask them for a new one.',
+    admin: 'An admin revoked this setup link.',
+  },
+  SETUP_NOT_READY: {
+    status: 409,
+    user: 'Not yet: verify a domain of your company and pass a test sign-in first.',
+    exposeMessage: true,
+  },
+  SETUP_ALREADY_DONE: {
+    status: 409,
+    user: 'This setup is finished (or waiting for the helpdesk to approve it); ask the helpdesk for a new link to change it.',
+  },
+  SETUP_RATE_LIMITED: { status: 429, user: 'Too many requests from your network. Wait a few minutes and try again.' },
+  SETUP_CSRF_REJECTED: {
+    status: 403,
+    user: 'This form was not sent from the setup page. Open the setup link again and retry.',
   },
   OIDC_REPLAY: {
     status: 403,

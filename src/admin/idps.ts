@@ -30,8 +30,8 @@ import { oidcFields, refreshedOidcFields } from './oidc-settings'
 import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
 import { invalid, newId, requireObject } from './validate'
 
-/** How the change arrived, for the audit row. */
-export type AdminChannel = 'api' | 'console'
+/** How the change arrived, for the audit row (`setup`: a customer's IT on a setup link). */
+export type AdminChannel = 'api' | 'console' | 'setup'
 
 /** Room between sortOrders, so a new IdP lands last and reordering renumbers rarely. */
 const SORT_STEP = 10

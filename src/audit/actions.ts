@@ -40,6 +40,16 @@ export const AUDIT_ACTIONS = [
   'app.update',
   'app.delete',
   'app.metadata-refresh',
+  'setup-link.create',
+  'setup-link.revoke',
+  'setup-link.approve',
+  // a customer's IT on a setup link (actor setup:<link id>)
+  'setup.open',
+  'setup.denied',
+  'setup.idp',
+  'setup.test',
+  'setup.activate',
+  'setup.submit',
   // the daily cron
   'maintenance',
 ] as const

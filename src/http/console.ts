@@ -26,6 +26,8 @@ const FLASH: Record<string, string> = {
   'domain-verified': 'Domain verified.',
   'domain-pending': 'Not verified yet: see the last check below.',
   'domain-removed': 'Domain removed.',
+  'setup-link-revoked': 'Setup link revoked: it no longer opens.',
+  'setup-link-approved': 'Approved: the IdP is on.',
   revoked: 'Sessions revoked.',
 }
 const FLASH_ERRORS = new Set(['domain-pending'])

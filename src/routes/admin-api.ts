@@ -24,6 +24,7 @@ import {
 } from '../admin/organizations'
 import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
 import { readSettings, updateSettings } from '../admin/settings'
+import { approveSetupLink, createSetupLink, listSetupLinkViews, revokeSetupLink } from '../admin/setup-links'
 import { requireObject } from '../admin/validate'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
@@ -96,6 +97,18 @@ export const adminApiRoutes = new Hono<AppEnv>()
   )
   .post('/organizations/:id/domains/:domain/confirm', audited('domain.confirm'), async (c) =>
     c.json(domainView(await confirmDomain(c.var.ctx, c.req.param('id'), c.req.param('domain')))),
+  )
+  // setup links: a customer's IT connects its own IdP (the URL is in this answer only)
+  .post('/organizations/:id/setup-links', audited('setup-link.create'), async (c) => {
+    const { url, link } = await createSetupLink(c.var.ctx, c.req.param('id'), await readJson(c, {}), 'api')
+    return c.json({ url, ...link }, 201)
+  })
+  .get('/organizations/:id/setup-links', async (c) => c.json({ setupLinks: await listSetupLinkViews(c.var.ctx, c.req.param('id')) }))
+  .delete('/organizations/:id/setup-links/:linkId', audited('setup-link.revoke'), async (c) =>
+    c.json(await revokeSetupLink(c.var.ctx, c.req.param('id'), c.req.param('linkId'), 'api')),
+  )
+  .post('/organizations/:id/setup-links/:linkId/approve', audited('setup-link.approve'), async (c) =>
+    c.json(await approveSetupLink(c.var.ctx, c.req.param('id'), c.req.param('linkId'), 'api')),
   )
   .delete('/organizations/:id/sessions', audited('sessions.revoke'), async (c) =>
     c.json(await revokeSessionsOf(c.var.ctx, { organizationId: c.req.param('id') }, 'api')),

@@ -18,6 +18,7 @@ import {
   updateOrganization,
   type OrganizationView,
 } from '../admin/organizations'
+import { approveSetupLink, createSetupLink, listSetupLinkViews, revokeSetupLink } from '../admin/setup-links'
 import type { AppEnv } from '../env'
 import { AppError, errorCode, errorInfo } from '../errors'
 import { readForm } from '../http/body'
@@ -55,9 +56,27 @@ function requireConfirmation(form: Record<string, string>): void {
   if (form.confirm !== 'yes') throw new AppError('ADMIN_INVALID_FIELD', 'confirm: tick the confirmation box first', { field: 'confirm' })
 }
 
-async function renderOrganization(c: C, id: string, errors: Record<string, string> = {}, values?: OrganizationFormValues, status: 200 | 400 | 409 = 200) {
+async function renderOrganization(
+  c: C,
+  id: string,
+  errors: Record<string, string> = {},
+  values?: OrganizationFormValues,
+  status: 200 | 201 | 400 | 409 = 200,
+  newSetupUrl: string | null = null,
+) {
   const organization = await organizationView(c.var.ctx, id)
-  return c.html(<OrganizationPage {...consoleChrome(c)} organization={organization} values={values ?? formValuesOf(organization)} errors={errors} />, status)
+  const setupLinks = await listSetupLinkViews(c.var.ctx, id)
+  return c.html(
+    <OrganizationPage
+      {...consoleChrome(c)}
+      organization={organization}
+      values={values ?? formValuesOf(organization)}
+      errors={errors}
+      setupLinks={setupLinks}
+      newSetupUrl={newSetupUrl}
+    />,
+    status,
+  )
 }
 
 /** A refused page action (confirm, remove, revoke, delete): audited, and the organization's page again with the reason at its top. */
@@ -142,6 +161,40 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
       const id = c.req.param('id')
       await removeDomain(c.var.ctx, id, c.req.param('domain'), 'console')
       return c.redirect(`/sso/admin/organizations/${id}?flash=domain-removed`, 303)
+    }),
+  )
+  // setup links: the URL is rendered once, in the answer to its creation (no redirect carries it)
+  .post('/organizations/:id/setup-links', audited('setup-link.create'), (c) =>
+    pageAction(c, async () => {
+      const form = await readForm(c)
+      const id = c.req.param('id')
+      const days = /^\d{1,3}$/.test((form.expiresInDays ?? '').trim())
+        ? Number(form.expiresInDays)
+        : form.expiresInDays?.trim()
+          ? form.expiresInDays
+          : undefined
+      const { url } = await createSetupLink(
+        c.var.ctx,
+        id,
+        { ...(days !== undefined ? { expiresInDays: days } : {}), requireApproval: form.requireApproval === 'true' },
+        'console',
+      )
+      c.header('Cache-Control', 'no-store')
+      return renderOrganization(c, id, {}, undefined, 201, url)
+    }),
+  )
+  .post('/organizations/:id/setup-links/:linkId/revoke', audited('setup-link.revoke'), (c) =>
+    pageAction(c, async () => {
+      const id = c.req.param('id')
+      await revokeSetupLink(c.var.ctx, id, c.req.param('linkId'), 'console')
+      return c.redirect(`/sso/admin/organizations/${id}?flash=setup-link-revoked#setup-links`, 303)
+    }),
+  )
+  .post('/organizations/:id/setup-links/:linkId/approve', audited('setup-link.approve'), (c) =>
+    pageAction(c, async () => {
+      const id = c.req.param('id')
+      await approveSetupLink(c.var.ctx, id, c.req.param('linkId'), 'console')
+      return c.redirect(`/sso/admin/organizations/${id}?flash=setup-link-approved#setup-links`, 303)
     }),
   )
   .post('/organizations/:id/sessions/revoke', audited('sessions.revoke'), (c) =>

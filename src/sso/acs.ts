@@ -150,7 +150,9 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
   }
 }
 
+/** Where a test sign-in's result is shown: the setup link's page that started it, else the admin console. */
 export function testResultPath(idp: IdpRow, state: LoginState): string {
+  if (state.returnTo.startsWith('/sso/setup/')) return `${state.returnTo}/test/${state.requestId}`
   return `/sso/admin/idps/${idp.id}/test/${state.requestId}`
 }
 

@@ -25,13 +25,13 @@ export async function startOidcSignIn(
   idp: IdpRow,
   returnTo: string,
   cookies: Record<string, string>,
-  options: { test?: boolean; forceAuthn?: boolean },
+  options: { test?: boolean; forceAuthn?: boolean; requestId?: string },
 ): Promise<BrowserStep> {
   if (!idp.oidcEndpoints || !idp.clientId) throw new AppError('LOGIN_IDP_NOT_FOUND', 'The OIDC IdP has no discovered endpoints', { idpId: idp.id })
   const now = ctx.clock()
   const { verifier, challenge } = await pkcePair(ctx.random)
   const state: LoginState = {
-    requestId: newRequestId(ctx.random),
+    requestId: options.requestId ?? newRequestId(ctx.random),
     idpId: idp.id,
     returnTo,
     test: options.test ?? false,

@@ -24,12 +24,13 @@ export async function startSignIn(
   idp: IdpRow,
   returnTo: string,
   cookies: Record<string, string>,
-  options: { test?: boolean; forceAuthn?: boolean } = {},
+  options: { test?: boolean; forceAuthn?: boolean; requestId?: string } = {},
 ): Promise<BrowserStep> {
   if (idp.protocol === 'oidc') return startOidcSignIn(ctx, idp, returnTo, cookies, options)
   const now = ctx.clock()
   const sp = await spEndpoints(ctx)
-  const requestId = newRequestId(ctx.random)
+  // A caller may choose the ID (a setup link records its test's); it is fresh either way.
+  const requestId = options.requestId ?? newRequestId(ctx.random)
   const xml = buildAuthnRequest({
     id: requestId,
     issueInstant: now,

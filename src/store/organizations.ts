@@ -6,7 +6,7 @@
 import { and, asc, count, eq, inArray } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { AppError } from '../errors'
-import { idps, organizationDomains, organizations } from './schema'
+import { idps, organizationDomains, organizations, setupLinks } from './schema'
 import { retireSlug } from './retired-slugs'
 import { invalidateTenantStatus } from './tenant-status'
 
@@ -57,7 +57,7 @@ export async function updateOrganization(d1: D1Database, id: string, fields: Par
   return getOrganization(d1, id)
 }
 
-/** Deletes an organization and its domains, and retires its slug, in one batch; the caller made sure no IdP is left in it. */
+/** Deletes an organization, its domains and setup links, and retires its slug, in one batch; the caller made sure no IdP is left in it. */
 export async function deleteOrganization(d1: D1Database, id: string, now: Date): Promise<void> {
   const db = drizzle(d1)
   const org = await getOrganization(d1, id)
@@ -65,6 +65,7 @@ export async function deleteOrganization(d1: D1Database, id: string, now: Date):
   await db.batch([
     retireSlug(db, 'organization', org.slug, now),
     db.delete(organizationDomains).where(eq(organizationDomains.organizationId, id)),
+    db.delete(setupLinks).where(eq(setupLinks.organizationId, id)),
     db.delete(organizations).where(eq(organizations.id, id)),
   ])
   invalidateTenantStatus()

@@ -20,6 +20,8 @@ export const ADMIN_SIGN_IN: RateLimit = { name: 'admin-sign-in', limit: 10, wind
 
 /** Failure rows an unauthenticated client can make the audit log write per minute (audit/record.ts). */
 export const FAILURE_AUDIT: RateLimit = { name: 'failure-audit', limit: 30, windowSeconds: 60 }
+/** Setup-link pages and forms per client IP (any token): a customer's IT needs a few dozen. */
+export const SETUP_REQUESTS: RateLimit = { name: 'setup', limit: 120, windowSeconds: 600 }
 
 export interface Take {
   allowed: boolean

@@ -237,6 +237,36 @@ export const idps = sqliteTable(
   (t) => [uniqueIndex('idps_slug_unique').on(t.slug), uniqueIndex('idps_entity_id_unique').on(t.entityId)],
 )
 
+/**
+ * Self-serve setup links (issue 13): a customer's IT connects its own IdP to one organization.
+ * Only the SHA-256 of the link's token is kept. Progress: opened → IdP configured → (domains
+ * verified, read live) → test passed → submitted for approval or completed (the IdP enabled).
+ */
+export const setupLinks = sqliteTable(
+  'setup_links',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    /** The IdP goes live only when an admin approves it (else the customer's IT activates it). */
+    requiresApproval: integer('requires_approval', { mode: 'boolean' }).notNull().default(false),
+    createdBy: text('created_by').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    openedAt: integer('opened_at', { mode: 'timestamp_ms' }),
+    /** The IdP this link created (it may change only that one). */
+    idpId: text('idp_id'),
+    idpConfiguredAt: integer('idp_configured_at', { mode: 'timestamp_ms' }),
+    /** The test sign-in started since the IdP was last configured; only its result counts. */
+    testRequestId: text('test_request_id'),
+    testPassedAt: integer('test_passed_at', { mode: 'timestamp_ms' }),
+    submittedAt: integer('submitted_at', { mode: 'timestamp_ms' }),
+    completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('setup_links_token_hash_unique').on(t.tokenHash), index('setup_links_organization').on(t.organizationId)],
+)
+
 /** Gateway-wide settings (SP entity ID, portal name/colors, session lifetime, ...), one JSON value per key. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

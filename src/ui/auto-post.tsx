@@ -2,10 +2,10 @@
  * The one auto-submitting POST page, for every hand-off to another site: AuthnRequests and
  * LogoutRequests/Responses over the HTTP-POST binding (bindings §3.5.4), the broker's Response to
  * a helpdesk, Zendesk's JWT. hono/jsx escapes every value; the button works with JS off; the
- * script is the gateway's only inline script, allowed by its CSP hash (app.ts).
+ * script is allowed by its CSP hash (app.ts), like the setup pages' copy script (copy-button.tsx).
  */
 
-/** The only inline script the gateway serves; app.ts allows it by hash, a test recomputes the hash. */
+/** One of the two inline scripts the gateway serves; app.ts allows it by hash, a test recomputes the hash. */
 export const AUTO_POST_SCRIPT = 'document.forms[0].submit()'
 
 export interface AutoPostProps {

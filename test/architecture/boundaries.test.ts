@@ -58,7 +58,7 @@ export function importsOf(file: SourceFile): ImportRef[] {
 }
 
 const inFolder = (path: string | null, folder: string) => path !== null && (path === folder || path.startsWith(`${folder}/`))
-const SERVICE_FOLDERS = ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit']
+const SERVICE_FOLDERS = ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/setup']
 const SERVICE_FILES = ['src/health.ts', 'src/scheduled.ts']
 const isService = (path: string) => SERVICE_FOLDERS.some((f) => inFolder(path, f)) || SERVICE_FILES.includes(path)
 const HTTP_SIDE = ['src/routes', 'src/middleware', 'src/http', 'src/ui']

@@ -5,7 +5,9 @@
  * Dangerous actions ask for a ticked confirmation first.
  */
 import type { DomainView, OrganizationView } from '../../admin/organizations'
+import type { SetupLinkView } from '../../admin/setup-links'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
+import { SetupLinksSection } from './setup-links'
 
 type Chrome = Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string }
 
@@ -83,7 +85,16 @@ function ConfirmBox(props: { name: string; label: string }) {
   )
 }
 
-export function OrganizationPage(props: Chrome & { organization?: OrganizationView; values: OrganizationFormValues; errors: Record<string, string> }) {
+export function OrganizationPage(
+  props: Chrome & {
+    organization?: OrganizationView
+    values: OrganizationFormValues
+    errors: Record<string, string>
+    setupLinks?: SetupLinkView[]
+    /** A setup link's URL, right after it was created (never again). */
+    newSetupUrl?: string | null
+  },
+) {
   const o = props.organization
   const v = props.values
   const e = props.errors
@@ -163,6 +174,7 @@ export function OrganizationPage(props: Chrome & { organization?: OrganizationVi
         </p>
       </form>
       {o ? <OrganizationDetails {...props} organization={o} /> : null}
+      {o ? <SetupLinksSection organizationId={o.id} csrf={props.csrf} links={props.setupLinks ?? []} newUrl={props.newSetupUrl ?? null} /> : null}
     </AdminLayout>
   )
 }

@@ -1,0 +1,28 @@
+/**
+ * Copy buttons as a progressive enhancement: each value is a read-only input (select and copy
+ * by hand without JavaScript); the button next to it is `hidden` until this one inline script
+ * (allowed by its hash in the CSP, app.ts COPY_SCRIPT_HASH) shows it and copies on click.
+ */
+import { raw } from 'hono/html'
+
+export const COPY_SCRIPT =
+  "document.querySelectorAll('button[data-copy-from]').forEach(function(b){b.hidden=false;b.addEventListener('click',function(){var i=document.getElementById(b.getAttribute('data-copy-from'));navigator.clipboard.writeText(i.value).then(function(){b.textContent='Copied'},function(){i.select()})})})"
+
+export function CopyScript() {
+  return <script>{raw(COPY_SCRIPT)}</script>
+}
+
+/** A labelled value to paste elsewhere, with its copy button. */
+export function CopyValue(props: { id: string; label: string; value: string }) {
+  return (
+    <div class="copy-value">
+      <label for={`v-${props.id}`}>{props.label}</label>
+      <div class="copy-row">
+        <input id={`v-${props.id}`} type="text" readonly value={props.value} data-testid={`value-${props.id}`} />
+        <button type="button" class="secondary" data-copy-from={`v-${props.id}`} hidden>
+          Copy
+        </button>
+      </div>
+    </div>
+  )
+}
