@@ -4,7 +4,7 @@
  * the request it makes is same-origin; the page cannot be framed (CSP frame-ancestors, app.ts).
  * No script: it works with JavaScript off.
  */
-import { Layout } from './layout'
+import { Layout, Style } from './layout'
 
 export interface ConfirmPageProps {
   /** The form the button submits (a gateway path; the caller checks it). */
@@ -22,7 +22,7 @@ button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 export function ConfirmPage(props: ConfirmPageProps) {
   return (
     <Layout title={`${props.page.title} · ${props.page.portalName}`} accent={props.page.accent}>
-      <style>{CSS}</style>
+      <Style css={CSS} />
       <div class="card">
         <h1>{props.page.title}</h1>
         <p data-testid="confirm-text">{props.page.text}</p>

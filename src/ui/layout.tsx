@@ -2,6 +2,7 @@
  * Page shell for every server-rendered page: small inline CSS, no client framework, no data
  * from outside its props (views never read env or the database).
  */
+import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 
 export const BASE_CSS = `
@@ -13,6 +14,21 @@ h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}.muted{color:var(--muted)
 code{font:600 .9rem ui-monospace,SFMono-Regular,Menlo,monospace;background:color-mix(in srgb,var(--accent) 12%,transparent);padding:.1rem .35rem;border-radius:4px}
 a{color:var(--accent)}
 `
+
+/**
+ * A `<style>` element with our own CSS as written: hono/jsx would escape it as text (turning
+ * `"Segoe UI"` into `&quot;Segoe UI&quot;` and dropping the whole rule). Only constant CSS and
+ * validated colors come here; a `<` could end the element, so it is written as a CSS escape.
+ */
+export function Style(props: { css: string }) {
+  return <style>{raw(props.css.replace(/</g, '\\3c '))}</style>
+}
+
+/** The brand color rule, for a validated `#rrggbb` only. */
+export function AccentStyle(props: { accent: string | undefined | null }) {
+  // Concatenated, not a template literal: a formatter would reflow CSS written inside one.
+  return props.accent && /^#[0-9a-f]{6}$/i.test(props.accent) ? <Style css={':root{--accent:' + props.accent + '}'} /> : null
+}
 
 export interface LayoutProps {
   title: string
@@ -29,8 +45,8 @@ export function Layout(props: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
-        <style>{BASE_CSS}</style>
-        {props.accent && /^#[0-9a-f]{6}$/i.test(props.accent) ? <style>{`:root{--accent:${props.accent}}`}</style> : null}
+        <Style css={BASE_CSS} />
+        <AccentStyle accent={props.accent} />
       </head>
       <body>
         <main>{props.children}</main>

@@ -3,7 +3,7 @@
  * that routes by domain. Server-rendered, plain links and a form: works with JavaScript off,
  * keyboard order follows the page, every control labelled.
  */
-import { Layout } from './layout'
+import { Layout, Style } from './layout'
 
 export interface SelectIdpProps {
   portalName: string
@@ -38,7 +38,7 @@ export function SelectIdpPage(props: SelectIdpProps) {
   const returnTo = encodeURIComponent(props.returnTo)
   return (
     <Layout title={`Sign in · ${props.portalName}`} accent={props.accent}>
-      <style>{CSS}</style>
+      <Style css={CSS} />
       <div class="card">
         <div class="brand">
           {props.logoUrl ? <img src={props.logoUrl} alt="" /> : null}

@@ -8,7 +8,7 @@ import type { SetupValueKey } from '../setup/products'
 import type { SetupPageData } from '../setup/setup-link'
 import type { TestResult } from '../admin/idps'
 import { CopyScript, CopyValue } from './copy-button'
-import { BASE_CSS } from './layout'
+import { AccentStyle, BASE_CSS, Style } from './layout'
 
 const SETUP_CSS = `
 main{max-width:44rem;margin:4vh auto}.card{margin:0 0 1rem}h2{font-size:1.1rem;margin:0 0 .5rem}
@@ -64,8 +64,8 @@ export function SetupPage(props: SetupPageProps) {
         <meta name="robots" content="noindex" />
         <meta name="referrer" content="no-referrer" />
         <title>{`Connect ${d.organizationName} · ${d.portalName}`}</title>
-        <style>{BASE_CSS + SETUP_CSS}</style>
-        {/^#[0-9a-f]{6}$/i.test(d.accent) ? <style>{`:root{--accent:${d.accent}}`}</style> : null}
+        <Style css={BASE_CSS + SETUP_CSS} />
+        <AccentStyle accent={d.accent} />
       </head>
       <body>
         <main>

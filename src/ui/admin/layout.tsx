@@ -3,7 +3,7 @@
  * framework, no scripts; CSS stays small (a budget test guards the page weight).
  */
 import type { Child } from 'hono/jsx'
-import { BASE_CSS } from '../layout'
+import { BASE_CSS, Style } from '../layout'
 
 export const ADMIN_CSS = `
 main.admin{max-width:64rem;margin:0 auto;padding:1rem}
@@ -50,7 +50,7 @@ export function AdminLayout(props: AdminLayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · SSO admin`}</title>
-        <style>{BASE_CSS + ADMIN_CSS}</style>
+        <Style css={BASE_CSS + ADMIN_CSS} />
       </head>
       <body>
         {props.active !== 'login' ? (
