@@ -130,7 +130,7 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
   ADMIN_AUTH_REQUIRED: { status: 401, user: 'Admin authentication is required (Authorization: Bearer <ADMIN_TOKEN>).', audit: false },
   ADMIN_TOKEN_INVALID: { status: 401, user: 'The admin token is not valid.' },
   ADMIN_FORBIDDEN: { status: 403, user: 'You are not allowed to change these settings.' },
-  ADMIN_RATE_LIMITED: { status: 429, user: 'Too many failed attempts. Wait a few minutes and try again.' },
+  ADMIN_RATE_LIMITED: { status: 429, user: 'Too many failed attempts. Wait a few minutes and try again.', exposeMessage: true },
   ADMIN_INVALID_JSON: { status: 400, user: 'The request body is not valid JSON.', exposeMessage: true },
   ADMIN_INVALID_FIELD: { status: 400, user: 'A field is invalid.', exposeMessage: true },
   ADMIN_CONFLICT: { status: 409, user: 'This conflicts with an existing entry.', exposeMessage: true },

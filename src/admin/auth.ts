@@ -33,7 +33,14 @@ export async function verifyAdminToken(ctx: RequestContext, presented: string, e
   if (!expected) throw new AppError('CONFIG_MISSING_SECRET')
   const ip = ctx.ip ?? 'unknown'
   const attempt = await takeRateLimit(ctx.rateLimiter, ADMIN_SIGN_IN, ip, ctx.clock())
-  if (!attempt.allowed) throw new AppError('ADMIN_RATE_LIMITED', undefined, { attempts: attempt.count })
+  if (!attempt.allowed) {
+    // Refused unseen, the right token too: comparing it here would give unlimited guesses.
+    const retryAfterSeconds = Math.max(1, Math.ceil((attempt.resetAt - ctx.clock().getTime()) / 1000))
+    throw new AppError('ADMIN_RATE_LIMITED', `Too many failed attempts from your network. Try again in ${Math.ceil(retryAfterSeconds / 60)} min.`, {
+      attempts: attempt.count,
+      retryAfterSeconds,
+    })
+  }
   if (presented && (await timingSafeEqual(presented, expected))) {
     await refundRateLimit(ctx.rateLimiter, ADMIN_SIGN_IN, ip, ctx.clock())
     return

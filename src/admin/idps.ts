@@ -173,9 +173,9 @@ export async function toggleIdp(ctx: RequestContext, id: string): Promise<IdpRow
   return applyChanges(ctx, before, { enabled: !before.enabled }, 'console')
 }
 
-/** The console's "make default" button (at most one default: the store clears the others). */
-export async function makeDefaultIdp(ctx: RequestContext, id: string): Promise<IdpRow> {
-  return applyChanges(ctx, await requireIdp(ctx, id), { isDefault: true }, 'console')
+/** The console's "make default" button (at most one default: the store clears the others), and "unset default". */
+export async function makeDefaultIdp(ctx: RequestContext, id: string, isDefault = true): Promise<IdpRow> {
+  return applyChanges(ctx, await requireIdp(ctx, id), { isDefault }, 'console')
 }
 
 /** Deletes the IdP: its sessions end, and its slug is retired for good (it namespaces subjects the portal keeps). */

@@ -36,6 +36,9 @@ export const handleError: ErrorHandler<AppEnv> = async (thrown, c) => {
       console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', requestId: c.var.requestId, error: String(auditError) }))
     }
   }
+  // A rate limit says when to come back (RFC 9110 §10.2.3).
+  const retryAfter = err instanceof AppError ? err.detail.retryAfterSeconds : undefined
+  if (errorInfo(code).status === 429 && typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter))
   const exposed = (err instanceof AppError || isSamlError(err)) && errorInfo(code).exposeMessage
   const extra = exposed ? { message: err.message, field: (err as AppError).detail.field } : undefined
   return renderError(c, code, extra)

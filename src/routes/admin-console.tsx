@@ -185,6 +185,8 @@ const protectedRoutes = new Hono<AppEnv>()
     }
   })
   .post('/idps/:id/delete', audited('idp.delete'), async (c) => {
+    // Dangerous: only with its confirmation box ticked (the form requires it; this enforces it).
+    if ((await readForm(c)).confirm !== 'yes') throw new AppError('ADMIN_INVALID_FIELD', 'confirm: tick the confirmation box first', { field: 'confirm' })
     await deleteIdp(c.var.ctx, c.req.param('id'), 'console')
     return c.redirect('/sso/admin/idps?flash=deleted', 303)
   })
@@ -194,6 +196,10 @@ const protectedRoutes = new Hono<AppEnv>()
   })
   .post('/idps/:id/default', audited('idp.update'), async (c) => {
     await makeDefaultIdp(c.var.ctx, c.req.param('id'))
+    return c.redirect('/sso/admin/idps?flash=saved', 303)
+  })
+  .post('/idps/:id/default/unset', audited('idp.update'), async (c) => {
+    await makeDefaultIdp(c.var.ctx, c.req.param('id'), false)
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
   .post('/idps/:id/move', audited('idp.reorder'), async (c) => {

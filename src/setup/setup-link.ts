@@ -44,7 +44,8 @@ export interface OpenSetup {
 /** Limits one client's setup requests (any token), before the token is looked up. */
 export async function throttleSetup(ctx: RequestContext): Promise<void> {
   const take = await takeRateLimit(ctx.rateLimiter, SETUP_REQUESTS, ctx.ip ?? 'unknown', ctx.clock())
-  if (!take.allowed) throw new AppError('SETUP_RATE_LIMITED', undefined, { resetAt: new Date(take.resetAt).toISOString() })
+  if (!take.allowed)
+    throw new AppError('SETUP_RATE_LIMITED', undefined, { retryAfterSeconds: Math.max(1, Math.ceil((take.resetAt - ctx.clock().getTime()) / 1000)) })
 }
 
 /** The link a token names, usable now; 404 for no link, 410 (audited) for an expired or revoked one. */

@@ -42,7 +42,14 @@ describe('admin API authentication', () => {
     for (let i = 0; i < 10; i++) await api('/idps', { headers: { authorization: 'Bearer nope', ...ip } })
     const res = await api('/idps', { headers: ip })
     expect(res.status).toBe(429)
-    expect((await res.json<ErrorBody>()).error.code).toBe('ADMIN_RATE_LIMITED')
+    // It says when to come back: the rest of the 10-minute window, in the header and in words.
+    const retryAfter = Number(res.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(500)
+    expect(retryAfter).toBeLessThanOrEqual(600)
+    const error = (await res.json<ErrorBody>()).error
+    expect(error.code).toBe('ADMIN_RATE_LIMITED')
+    expect(error.message).toMatch(/Try again in 10 min\./)
+    // Per client: another address is not locked out.
     expect((await api('/idps', { headers: { 'cf-connecting-ip': '198.51.100.10' } })).status).toBe(200)
   })
 

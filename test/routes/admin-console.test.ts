@@ -133,7 +133,17 @@ describe('managing IdPs in the console', () => {
     await browser.fetch(`/sso/admin/idps/${first!.id}/default`, { form: { _csrf: csrf } })
     const after = await ids()
     expect(after.find((r) => r.slug === 'first')).toMatchObject({ enabled: 0, is_default: 1 })
-    const del = await browser.fetch(`/sso/admin/idps/${first!.id}/delete`, { form: { _csrf: csrf } })
+    // While a default is set, the list says so and offers to unset it.
+    const list = await (await browser.fetch('/sso/admin/idps')).text()
+    expect(list).toMatch(/data-testid="default-banner">Default IdP: <strong>First<\/strong>/)
+    await browser.fetch(`/sso/admin/idps/${first!.id}/default/unset`, { form: { _csrf: csrf } })
+    expect((await ids()).find((r) => r.slug === 'first')).toMatchObject({ is_default: 0 })
+    expect(await (await browser.fetch('/sso/admin/idps')).text()).not.toContain('default-banner')
+    // Deleting takes its confirmation box.
+    const unconfirmed = await browser.fetch(`/sso/admin/idps/${first!.id}/delete`, { form: { _csrf: csrf } })
+    expect(unconfirmed.status).toBe(400)
+    expect((await ids()).map((r) => r.slug)).toEqual(['second', 'first'])
+    const del = await browser.fetch(`/sso/admin/idps/${first!.id}/delete`, { form: { _csrf: csrf, confirm: 'yes' } })
     expect(del.headers.get('location')).toBe('/sso/admin/idps?flash=deleted')
     expect((await ids()).map((r) => r.slug)).toEqual(['second'])
   })

@@ -355,6 +355,7 @@ describe('guardrails', () => {
     let last: Response | null = null
     for (let i = 0; i <= SETUP_REQUESTS.limit; i++) last = await new TestBrowser().fetch(`/sso/setup/nothing-${i}`, { headers: { 'cf-connecting-ip': ip } })
     expect(last!.status).toBe(429)
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await last!.text()).toContain('SETUP_RATE_LIMITED')
   })
 })

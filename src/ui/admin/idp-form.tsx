@@ -464,7 +464,11 @@ export function IdpFormPage(props: IdpFormProps) {
       {editing ? (
         <form method="post" action={`/sso/admin/idps/${props.idpId}/delete`}>
           <input type="hidden" name="_csrf" value={props.csrf} />
-          <button class="btn danger" type="submit">
+          <label class="check">
+            <input type="checkbox" name="confirm" value="yes" required /> Delete it: its users are signed out and can no longer sign in here, and its slug is
+            never used again
+          </label>{' '}
+          <button class="btn danger" type="submit" data-testid="delete-idp">
             Delete this IdP
           </button>
         </form>

@@ -28,8 +28,15 @@ function ActionButton(props: { action: string; csrf: string; label: string; name
 }
 
 export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { idps: IdpListItem[]; csrf: string }) {
+  const byDefault = props.idps.find((i) => i.isDefault)
   return (
     <AdminLayout {...props} title="Identity providers" active="idps">
+      {byDefault ? (
+        <p class="flash" role="status" data-testid="default-banner">
+          Default IdP: <strong>{byDefault.name}</strong>. Every customer who signs in goes straight to it; the selection page and email discovery are skipped.{' '}
+          <ActionButton action={`/sso/admin/idps/${byDefault.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
+        </p>
+      ) : null}
       <p>
         <a class="btn" href="/sso/admin/idps/new">
           Add identity provider
@@ -69,7 +76,11 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
                 </td>
                 <td>
                   <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />{' '}
-                  {idp.isDefault ? null : <ActionButton action={`/sso/admin/idps/${idp.id}/default`} csrf={props.csrf} label="Make default" />}{' '}
+                  {idp.isDefault ? (
+                    <ActionButton action={`/sso/admin/idps/${idp.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
+                  ) : (
+                    <ActionButton action={`/sso/admin/idps/${idp.id}/default`} csrf={props.csrf} label="Make default" />
+                  )}{' '}
                   {i > 0 ? <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="up" label="↑" /> : null}{' '}
                   {i < props.idps.length - 1 ? (
                     <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="down" label="↓" />
