@@ -13,13 +13,14 @@ export function CopyScript() {
 }
 
 /** A labelled value to paste elsewhere, with its copy button. */
-export function CopyValue(props: { id: string; label: string; value: string }) {
+export function CopyValue(props: { id: string; label: string; value: string; inputId?: string }) {
+  const inputId = props.inputId ?? `v-${props.id}`
   return (
     <div class="copy-value">
-      <label for={`v-${props.id}`}>{props.label}</label>
+      <label for={inputId}>{props.label}</label>
       <div class="copy-row">
-        <input id={`v-${props.id}`} type="text" readonly value={props.value} data-testid={`value-${props.id}`} />
-        <button type="button" class="secondary" data-copy-from={`v-${props.id}`} hidden>
+        <input id={inputId} type="text" readonly value={props.value} data-testid={`value-${props.id}`} />
+        <button type="button" class="secondary" data-copy-from={inputId} hidden>
           Copy
         </button>
       </div>

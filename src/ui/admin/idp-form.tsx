@@ -6,6 +6,7 @@
  */
 import type { CertificateInfo } from '../../admin/certificates'
 import type { IdpFormValues } from '../../admin/idp-fields'
+import { CopyValue } from '../copy-button'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
 
 export interface SetupValues {
@@ -46,15 +47,9 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   metadataUrl?: string | null
 }
 
+/** A value for the IdP side, with its copy button (ui/copy-button.tsx). */
 function Copyable(props: { label: string; value: string; name: string }) {
-  return (
-    <div>
-      <label for={`copy-${props.name}`}>{props.label}</label>
-      <div class="copy">
-        <input id={`copy-${props.name}`} type="text" readonly value={props.value} data-copy={props.name} />
-      </div>
-    </div>
-  )
+  return <CopyValue id={props.name} inputId={`copy-${props.name}`} label={props.label} value={props.value} />
 }
 
 /** Which protocol a new IdP speaks: plain links, so the choice works without JavaScript. */

@@ -3,6 +3,7 @@
  * framework, no scripts; CSS stays small (a budget test guards the page weight).
  */
 import type { Child } from 'hono/jsx'
+import { CopyScript } from '../copy-button'
 import { BASE_CSS, Style } from '../layout'
 
 export const ADMIN_CSS = `
@@ -19,7 +20,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 .btn{display:inline-block;padding:.5rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;font:600 .95rem system-ui,sans-serif;cursor:pointer;text-decoration:none}
 .btn.secondary{background:transparent;color:var(--accent)}.btn.danger{background:#c62828;border-color:#c62828}
 .flash{padding:.6rem .9rem;border-radius:8px;margin:0 0 1rem;border:1px solid #2e7d32}.flash.error{border-color:#c62828}
-.copy{display:flex;gap:.5rem;align-items:center}.copy input{flex:1}
+.copy-row{display:flex;gap:.5rem;align-items:center}.copy-row input{flex:1;min-width:0;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:0 1rem}
 @media (max-width:40rem){table.responsive thead{display:none}table.responsive td{display:block;border:0}table.responsive tr{border-bottom:1px solid var(--border);display:block}}
 `
@@ -80,6 +81,7 @@ export function AdminLayout(props: AdminLayoutProps) {
           ) : null}
           {props.children}
         </main>
+        <CopyScript />
       </body>
     </html>
   )
