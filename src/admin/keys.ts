@@ -8,6 +8,8 @@
 import { recordAudit } from '../audit/record'
 import type { RequestContext } from '../context'
 import { AppError } from '../errors'
+import { listApps } from '../store/apps'
+import { listIdps } from '../store/idps'
 import { listJwtKeys, rotateSigningKey } from '../store/jwt-keys'
 import { activateNextSpKey, activeSpKey, listSpKeys, SP_KEY_USES, stageNextSpKey, type SpKeyUse } from '../store/sp-keys'
 import { describeCertificate, type CertificateInfo } from './certificates'
@@ -78,4 +80,23 @@ export async function rotateJwtKey(ctx: RequestContext): Promise<string> {
   const kid = await rotateSigningKey(ctx.db, ctx.secret, ctx.clock())
   await recordAudit(ctx, { action: 'jwt-key.rotate', outcome: 'success', detail: { kid } })
   return kid
+}
+
+/**
+ * Who must learn a role's new certificate before its rollover is activated, by name: the IdPs
+ * that check our signed requests (signing) or could encrypt to us (encryption, every SAML IdP),
+ * the helpdesk apps of the broker and of Freshworks, and the OIDC IdPs using private_key_jwt.
+ * The metadata role's readers are whoever fetches /sso/idp/metadata?signed: not known here.
+ */
+export async function keyDependents(ctx: RequestContext): Promise<Record<SpKeyUse, string[]>> {
+  const [idps, apps] = await Promise.all([listIdps(ctx.db), listApps(ctx.db)])
+  const saml = idps.filter((i) => i.protocol === 'saml')
+  return {
+    signing: saml.filter((i) => i.signAuthnRequests || i.sloUrl).map((i) => i.name),
+    encryption: saml.map((i) => i.name),
+    broker: apps.filter((a) => a.kind === 'saml').map((a) => a.name),
+    metadata: [],
+    freshworks: apps.filter((a) => a.kind === 'freshworks').map((a) => a.name),
+    'oidc-client': idps.filter((i) => i.protocol === 'oidc' && i.tokenEndpointAuth === 'private_key_jwt').map((i) => i.name),
+  }
 }

@@ -26,7 +26,7 @@ import {
   updateIdp,
 } from '../admin/idps'
 import { organizationChoices, revokeSessionsOf } from '../admin/organizations'
-import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
+import { activateSpKey, keyDependents, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
 import { adminAccessLines, readSettings, updateSettings } from '../admin/settings'
 import { settingsInputFromForm } from '../admin/settings-fields'
 import { auditFailure, newTrail, recordAudit } from '../audit/record'
@@ -237,9 +237,18 @@ const protectedRoutes = new Hono<AppEnv>()
   // the gateway as SP: what IdPs need, and the key rollover
   .get('/sp', async (c) => {
     const sp = await spEndpoints(c.var.ctx)
-    const [keys, jwtKeys] = await Promise.all([listSpKeyViews(c.var.ctx), listJwtKeyViews(c.var.ctx)])
+    const [keys, jwtKeys, dependents] = await Promise.all([listSpKeyViews(c.var.ctx), listJwtKeyViews(c.var.ctx), keyDependents(c.var.ctx)])
     return c.html(
-      <SpPage {...consoleChrome(c)} entityId={sp.entityId} acsUrl={sp.acsUrl} sloUrl={sp.sloUrl} metadataUrl={sp.metadataUrl} keys={keys} jwtKeys={jwtKeys} />,
+      <SpPage
+        {...consoleChrome(c)}
+        entityId={sp.entityId}
+        acsUrl={sp.acsUrl}
+        sloUrl={sp.sloUrl}
+        metadataUrl={sp.metadataUrl}
+        keys={keys}
+        jwtKeys={jwtKeys}
+        dependents={dependents}
+      />,
     )
   })
   .post('/jwt/keys/rotate', audited('jwt-key.rotate'), async (c) => {

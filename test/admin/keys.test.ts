@@ -79,3 +79,36 @@ describe('SP key rollover', () => {
     expect(() => parseKeyUse('jwt')).toThrow(expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field: 'use' } }))
   })
 })
+
+describe('who a key rollover affects (keyDependents)', () => {
+  it('names, per role, the IdPs and apps that must take the new certificate', async () => {
+    const { seedIdp } = await import('../helpers/tenants')
+    const { createApp } = await import('../../src/admin/apps')
+    const { TEST_IDP_CERT } = await import('../fixtures/idp-keys')
+    const base = { ssoUrl: 'https://idp.dep.example/sso', certificates: [TEST_IDP_CERT] }
+    await seedIdp(env.DB, 'idp_dep_signed', { ...base, name: 'Signs requests', slug: 'dep-signed', entityId: 'urn:dep:1', signAuthnRequests: true })
+    await seedIdp(env.DB, 'idp_dep_plain', { ...base, name: 'Plain SAML', slug: 'dep-plain', entityId: 'urn:dep:2' })
+    await seedIdp(env.DB, 'idp_dep_oidc', {
+      ...base,
+      name: 'OIDC with a key',
+      slug: 'dep-oidc',
+      entityId: 'urn:edge-sso:oidc:dep-oidc',
+      certificates: [],
+      protocol: 'oidc',
+      tokenEndpointAuth: 'private_key_jwt',
+    })
+    await createApp(
+      testContext({ actor: 'admin-token' }),
+      { kind: 'freshworks', name: 'Freshdesk EU', slug: 'fd-eu', config: { redirectUris: ['https://acme.freshworks.com/sp/OIDC/1/implicit'] } },
+      'api',
+    )
+    const { keyDependents } = await import('../../src/admin/keys')
+    const d = await keyDependents(testContext())
+    expect(d.signing).toContain('Signs requests')
+    expect(d.signing).not.toContain('Plain SAML')
+    expect(d.encryption).toEqual(expect.arrayContaining(['Signs requests', 'Plain SAML']))
+    expect(d.encryption).not.toContain('OIDC with a key')
+    expect(d['oidc-client']).toEqual(['OIDC with a key'])
+    expect(d.freshworks).toContain('Freshdesk EU')
+  })
+})

@@ -192,6 +192,8 @@ describe('service provider page', () => {
     expect(page).toContain('https://support.example.com/sso/acs')
     // One active key per role: signing, encryption, broker, metadata, freshworks, oidc-client.
     expect(page.match(/data-key-status="active"/g)).toHaveLength(6)
+    // Each role says who must take its new certificate before activation.
+    expect(page).toMatch(/data-testid="dependents-metadata">whoever reads the signed metadata</)
     expect((await browser.fetch('/sso/admin/sp/keys/encryption/stage', { form: { _csrf: csrf } })).status).toBe(303)
     const staged = await (await browser.fetch('/sso/admin/sp')).text()
     expect(staged).toContain('data-key-status="next"')

@@ -28,6 +28,8 @@ export function SpPage(
     sloUrl: string
     metadataUrl: string
     keys: SpKeyRow[]
+    /** Per role, the IdPs and apps that must take its new certificate before activation. */
+    dependents: Record<string, string[]>
     /** The ES256 keys of the SSO-JWT forwarded to the portal, newest first. */
     jwtKeys: { kid: string; status: string; createdAt: string }[]
   },
@@ -97,6 +99,7 @@ export function SpPage(
           <tr>
             <th scope="col">Role</th>
             <th scope="col">What it signs, and who must know its certificate</th>
+            <th scope="col">Affected now</th>
             <th scope="col">Rollover</th>
           </tr>
         </thead>
@@ -105,6 +108,13 @@ export function SpPage(
             <tr>
               <td>{use}</td>
               <td>{what}</td>
+              <td data-testid={`dependents-${use}`}>
+                {(props.dependents[use as keyof typeof props.dependents] ?? []).length
+                  ? props.dependents[use as keyof typeof props.dependents]!.join(', ')
+                  : use === 'metadata'
+                    ? 'whoever reads the signed metadata'
+                    : 'none'}
+              </td>
               <td>
                 <form method="post" action={`/sso/admin/sp/keys/${use}/${hasNext(use) ? 'activate' : 'stage'}`}>
                   <input type="hidden" name="_csrf" value={props.csrf} />
