@@ -1,16 +1,18 @@
-// Dev-only: starts the local stack (demo portal + two demo SAML IdPs + a demo DNS-over-HTTPS
-// resolver + `wrangler dev` with local D1/KV via miniflare; nothing leaves the machine). Used by
-// `npm start` and by the browser tests.
+// Dev-only: starts the local stack (demo portal + two demo SAML IdPs + a demo OpenID provider + a
+// demo DNS-over-HTTPS resolver + `wrangler dev` with local D1/KV via miniflare; nothing leaves the
+// machine). Used by `npm start` and by the browser tests.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEMO_KINDS, registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
+import { DEMO_OIDC, registerDemoOidc, startDemoOidc } from './demo-oidc.mjs'
 import { startDemoDns, verifyDemoDomains } from './dns.mjs'
 import { startPortal } from './portal.mjs'
 import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
 /** @import { DemoIdp, DemoKind } from './demo-idp.mjs' */
+/** @import { DemoOidc } from './demo-oidc.mjs' */
 
 /**
  * Options of startStack (see there).
@@ -24,6 +26,7 @@ import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
  * @property {boolean} [demoIdps]
  * @property {number} [oktaPort]
  * @property {number} [entraPort]
+ * @property {number} [oidcPort]
  * @property {boolean} [demoSp]
  * @property {number} [spPort]
  * @property {number} [dnsPort]
@@ -31,6 +34,10 @@ import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
 /**
  * A demo IdP of the running stack, with its id at the gateway.
  * @typedef {Pick<DemoIdp, 'name' | 'slug' | 'url' | 'entityId' | 'users'> & { id: string }} StackIdp
+ */
+/**
+ * The demo OpenID provider of the running stack, with its id at the gateway.
+ * @typedef {Pick<DemoOidc, 'name' | 'slug' | 'url' | 'issuer' | 'clientId' | 'users'> & { id: string }} StackOidcIdp
  */
 
 /**
@@ -139,6 +146,24 @@ async function startDemoIdpOnPort(kind, port, spOrigin, quiet) {
 }
 
 /**
+ * Starts the demo OpenID provider on `localhost:<port>`, or on a free one when that is taken
+ * (registration gives the gateway whatever issuer it got).
+ * @param {number} port
+ * @param {string} gatewayOrigin
+ * @param {boolean | undefined} quiet
+ */
+async function startDemoOidcOnPort(port, gatewayOrigin, quiet) {
+  try {
+    return await startDemoOidc({ port, host: 'localhost', gatewayOrigin })
+  } catch (err) {
+    if (!(err instanceof Error && 'code' in err && err.code === 'EADDRINUSE')) throw err
+    const demo = await startDemoOidc({ port: 0, host: 'localhost', gatewayOrigin })
+    if (!quiet) console.warn(`demo OpenID provider: port ${port} is in use, using ${demo.url} instead`)
+    return demo
+  }
+}
+
+/**
  * Starts the demo DNS resolver on `port`, or on a free one when that is taken.
  * @param {number} port
  * @param {boolean | undefined} quiet
@@ -183,10 +208,11 @@ async function registerWithGateway(gatewayUrl, idps, options) {
  * Starts portal + demo IdPs + gateway. Options: gatewayPort (8787), portalPort (8801), persistTo
  * (local state dir; default .wrangler/state), vars (extra --var), env (extra environment for
  * wrangler), quiet, demoIdps (default true unless DEMO_IDPS=0: start the Okta-like and Entra-like
- * demo IdPs on localhost and register them with the gateway, their domains verified through the
- * demo DNS resolver), oktaPort (DEMO_OKTA_PORT, 8811), entraPort (DEMO_ENTRA_PORT, 8812), dnsPort
- * (DEMO_DNS_PORT, 8853: the DNS-over-HTTPS resolver the gateway's DOH_URL points at).
- * Returns { gatewayUrl, portalUrl, dns, idps: { okta, entra } | {}, sp, stop, child, output }.
+ * SAML demo IdPs and the demo OpenID provider on localhost and register them with the gateway,
+ * their domains verified through the demo DNS resolver), oktaPort (DEMO_OKTA_PORT, 8811),
+ * entraPort (DEMO_ENTRA_PORT, 8812), oidcPort (DEMO_OIDC_PORT, 8813), dnsPort (DEMO_DNS_PORT,
+ * 8853: the DNS-over-HTTPS resolver the gateway's DOH_URL points at).
+ * Returns { gatewayUrl, portalUrl, dns, idps: { okta, entra, oidc } | {}, sp, stop, child, output }.
  * @param {StackOptions} [options]
  */
 export async function startStack(options = {}) {
@@ -203,6 +229,8 @@ export async function startStack(options = {}) {
   // Demo IdPs on `localhost` while the gateway is on 127.0.0.1: different sites, as in production.
   /** @type {DemoIdp[]} */
   const demoIdps = []
+  /** @type {DemoOidc | null} */
+  let demoOidc = null
   if (options.demoIdps ?? process.env.DEMO_IDPS !== '0') {
     const ports = {
       okta: Number(options.oktaPort ?? process.env.DEMO_OKTA_PORT ?? 8811),
@@ -210,6 +238,7 @@ export async function startStack(options = {}) {
     }
     try {
       for (const kind of /** @type {const} */ (['okta', 'entra'])) demoIdps.push(await startDemoIdpOnPort(kind, ports[kind], gatewayUrl, options.quiet))
+      demoOidc = await startDemoOidcOnPort(Number(options.oidcPort ?? process.env.DEMO_OIDC_PORT ?? 8813), gatewayUrl, options.quiet)
     } catch (err) {
       portal.close()
       await Promise.all([dns.close(), ...demoIdps.map((idp) => idp.close())])
@@ -244,7 +273,7 @@ export async function startStack(options = {}) {
     if (stopped) return
     stopped = true
     portal.close()
-    await Promise.all([dns.close(), ...demoIdps.map((idp) => idp.close()), ...extraClosers.map((close) => close())])
+    await Promise.all([dns.close(), ...demoIdps.map((idp) => idp.close()), demoOidc?.close(), ...extraClosers.map((close) => close())])
     if (child.exitCode === null) {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM') // the whole group: wrangler and its workerd
@@ -275,15 +304,19 @@ export async function startStack(options = {}) {
     await stop()
     throw new Error(`${messageOf(err)}\n${output}`)
   }
-  /** @type {Partial<Record<DemoKind, StackIdp>>} */
+  /** @type {Partial<Record<DemoKind, StackIdp>> & { oidc?: StackOidcIdp }} */
   const idps = {}
   if (demoIdps.length) {
     /** @type {string[]} */
     let ids
+    /** @type {string | null} */
+    let oidcId = null
     try {
       ids = await registerWithGateway(gatewayUrl, demoIdps, options)
+      const oidc = demoOidc
+      if (oidc) oidcId = await withAdminToken(options, (token) => registerDemoOidc(gatewayUrl, token, oidc))
       // Each demo IdP's organization gets its domains verified, as its IT would through DNS.
-      const domains = demoIdps.flatMap((idp) => DEMO_KINDS[idp.kind].emailDomains)
+      const domains = [...demoIdps.flatMap((idp) => DEMO_KINDS[idp.kind].emailDomains), ...(oidc ? DEMO_OIDC.emailDomains : [])]
       await withAdminToken(options, (token) => verifyDemoDomains(gatewayUrl, token, dns, domains))
     } catch (err) {
       await stop()
@@ -292,6 +325,10 @@ export async function startStack(options = {}) {
     demoIdps.forEach((idp, i) => {
       idps[idp.kind] = { id: /** @type {string} */ (ids[i]), name: idp.name, slug: idp.slug, url: idp.url, entityId: idp.entityId, users: idp.users }
     })
+    if (demoOidc && oidcId) {
+      const { name, slug, url, issuer, clientId, users } = demoOidc
+      idps.oidc = { id: oidcId, name, slug, url, issuer, clientId, users }
+    }
   }
   /** @type {{ url: string, entityId: string } | null} */
   let sp = null

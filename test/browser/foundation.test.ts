@@ -31,9 +31,10 @@ describe('local stack in Chromium', () => {
     expect(url.pathname).toBe('/sso/login')
     expect(url.searchParams.get('return_to')).toBe('/servicedesk/customer/portal/2?ticket=42')
     await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true)
-    // The local stack registers the two demo IdPs.
+    // The local stack registers the three demo IdPs: two SAML, one OpenID Connect.
     await expect(page.locator('[data-idp="acme-okta-demo"]').isVisible()).resolves.toBe(true)
     await expect(page.locator('[data-idp="globex-entra-demo"]').isVisible()).resolves.toBe(true)
+    await expect(page.locator('[data-idp="hooli-oidc-demo"]').isVisible()).resolves.toBe(true)
     await screenshot(page, 'sign-in-selection')
     await page.close()
   })

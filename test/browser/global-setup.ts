@@ -13,7 +13,7 @@ declare module 'vitest' {
     spUrl: string
     /** The demo DNS-over-HTTPS resolver the gateway checks domains with (POST /records to publish). */
     dnsUrl: string
-    idps: { okta: DemoIdp; entra: DemoIdp }
+    idps: { okta: DemoIdp; entra: DemoIdp; oidc: DemoOidcIdp }
   }
 }
 
@@ -26,6 +26,17 @@ interface DemoIdp {
   users: { email: string; note?: string }[]
 }
 
+/** The demo OpenID provider (dev/demo-oidc.mjs); `url` is its issuer. */
+interface DemoOidcIdp {
+  id: string
+  name: string
+  slug: string
+  url: string
+  issuer: string
+  clientId: string
+  users: { sub: string; email: string; emailVerified: boolean; displayName: string; groups: string[]; note?: string }[]
+}
+
 export default async function setup(project: TestProject) {
   const persistTo = mkdtempSync(join(tmpdir(), 'sso-browser-'))
   const adminToken = 'browser-test-admin-token-0123456789'
@@ -34,6 +45,7 @@ export default async function setup(project: TestProject) {
     portalPort: Number(process.env.BROWSER_PORTAL_PORT ?? 8802),
     oktaPort: Number(process.env.BROWSER_OKTA_PORT ?? 8821),
     entraPort: Number(process.env.BROWSER_ENTRA_PORT ?? 8822),
+    oidcPort: Number(process.env.BROWSER_OIDC_PORT ?? 8823),
     spPort: Number(process.env.BROWSER_SP_PORT ?? 8832),
     dnsPort: Number(process.env.BROWSER_DNS_PORT ?? 8854),
     persistTo,
@@ -44,12 +56,12 @@ export default async function setup(project: TestProject) {
   project.provide('portalUrl', stack.portalUrl)
   // wrangler dev prefers .dev.vars (a developer's machine) over the environment (CI).
   project.provide('adminToken', readDevVarsAdminToken() ?? adminToken)
-  const { okta, entra } = stack.idps
-  if (!okta || !entra || !stack.sp) {
+  const { okta, entra, oidc } = stack.idps
+  if (!okta || !entra || !oidc || !stack.sp) {
     await stack.stop()
     throw new Error('browser tests: the stack started without the demo IdPs or the demo SP (DEMO_IDPS=0 / DEMO_SP=0?)')
   }
-  project.provide('idps', { okta, entra })
+  project.provide('idps', { okta, entra, oidc })
   project.provide('spUrl', stack.sp.url)
   project.provide('dnsUrl', stack.dns.url)
   return async () => {
