@@ -63,6 +63,17 @@ export const DEMO_OIDC = {
       groups: [],
       note: 'email not verified: the gateway refuses it (OIDC_EMAIL_UNVERIFIED)',
     },
+    {
+      // Another company's account at the same provider: Hooli's IdP refuses it (not a Hooli
+      // address); Initech's IT can connect this provider for itself through a setup link.
+      sub: '7f3c2a10-0004',
+      email: 'ivy@initech.example',
+      emailVerified: true,
+      firstName: 'Ivy',
+      lastName: 'Ito',
+      groups: ['Initech-IT'],
+      note: 'Initech: not a Hooli address (refused here); for the setup-link demo',
+    },
   ],
 }
 

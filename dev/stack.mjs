@@ -37,7 +37,7 @@ import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
  */
 /**
  * The demo OpenID provider of the running stack, with its id at the gateway.
- * @typedef {Pick<DemoOidc, 'name' | 'slug' | 'url' | 'issuer' | 'clientId' | 'users'> & { id: string }} StackOidcIdp
+ * @typedef {Pick<DemoOidc, 'name' | 'slug' | 'url' | 'issuer' | 'clientId' | 'clientSecret' | 'users'> & { id: string }} StackOidcIdp
  */
 
 /**
@@ -326,8 +326,8 @@ export async function startStack(options = {}) {
       idps[idp.kind] = { id: /** @type {string} */ (ids[i]), name: idp.name, slug: idp.slug, url: idp.url, entityId: idp.entityId, users: idp.users }
     })
     if (demoOidc && oidcId) {
-      const { name, slug, url, issuer, clientId, users } = demoOidc
-      idps.oidc = { id: oidcId, name, slug, url, issuer, clientId, users }
+      const { name, slug, url, issuer, clientId, clientSecret, users } = demoOidc
+      idps.oidc = { id: oidcId, name, slug, url, issuer, clientId, clientSecret, users }
     }
   }
   /** @type {{ url: string, entityId: string } | null} */

@@ -34,6 +34,8 @@ interface DemoOidcIdp {
   url: string
   issuer: string
   clientId: string
+  /** Fresh at each start: what a customer's IT would paste into a setup link. */
+  clientSecret: string
   users: { sub: string; email: string; emailVerified: boolean; displayName: string; groups: string[]; note?: string }[]
 }
 
