@@ -96,6 +96,19 @@ describe('the journey', () => {
     expect(await lastAuditRow('login')).toMatchObject({ outcome: 'success', idp_id: idp.id, subject: `${slug}:user-0001` })
   })
 
+  it('keeps an acr only when it is a URI (it becomes the broker’s AuthnContextClassRef), and the ID token for logout', async () => {
+    const { readSession } = await import('../../src/store/sessions')
+    const { provider, slug } = await setup()
+    provider.claims = { acr: 'urn:mace:incommon:iap:silver', sid: 'sid-1' }
+    const a = await signIn(provider, slug)
+    const first = await readSession(env.SESSIONS, a.browser.cookies.get('__Host-sso_session')!, new Date())
+    expect(first).toMatchObject({ authnContextClassRef: 'urn:mace:incommon:iap:silver', sessionIndex: 'sid-1', nameIdFormat: null })
+    expect(first!.idToken!.split('.')).toHaveLength(3)
+    provider.claims = { acr: '1' }
+    const b = await signIn(provider, slug)
+    expect((await readSession(env.SESSIONS, b.browser.cookies.get('__Host-sso_session')!, new Date()))!.authnContextClassRef).toBeNull()
+  })
+
   it('reads userinfo when the ID token lacks the claims it needs (groups for allowedGroups), and not otherwise', async () => {
     const { provider, slug } = await setup({ idp: { allowedGroups: ['support'] } })
     provider.userinfo = { sub: 'user-0001', groups: ['support', 'staff'] }
