@@ -203,6 +203,17 @@ describe("the customer IT's side", () => {
     expect(again).toMatchObject({ entityId: `${l.entityId}/v2`, ssoUrl: 'https://idp.initech.example/sso2', enabled: false })
   })
 
+  it('takes the metadata as an uploaded file (multipart form)', async () => {
+    const l = await newLink()
+    const form = new FormData()
+    form.set('_csrf', await l.csrf())
+    form.set('source', 'metadata')
+    form.set('metadataFile', new File([metadata(l.entityId)], 'idp-metadata.xml', { type: 'application/xml' }))
+    const res = await l.browser.fetch(`${l.path}/idp`, { method: 'POST', body: form, headers: { 'cf-connecting-ip': l.ip } })
+    expect(res.status).toBe(303)
+    expect((await findIdp(env.DB, `${l.org.slug}-sso`))!.entityId).toBe(l.entityId)
+  })
+
   it('shows a bad metadata document as an error on the page (4xx), not an error page', async () => {
     const l = await newLink()
     const res = await l.post('/idp', { source: 'metadata', metadataXml: '<html><body>login</body></html>' })
