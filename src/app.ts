@@ -27,7 +27,7 @@ import { signInRoutes } from './routes/sign-in'
 /** CSP source for the auto-post page's inline script (ui/auto-post.tsx AUTO_POST_SCRIPT); a test recomputes it. */
 export const AUTO_POST_SCRIPT_HASH = "'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='"
 /** CSP source for the copy buttons' inline script (ui/copy-button.tsx COPY_SCRIPT); a test recomputes it. */
-export const COPY_SCRIPT_HASH = "'sha256-IJoo4OluFP7lM2TV7BxVBX7fqVIirMmyqK2TFYhlICs='"
+export const COPY_SCRIPT_HASH = "'sha256-dcV+vj84rITHS+hPoCzRh7ZuJ+30xu3V7CYVMxoZ/aQ='"
 
 export const defaultDeps: AppDeps = {
   clock: () => new Date(),

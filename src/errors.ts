@@ -114,6 +114,13 @@ const SAML_REJECTED: ErrorInfo = {
   admin: 'The SAML response was rejected; see the audit log entry for expected and received values.',
 }
 
+/** A SAML code whose cause is the IdP's or our setup: the customer can only pass it on. */
+const setupProblem = (admin: string): ErrorInfo => ({
+  status: 403,
+  user: "Your organization's sign-in is not set up correctly for this portal yet. Please tell your IT team or the helpdesk, quoting the reference below.",
+  admin,
+})
+
 const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
   INTERNAL: { status: 500, user: 'Something went wrong on our side. Please try again.' },
   NOT_FOUND: { status: 404, user: 'This page does not exist.', audit: false },
@@ -380,7 +387,7 @@ const SAML_ERRORS: Partial<Record<SamlErrorCode, ErrorInfo>> = {
   SAML_NOT_SAML: { status: 400, user: 'The sign-in message is not a SAML response.' },
   SAML_SIGNATURE_INVALID: {
     status: 403,
-    user: 'We could not verify your sign-in.',
+    user: 'We could not verify your sign-in with your organization. If this keeps happening, tell your IT team or the helpdesk, quoting the reference below.',
     admin: 'The IdP signed with a certificate that is not configured: update the certificate or re-import metadata.',
   },
   SAML_EXPIRED: {
@@ -389,6 +396,39 @@ const SAML_ERRORS: Partial<Record<SamlErrorCode, ErrorInfo>> = {
     admin: 'Check the IdP clock or raise the clock skew for this IdP.',
   },
   SAML_REPLAY: { status: 403, user: 'This sign-in was already used. Please sign in again.' },
+  SAML_STATUS_NOT_SUCCESS: {
+    status: 403,
+    user: 'Your organization did not sign you in (the sign-in was cancelled or refused). Please try again, or ask your IT team for access.',
+    admin:
+      'The IdP answered with a non-success status (the user cancelled, is not assigned to the app, or failed to authenticate): see the status in the audit row.',
+  },
+  SAML_IN_RESPONSE_TO_MISMATCH: {
+    status: 400,
+    user: 'Your sign-in session expired or was started in another browser. Please sign in again.',
+    admin: 'The response answers an AuthnRequest this browser did not send (or no longer holds).',
+  },
+  SAML_NOT_YET_VALID: {
+    status: 403,
+    user: 'Your sign-in took too long or the clocks disagree. Please try again.',
+    admin: "The assertion is not valid yet: check the IdP's clock or raise the clock skew for this IdP.",
+  },
+  SAML_AUDIENCE_MISMATCH: setupProblem("The assertion is for another audience: the IdP's app must use this gateway's SP entity ID."),
+  SAML_DESTINATION_MISMATCH: setupProblem("The response was sent to another address: the IdP's app must use this gateway's ACS URL."),
+  SAML_RECIPIENT_MISMATCH: setupProblem("The assertion names another recipient: the IdP's app must use this gateway's ACS URL."),
+  SAML_ISSUER_MISMATCH: setupProblem("The response's Issuer is not the IdP's configured entity ID: re-import the IdP's metadata."),
+  SAML_SIGNATURE_MISSING: setupProblem('The IdP sent no signature where one is required: sign the assertion (or the response) at the IdP.'),
+  SAML_NO_CERTIFICATES: setupProblem("The IdP has no signing certificate configured here: add it or re-import the IdP's metadata."),
+  SAML_SHA1_FORBIDDEN: setupProblem('The IdP signs with SHA-1: set SHA-256 at the IdP (or allow SHA-1 for this IdP, if it can do nothing else).'),
+  SAML_SIGNATURE_UNSUPPORTED: setupProblem('The IdP signs with an algorithm the gateway does not accept: use RSA-SHA256 or ECDSA-SHA256.'),
+  SAML_NO_DECRYPTION_KEY: setupProblem(
+    'The IdP encrypted the assertion to a key the gateway does not have: give it the current encryption certificate (SP metadata).',
+  ),
+  SAML_DECRYPTION_FAILED: setupProblem('The encrypted assertion could not be decrypted: give the IdP the current encryption certificate (SP metadata).'),
+  SAML_ENCRYPTION_ALGORITHM_UNSUPPORTED: setupProblem(
+    'The IdP encrypts with an algorithm the gateway does not accept: use AES-GCM (or AES-CBC) with RSA-OAEP.',
+  ),
+  SAML_NAMEID_MISSING: setupProblem('The assertion has no NameID: configure a Name ID (e.g. the email address) at the IdP.'),
+  SAML_UNSOLICITED_NOT_ALLOWED: setupProblem("An IdP-initiated sign-in arrived, but this IdP's 'Allow IdP-initiated sign-in' is off."),
   SAML_METADATA_INVALID: { status: 422, user: 'This is not usable IdP metadata.', exposeMessage: true },
 }
 

@@ -57,6 +57,12 @@ const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } 
     return s.toLowerCase()
   },
   logoUrl: (v) => optUrl(v, 'logoUrl'),
+  supportContact: (v) => {
+    const s = text(v, 'supportContact', 200, true)
+    if (s && !/^[^\s@<>"]+@[^\s@<>"]+\.[a-z]{2,}$/i.test(s) && !/^https:\/\/[^\s<>"]+$/.test(s))
+      invalid('supportContact', `must be an email address or an https:// URL, not "${s.slice(0, 60)}"`)
+    return s
+  },
   sessionLifetimeSeconds: (v) => int(v, 'sessionLifetimeSeconds', 300, MAX_SESSION_LIFETIME_SECONDS),
   clockSkewSeconds: (v) => int(v, 'clockSkewSeconds', 0, MAX_CLOCK_SKEW_SECONDS),
   allowSha1: (v) => {
@@ -133,6 +139,7 @@ export function settingsInputFromForm(form: Record<string, string>): Record<stri
     portalName: text('portalName'),
     primaryColor: text('primaryColor'),
     logoUrl: text('logoUrl') || null,
+    supportContact: text('supportContact'),
     spEntityId: text('spEntityId'),
     sessionLifetimeSeconds: num('sessionLifetimeSeconds'),
     clockSkewSeconds: num('clockSkewSeconds'),

@@ -13,6 +13,7 @@ import type { AppEnv } from '../env'
 import { AppError, errorCode, errorInfo } from '../errors'
 import { wantsHtml } from '../http/negotiate'
 import { isSamlError } from '../saml/errors'
+import { portalBranding } from '../sso/branding'
 import { ErrorPage } from '../ui/error-page'
 
 /** hono's own exceptions (a malformed body, a wrong method) as the gateway's codes. */
@@ -46,14 +47,15 @@ export const handleError: ErrorHandler<AppEnv> = async (thrown, c) => {
 
 export const handleNotFound: NotFoundHandler<AppEnv> = (c) => renderError(c, 'NOT_FOUND')
 
-export function renderError(c: Context<AppEnv>, code: string, extra?: { message: string; field?: unknown }): Response | Promise<Response> {
+export async function renderError(c: Context<AppEnv>, code: string, extra?: { message: string; field?: unknown }): Promise<Response> {
   const info = errorInfo(code)
   const message = extra?.message ?? info.user
   c.set('errorCode', code)
   const requestId = c.var.requestId
   c.header('Cache-Control', 'no-store')
   const status = info.status as ContentfulStatusCode
-  if (wantsHtml(c.req.raw)) return c.html(<ErrorPage code={code} message={message} requestId={requestId} />, status)
+  // Customers see the portal's branding and where to get help, with a reference to quote.
+  if (wantsHtml(c.req.raw)) return c.html(<ErrorPage code={code} message={message} requestId={requestId} branding={await portalBranding(c.var.ctx)} />, status)
   const field = typeof extra?.field === 'string' ? { field: extra.field } : {}
   return c.json({ error: { code, message, ...field, requestId } }, status)
 }

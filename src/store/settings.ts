@@ -13,6 +13,8 @@ export interface Settings {
   portalName: string
   primaryColor: string
   logoUrl: string | null
+  /** Where customers get help (an email address or an https URL), shown on error pages; empty = none. */
+  supportContact: string
   sessionLifetimeSeconds: number
   /** Tolerated clock difference for every IdP without its own `clockSkewSeconds`. */
   clockSkewSeconds: number
@@ -60,6 +62,7 @@ export const DEFAULT_SETTINGS: Settings = {
   portalName: 'Support portal',
   primaryColor: '#2557d6',
   logoUrl: null,
+  supportContact: '',
   sessionLifetimeSeconds: 8 * 3600,
   clockSkewSeconds: DEFAULT_CLOCK_SKEW_SECONDS,
   allowSha1: false,

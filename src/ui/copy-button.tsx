@@ -1,12 +1,13 @@
 /**
  * Copy buttons as a progressive enhancement: each value is a read-only input (select and copy
- * by hand without JavaScript); the button next to it is `hidden` until this one inline script
- * (allowed by its hash in the CSP, app.ts COPY_SCRIPT_HASH) shows it and copies on click.
+ * by hand without JavaScript), or a `data-copy-text` button carries its text. Each button is
+ * `hidden` until this one inline script (allowed by its hash in the CSP, app.ts
+ * COPY_SCRIPT_HASH) shows it and copies on click.
  */
 import { raw } from 'hono/html'
 
 export const COPY_SCRIPT =
-  "document.querySelectorAll('button[data-copy-from]').forEach(function(b){b.hidden=false;b.addEventListener('click',function(){var i=document.getElementById(b.getAttribute('data-copy-from'));navigator.clipboard.writeText(i.value).then(function(){b.textContent='Copied'},function(){i.select()})})})"
+  "document.querySelectorAll('button[data-copy-from],button[data-copy-text]').forEach(function(b){b.hidden=false;b.addEventListener('click',function(){var i=document.getElementById(b.getAttribute('data-copy-from'));var t=b.getAttribute('data-copy-text');navigator.clipboard.writeText(t!==null?t:i.value).then(function(){b.textContent='Copied'},function(){if(i)i.select()})})})"
 
 export function CopyScript() {
   return <script>{raw(COPY_SCRIPT)}</script>

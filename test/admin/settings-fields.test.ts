@@ -150,6 +150,7 @@ describe('settingsInputFromForm', () => {
       portalName: 'Acme Support',
       primaryColor: '#2557d6',
       logoUrl: null,
+      supportContact: '',
       spEntityId: '',
       sessionLifetimeSeconds: 3600,
       clockSkewSeconds: 120,
@@ -162,6 +163,14 @@ describe('settingsInputFromForm', () => {
       headerNames: { ...DEFAULT_SETTINGS.headerNames, email: 'X-Remote-Email' },
       userHeader: null,
     })
+  })
+
+  it('takes a support contact only as an email address or an https URL', () => {
+    expect(parseSettingsInput({ supportContact: 'help@acme.example' })).toEqual({ supportContact: 'help@acme.example' })
+    expect(parseSettingsInput({ supportContact: 'https://acme.example/help' })).toEqual({ supportContact: 'https://acme.example/help' })
+    expect(parseSettingsInput({ supportContact: '' })).toEqual({ supportContact: '' })
+    for (const bad of ['javascript:alert(1)', 'http://acme.example/help', 'call us', 'a@b'])
+      expect(() => parseSettingsInput({ supportContact: bad }), bad).toThrow(invalidField('supportContact'))
   })
 
   it('reads an unchecked SHA-1 box as false', () => {

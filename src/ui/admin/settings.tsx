@@ -25,6 +25,13 @@ export function SettingsPage(
             <Field name="primaryColor" label="Brand color" value={v.primaryColor} error={e.primaryColor} hint="Hex, e.g. #2557d6." />
           </div>
           <Field name="logoUrl" label="Logo URL" type="url" value={v.logoUrl} error={e.logoUrl} />
+          <Field
+            name="supportContact"
+            label="Support contact (optional)"
+            value={v.supportContact}
+            error={e.supportContact}
+            hint="An email address or an https:// URL. Customers see it on error pages, with a reference to quote."
+          />
         </fieldset>
         <fieldset>
           <legend>Service provider and sessions</legend>
