@@ -96,3 +96,27 @@ describe('admin console', () => {
     await screenshot(phone, 'sign-in-phone')
   })
 })
+
+describe('the console on a phone', () => {
+  // Issue 14: the IdP edit page was 1126 px wide on a phone, the audit log 2030 px (fieldsets
+  // without min-width: 0, long values in table cells).
+  it('fits a 390 px screen on the IdP edit page, the organization page and the audit log', async () => {
+    const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage()
+    await phone.goto(`${gatewayUrl}/sso/admin/login`)
+    await phone.fill('#f-token', adminToken)
+    await phone.click('button[type=submit]')
+    await phone.waitForURL((u) => u.pathname === '/sso/admin/idps')
+    const widths: Record<string, number> = {}
+    await phone.click('[data-idp="acme-okta-demo"] a')
+    await phone.waitForURL((u) => /^\/sso\/admin\/idps\/idp_/.test(u.pathname))
+    widths.idp = await phone.evaluate<number>('document.documentElement.scrollWidth')
+    await screenshot(phone, 'admin-idp-edit-phone')
+    await phone.goto(`${gatewayUrl}/sso/admin/audit`)
+    widths.audit = await phone.evaluate<number>('document.documentElement.scrollWidth')
+    await screenshot(phone, 'admin-audit-phone')
+    await phone.goto(`${gatewayUrl}/sso/admin/organizations`)
+    await phone.click('[data-org] a >> nth=0')
+    widths.organization = await phone.evaluate<number>('document.documentElement.scrollWidth')
+    expect(widths).toEqual({ idp: 390, audit: 390, organization: 390 })
+  })
+})

@@ -10,9 +10,9 @@ export const ADMIN_CSS = `
 main.admin{max-width:64rem;margin:0 auto;padding:1rem}
 header.bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:var(--card);border-bottom:1px solid var(--border)}
 header.bar nav a{margin-right:1rem;font-weight:600;text-decoration:none}header.bar nav a[aria-current=page]{text-decoration:underline}
-table{width:100%;border-collapse:collapse;background:var(--card)}th,td{padding:.5rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
+table{width:100%;border-collapse:collapse;background:var(--card)}th,td{padding:.5rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top;overflow-wrap:anywhere}.table-wrap{overflow-x:auto}
 .tag{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;border:1px solid var(--border)}.tag.warn{border-color:#b26a00;color:#b26a00}.tag.ok{border-color:#2e7d32;color:#2e7d32}
-form.inline{display:inline}ul.plain{list-style:none;padding:0}fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem}legend{font-weight:700}
+form.inline{display:inline}ul.plain{list-style:none;padding:0}fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem;min-width:0}legend{font-weight:700}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}.check label{display:inline;font-weight:400}
 input[type=text],input[type=url],input[type=number],input[type=password],textarea,select{width:100%;padding:.5rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--card);color:var(--fg)}
 textarea{font-family:ui-monospace,monospace;font-size:.85rem}
@@ -21,7 +21,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 .btn.secondary{background:transparent;color:var(--accent)}.btn.danger{background:#c62828;border-color:#c62828}
 .flash{padding:.6rem .9rem;border-radius:8px;margin:0 0 1rem;border:1px solid #2e7d32}.flash.error{border-color:#c62828}
 .copy-row{display:flex;gap:.5rem;align-items:center}.copy-row input{flex:1;min-width:0;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:0 1rem}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(16rem,100%),1fr));gap:0 1rem}pre,code{overflow-wrap:anywhere;white-space:pre-wrap}
 @media (max-width:40rem){table.responsive thead{display:none}table.responsive td{display:block;border:0}table.responsive tr{border-bottom:1px solid var(--border);display:block}}
 `
 
