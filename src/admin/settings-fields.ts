@@ -57,6 +57,10 @@ const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } 
     return s.toLowerCase()
   },
   logoUrl: (v) => optUrl(v, 'logoUrl'),
+  discoveryByEmailOnly: (v) => {
+    if (typeof v !== 'boolean') invalid('discoveryByEmailOnly', 'must be true or false')
+    return v
+  },
   supportContact: (v) => {
     const s = text(v, 'supportContact', 200, true)
     if (s && !/^[^\s@<>"]+@[^\s@<>"]+\.[a-z]{2,}$/i.test(s) && !/^https:\/\/[^\s<>"]+$/.test(s))
@@ -140,6 +144,7 @@ export function settingsInputFromForm(form: Record<string, string>): Record<stri
     primaryColor: text('primaryColor'),
     logoUrl: text('logoUrl') || null,
     supportContact: text('supportContact'),
+    discoveryByEmailOnly: text('discoveryByEmailOnly') === 'true',
     spEntityId: text('spEntityId'),
     sessionLifetimeSeconds: num('sessionLifetimeSeconds'),
     clockSkewSeconds: num('clockSkewSeconds'),

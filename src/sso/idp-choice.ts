@@ -57,7 +57,8 @@ export async function selectionPage(ctx: RequestContext, idps?: IdpRow[]): Promi
     portalName: settings.portalName,
     accent: settings.primaryColor,
     logoUrl: settings.logoUrl,
-    idps: speaking.filter((i) => i.showOnSelection).map((i) => ({ slug: i.slug, name: i.name, logoUrl: i.logoUrl })),
+    // Email only: no organization's name is shown to anyone (direct links ?idp=<slug> still work).
+    idps: settings.discoveryByEmailOnly ? [] : speaking.filter((i) => i.showOnSelection).map((i) => ({ slug: i.slug, name: i.name, logoUrl: i.logoUrl })),
     // The email form routes by verified domains only: worth showing when one leads somewhere.
     hasEmailRouting: domains.some((d) => d.status === 'verified' && routed.has(d.organizationId)),
   }

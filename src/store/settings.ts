@@ -15,6 +15,8 @@ export interface Settings {
   logoUrl: string | null
   /** Where customers get help (an email address or an https URL), shown on error pages; empty = none. */
   supportContact: string
+  /** The selection page lists no organization (each customer types an email): no customer learns who else uses the portal. */
+  discoveryByEmailOnly: boolean
   sessionLifetimeSeconds: number
   /** Tolerated clock difference for every IdP without its own `clockSkewSeconds`. */
   clockSkewSeconds: number
@@ -63,6 +65,7 @@ export const DEFAULT_SETTINGS: Settings = {
   primaryColor: '#2557d6',
   logoUrl: null,
   supportContact: '',
+  discoveryByEmailOnly: false,
   sessionLifetimeSeconds: 8 * 3600,
   clockSkewSeconds: DEFAULT_CLOCK_SKEW_SECONDS,
   allowSha1: false,

@@ -151,6 +151,7 @@ describe('settingsInputFromForm', () => {
       primaryColor: '#2557d6',
       logoUrl: null,
       supportContact: '',
+      discoveryByEmailOnly: false,
       spEntityId: '',
       sessionLifetimeSeconds: 3600,
       clockSkewSeconds: 120,

@@ -70,6 +70,24 @@ describe('IdP selection page', () => {
   })
 })
 
+describe('discovery by email only (settings.discoveryByEmailOnly)', () => {
+  it('names no organization on the selection page, still routes emails, and keeps direct links working', async () => {
+    await putSettings(env.DB, { discoveryByEmailOnly: true }, new Date(Date.now() + 1))
+    try {
+      const page = await (await exports.default.fetch(`${ORIGIN}/sso/login`, { headers: html })).text()
+      expect(page).not.toMatch(/data-idp=/)
+      for (const name of ['IdP acme', 'IdP globex']) expect(page).not.toContain(name)
+      expect(page).toMatch(/<label for="email">/)
+      const routed = await post({ email: 'jane@globex.example', return_to: '/' })
+      expect(routed.status).toBe(303)
+      expect(routed.headers.get('location')).toContain('idp=globex')
+      expect((await exports.default.fetch(`${ORIGIN}/sso/login?idp=acme`, { headers: html, redirect: 'manual' })).status).toBe(302)
+    } finally {
+      await putSettings(env.DB, { discoveryByEmailOnly: false }, new Date(Date.now() + 2))
+    }
+  })
+})
+
 describe('email-domain discovery', () => {
   it('routes an email to its IdP by verified domain (any case, hidden IdPs included), keeping return_to', async () => {
     for (const [email, slug] of [

@@ -32,6 +32,12 @@ export function SettingsPage(
             error={e.supportContact}
             hint="An email address or an https:// URL. Customers see it on error pages, with a reference to quote."
           />
+          <Check
+            name="discoveryByEmailOnly"
+            label="Discovery by email only"
+            checked={v.discoveryByEmailOnly}
+            hint="the sign-in page lists no organization: customers type their email, so none learns which other companies use this portal"
+          />
         </fieldset>
         <fieldset>
           <legend>Service provider and sessions</legend>
