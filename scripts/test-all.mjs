@@ -10,6 +10,8 @@ const steps = [
   { name: 'format', cmd: ['npx', 'prettier', '--check', '.'] },
   { name: 'types', cmd: ['npx', 'wrangler', 'types', '--strict-vars=false', '--check'] },
   { name: 'tsc', cmd: ['npx', 'tsc', '--noEmit', '-p', '.'] },
+  // `npm run deploy -- --dry-run`: the Worker bundles, with no Cloudflare account.
+  { name: 'deploy dry run', cmd: ['node', 'scripts/deploy.mjs', '--dry-run'] },
   { name: 'workerd', config: 'vitest.config.ts' },
   { name: 'node', config: 'vitest.node.config.ts' },
   { name: 'browser', config: 'vitest.browser.config.ts' },
@@ -21,8 +23,9 @@ const problems = []
 for (const step of steps) {
   console.log(`\n=== ${step.name} ===`)
   const report = join(out, `${step.name}.json`)
-  const cmd = step.cmd ?? ['npx', 'vitest', 'run', '--config', step.config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: process.env })
+  /** @type {string[]} */
+  const cmd = step.cmd ?? ['npx', 'vitest', 'run', '--config', String(step.config), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]
+  const r = spawnSync(String(cmd[0]), cmd.slice(1), { stdio: 'inherit', env: process.env })
   if (step.config) {
     try {
       const json = JSON.parse(readFileSync(report, 'utf8'))

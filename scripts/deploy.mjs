@@ -1,0 +1,85 @@
+// `npm run deploy`: the gateway on a Cloudflare account in one command, safe to run again.
+//  1. D1 and KV come from wrangler's automatic provisioning (wrangler >= 4.45): wrangler.toml
+//     names the bindings without IDs, and the first `wrangler deploy` creates and links them.
+//  2. Remote D1 migrations are applied: before the new code goes live when the database exists
+//     already, right after the first deploy otherwise (nothing is using it yet then).
+//  3. Missing secrets (ADMIN_TOKEN, SSO_SECRET) are generated, set, and printed once.
+// `npm run deploy -- --dry-run` builds the bundle without an account (`npm test` runs it).
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+
+export const DATABASE = 'edge-sso'
+export const REQUIRED_SECRETS = ['ADMIN_TOKEN', 'SSO_SECRET']
+
+/**
+ * @typedef {{ status: number | null, stdout: string, stderr: string }} RunResult
+ * @typedef {(args: string[], input?: string) => RunResult} Run
+ */
+
+/** Runs wrangler from this checkout. @type {Run} */
+export function wrangler(args, input) {
+  const r = spawnSync('npx', ['wrangler', ...args], { encoding: 'utf8', input, stdio: [input === undefined ? 'inherit' : 'pipe', 'pipe', 'pipe'] })
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
+}
+
+/** A fresh secret: 32 random bytes, base64url (43 characters; SSO_SECRET needs at least 32). */
+export function newSecret() {
+  return randomBytes(32).toString('base64url')
+}
+
+/**
+ * @param {{ run?: Run, dryRun?: boolean, log?: (line: string) => void, secret?: () => string }} options
+ * @returns {Promise<{ steps: string[], generated: string[] }>}
+ */
+export async function deploy({ run = wrangler, dryRun = false, log = console.log, secret = newSecret } = {}) {
+  /** @type {string[]} */
+  const steps = []
+  /** @param {string} name @param {string[]} args @param {string} [input] */
+  const must = (name, args, input) => {
+    steps.push(name)
+    const r = run(args, input)
+    if (r.status !== 0) throw new Error(`${name} failed (wrangler ${args.join(' ')}):\n${r.stderr || r.stdout}`)
+    return r
+  }
+  if (dryRun) {
+    must('build', ['deploy', '--dry-run', '--outdir', 'dist'])
+    log('Dry run: the bundle builds (dist/); nothing was deployed.')
+    return { steps, generated: [] }
+  }
+  must('account', ['whoami'])
+  // An existing database gets the new schema before the new code runs.
+  const exists = run(['d1', 'info', DATABASE]).status === 0
+  steps.push(exists ? 'database found' : 'database to be created')
+  const migrate = () => must('migrations', ['d1', 'migrations', 'apply', 'DB', '--remote'])
+  if (exists) migrate()
+  must('deploy', ['deploy'])
+  if (!exists) migrate()
+  const listed = must('secrets', ['secret', 'list', '--format', 'json'])
+  /** @type {string[]} */
+  let present = []
+  try {
+    present = /** @type {{ name: string }[]} */ (JSON.parse(listed.stdout)).map((s) => s.name)
+  } catch {
+    throw new Error(`could not read the Worker's secrets from wrangler: ${listed.stdout.slice(0, 200)}`)
+  }
+  /** @type {string[]} */
+  const generated = []
+  for (const name of REQUIRED_SECRETS.filter((n) => !present.includes(n))) {
+    const value = secret()
+    must(`secret ${name}`, ['secret', 'put', name], value)
+    generated.push(name)
+    log(`${name} = ${value}`)
+  }
+  if (generated.length) log(`Generated and set ${generated.join(' and ')}: shown this once, keep them in your password manager.`)
+  else log('Secrets: ADMIN_TOKEN and SSO_SECRET are set already (unchanged).')
+  log('Deployed. Add a route or custom domain on the portal hostname (README, "Deploy").')
+  return { steps, generated }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  deploy({ dryRun: process.argv.includes('--dry-run') }).catch((err) => {
+    console.error(err instanceof Error ? err.message : String(err))
+    process.exit(1)
+  })
+}
