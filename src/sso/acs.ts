@@ -69,6 +69,8 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
   const sp = await spEndpoints(ctx)
   const states = await readLoginStates(ctx.secret, input.cookies, now)
   const found: Partial<Resolved> = {}
+  // What a verified response carried, for a test run refused after verification (groups, email).
+  let received: { nameId: string; attributes: Record<string, string[]> } | null = null
   try {
     const result = await validateSamlResponse({
       samlResponse: input.samlResponse,
@@ -93,6 +95,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
       },
     })
     const { idp, organization, state } = found as Resolved
+    received = { nameId: result.nameId, attributes: result.attributes }
     assertUsableNameId(result.nameId)
     trail.subject = subjectOf(idp.slug, result.nameId)
     const cookies: CookieChange[] = []
@@ -143,7 +146,9 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
     if (state?.test && idp && (err instanceof AppError || isSamlError(err))) {
       await auditFailure(ctx, trail, err)
       const code = errorCode(err)
-      await putTestResult(ctx.kv, state.requestId, { ok: false, idpId: idp.id, code, detail: errorDetail(err), hint: errorInfo(code).admin ?? null })
+      // Refused after the signature verified: show what the IdP sent too, so the fix is visible.
+      const detail = { ...errorDetail(err), ...(received ? { receivedNameId: received.nameId, receivedAttributes: received.attributes } : {}) }
+      await putTestResult(ctx.kv, state.requestId, { ok: false, idpId: idp.id, code, detail, hint: errorInfo(code).admin ?? null })
       return { navigation: redirectTo(testResultPath(idp, state), 303), cookies: [] }
     }
     throw err

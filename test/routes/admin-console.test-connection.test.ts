@@ -72,5 +72,8 @@ describe('test connection from the admin console', () => {
     expect(plain).toContain('The IdP sent an email address in umbrella.example.')
     expect(plain).toContain('Its organization may only use: acme.example.')
     expect(result).toContain('href="/sso/admin/organizations/org_test"')
+    // Refused after verification: what the IdP sent is shown too.
+    expect(result).toContain('data-testid="test-received-nameid">cfo@umbrella.example<')
+    expect(result).toMatch(/data-testid="test-received-attributes">[\s\S]*<code>email<\/code>[\s\S]*cfo@umbrella\.example/)
   })
 })

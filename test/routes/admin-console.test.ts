@@ -137,6 +137,8 @@ describe('managing IdPs in the console', () => {
     // While a default is set, the list says so and offers to unset it.
     const list = await (await browser.fetch('/sso/admin/idps')).text()
     expect(list).toMatch(/data-testid="default-banner">Default IdP: <strong>First<\/strong>/)
+    // Each IdP can be tested from the list.
+    expect(list).toContain(`action="/sso/admin/idps/${first!.id}/test"`)
     await browser.fetch(`/sso/admin/idps/${first!.id}/default/unset`, { form: { _csrf: csrf } })
     expect((await ids()).find((r) => r.slug === 'first')).toMatchObject({ is_default: 0 })
     expect(await (await browser.fetch('/sso/admin/idps')).text()).not.toContain('default-banner')

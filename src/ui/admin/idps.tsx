@@ -75,6 +75,7 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
                   ))}
                 </td>
                 <td>
+                  <ActionButton action={`/sso/admin/idps/${idp.id}/test`} csrf={props.csrf} label="Test" kind="secondary" />{' '}
                   <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />{' '}
                   {idp.isDefault ? (
                     <ActionButton action={`/sso/admin/idps/${idp.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />

@@ -116,16 +116,39 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
           <h2>Expected and received</h2>
           <table>
             <tbody>
-              {Object.entries(t.detail).map(([k, v]) => (
-                <tr>
-                  <th scope="row">{k}</th>
-                  <td>
-                    <code>{typeof v === 'string' ? v : JSON.stringify(v)}</code>
-                  </td>
-                </tr>
-              ))}
+              {Object.entries(t.detail)
+                .filter(([k]) => k !== 'receivedAttributes' && k !== 'idTokenClaims' && k !== 'userinfo')
+                .map(([k, v]) => (
+                  <tr>
+                    <th scope="row">{k}</th>
+                    <td>
+                      <code>{typeof v === 'string' ? v : JSON.stringify(v)}</code>
+                    </td>
+                  </tr>
+                ))}
             </tbody>
           </table>
+          {t.detail.receivedAttributes ? (
+            <>
+              <h2>What the IdP sent</h2>
+              <p class="muted">
+                NameID <code data-testid="test-received-nameid">{String(t.detail.receivedNameId ?? '')}</code>
+              </p>
+              <ClaimsTable claims={t.detail.receivedAttributes as Record<string, unknown>} testid="test-received-attributes" />
+            </>
+          ) : null}
+          {t.detail.idTokenClaims ? (
+            <>
+              <h2>ID token claims</h2>
+              <ClaimsTable claims={t.detail.idTokenClaims as Record<string, unknown>} testid="test-claims" />
+            </>
+          ) : null}
+          {t.detail.userinfo ? (
+            <>
+              <h2>Userinfo</h2>
+              <ClaimsTable claims={t.detail.userinfo as Record<string, unknown>} testid="test-userinfo" />
+            </>
+          ) : null}
         </>
       )}
       <p>
