@@ -1,0 +1,114 @@
+// Accessibility in Chromium (issue 14): axe-core (the engine behind Lighthouse's accessibility
+// audit) runs on every customer page and the console's main pages, which must have no serious or
+// critical violation; and a customer signs in with the keyboard alone.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { launchChromium } from './chromium'
+
+const gatewayUrl = inject('gatewayUrl')
+const adminToken = inject('adminToken')
+const idps = inject('idps')
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+let browser: Browser
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+interface Violation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: { target: string[] }[]
+}
+
+/** Serious and critical violations on the page, one line each (evaluated over CDP, so the page's CSP does not apply). */
+async function violations(page: Page): Promise<string[]> {
+  const found = await page.evaluate<Violation[]>(
+    `(async () => { ${AXE}; const r = await axe.run(document, { resultTypes: ['violations'] }); return r.violations })()`,
+  )
+  return found
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    )
+}
+
+describe('accessibility (axe-core, no serious or critical violations)', () => {
+  it('finds violations where there are some (the check can fail)', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.setContent('<html><body><img src="x.png"><form><input type="text"></form><p style="color:#eee;background:#fff">faint</p></body></html>')
+    expect((await violations(page)).map((v) => v.split(' ')[0])).toEqual(expect.arrayContaining(['image-alt', 'label', 'color-contrast']))
+  })
+
+  it('on the customer pages', async () => {
+    const page = await (await browser.newContext()).newPage()
+    const found: Record<string, string[]> = {}
+    for (const [name, path] of [
+      ['selection page', '/sso/login'],
+      ['error page', '/sso/login?idp=no-such-idp'],
+      ['sign-out question', '/sso/logout'],
+      ['not found', '/sso/nowhere'],
+    ] as const) {
+      await page.goto(`${gatewayUrl}${path}`)
+      found[name] = await violations(page)
+    }
+    // A setup link's page, as a customer's IT sees it.
+    const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+    const org = (await (
+      await fetch(`${gatewayUrl}/sso/admin/api/organizations`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Axe Corp', slug: 'axe-corp' }) })
+    ).json()) as { id: string }
+    const link = (await (await fetch(`${gatewayUrl}/sso/admin/api/organizations/${org.id}/setup-links`, { method: 'POST', headers: auth })).json()) as {
+      url: string
+    }
+    await page.goto(`${link.url}?product=okta`)
+    found['setup page'] = await violations(page)
+    expect(found).toEqual({ 'selection page': [], 'error page': [], 'sign-out question': [], 'not found': [], 'setup page': [] })
+  })
+
+  it('in the admin console', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage()
+    await page.goto(`${gatewayUrl}/sso/admin/login`)
+    const found: Record<string, string[]> = { login: await violations(page) }
+    await page.fill('#f-token', adminToken)
+    await page.click('button[type=submit]')
+    await page.waitForURL((u) => u.pathname === '/sso/admin/idps')
+    for (const [name, path] of [
+      ['idps', '/sso/admin/idps'],
+      ['idp', `/sso/admin/idps/${idps.okta.id}`],
+      ['new oidc idp', '/sso/admin/idps/new?protocol=oidc'],
+      ['organizations', '/sso/admin/organizations'],
+      ['settings', '/sso/admin/settings'],
+      ['audit', '/sso/admin/audit'],
+      ['service provider', '/sso/admin/sp'],
+      ['apps', '/sso/admin/apps'],
+    ] as const) {
+      await page.goto(`${gatewayUrl}${path}`)
+      found[name] = await violations(page)
+    }
+    for (const [name, list] of Object.entries(found)) expect(list, name).toEqual([])
+  })
+
+  it('lets a customer sign in with the keyboard alone, with a visible focus', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(`${gatewayUrl}/sso/login?return_to=%2Ftickets`)
+    // Tab to the first organization: it takes the focus visibly, and Enter follows it.
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate<{ idp: string | null; outline: string }>(
+      `(() => { const a = document.activeElement; return { idp: a.getAttribute('data-idp'), outline: getComputedStyle(a).outlineStyle } })()`,
+    )
+    expect(focused.idp).not.toBeNull()
+    expect(focused.outline).not.toBe('none')
+    await page.keyboard.press('Enter')
+    await page.waitForURL((u) => u.origin !== gatewayUrl || !u.pathname.startsWith('/sso/login'))
+  })
+})
