@@ -54,6 +54,10 @@ describe('admin console', () => {
     await page.fill('#f-clockSkewSeconds', '99999')
     await page.click('button:has-text("Save changes")')
     expect(await page.locator('[data-error-for="clockSkewSeconds"]').innerText()).toContain('clockSkewSeconds')
+    // The refusal is announced at the top, focused, with a link to the field.
+    expect(await page.evaluate<string | null>("document.activeElement.getAttribute('data-testid')")).toBe('error-summary')
+    await page.click('[data-testid="error-summary"] a[href="#f-clockSkewSeconds"]')
+    expect(await page.evaluate<string>('location.hash')).toBe('#f-clockSkewSeconds')
     await page.fill('#f-clockSkewSeconds', '120')
     await page.selectOption('#f-preset', 'entra')
     await page.click('button:has-text("Save changes")')

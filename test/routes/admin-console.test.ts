@@ -157,7 +157,12 @@ describe('managing IdPs in the console', () => {
       form: { portalName: 'Acme', primaryColor: 'blue', sessionLifetimeSeconds: '3600', clockSkewSeconds: '180', auditRetentionDays: '90', _csrf: csrf },
     })
     expect(bad.status).toBe(400)
-    expect(await bad.text()).toContain('data-error-for="primaryColor"')
+    const refused = await bad.text()
+    expect(refused).toContain('data-error-for="primaryColor"')
+    // Summarized at the top too, in words, with a link to the field.
+    expect(refused).toMatch(
+      /data-testid="error-summary"[\s\S]*<strong>Not saved\.<\/strong>[\s\S]*<a href="#f-primaryColor">primaryColor: must be a hex color like #2557d6<\/a>/,
+    )
     const ok = await browser.fetch('/sso/admin/settings', {
       form: {
         portalName: 'Acme Help',

@@ -31,7 +31,32 @@ export interface AdminLayoutProps {
   actor?: string | undefined
   csrf?: string | undefined
   flash?: { kind: 'ok' | 'error'; text: string } | undefined
+  /** A refused form's errors by field: listed at the top, each linking to its field. */
+  errors?: Record<string, string> | undefined
   children: Child
+}
+
+/**
+ * "Not saved" at the top of a refused form: every problem in words, each a link to its field
+ * (`#f-<field>`), focused on load so a screen reader reads it and the page does not look unchanged.
+ */
+function ErrorSummary(props: { errors: Record<string, string> }) {
+  const entries = Object.entries(props.errors).filter(([field]) => field !== 'action' && field !== 'actionCode')
+  if (entries.length === 0) return null
+  return (
+    <div class="flash error" role="alert" tabindex={-1} autofocus data-testid="error-summary">
+      <p>
+        <strong>Not saved.</strong> {entries.length === 1 ? 'Fix this field' : `Fix these ${entries.length} fields`}, then save again:
+      </p>
+      <ul>
+        {entries.map(([field, message]) => (
+          <li>
+            <a href={`#f-${field}`}>{message}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
 }
 
 const NAV = [
@@ -79,6 +104,7 @@ export function AdminLayout(props: AdminLayoutProps) {
               {props.flash.text}
             </p>
           ) : null}
+          {props.errors ? <ErrorSummary errors={props.errors} /> : null}
           {props.children}
         </main>
         <CopyScript />
