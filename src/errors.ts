@@ -47,6 +47,7 @@ export const APP_ERROR_CODES = [
   'OIDC_CODE_REJECTED',
   'OIDC_TOKEN_EXCHANGE_FAILED',
   'OIDC_REPLAY',
+  'STORAGE_UNAVAILABLE',
   'SETUP_LINK_NOT_FOUND',
   'SETUP_LINK_EXPIRED',
   'SETUP_LINK_REVOKED',
@@ -76,6 +77,9 @@ export const APP_ERROR_CODES = [
   'HANDOFF_NOT_CONFIGURED',
   'ADMIN_APP_NOT_FOUND',
   'HANDOFF_REDIRECT_NOT_ALLOWED',
+  'ADMIN_METADATA_NOT_XML',
+  'ADMIN_METADATA_CHOOSE_ENTITY',
+  'ADMIN_METADATA_EXPIRED',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -247,6 +251,11 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     user: "Your organization's sign-in service did not answer as expected. Please try again.",
     admin: 'The token request failed: check the client ID, secret or key, the token endpoint auth method and the redirect URI registered at the provider.',
   },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    user: 'The sign-in service is briefly unavailable. Please try again in a moment.',
+    admin: "D1 or KV failed (see the request's log line for the store, the operation and the reason); nothing was half-written.",
+  },
   SETUP_LINK_NOT_FOUND: {
     status: 404,
     user: 'This setup link does not exist. Check that you copied all of it, or ask the helpdesk for a new one.',
@@ -376,6 +385,26 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     admin: "Add the helpdesk's SSO callback URL to the app's redirectUris.",
   },
   LOGIN_SP_NOT_CONFIGURED: { status: 500, user: 'The sign-in service is not configured yet.', admin: 'Set SSO_SECRET.' },
+  ADMIN_METADATA_NOT_XML: {
+    status: 422,
+    user: 'This is not SAML metadata.',
+    admin:
+      "The metadata URL answered a web page (a sign-in or portal page), or the pasted text is a web page or a certificate: give the IdP's metadata URL itself, or add the IdP by hand.",
+    exposeMessage: true,
+  },
+  ADMIN_METADATA_CHOOSE_ENTITY: {
+    status: 422,
+    user: 'The metadata describes several identity providers: choose one.',
+    admin: 'An aggregate (md:EntitiesDescriptor) lists several IdPs and no entityId was given: the detail lists them (at most 200); import again with one.',
+    exposeMessage: true,
+  },
+  ADMIN_METADATA_EXPIRED: {
+    status: 422,
+    user: 'The metadata has expired.',
+    admin:
+      'The metadata is past its validUntil or has an expired signing certificate (the message says which, and when): get current metadata from the IdP, or import it anyway ("importAnyway": true).',
+    exposeMessage: true,
+  },
 }
 
 /** Specific texts for SAML codes whose fix an admin can act on; others use SAML_REJECTED. */

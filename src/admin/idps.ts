@@ -25,10 +25,10 @@ import { getTestResult, type TestResult } from '../store/test-results'
 
 export type { TestResult } from '../store/test-results'
 import { idpView, parseIdpInput, type IdpView } from './idp-fields'
-import { fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
+import { assertNotExpired, fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
 import { oidcFields, refreshedOidcFields } from './oidc-settings'
 import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
-import { invalid, newId, requireObject } from './validate'
+import { bool, invalid, newId, requireObject } from './validate'
 
 /** How the change arrived, for the audit row (`setup`: a customer's IT on a setup link). */
 export type AdminChannel = 'api' | 'console' | 'setup'
@@ -52,7 +52,11 @@ async function nextSortOrder(ctx: RequestContext): Promise<number> {
   return ((await listIdps(ctx.db)).at(-1)?.sortOrder ?? 0) + SORT_STEP
 }
 
-/** Refuses a slug or entity ID another IdP holds before anything is written (no organization made in vain). */
+/**
+ * Refuses a slug or entity ID another IdP holds before anything is written (no organization made
+ * in vain). The detail names that IdP (id and name only) for the console's link; the message does
+ * not, as a setup page shows it to another tenant's IT.
+ */
 async function assertIdpFree(ctx: RequestContext, fields: Partial<IdpFields>, except: string | null): Promise<void> {
   for (const [field, value] of [
     ['slug', fields.slug],
@@ -61,8 +65,14 @@ async function assertIdpFree(ctx: RequestContext, fields: Partial<IdpFields>, ex
     if (!value) continue
     const holder = field === 'slug' ? await findIdp(ctx.db, value) : await findIdpByEntityId(ctx.db, value)
     if (holder && holder.id !== except && (field !== 'slug' || holder.slug === value))
-      throw new AppError('ADMIN_CONFLICT', `Another IdP already uses this ${field}.`, { field })
+      throw new AppError('ADMIN_CONFLICT', `Another IdP already uses this ${field}.`, { field, existingIdp: { id: holder.id, name: holder.name } })
   }
+}
+
+/** The IdP an ADMIN_CONFLICT names as already holding the slug or entity ID, or null. */
+export function conflictingIdpOf(err: unknown): { id: string; name: string } | null {
+  if (!(err instanceof AppError) || err.code !== 'ADMIN_CONFLICT') return null
+  return (err.detail.existingIdp as { id: string; name: string } | undefined) ?? null
 }
 
 /**
@@ -113,22 +123,25 @@ export async function createIdp(ctx: RequestContext, input: unknown, via: AdminC
 }
 
 /**
- * POST /idps/import, or the console's import form: `{ metadataXml | metadataUrl, entityId?, ...overrides }`.
- * The metadata's fields, then the admin's overrides, go through the same parser as a hand-made IdP.
+ * POST /idps/import, or the console's import form: `{ metadataXml | metadataUrl, entityId?,
+ * importAnyway?, ...overrides }`. Expired metadata is refused unless importAnyway is true. The
+ * metadata's fields, then the admin's overrides, go through the same parser as a hand-made IdP.
  */
 export async function importIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
   const body = requireObject(input)
   // An OIDC provider's "metadata" is its discovery document: importing is creating from the issuer.
   if (body.protocol === 'oidc' || (body.issuer !== undefined && body.metadataXml === undefined && body.metadataUrl === undefined))
     return createIdp(ctx, { ...body, protocol: 'oidc' }, via)
-  const { metadataXml, metadataUrl, entityId, ...rest } = body
+  const { metadataXml, metadataUrl, entityId, importAnyway, ...rest } = body
   const overrides = parseIdpInput(rest, 'patch')
+  const anyway = importAnyway === undefined ? false : bool(importAnyway, 'importAnyway')
   const { idp, metadataUrl: url } = await loadIdpMetadata({
     metadataXml,
     metadataUrl,
     entityId,
     metadataSigningCertificate: overrides.metadataSigningCertificate,
   })
+  if (!anyway) assertNotExpired(idp, ctx.clock())
   const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...overrides }, 'create') as IdpFields
   return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml' })
 }
@@ -207,11 +220,13 @@ export async function moveIdp(ctx: RequestContext, id: string, direction: 'up' |
 /** Re-reads the IdP's metadata URL now (the cron does the same daily, runMaintenance). */
 export async function refreshIdpMetadata(ctx: RequestContext, id: string, via: AdminChannel | 'cron'): Promise<IdpRow> {
   const row = await requireIdp(ctx, id)
-  const { update, certificatesChanged, endpointsChanged } =
-    row.protocol === 'oidc' ? { ...(await refreshedOidcFields(row)), certificatesChanged: false } : await refreshedFields(row)
   const now = ctx.clock()
+  const { update, certificatesChanged, endpointsChanged, expired } =
+    row.protocol === 'oidc' ? { ...(await refreshedOidcFields(row)), certificatesChanged: false, expired: [] } : await refreshedFields(row, now)
   const saved = (await storeIdpUpdate(ctx.db, row.id, { ...update, metadataRefreshedAt: now }, now))!
-  await recordAudit(ctx, { action: 'idp.metadata-refresh', outcome: 'success', idpId: row.id, detail: { certificatesChanged, endpointsChanged, via } })
+  // Expired metadata is taken as before import checked it, but never silently: the row names it.
+  const detail = { certificatesChanged, endpointsChanged, via, ...(expired.length > 0 ? { expired } : {}) }
+  await recordAudit(ctx, { action: 'idp.metadata-refresh', outcome: 'success', idpId: row.id, detail })
   return saved
 }
 

@@ -12,6 +12,7 @@ import { consoleAuditQuery, readAuditLog } from '../admin/audit-log'
 import { describeCertificate } from '../admin/certificates'
 import { formProtocol, idpFormValuesFromForm, idpFormValuesFromRow, idpInputFromForm, type IdpFormValues } from '../admin/idp-fields'
 import {
+  conflictingIdpOf,
   createIdp,
   deleteIdp,
   importIdp,
@@ -25,6 +26,7 @@ import {
   toggleIdp,
   updateIdp,
 } from '../admin/idps'
+import { entityChoicesOf } from '../admin/metadata-source'
 import { organizationChoices, revokeSessionsOf } from '../admin/organizations'
 import { activateSpKey, keyDependents, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../admin/keys'
 import { adminAccessLines, readSettings, updateSettings } from '../admin/settings'
@@ -43,7 +45,7 @@ import { spEndpoints } from '../sso/sp-endpoints'
 import type { IdpRow } from '../store/idps'
 import { AppsPage } from '../ui/admin/apps'
 import { AuditPage } from '../ui/admin/audit'
-import { IdpFormPage } from '../ui/admin/idp-form'
+import { IdpFormPage, type ConflictingIdp, type ImportValues } from '../ui/admin/idp-form'
 import { IdpListPage } from '../ui/admin/idps'
 import { AdminLoginPage } from '../ui/admin/login'
 import { SettingsPage } from '../ui/admin/settings'
@@ -61,9 +63,11 @@ async function renderIdpForm(
     values: IdpFormValues
     errors: Record<string, string>
     status?: 200 | 400 | 422
-    importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
+    importValues?: ImportValues
     /** A new IdP's protocol (an existing one's is its own). */
     protocol?: 'saml' | 'oidc'
+    /** What the refusal offers: the entity picker, the "Import anyway" box, a link to the IdP in the way. */
+    followUp?: FollowUp
   },
 ) {
   const ctx = c.var.ctx
@@ -100,9 +104,45 @@ async function renderIdpForm(
       {...(certificateInfo ? { certificateInfo } : {})}
       {...(setup ? { setup } : {})}
       {...(props.importValues ? { importValues: props.importValues } : {})}
+      {...props.followUp}
     />,
     props.status ?? 200,
   )
+}
+
+interface FollowUp {
+  entityChoices?: NonNullable<ReturnType<typeof entityChoicesOf>>
+  offerImportAnyway?: boolean
+  conflict?: ConflictingIdp
+}
+
+/** What a refused IdP form offers next: a picker of the metadata's entities, "Import anyway", or a link to the IdP in the way. */
+function followUpOf(err: unknown, form: ConflictingIdp['form']): FollowUp {
+  const choices = entityChoicesOf(err)
+  const holder = conflictingIdpOf(err)
+  return {
+    ...(choices ? { entityChoices: choices } : {}),
+    ...(err instanceof AppError && err.code === 'ADMIN_METADATA_EXPIRED' ? { offerImportAnyway: true } : {}),
+    ...(holder ? { conflict: { ...holder, form, field: String((err as AppError).detail.field) } } : {}),
+  }
+}
+
+/** The import form as typed, kept to show again after a refusal. */
+function importValuesFromForm(form: Record<string, string>): Required<ImportValues> {
+  const text = (name: string) => (form[name] ?? '').trim()
+  const values = { metadataUrl: text('metadataUrl'), metadataXml: text('metadataXml'), name: text('importName'), entityId: text('entityId') }
+  return { ...values, importAnyway: form.importAnyway === 'true' }
+}
+
+/** The import service's input: only what the admin gave. */
+function importInputFrom(v: Required<ImportValues>): Record<string, unknown> {
+  return {
+    metadataUrl: v.metadataUrl,
+    metadataXml: v.metadataXml,
+    ...(v.name ? { name: v.name } : {}),
+    ...(v.entityId ? { entityId: v.entityId } : {}),
+    ...(v.importAnyway ? { importAnyway: true } : {}),
+  }
 }
 
 async function renderApps(c: C, values: Record<string, string>, errors: Record<string, string>, status: 200 | 422 = 200) {
@@ -151,19 +191,20 @@ const protectedRoutes = new Hono<AppEnv>()
       const row = await createIdp(c.var.ctx, idpInputFromForm(form), 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
-      return renderIdpForm(c, { values: idpFormValuesFromForm(form), errors: await formErrors(c, err), status: 400, protocol: formProtocol(form) })
+      const errors = await formErrors(c, err)
+      return renderIdpForm(c, { values: idpFormValuesFromForm(form), errors, status: 400, protocol: formProtocol(form), followUp: followUpOf(err, 'idp') })
     }
   })
   .post('/idps/import', audited('idp.create'), async (c) => {
-    const form = await readForm(c)
-    const importValues = { metadataUrl: (form.metadataUrl ?? '').trim(), metadataXml: (form.metadataXml ?? '').trim(), name: (form.importName ?? '').trim() }
+    const importValues = importValuesFromForm(await readForm(c))
     try {
-      const input = { metadataUrl: importValues.metadataUrl, metadataXml: importValues.metadataXml, ...(importValues.name ? { name: importValues.name } : {}) }
-      const row = await importIdp(c.var.ctx, input, 'console')
+      const row = await importIdp(c.var.ctx, importInputFrom(importValues), 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
       const { field, message } = await importError(c, err, importValues.metadataUrl ? 'metadataUrl' : 'metadataXml')
-      return renderIdpForm(c, { values: {}, errors: { [field === 'entityId' ? 'metadataXml' : field]: message }, importValues, status: 422 })
+      // The import's entityId is not the hand-made form's entityId field below it.
+      const errors = { [field === 'entityId' ? 'importEntityId' : field]: message }
+      return renderIdpForm(c, { values: {}, errors, importValues, status: 422, followUp: followUpOf(err, 'import') })
     }
   })
   .post('/idps/:id/refresh', audited('idp.metadata-refresh'), async (c) => {
@@ -181,7 +222,8 @@ const protectedRoutes = new Hono<AppEnv>()
       const row = await updateIdp(c.var.ctx, before.id, idpInputFromForm(form), 'replace', 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
     } catch (err) {
-      return renderIdpForm(c, { idp: before, values: idpFormValuesFromForm(form), errors: await formErrors(c, err), status: 400 })
+      const errors = await formErrors(c, err)
+      return renderIdpForm(c, { idp: before, values: idpFormValuesFromForm(form), errors, status: 400, followUp: followUpOf(err, 'idp') })
     }
   })
   .post('/idps/:id/delete', audited('idp.delete'), async (c) => {

@@ -10,6 +10,7 @@ import type { Verified } from './dsig/verify'
 import { verifyEnvelopedSignature } from './dsig/verify'
 import { SamlError } from './errors'
 import { MAX_METADATA_BYTES } from './limits'
+import { readDisplayName, readOrganizationName } from './metadata-names'
 import { certificateValidityWarning, parseCertificate } from './x509'
 import type { ParsedCertificate } from './x509'
 import { attr, childElements, childrenNamed, firstChildNamed, isElementNamed, NS, singleChildNamed, textContent } from './xml/dom'
@@ -25,6 +26,10 @@ export const BINDINGS = {
 
 export interface IdpMetadata {
   entityId: string
+  /** The role's mdui:DisplayName (English preferred), or null: a label, never an identifier. */
+  displayName: string | null
+  /** The entity's md:Organization (OrganizationDisplayName, else OrganizationName), or null. */
+  organizationName: string | null
   /** The chosen IDPSSODescriptor lists the SAML 2.0 protocol (federations still carry SAML 1-only IdPs). */
   supportsSaml2: boolean
   /**
@@ -200,6 +205,8 @@ function readEntity(entity: Element, inheritedValidUntil: string | null, now: Da
   const signing = readCertificates(role, 'signing')
   const idp: IdpMetadata = {
     entityId,
+    displayName: readDisplayName(role),
+    organizationName: readOrganizationName(entity),
     supportsSaml2: saml2 !== undefined,
     ssoUrls: sso.locations,
     sloUrls: slo.locations,
@@ -302,5 +309,6 @@ function instant(value: string): number {
   }
 }
 
-const isPast = (value: string, now: Date): boolean => instant(value) <= now.getTime()
+/** `value` (an xs:dateTime) is at or before `now`; an unreadable one counts as past. */
+export const isPast = (value: string, now: Date): boolean => instant(value) <= now.getTime()
 const earliest = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || instant(a) <= instant(b) ? a : b)

@@ -4,6 +4,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { idpInputFromForm } from '../../src/admin/idp-fields'
 import {
+  conflictingIdpOf,
   createIdp,
   deleteIdp,
   importIdp,
@@ -122,16 +123,16 @@ describe('createIdp', () => {
     expect(await auditCount()).toBe(0)
   })
 
-  it('refuses a second IdP with the same slug or entity ID with ADMIN_CONFLICT', async () => {
-    await createIdp(ctx(), idpBody('Acme'), 'api')
+  it('refuses a second IdP with the same slug or entity ID with ADMIN_CONFLICT, naming the IdP that has it (id and name only)', async () => {
+    const acme = await createIdp(ctx(), idpBody('Acme'), 'api')
     await expect(createIdp(ctx(), idpBody('Acme', { entityId: 'urn:other' }), 'api')).rejects.toMatchObject({
       code: 'ADMIN_CONFLICT',
-      detail: { field: 'slug' },
+      detail: { field: 'slug', existingIdp: { id: acme.id, name: 'Acme' } },
     })
-    await expect(createIdp(ctx(), idpBody('Other', { entityId: 'https://acme.example/saml' }), 'api')).rejects.toMatchObject({
-      code: 'ADMIN_CONFLICT',
-      detail: { field: 'entityId' },
-    })
+    const err = await createIdp(ctx(), idpBody('Other', { entityId: 'https://acme.example/saml' }), 'api').catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'ADMIN_CONFLICT', message: 'Another IdP already uses this entityId.' })
+    expect((err as { detail: unknown }).detail).toEqual({ field: 'entityId', existingIdp: { id: acme.id, name: 'Acme' } })
+    expect(conflictingIdpOf(err)).toEqual({ id: acme.id, name: 'Acme' })
     expect(await idpCount()).toBe(1)
     expect(await auditCount('idp.create')).toBe(1)
   })
@@ -174,9 +175,37 @@ describe('importIdp', () => {
     expect((await lastAuditRow('idp.create'))!.detail).toMatchObject({ via: 'api', source: 'metadata-url' })
   })
 
-  it('picks the named IdP out of the SWAMID aggregate', async () => {
-    const row = await importIdp(ctx(), { metadataXml: env.TEST_SWAMID_METADATA, entityId: 'https://idp.umu.se/saml2/idp/metadata.php' }, 'api')
-    expect(row).toMatchObject({ ssoUrl: 'https://idp.umu.se/saml2/idp/SSOService.php', sloUrl: 'https://idp.umu.se/saml2/idp/SingleLogoutService.php' })
+  it('picks the named IdP out of the SWAMID aggregate, named after its Organization; its certificate expired in 2012, so only with importAnyway', async () => {
+    const umu = { metadataXml: env.TEST_SWAMID_METADATA, entityId: 'https://idp.umu.se/saml2/idp/metadata.php' }
+    await expect(importIdp(ctx(), umu, 'api')).rejects.toMatchObject({
+      code: 'ADMIN_METADATA_EXPIRED',
+      detail: { field: 'importAnyway', expired: [{ part: 'signingCertificate', at: '2012-02-05T11:55:56Z' }] },
+    })
+    expect(await idpCount()).toBe(0)
+    const row = await importIdp(ctx(), { ...umu, importAnyway: true }, 'api')
+    expect(row).toMatchObject({
+      name: 'Umeå university (New SAML2)',
+      slug: 'umea-university-new-saml2',
+      ssoUrl: 'https://idp.umu.se/saml2/idp/SSOService.php',
+      sloUrl: 'https://idp.umu.se/saml2/idp/SingleLogoutService.php',
+    })
+  })
+
+  it('refuses metadata past its validUntil unless importAnyway is true, and an importAnyway that is not a boolean by name', async () => {
+    const stale = env.TEST_OKTA_METADATA.replace('<md:EntityDescriptor ', '<md:EntityDescriptor validUntil="2026-05-31T00:00:00Z" ')
+    const june = testContext({ actor: 'admin-token', clock: () => new Date('2026-06-01T00:00:00Z') })
+    await expect(importIdp(june, { metadataXml: stale }, 'api')).rejects.toMatchObject({ code: 'ADMIN_METADATA_EXPIRED' })
+    await expect(importIdp(june, { metadataXml: stale, importAnyway: 'yes' }, 'api')).rejects.toThrow(invalidField('importAnyway'))
+    expect(await idpCount()).toBe(0)
+    expect((await importIdp(june, { metadataXml: stale, importAnyway: true }, 'api')).entityId).toBe(OKTA_ENTITY_ID)
+    // Expired is the request's clock's word: the day before, the same document is current.
+    const may = testContext({ actor: 'admin-token', clock: () => new Date('2026-05-30T00:00:00Z') })
+    expect((await importIdp(may, { metadataXml: stale.replace(OKTA_ENTITY_ID, 'urn:acme:may'), slug: 'may' }, 'api')).entityId).toBe('urn:acme:may')
+  })
+
+  it('asks which IdP of an aggregate to import instead of taking one, and stores nothing', async () => {
+    await expect(importIdp(ctx(), { metadataXml: env.TEST_SWAMID_METADATA }, 'api')).rejects.toMatchObject({ code: 'ADMIN_METADATA_CHOOSE_ENTITY' })
+    expect(await idpCount()).toBe(0)
   })
 
   it('refuses a bad or read-only override by name and stores nothing', async () => {
@@ -373,6 +402,21 @@ describe('refreshIdpMetadata', () => {
     const saved = await refreshIdpMetadata(ctx(), row.id, 'api')
     expect(saved).toMatchObject({ certificates: [OTHER_DER], ssoUrl: 'https://acme.okta.example/app/sso/saml' })
     expect((await lastAuditRow('idp.metadata-refresh'))!.detail).toEqual({ certificatesChanged: true, endpointsChanged: true, via: 'api' })
+  })
+
+  it('takes expired metadata as before, but names what expired in the audit row', async () => {
+    let served = env.TEST_OKTA_METADATA
+    serveMetadata(() => served)
+    const row = await importIdp(ctx(), { metadataUrl: METADATA_URL }, 'api')
+    served = served.replace('<md:EntityDescriptor ', '<md:EntityDescriptor validUntil="2026-05-31T00:00:00Z" ')
+    const june = testContext({ actor: 'cron', clock: () => new Date('2026-06-01T00:00:00Z') })
+    expect((await refreshIdpMetadata(june, row.id, 'cron')).certificates).toEqual(row.certificates)
+    expect((await lastAuditRow('idp.metadata-refresh'))!.detail).toEqual({
+      certificatesChanged: false,
+      endpointsChanged: false,
+      via: 'cron',
+      expired: [{ part: 'validUntil', at: '2026-05-31T00:00:00Z' }],
+    })
   })
 
   it('refuses an IdP that was not imported from a URL, naming metadataUrl', async () => {

@@ -58,16 +58,48 @@ describe('IdP import from metadata', () => {
     vi.restoreAllMocks()
     const http = await post('/idps/import', { metadataUrl: 'http://idp.example/metadata' })
     expect((await http.json<ErrorBody>()).error.field).toBe('metadataUrl')
-    const notMetadata = await post('/idps/import', { metadataXml: '<html/>' })
+    const notMetadata = await post('/idps/import', { metadataXml: '<x/>' })
     expect(notMetadata.status).toBe(422)
     expect((await notMetadata.json<ErrorBody>()).error.code).toBe('SAML_METADATA_INVALID')
+    // A web page was SAML_METADATA_INVALID (or SAML_DTD_FORBIDDEN) before issue 14.
+    const webPage = await post('/idps/import', { metadataXml: '<html/>' })
+    expect(webPage.status).toBe(422)
+    expect((await webPage.json<ErrorBody>()).error).toMatchObject({ code: 'ADMIN_METADATA_NOT_XML', field: 'metadataXml' })
     const entity = env.TEST_OKTA_METADATA.replace(/^<\?xml[^>]*>/, '')
     const twoIdps = `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${entity.replace(/entityID="[^"]+"/, 'entityID="urn:idp:one"')}${entity.replace(/entityID="[^"]+"/, 'entityID="urn:idp:two"')}</md:EntitiesDescriptor>`
+    // Was 400 ADMIN_INVALID_FIELD before issue 14; the code now says what to do.
     const aggregate = await post('/idps/import', { metadataXml: twoIdps })
-    expect(aggregate.status).toBe(400)
-    expect((await aggregate.json<ErrorBody>()).error.field).toBe('entityId')
+    expect(aggregate.status).toBe(422)
+    expect((await aggregate.json<ErrorBody>()).error).toMatchObject({
+      code: 'ADMIN_METADATA_CHOOSE_ENTITY',
+      field: 'entityId',
+      message: expect.stringContaining('urn:idp:one, urn:idp:two'),
+    })
     const neither = await post('/idps/import', {})
     expect((await neither.json<ErrorBody>()).error.field).toBe('metadataXml')
+  })
+})
+
+describe('IdP import warnings', () => {
+  it('refuses a metadata URL that answers a sign-in page with ADMIN_METADATA_NOT_XML, saying where metadata URLs are', async () => {
+    vi.spyOn(globalThis, 'fetch').mockImplementation(
+      async () => new Response('<!DOCTYPE html><html><body>Sign in</body></html>', { headers: { 'content-type': 'text/html' } }),
+    )
+    const res = await post('/idps/import', { metadataUrl: 'https://login.acme.example/' })
+    expect(res.status).toBe(422)
+    const { error } = await res.json<ErrorBody>()
+    expect(error).toMatchObject({ code: 'ADMIN_METADATA_NOT_XML', field: 'metadataUrl' })
+    expect(error.message).toMatch(/web page, not SAML metadata.*Okta.*Entra ID.*ADFS/)
+  })
+
+  it('refuses expired metadata with ADMIN_METADATA_EXPIRED until importAnyway is true', async () => {
+    const swamid = { metadataXml: env.TEST_SWAMID_METADATA, entityId: 'https://idp.umu.se/saml2/idp/metadata.php' }
+    const refused = await post('/idps/import', swamid)
+    expect(refused.status).toBe(422)
+    expect((await refused.json<ErrorBody>()).error).toMatchObject({ code: 'ADMIN_METADATA_EXPIRED', field: 'importAnyway' })
+    const imported = await post('/idps/import', { ...swamid, importAnyway: true })
+    expect(imported.status).toBe(201)
+    expect(await imported.json()).toMatchObject({ name: 'Umeå university (New SAML2)' })
   })
 })
 

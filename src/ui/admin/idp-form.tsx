@@ -6,6 +6,7 @@
  */
 import type { CertificateInfo } from '../../admin/certificates'
 import type { IdpFormValues } from '../../admin/idp-fields'
+import type { EntityChoice } from '../../admin/metadata-source'
 import { CopyValue } from '../copy-button'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
 
@@ -43,8 +44,67 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   organizations: { id: string; name: string }[]
   certificateInfo?: CertificateInfo[]
   setup?: SetupValues
-  importValues?: { metadataUrl?: string; metadataXml?: string; name?: string }
+  importValues?: ImportValues
+  /** An aggregate was given without an entity ID: the entities to choose from, and how many there are. */
+  entityChoices?: { entities: EntityChoice[]; count: number }
+  /** The metadata has expired: offer the "Import anyway" box. */
+  offerImportAnyway?: boolean
+  /** The IdP that already has this slug or entity ID, and which form was refused. */
+  conflict?: ConflictingIdp
   metadataUrl?: string | null
+}
+
+/** What the admin typed into the import form, shown again after a refusal. */
+export interface ImportValues {
+  metadataUrl?: string
+  metadataXml?: string
+  name?: string
+  entityId?: string
+  importAnyway?: boolean
+}
+
+export interface ConflictingIdp {
+  id: string
+  name: string
+  /** The refused form, and its field (slug or entityId) the link goes under. */
+  form: 'import' | 'idp'
+  field: string
+}
+
+/** A link to the IdP that already holds the slug or entity ID. */
+function ConflictLink(props: { idp: ConflictingIdp }) {
+  return (
+    <p class="field-error" data-testid="conflicting-idp">
+      Already used by <a href={`/sso/admin/idps/${encodeURIComponent(props.idp.id)}`}>{props.idp.name}</a>.
+    </p>
+  )
+}
+
+/** The entity picker of an aggregate: usable entities first; the others shown, but not choosable, with why. */
+function EntityPicker(props: { choices: NonNullable<IdpFormProps['entityChoices']>; selected?: string | undefined; error?: string | undefined }) {
+  const { entities, count } = props.choices
+  return (
+    <div>
+      <label for="f-importEntityId">Identity provider in this metadata</label>
+      <select id="f-importEntityId" name="entityId" aria-invalid={props.error ? 'true' : undefined}>
+        {entities.map((e) => (
+          <option value={e.entityId} selected={props.selected === e.entityId} disabled={e.problem !== null}>
+            {e.name ? `${e.name} (${e.entityId})` : e.entityId}
+            {e.problem ? ` — cannot be used: ${e.problem}` : ''}
+          </option>
+        ))}
+      </select>
+      <p class="muted">
+        {count > entities.length ? `The first ${entities.length} of ${count} identity providers. ` : `${count} identity providers. `}
+        Choose one and import again.
+      </p>
+      {props.error ? (
+        <p class="field-error" data-error-for="entityId">
+          {props.error}
+        </p>
+      ) : null}
+    </div>
+  )
 }
 
 /** A value for the IdP side, with its copy button (ui/copy-button.tsx). */
@@ -160,6 +220,77 @@ function OidcFields(props: { values: IdpFormProps['values']; errors: Record<stri
   )
 }
 
+/** The entity chosen from an aggregate, kept for the next submit (e.g. with "Import anyway"); cleared, the document's only IdP is taken. */
+function ChosenEntity(props: { entityId: string; error?: string | undefined }) {
+  return (
+    <div>
+      <label for="f-importEntityId">Identity provider in this metadata (entity ID)</label>
+      <input id="f-importEntityId" name="entityId" type="text" value={props.entityId} aria-invalid={props.error ? 'true' : undefined} />
+      {props.error ? (
+        <p class="field-error" data-error-for="entityId">
+          {props.error}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+/** Import from a metadata URL or pasted XML; after a refusal, the entity picker or the "Import anyway" box where they help. */
+function ImportForm(props: IdpFormProps) {
+  const e = props.errors
+  const v = props.importValues
+  return (
+    <form method="post" action="/sso/admin/idps/import" novalidate>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <fieldset>
+        <legend>Import from metadata</legend>
+        <p class="muted">
+          Okta: app → Sign On → "Identity Provider metadata". Entra ID: Enterprise app → SAML → "App Federation Metadata Url". ADFS:
+          https://&lt;host&gt;/FederationMetadata/2007-06/FederationMetadata.xml.
+        </p>
+        <Field
+          name="metadataUrl"
+          label="Metadata URL"
+          type="url"
+          value={v?.metadataUrl}
+          error={e.metadataUrl}
+          hint="Fetched now and re-read daily (certificate rollover)."
+        />
+        <Field
+          name="metadataXml"
+          label="…or paste the metadata XML"
+          textarea
+          rows={6}
+          value={v?.metadataXml}
+          error={e.metadataXml ?? (props.entityChoices || v?.entityId ? undefined : e.importEntityId)}
+        />
+        {props.entityChoices ? (
+          <EntityPicker choices={props.entityChoices} selected={v?.entityId} error={e.importEntityId} />
+        ) : v?.entityId ? (
+          <ChosenEntity entityId={v.entityId} error={e.importEntityId} />
+        ) : null}
+        {props.conflict?.form === 'import' ? <ConflictLink idp={props.conflict} /> : null}
+        <Field name="importName" label="Display name (optional)" value={v?.name} error={e.name} />
+        {props.offerImportAnyway ? (
+          <div>
+            <Check name="importAnyway" label="Import anyway" checked={false} hint="keep the expired metadata and its certificates as they are" />
+            {e.importAnyway ? (
+              <p class="field-error" data-error-for="importAnyway">
+                {e.importAnyway}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
+        <p>
+          <button class="btn" type="submit" data-testid="import-submit">
+            Import
+          </button>
+        </p>
+      </fieldset>
+    </form>
+  )
+}
+
 export function IdpFormPage(props: IdpFormProps) {
   const v = props.values
   const e = props.errors
@@ -189,40 +320,7 @@ export function IdpFormPage(props: IdpFormProps) {
           </p>
         </fieldset>
       ) : null}
-      {!editing && !oidc ? (
-        <form method="post" action="/sso/admin/idps/import" novalidate>
-          <input type="hidden" name="_csrf" value={props.csrf} />
-          <fieldset>
-            <legend>Import from metadata</legend>
-            <p class="muted">
-              Okta: app → Sign On → "Identity Provider metadata". Entra ID: Enterprise app → SAML → "App Federation Metadata Url". ADFS:
-              https://&lt;host&gt;/FederationMetadata/2007-06/FederationMetadata.xml.
-            </p>
-            <Field
-              name="metadataUrl"
-              label="Metadata URL"
-              type="url"
-              value={props.importValues?.metadataUrl}
-              error={e.metadataUrl}
-              hint="Fetched now and re-read daily (certificate rollover)."
-            />
-            <Field
-              name="metadataXml"
-              label="…or paste the metadata XML"
-              textarea
-              rows={6}
-              value={props.importValues?.metadataXml}
-              error={e.metadataXml ?? e.entityId}
-            />
-            <Field name="importName" label="Display name (optional)" value={props.importValues?.name} error={e.name} />
-            <p>
-              <button class="btn" type="submit" data-testid="import-submit">
-                Import
-              </button>
-            </p>
-          </fieldset>
-        </form>
-      ) : null}
+      {!editing && !oidc ? <ImportForm {...props} /> : null}
       <form method="post" action={editing ? `/sso/admin/idps/${props.idpId}` : '/sso/admin/idps'} novalidate>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <fieldset>
@@ -242,6 +340,7 @@ export function IdpFormPage(props: IdpFormProps) {
               }
             />
           </div>
+          {props.conflict?.form === 'idp' && props.conflict.field === 'slug' ? <ConflictLink idp={props.conflict} /> : null}
           <div>
             <label for="f-organizationId">Organization</label>
             <select id="f-organizationId" name="organizationId" aria-invalid={e.organizationId ? 'true' : undefined}>
@@ -261,6 +360,7 @@ export function IdpFormPage(props: IdpFormProps) {
           <fieldset>
             <legend>SAML</legend>
             <Field name="entityId" label="IdP entity ID (Issuer)" value={v.entityId} error={e.entityId} required />
+            {props.conflict?.form === 'idp' && props.conflict.field === 'entityId' ? <ConflictLink idp={props.conflict} /> : null}
             <div class="grid2">
               <Field name="ssoUrl" label="Single sign-on URL" type="url" value={v.ssoUrl} error={e.ssoUrl} required />
               <div>
