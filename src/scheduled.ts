@@ -12,6 +12,7 @@ import { checkPendingDomains } from './admin/organizations'
 import { auditFailure, newTrail, recordAudit } from './audit/record'
 import type { AppDeps, RequestContext } from './context'
 import { pruneAudit } from './store/audit'
+import { guardD1, guardKv } from './store/guard'
 import { listApps } from './store/apps'
 import { listIdps } from './store/idps'
 import { pruneConsumed } from './store/replay'
@@ -34,8 +35,8 @@ export interface MaintenanceReport {
 /** The context the cron acts in: no request, no origin, actor `cron`. */
 export function cronContext(env: Env, now: Date, deps: Partial<Pick<AppDeps, 'random' | 'resolveTxt'>> = {}): RequestContext {
   return {
-    db: env.DB,
-    kv: env.SESSIONS,
+    db: guardD1(env.DB),
+    kv: guardKv(env.SESSIONS),
     rateLimiter: env.RATE_LIMITER,
     secret: requireSsoSecret(env.SSO_SECRET),
     clock: () => now,

@@ -8,6 +8,7 @@ import { DEFAULT_DOH_URL, dohTxtResolver } from '../outbound/doh'
 import type { AppDeps } from '../context'
 import type { AppEnv } from '../env'
 import { requireSsoSecret } from '../secrets'
+import { guardD1, guardKv } from '../store/guard'
 
 export function clientIp(c: Context<AppEnv>): string {
   return c.req.header('cf-connecting-ip') ?? '127.0.0.1'
@@ -24,8 +25,9 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     }
     c.set('deps', deps)
     c.set('ctx', {
-      db: c.env.DB,
-      kv: c.env.SESSIONS,
+      // Storage failures become STORAGE_UNAVAILABLE (503) with the store and operation (store/guard.ts).
+      db: guardD1(c.env.DB),
+      kv: guardKv(c.env.SESSIONS),
       rateLimiter: c.env.RATE_LIMITER,
       secret,
       clock: deps.clock,

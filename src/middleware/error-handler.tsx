@@ -16,8 +16,12 @@ import { isSamlError } from '../saml/errors'
 import { portalBranding } from '../sso/branding'
 import { ErrorPage } from '../ui/error-page'
 
-/** hono's own exceptions (a malformed body, a wrong method) as the gateway's codes. */
+/**
+ * hono's own exceptions (a malformed body, a wrong method) as the gateway's codes; a known error
+ * wrapped by a library (drizzle wraps what D1 threw in its own error, as `cause`) as itself.
+ */
 function normalize(err: Error): Error {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) if (e instanceof AppError || isSamlError(e)) return e
   if (!(err instanceof HTTPException)) return err
   const code = err.status === 404 ? 'NOT_FOUND' : err.status === 405 ? 'METHOD_NOT_ALLOWED' : err.status === 413 ? 'REQUEST_TOO_LARGE' : 'BAD_REQUEST'
   return new AppError(code, err.message || code)
@@ -26,6 +30,9 @@ function normalize(err: Error): Error {
 export const handleError: ErrorHandler<AppEnv> = async (thrown, c) => {
   const err = normalize(thrown)
   const code = errorCode(err)
+  if (code === 'STORAGE_UNAVAILABLE') {
+    console.error(JSON.stringify({ level: 'error', msg: 'storage unavailable', requestId: c.var.requestId, ...(err as AppError).detail }))
+  }
   if (code === 'INTERNAL') {
     console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.var.requestId, error: String(err), stack: err.stack }))
   }

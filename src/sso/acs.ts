@@ -12,7 +12,7 @@ import { redirectTo, type BrowserStep, type CookieChange } from '../navigation'
 import { isSamlError, mapIdentity, validateSamlResponse, type MappedIdentity, type ResponseHints } from '../saml/index'
 import { findIdp, findIdpByEntityId, type IdpRow } from '../store/idps'
 import { getOrganization, type OrganizationRow } from '../store/organizations'
-import { AUTHN_REQUEST_ISSUER, consumeOnce } from '../store/replay'
+import { AUTHN_REQUEST_ISSUER, consumeOnce, releaseConsumed } from '../store/replay'
 import { decryptionKeys } from '../store/sp-keys'
 import { putTestResult } from '../store/test-results'
 import { clearLoginState, LOGIN_STATE_TTL_SECONDS, readLoginStates, type LoginState } from './login-state'
@@ -123,7 +123,13 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
       return { navigation: redirectTo(testResultPath(idp, state), 303), cookies }
     }
 
-    cookies.push(await startSession(ctx, input.cookies, newSession(idp, organization, result, identity, authority, sp, now)))
+    try {
+      cookies.push(await startSession(ctx, input.cookies, newSession(idp, organization, result, identity, authority, sp, now)))
+    } catch (err) {
+      // The session could not be written: give the IDs back, so the same response can be retried.
+      if (errorCode(err) === 'STORAGE_UNAVAILABLE') await releaseLogin(ctx, result, state)
+      throw err
+    }
     await recordAudit(ctx, {
       action: 'login',
       outcome: 'success',
@@ -156,6 +162,16 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
 }
 
 /** Where a test sign-in's result is shown: the setup link's page that started it, else the admin console. */
+/** Releases what a login consumed (best effort: storage may still be failing). */
+async function releaseLogin(ctx: RequestContext, result: { issuer: string; assertionId: string }, state: LoginState | null): Promise<void> {
+  try {
+    await releaseConsumed(ctx.db, result.issuer, result.assertionId)
+    if (state) await releaseConsumed(ctx.db, AUTHN_REQUEST_ISSUER, state.requestId)
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'replay rows not released', requestId: ctx.requestId, error: String(err) }))
+  }
+}
+
 export function testResultPath(idp: IdpRow, state: LoginState): string {
   if (state.returnTo.startsWith('/sso/setup/')) return `${state.returnTo}/test/${state.requestId}`
   return `/sso/admin/idps/${idp.id}/test/${state.requestId}`

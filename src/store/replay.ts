@@ -3,7 +3,7 @@
  * LogoutRequest ID used),
  * in D1 because it is strongly consistent (KV is not). Rows live until the assertion expires.
  */
-import { lt } from 'drizzle-orm'
+import { and, eq, lt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { consumedAssertions } from './schema'
 
@@ -23,6 +23,16 @@ export async function consumeOnce(d1: D1Database, issuer: string, id: string, ex
     .onConflictDoNothing()
     .returning({ id: consumedAssertions.assertionId })
   return rows.length === 1
+}
+
+/**
+ * Gives (issuer, id) back: for a login that consumed it but could not write its session (storage
+ * failed), so the user's retry with the same response is not refused as a replay.
+ */
+export async function releaseConsumed(d1: D1Database, issuer: string, id: string): Promise<void> {
+  await drizzle(d1)
+    .delete(consumedAssertions)
+    .where(and(eq(consumedAssertions.issuer, issuer), eq(consumedAssertions.assertionId, id)))
 }
 
 /** Deletes replay rows whose assertion can no longer be accepted; returns how many went. */

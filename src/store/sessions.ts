@@ -88,7 +88,16 @@ export async function createSession(
       sessionIndex: session.sessionIndex,
       expiresAt: new Date(session.expiresAt),
     })
-  await stores.kv.put(kvKeys.session(hash), JSON.stringify(session), { expirationTtl: ttl })
+  try {
+    await stores.kv.put(kvKeys.session(hash), JSON.stringify(session), { expirationTtl: ttl })
+  } catch (err) {
+    // No session after all: its index row goes too, so nothing counts or revokes a session that never was.
+    await drizzle(stores.db)
+      .delete(sessionIndex)
+      .where(eq(sessionIndex.tokenHash, hash))
+      .catch(() => undefined)
+    throw err
+  }
   return token
 }
 

@@ -100,3 +100,58 @@ export function countingD1(d1: D1Database): { db: D1Database; calls: string[] } 
   })
   return { db, calls }
 }
+
+/**
+ * A D1 outage in miniature: statements whose SQL matches `fails` throw as D1 does (at run time,
+ * as the runtime does); with `delayMs`, every statement answers that much later.
+ */
+export function faultyD1(d1: D1Database, options: { fails?: RegExp; delayMs?: number }): D1Database {
+  const RUNS = ['first', 'all', 'run', 'raw']
+  const wrap = (statement: D1PreparedStatement, failing: boolean): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown
+        if (typeof value !== 'function') return value
+        const fn = value as (...args: unknown[]) => unknown
+        if (property === 'bind') return (...args: unknown[]) => wrap(fn.apply(target, args) as D1PreparedStatement, failing)
+        if (RUNS.includes(String(property)))
+          return async (...args: unknown[]) => {
+            if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs))
+            if (failing) throw new Error('D1_ERROR: simulated outage: Network connection lost.')
+            return fn.apply(target, args)
+          }
+        return fn.bind(target)
+      },
+    })
+  return new Proxy(d1, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      if (typeof value !== 'function') return value
+      const fn = (value as (...args: unknown[]) => unknown).bind(target)
+      if (property === 'prepare') return (sql: string) => wrap(fn(sql) as D1PreparedStatement, options.fails?.test(sql) ?? false)
+      if (property === 'batch')
+        return async (list: D1PreparedStatement[]) => {
+          // A batch with a failing statement fails whole, as D1's does (one transaction).
+          if (options.fails && list.some((s) => options.fails!.test(String((s as unknown as { statement?: string }).statement ?? ''))))
+            throw new Error('D1_ERROR: simulated outage: Network connection lost.')
+          return fn(list)
+        }
+      return fn
+    },
+  })
+}
+
+/** A KV outage in miniature: the named operations throw as KV does. */
+export function faultyKv(kv: KVNamespace, fails: ('get' | 'put' | 'delete' | 'list')[]): KVNamespace {
+  return new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      if (typeof value !== 'function') return value
+      if ((fails as string[]).includes(String(property)))
+        return async () => {
+          throw new Error(`KV ${String(property).toUpperCase()} failed: 503 Service Unavailable`)
+        }
+      return (value as (...args: unknown[]) => unknown).bind(target)
+    },
+  })
+}
