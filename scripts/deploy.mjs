@@ -3,7 +3,9 @@
 //     names the bindings without IDs, and the first `wrangler deploy` creates and links them.
 //  2. Remote D1 migrations are applied: before the new code goes live when the database exists
 //     already, right after the first deploy otherwise (nothing is using it yet then).
-//  3. Missing secrets (ADMIN_TOKEN, SSO_SECRET) are generated, set, and printed once.
+//  3. Missing secrets (ADMIN_TOKEN, SSO_SECRET) are generated, set, and printed once. This comes
+//     first: wrangler.toml declares them required, so wrangler refuses to deploy without them
+//     (and `wrangler secret put` creates the Worker when it does not exist yet).
 // `npm run deploy -- --dry-run` builds the bundle without an account (`npm test` runs it).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -48,20 +50,18 @@ export async function deploy({ run = wrangler, dryRun = false, log = console.log
     return { steps, generated: [] }
   }
   must('account', ['whoami'])
-  // An existing database gets the new schema before the new code runs.
-  const exists = run(['d1', 'info', DATABASE]).status === 0
-  steps.push(exists ? 'database found' : 'database to be created')
-  const migrate = () => must('migrations', ['d1', 'migrations', 'apply', 'DB', '--remote'])
-  if (exists) migrate()
-  must('deploy', ['deploy'])
-  if (!exists) migrate()
-  const listed = must('secrets', ['secret', 'list', '--format', 'json'])
+  // The secrets first (a Worker without its required secrets is not deployed); a Worker that
+  // does not exist yet has none, and `secret list` fails for it.
+  const listed = run(['secret', 'list', '--format', 'json'])
+  steps.push('secrets')
   /** @type {string[]} */
   let present = []
-  try {
-    present = /** @type {{ name: string }[]} */ (JSON.parse(listed.stdout)).map((s) => s.name)
-  } catch {
-    throw new Error(`could not read the Worker's secrets from wrangler: ${listed.stdout.slice(0, 200)}`)
+  if (listed.status === 0) {
+    try {
+      present = /** @type {{ name: string }[]} */ (JSON.parse(listed.stdout)).map((s) => s.name)
+    } catch {
+      throw new Error(`could not read the Worker's secrets from wrangler: ${listed.stdout.slice(0, 200)}`)
+    }
   }
   /** @type {string[]} */
   const generated = []
@@ -71,6 +71,13 @@ export async function deploy({ run = wrangler, dryRun = false, log = console.log
     generated.push(name)
     log(`${name} = ${value}`)
   }
+  // An existing database gets the new schema before the new code runs.
+  const exists = run(['d1', 'info', DATABASE]).status === 0
+  steps.push(exists ? 'database found' : 'database to be created')
+  const migrate = () => must('migrations', ['d1', 'migrations', 'apply', 'DB', '--remote'])
+  if (exists) migrate()
+  must('deploy', ['deploy'])
+  if (!exists) migrate()
   if (generated.length) log(`Generated and set ${generated.join(' and ')}: shown this once, keep them in your password manager.`)
   else log('Secrets: ADMIN_TOKEN and SSO_SECRET are set already (unchanged).')
   log('Deployed. Add a route or custom domain on the portal hostname (README, "Deploy").')

@@ -91,10 +91,10 @@ export const SETUP_PRODUCTS: SetupProduct[] = [
     preset: null,
     steps: [
       { text: 'In the JumpCloud Admin Portal, open SSO Applications → Add New Application → Custom SAML App.' },
-      { text: 'SP Entity ID and ACS URL:', values: SAML_VALUES },
+      { text: 'IdP Entity ID: any value unique to your JumpCloud org (for example your company domain). SP Entity ID and ACS URL:', values: SAML_VALUES },
       { text: 'SAMLSubject NameID: email. Attributes: email, firstName, lastName; enable "Include group attribute" named groups if you use groups.' },
     ],
-    source: 'Export Metadata (upload the file below).',
+    source: '"Copy Metadata URL" (the gateway then re-reads it daily), or Export Metadata and upload the file below.',
   },
   {
     key: 'ping',

@@ -7,7 +7,7 @@ import { deploy, REQUIRED_SECRETS } from '../../scripts/deploy.mjs'
 
 type Call = { args: string[]; input?: string }
 
-function fakeWrangler(account: { databaseExists: boolean; secrets: string[]; fail?: string }) {
+function fakeWrangler(account: { databaseExists: boolean; secrets: string[]; fail?: string; workerExists?: boolean }) {
   const calls: Call[] = []
   const run = (args: string[], input?: string) => {
     calls.push({ args, ...(input !== undefined ? { input } : {}) })
@@ -25,19 +25,20 @@ function fakeWrangler(account: { databaseExists: boolean; secrets: string[]; fai
 const commands = (calls: Call[]) => calls.map((c) => c.args.join(' '))
 
 describe('npm run deploy', () => {
-  it('on a fresh account: deploys (creating D1 and KV), migrates, then sets both secrets and prints them once', async () => {
-    const w = fakeWrangler({ databaseExists: false, secrets: [] })
+  it('on a fresh account: sets both secrets first (printed once), deploys (creating D1 and KV), then migrates', async () => {
+    const w = fakeWrangler({ databaseExists: false, secrets: [], workerExists: false })
     const lines: string[] = []
     let n = 0
     const result = await deploy({ run: w.run, log: (l) => lines.push(l), secret: () => `secret-${++n}-${'x'.repeat(40)}` })
+    // wrangler refuses to deploy a Worker without its required secrets: they come first.
     expect(commands(w.calls)).toEqual([
       'whoami',
-      'd1 info edge-sso',
-      'deploy',
-      'd1 migrations apply DB --remote',
       'secret list --format json',
       'secret put ADMIN_TOKEN',
       'secret put SSO_SECRET',
+      'd1 info edge-sso',
+      'deploy',
+      'd1 migrations apply DB --remote',
     ])
     expect(w.calls.filter((c) => c.input).map((c) => c.input!.length >= 32)).toEqual([true, true])
     expect(result.generated).toEqual(REQUIRED_SECRETS)
@@ -48,7 +49,7 @@ describe('npm run deploy', () => {
     const w = fakeWrangler({ databaseExists: true, secrets: ['ADMIN_TOKEN', 'SSO_SECRET'] })
     const lines: string[] = []
     const result = await deploy({ run: w.run, log: (l) => lines.push(l) })
-    expect(commands(w.calls)).toEqual(['whoami', 'd1 info edge-sso', 'd1 migrations apply DB --remote', 'deploy', 'secret list --format json'])
+    expect(commands(w.calls)).toEqual(['whoami', 'secret list --format json', 'd1 info edge-sso', 'd1 migrations apply DB --remote', 'deploy'])
     expect(result.generated).toEqual([])
     expect(lines.join('\n')).toContain('set already')
   })
