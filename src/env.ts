@@ -18,6 +18,8 @@ export type AppVariables = RequestLogVariables & {
   trail?: AuditTrail
   /** Set by requireAdminSession on admin console pages. */
   adminSession?: AdminSession
+  /** Set with adminSession: the console's warning about the host it is opened on (admin/console-host.ts). */
+  hostNotice?: string | null
 }
 
 export interface AppEnv {

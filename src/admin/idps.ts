@@ -26,6 +26,7 @@ import { getTestResult, type TestResult } from '../store/test-results'
 export type { TestResult } from '../store/test-results'
 import { idpView, parseIdpInput, type IdpView } from './idp-fields'
 import { assertNotExpired, fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
+import { pinSpEntityId } from './console-host'
 import { oidcFields, refreshedOidcFields } from './oidc-settings'
 import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
 import { bool, invalid, newId, requireObject } from './validate'
@@ -99,6 +100,8 @@ async function create(ctx: RequestContext, fields: IdpFields, detail: Record<str
   fields.organizationId = await organizationOf(ctx, fields, detail.via)
   fields.sortOrder ??= await nextSortOrder(ctx)
   const row = await insertIdp(ctx.db, newId('idp', ctx.random), fields, ctx.clock())
+  // From now on IdPs know this gateway's entity ID: it no longer follows the host it is reached on.
+  await pinSpEntityId(ctx)
   await recordAudit(ctx, {
     action: 'idp.create',
     outcome: 'success',

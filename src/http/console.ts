@@ -52,6 +52,7 @@ export function consoleChrome(c: Context<AppEnv>) {
   return {
     csrf: session.csrf,
     actor: session.actor,
+    hostNotice: c.var.hostNotice ?? null,
     flash: flash ? { kind: FLASH_ERRORS.has(key) ? ('error' as const) : ('ok' as const), text: flash } : undefined,
   }
 }

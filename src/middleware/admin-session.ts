@@ -11,6 +11,7 @@ import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readForm } from '../http/body'
 import { applyCookies, requestCookies } from '../http/respond'
+import { consoleHostNotice } from '../admin/console-host'
 import { setActor } from './context'
 
 /** Requires an admin session; GETs without one go to the login form, other methods get 401. */
@@ -39,6 +40,7 @@ export function requireAdminSession(): MiddlewareHandler<AppEnv> {
       throw new AppError('ADMIN_SESSION_REQUIRED')
     }
     c.set('adminSession', session)
+    c.set('hostNotice', await consoleHostNotice(ctx))
     setActor(c, session.actor)
     await next()
   }

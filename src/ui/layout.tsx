@@ -6,8 +6,8 @@ import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 
 export const BASE_CSS = `
-:root{color-scheme:light dark;--fg:#1d2330;--muted:#5b6475;--bg:#f6f7fb;--card:#fff;--accent:#2557d6;--border:#d9dde7}
-@media (prefers-color-scheme:dark){:root{--fg:#e8ebf2;--muted:#a3abbd;--bg:#12151c;--card:#1b1f29;--accent:#7aa2ff;--border:#2c3242}}
+:root{color-scheme:light dark;--fg:#1d2330;--muted:#5b6475;--bg:#f6f7fb;--card:#fff;--accent:#2557d6;--border:#d9dde7;--warn:#8a4b00;--ok:#1e6b24}
+@media (prefers-color-scheme:dark){:root{--fg:#e8ebf2;--muted:#a3abbd;--bg:#12151c;--card:#1b1f29;--accent:#7aa2ff;--border:#2c3242;--warn:#f2b45c;--ok:#7fd18a}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:32rem;margin:8vh auto;padding:0 1rem}.card{background:var(--card);border:1px solid var(--border);border-radius:12px;padding:1.5rem}
 h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}.muted{color:var(--muted);font-size:.9rem}

@@ -79,8 +79,10 @@ describe('createIdp', () => {
     const row = await createIdp(ctx(), idpBody('Acme Okta', { emailDomains: ['@Acme.com'] }), 'api')
     expect(row.id).toMatch(/^idp_[0-9a-f]{18}$/)
     expect(await getIdp(env.DB, row.id)).toMatchObject({ name: 'Acme Okta', slug: 'acme-okta', emailDomains: ['acme.com'], enabled: true })
-    // Without an organizationId, the IdP gets an organization of its own, claiming its domains (pending).
-    expect(await auditCount()).toBe(2)
+    // Without an organizationId, the IdP gets an organization of its own, claiming its domains
+    // (pending); the gateway's first IdP also pins the SP entity ID (settings.update).
+    expect(await auditCount()).toBe(3)
+    expect((await lastAuditRow('settings.update'))?.detail).toMatchObject({ changed: ['spEntityId'] })
     expect(await lastAuditRow('organization.create')).toMatchObject({
       outcome: 'success',
       detail: { organizationId: row.organizationId, name: 'Acme Okta', domains: ['acme.com'], via: 'api', source: 'idp' },

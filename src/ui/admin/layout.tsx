@@ -11,7 +11,7 @@ main.admin{max-width:64rem;margin:0 auto;padding:1rem}
 header.bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:var(--card);border-bottom:1px solid var(--border)}
 header.bar nav a{margin-right:1rem;font-weight:600;text-decoration:none}header.bar nav a[aria-current=page]{text-decoration:underline}
 table{width:100%;border-collapse:collapse;background:var(--card)}th,td{padding:.5rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top;overflow-wrap:anywhere}.table-wrap{overflow-x:auto}
-.tag{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;border:1px solid var(--border)}.tag.warn{border-color:#b26a00;color:#b26a00}.tag.ok{border-color:#2e7d32;color:#2e7d32}
+.tag{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;border:1px solid var(--border)}.tag.warn{border-color:var(--warn);color:var(--warn)}.tag.ok{border-color:var(--ok);color:var(--ok)}
 form.inline{display:inline}ul.plain{list-style:none;padding:0}fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 1rem;padding:.75rem 1rem;min-width:0}legend{font-weight:700}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}.check label{display:inline;font-weight:400}
 input[type=text],input[type=url],input[type=number],input[type=password],textarea,select{width:100%;padding:.5rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--card);color:var(--fg)}
@@ -31,6 +31,8 @@ export interface AdminLayoutProps {
   actor?: string | undefined
   csrf?: string | undefined
   flash?: { kind: 'ok' | 'error'; text: string } | undefined
+  /** A warning about the host the console is opened on (the deploy trap), on every page. */
+  hostNotice?: string | null | undefined
   /** A refused form's errors by field: listed at the top, each linking to its field. */
   errors?: Record<string, string> | undefined
   children: Child
@@ -98,6 +100,11 @@ export function AdminLayout(props: AdminLayoutProps) {
           </header>
         ) : null}
         <main class="admin">
+          {props.hostNotice ? (
+            <p class="flash error" role="status" data-testid="host-notice">
+              {props.hostNotice}
+            </p>
+          ) : null}
           <h1>{props.title}</h1>
           {props.flash ? (
             <p class={`flash ${props.flash.kind === 'error' ? 'error' : ''}`} role={props.flash.kind === 'error' ? 'alert' : 'status'}>
