@@ -215,7 +215,7 @@ function providerConfiguration({ clientSecret, redirectUri, postLogoutRedirectUr
         client_id: DEMO_OIDC.clientId,
         client_secret: clientSecret,
         client_name: 'Edge SSO gateway (local)',
-        redirect_uris: [redirectUri],
+        redirect_uris: [redirectUri, redirectUri.replace(/\?idp=.*$/, '?idp=initech-sso')],
         post_logout_redirect_uris: [postLogoutRedirectUri],
         grant_types: ['authorization_code'],
         response_types: ['code'],
@@ -314,7 +314,8 @@ export async function startDemoOidc({ port = 0, host = 'localhost', gatewayOrigi
   const origin = gatewayOrigin.replace(/\/+$/, '')
   const users = DEMO_OIDC.users.map((u) => ({ ...u, displayName: `${u.firstName} ${u.lastName}`, groups: [...u.groups] }))
   const clientSecret = randomBytes(24).toString('base64url')
-  const redirectUri = `${origin}/sso/oidc/callback`
+  // One redirect URI per gateway IdP (?idp=<slug>): Hooli's, and Initech's, which the setup-link demo connects.
+  const redirectUri = `${origin}/sso/oidc/callback?idp=${DEMO_OIDC.slug}`
   /** @type {Provider | null} */
   let provider = null // made once the port, and so the issuer, is known
   /** @type {((req: IncomingMessage, res: ServerResponse) => void) | null} */

@@ -47,6 +47,7 @@ export const APP_ERROR_CODES = [
   'OIDC_CODE_REJECTED',
   'OIDC_TOKEN_EXCHANGE_FAILED',
   'OIDC_REPLAY',
+  'OIDC_IDP_MISMATCH',
   'STORAGE_UNAVAILABLE',
   'SETUP_LINK_NOT_FOUND',
   'SETUP_LINK_EXPIRED',
@@ -283,6 +284,12 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
   SETUP_CSRF_REJECTED: {
     status: 403,
     user: 'This form was not sent from the setup page. Open the setup link again and retry.',
+  },
+  OIDC_IDP_MISMATCH: {
+    status: 403,
+    user: 'Your sign-in came back from another sign-in service than the one it started at. Please sign in again.',
+    admin:
+      "The callback's IdP (redirect URI ?idp=, or the iss parameter) is not the IdP this browser's sign-in went to: a mix-up attempt, or a redirect URI registered for the wrong IdP.",
   },
   OIDC_REPLAY: {
     status: 403,

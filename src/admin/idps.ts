@@ -101,7 +101,8 @@ async function create(ctx: RequestContext, fields: IdpFields, detail: Record<str
   fields.sortOrder ??= await nextSortOrder(ctx)
   const row = await insertIdp(ctx.db, newId('idp', ctx.random), fields, ctx.clock())
   // From now on IdPs know this gateway's entity ID: it no longer follows the host it is reached on.
-  await pinSpEntityId(ctx)
+  // Only an admin pins it: a customer's IT on a setup link could be on any host the Worker answers.
+  if (detail.via !== 'setup') await pinSpEntityId(ctx)
   await recordAudit(ctx, {
     action: 'idp.create',
     outcome: 'success',

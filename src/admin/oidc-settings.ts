@@ -45,6 +45,9 @@ export async function oidcFields(ctx: RequestContext, input: IdpInput, before: I
   }
   if (clientSecret !== undefined) fields.clientSecretSealed = await sealClientSecret(ctx.secret, clientSecret)
   const auth = fields.tokenEndpointAuth ?? before?.tokenEndpointAuth ?? 'client_secret_basic'
+  // The stored secret belongs to the old provider: never sent to a new issuer's token endpoint.
+  if (before && issuer !== before.issuer && clientSecret === undefined && auth !== 'private_key_jwt')
+    invalid('clientSecret', 'give the client secret again when the issuer changes: the stored one was issued by the old provider')
   const hasSecret = fields.clientSecretSealed !== undefined || (before?.clientSecretSealed ?? null) !== null
   if (auth !== 'private_key_jwt' && !hasSecret) invalid('clientSecret', `is required with ${auth} (or choose private_key_jwt)`)
   const offered = (fields.oidcEndpoints ?? before?.oidcEndpoints)?.tokenEndpointAuthMethods ?? []

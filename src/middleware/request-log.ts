@@ -35,7 +35,8 @@ export function requestLog(write: (line: string) => void = (line) => console.log
       msg: 'request',
       requestId: c.var.requestId,
       method: c.req.method,
-      path: c.req.path,
+      // A setup link's token is a credential: the log keeps only that it was one.
+      path: c.req.path.replace(/^\/sso\/setup\/[^/]+/, '/sso/setup/<token>'),
       status,
       // performance.now() in workerd advances only across I/O; still the best in-Worker figure.
       ms: Math.round((performance.now() - started) * 10) / 10,

@@ -20,6 +20,14 @@ export const acsRoutes = new Hono<AppEnv>()
   })
   .get('/oidc/callback', audited('login'), async (c) => {
     const q = (name: string) => c.req.query(name) ?? null
-    const input = { state: q('state'), code: q('code'), error: q('error'), errorDescription: q('error_description'), cookies: requestCookies(c) }
+    const input = {
+      idp: q('idp'),
+      iss: q('iss'),
+      state: q('state'),
+      code: q('code'),
+      error: q('error'),
+      errorDescription: q('error_description'),
+      cookies: requestCookies(c),
+    }
     return respond(c, await acceptOidcCallback(c.var.ctx, trailOf(c), input))
   })

@@ -91,7 +91,8 @@ async function renderIdpForm(
       {...(row ? { idpId: row.id, metadataUrl: row.metadataUrl, hasClientSecret: row.clientSecretSealed !== null } : {})}
       protocol={protocol}
       oidcSetup={{
-        redirectUri: oidcRedirectUri(ctx.origin),
+        // One redirect URI per IdP (its slug): before the IdP exists, the slug typed, or a placeholder.
+        redirectUri: oidcRedirectUri(ctx.origin, row?.slug ?? (String(props.values.slug ?? '').trim() || 'SLUG')),
         postLogoutRedirectUri: sp.sloUrl,
         certsUrl: `${ctx.origin}/sso/certs`,
         ...(row ? { loginUrl: `${ctx.origin}/sso/login?idp=${encodeURIComponent(row.slug)}` } : {}),

@@ -127,7 +127,8 @@ export async function setupPageData(open: OpenSetup, productKey?: string): Promi
       entityId: sp.entityId,
       metadataUrl: sp.metadataUrl,
       sloUrl: sp.sloUrl,
-      redirectUri: oidcRedirectUri(ctx.origin),
+      // The IdP's slug names its redirect URI: the one this link made, or the one it will make.
+      redirectUri: oidcRedirectUri(ctx.origin, idp?.slug ?? (await freeSlug(ctx, organization))),
       postLogoutUri: sp.sloUrl,
     },
     idp: idp ? { name: idp.name, protocol: idp.protocol, identifier: idp.protocol === 'oidc' ? (idp.issuer ?? '') : idp.entityId, enabled: idp.enabled } : null,
@@ -180,6 +181,14 @@ export async function configureSetupIdp(open: OpenSetup, input: SetupIdpInput): 
     current = null
   }
   const preset = product?.preset ? ATTRIBUTE_PRESETS[product.preset]?.map : undefined
+  // What every IdP a link creates gets: the organization's name, a free slug, its organization, off.
+  const newIdp = async (saml: boolean) => ({
+    name: organization.name,
+    slug: await freeSlug(ctx, organization),
+    organizationId: organization.id,
+    enabled: false,
+    ...(saml && preset ? { attributeMap: preset } : {}),
+  })
   let row: IdpRow
   if (input.source === 'metadata') {
     const source = input.metadataXml ? { metadataXml: input.metadataXml } : { metadataUrl: input.metadataUrl ?? '' }
@@ -188,18 +197,7 @@ export async function configureSetupIdp(open: OpenSetup, input: SetupIdpInput): 
       const { name: _name, ...fields } = fieldsFromMetadata(idp, metadataUrl)
       row = await updateIdp(ctx, current.id, fields, 'patch', 'setup')
     } else {
-      row = await importIdp(
-        ctx,
-        {
-          ...source,
-          name: organization.name,
-          slug: await freeSlug(ctx, organization),
-          organizationId: organization.id,
-          enabled: false,
-          ...(preset ? { attributeMap: preset } : {}),
-        },
-        'setup',
-      )
+      row = await importIdp(ctx, { ...source, ...(await newIdp(true)) }, 'setup')
     }
   } else if (input.source === 'manual') {
     const fields = {
@@ -209,29 +207,12 @@ export async function configureSetupIdp(open: OpenSetup, input: SetupIdpInput): 
         (input.certificates ?? '').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ??
         [(input.certificates ?? '').trim()].filter(Boolean),
     }
-    row = current
-      ? await updateIdp(ctx, current.id, fields, 'patch', 'setup')
-      : await createIdp(
-          ctx,
-          {
-            ...fields,
-            name: organization.name,
-            slug: await freeSlug(ctx, organization),
-            organizationId: organization.id,
-            enabled: false,
-            ...(preset ? { attributeMap: preset } : {}),
-          },
-          'setup',
-        )
+    row = current ? await updateIdp(ctx, current.id, fields, 'patch', 'setup') : await createIdp(ctx, { ...fields, ...(await newIdp(true)) }, 'setup')
   } else {
     const fields = { issuer: input.issuer ?? '', clientId: input.clientId ?? '', ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}) }
     row = current
       ? await updateIdp(ctx, current.id, fields, 'patch', 'setup')
-      : await createIdp(
-          ctx,
-          { protocol: 'oidc', ...fields, name: organization.name, slug: await freeSlug(ctx, organization), organizationId: organization.id, enabled: false },
-          'setup',
-        )
+      : await createIdp(ctx, { protocol: 'oidc', ...fields, ...(await newIdp(false)) }, 'setup')
   }
   open.link = (await updateSetupLink(ctx.db, organization.id, link.id, {
     idpId: row.id,

@@ -149,7 +149,8 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
   } catch (err) {
     const { idp, state } = found
     // A test run shows its failure to the admin instead of the customer's error page.
-    if (state?.test && idp && (err instanceof AppError || isSamlError(err))) {
+    // (A storage outage is not the IdP's result: it fails the test as any request, unshown on the page.)
+    if (state?.test && idp && (err instanceof AppError || isSamlError(err)) && errorCode(err) !== 'STORAGE_UNAVAILABLE') {
       await auditFailure(ctx, trail, err)
       const code = errorCode(err)
       // Refused after the signature verified: show what the IdP sent too, so the fix is visible.

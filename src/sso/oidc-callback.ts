@@ -33,6 +33,10 @@ import { assertGroupsAllowed, assertHostedDomain, assertUsableNameId, emailAutho
 export const MAX_KEPT_ID_TOKEN_LENGTH = 8192
 
 export interface OidcCallbackInput {
+  /** The IdP the redirect URI names (`?idp=<slug>`): it must be the one this state's sign-in went to. */
+  idp: string | null
+  /** RFC 9207: the issuer of the authorization response, when the provider sends it. */
+  iss: string | null
   state: string | null
   code: string | null
   /** The provider's refusal instead of a code (RFC 6749 §4.1.2.1). */
@@ -65,6 +69,13 @@ export async function acceptOidcCallback(ctx: RequestContext, trail: AuditTrail,
     throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: state.idpId })
   trail.idpId = idp.id
   if (state.test) trail.action = 'login.test'
+  // An answer brought back for another IdP (a mix-up: another tenant's provider relaying this
+  // IdP's code, or the reverse): refused before anything is consumed or sent anywhere.
+  if (input.idp !== idp.slug || (input.iss !== null && input.iss !== idp.issuer))
+    throw new AppError('OIDC_IDP_MISMATCH', undefined, {
+      expected: { idp: idp.slug, iss: idp.issuer },
+      received: { idp: clip(input.idp, 64), iss: clip(input.iss, 256) },
+    })
   const organization = await getOrganization(ctx.db, idp.organizationId)
   if (!organization) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: idp.id, organizationId: idp.organizationId })
   const endpoints = idp.oidcEndpoints
@@ -85,7 +96,7 @@ export async function acceptOidcCallback(ctx: RequestContext, trail: AuditTrail,
       tokenEndpoint: endpoints.tokenEndpoint,
       clientId: idp.clientId,
       code: input.code,
-      redirectUri: oidcRedirectUri(ctx.origin),
+      redirectUri: oidcRedirectUri(ctx.origin, idp.slug),
       codeVerifier: state.oidc.codeVerifier,
       auth: await clientAuth(ctx, idp),
       now,
@@ -162,7 +173,7 @@ export async function acceptOidcCallback(ctx: RequestContext, trail: AuditTrail,
     return { navigation: redirectTo(state.returnTo, 303), cookies }
   } catch (err) {
     // A test run shows its failure (and what the provider sent) to the admin instead of the customer's error page.
-    if (state.test && err instanceof AppError) {
+    if (state.test && err instanceof AppError && err.code !== 'STORAGE_UNAVAILABLE') {
       await auditFailure(ctx, trail, err)
       const code = errorCode(err)
       const detail = { ...errorDetail(err), ...(claims ? { idTokenClaims: claims } : {}), ...(userinfo ? { userinfo } : {}) }

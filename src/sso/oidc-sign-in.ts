@@ -15,9 +15,14 @@ import { LOGIN_STATE_TTL_SECONDS, loginStateCookies, newRequestId, readLoginStat
 
 export const OIDC_CALLBACK_PATH = '/sso/oidc/callback'
 
-/** The redirect URI registered at every OIDC provider: one per gateway. */
-export function oidcRedirectUri(origin: string): string {
-  return `${origin}${OIDC_CALLBACK_PATH}`
+/**
+ * The redirect URI registered at an OIDC provider: the one callback path, naming the IdP
+ * (`?idp=<slug>`; slugs never change). One URI per IdP is what defeats an IdP mix-up (RFC 9700
+ * §4.4): another tenant's provider cannot have the browser bring back a code issued for this IdP
+ * under its own sign-in's state, because the provider sends it to this IdP's URI only.
+ */
+export function oidcRedirectUri(origin: string, slug: string): string {
+  return `${origin}${OIDC_CALLBACK_PATH}?idp=${encodeURIComponent(slug)}`
 }
 
 export async function startOidcSignIn(
@@ -41,7 +46,7 @@ export async function startOidcSignIn(
   const stateCookies = await loginStateCookies(ctx.secret, state, await readLoginStates(ctx.secret, cookies, now))
   const url = authorizationUrl(idp.oidcEndpoints.authorizationEndpoint, {
     clientId: idp.clientId,
-    redirectUri: oidcRedirectUri(ctx.origin),
+    redirectUri: oidcRedirectUri(ctx.origin, idp.slug),
     scopes: idp.scopes,
     state: state.requestId,
     nonce: state.oidc!.nonce,

@@ -35,6 +35,16 @@ describe('the deploy trap', () => {
     expect((await getSettings(env.DB)).spEntityId).toBe('https://support.example.com/sso/metadata')
   })
 
+  it('is never pinned by a customer’s IT (a setup link may be opened on any host the Worker answers)', async () => {
+    await putSettings(env.DB, { spEntityId: '' }, new Date(Date.now() + 3))
+    await createIdp(
+      testContext({ actor: 'setup:sl_1', origin: 'https://edge-sso-gateway.acme.workers.dev' }),
+      { name: 'Via setup', entityId: 'urn:setup:pin', ssoUrl: 'https://setup.example/sso', certificates: [TEST_IDP_CERT] },
+      'setup',
+    )
+    expect((await getSettings(env.DB)).spEntityId).toBe('')
+  })
+
   it('shows the warning on every console page', async () => {
     await putSettings(env.DB, { spEntityId: 'https://portal.acme.example/sso/metadata' }, new Date(Date.now() + 2))
     const browser = new TestBrowser()

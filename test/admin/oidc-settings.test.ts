@@ -155,7 +155,11 @@ describe('changing an OIDC IdP', () => {
     const first = await fakeProvider(`https://sso-${next()}.acme.example`)
     const created = await (await api('/idps', { method: 'POST', body: oidcIdp(first.issuer) })).json<{ id: string }>()
     const second = await fakeProvider(`https://sso-${next()}.acme.example`)
-    const res = await api(`/idps/${created.id}`, { method: 'PATCH', body: { issuer: second.issuer } })
+    // The stored secret was the old provider's: it is never sent to the new one.
+    const without = await api(`/idps/${created.id}`, { method: 'PATCH', body: { issuer: second.issuer } })
+    expect(without.status).toBe(400)
+    expect((await without.json<ErrorBody>()).error).toMatchObject({ code: 'ADMIN_INVALID_FIELD', field: 'clientSecret' })
+    const res = await api(`/idps/${created.id}`, { method: 'PATCH', body: { issuer: second.issuer, clientSecret: 'the-new-providers-secret' } })
     expect(await res.json()).toMatchObject({ issuer: second.issuer, ssoUrl: `${second.issuer}/authorize` })
   })
 })

@@ -61,7 +61,7 @@ describe('onboarding a customer company with a setup link', () => {
     expect(await fitsWidth(it)).toBe(true)
     await screenshot(it, 'onboarding-2-setup-page')
     await it.click('[data-product="oidc"]')
-    expect(await it.inputValue('#v-redirectUri')).toBe(`${gatewayUrl}/sso/oidc/callback`)
+    expect(await it.inputValue('#v-redirectUri')).toBe(`${gatewayUrl}/sso/oidc/callback?idp=initech-sso`)
     // JavaScript on: the copy buttons show.
     expect(await it.locator('button[data-copy-from="v-redirectUri"]').isVisible()).toBe(true)
     await it.fill('#f-issuer', oidc.issuer)

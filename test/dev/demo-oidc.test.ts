@@ -196,7 +196,8 @@ describe('demo OpenID provider', () => {
     for (const u of demo.users) expect(signInPage.html).toContain(`data-user="${u.email}"`)
     expect(signInPage.html).toContain('id="cancel"')
     // No consent page: the code comes straight back to the redirect URI, with the state and iss.
-    expect(`${flow.callback.origin}${flow.callback.pathname}`).toBe(demo.redirectUri)
+    // The redirect URI, its ?idp=<slug> kept, with the code and state added.
+    expect(`${flow.callback.origin}${flow.callback.pathname}?idp=${flow.callback.searchParams.get('idp')}`).toBe(demo.redirectUri)
     expect(flow.callback.searchParams.get('state')).toBe(flow.state)
     expect(flow.callback.searchParams.get('iss')).toBe(demo.issuer)
     const { tokens, claims, userinfo, identity } = await redeem(flow.callback, flow.pkce.verifier, flow.nonce)

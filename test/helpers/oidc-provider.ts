@@ -106,7 +106,8 @@ export async function fakeProvider(issuer: string, options: { keys?: ProviderKey
         token: (claims) => p.sign(claims, p.signingKey),
       })
       const back = new URL(url.searchParams.get('redirect_uri')!)
-      return `${back.pathname}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(url.searchParams.get('state')!)}`
+      // The redirect URI's own query (?idp=<slug>) stays; code and state are added to it.
+      return `${back.pathname}${back.search ? `${back.search}&` : '?'}code=${encodeURIComponent(code)}&state=${encodeURIComponent(url.searchParams.get('state')!)}`
     },
   }
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })

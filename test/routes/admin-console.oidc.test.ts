@@ -48,7 +48,7 @@ describe('adding an OIDC IdP in the console', () => {
     expect(saml).toContain('href="/sso/admin/idps/new?protocol=oidc"')
     expect(saml).toContain('name="entityId"')
     const page = await (await browser.fetch('/sso/admin/idps/new?protocol=oidc')).text()
-    expect(page).toContain('value="https://support.example.com/sso/oidc/callback"')
+    expect(page).toContain('value="https://support.example.com/sso/oidc/callback?idp=SLUG"')
     expect(page).toContain('value="https://support.example.com/sso/slo"')
     expect(page).toContain('name="issuer"')
     expect(page).toContain('name="clientSecret"')

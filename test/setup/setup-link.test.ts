@@ -164,7 +164,8 @@ describe("the customer IT's side", () => {
   })
 
   it('gives step-by-step values to copy for the chosen product, and the SP metadata', async () => {
-    const { get } = await newLink()
+    const l = await newLink()
+    const { get } = l
     const html = await (await get('?product=entra')).text()
     expect(html).toContain('Microsoft Entra ID')
     expect(html).toMatch(/id="v-acsUrl" type="text" readonly="" value="https:\/\/support\.example\.com\/sso\/acs"/)
@@ -173,7 +174,8 @@ describe("the customer IT's side", () => {
     // Copy buttons are hidden until the script shows them (JavaScript off: select and copy).
     expect(html).toMatch(/<button type="button" class="secondary" data-copy-from="v-acsUrl" hidden="">/)
     const oidc = await (await get('?product=oidc')).text()
-    expect(oidc).toMatch(/id="v-redirectUri" type="text" readonly="" value="https:\/\/support\.example\.com\/sso\/oidc\/callback"/)
+    // The redirect URI of the IdP this link will make (its slug names it).
+    expect(oidc).toContain(`id="v-redirectUri" type="text" readonly="" value="https://support.example.com/sso/oidc/callback?idp=${l.org.slug}-sso"`)
   })
 
   it('creates a disabled IdP in its own organization from metadata, and ignores any other field', async () => {
@@ -295,6 +297,16 @@ describe("the customer IT's side", () => {
 })
 
 describe('guardrails', () => {
+  it('keeps the token out of the request log', async () => {
+    const { get, token } = await newLink()
+    const lines: string[] = []
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)))
+    await get()
+    spy.mockRestore()
+    expect(lines.some((l) => l.includes('"path":"/sso/setup/<token>"'))).toBe(true)
+    expect(lines.join('\n')).not.toContain(token)
+  })
+
   it('answers 404 for a wrong token, and for garbage', async () => {
     const { token } = await newLink()
     const wrong = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A')

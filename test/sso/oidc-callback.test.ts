@@ -76,7 +76,7 @@ describe('the journey', () => {
     expect(q).toMatchObject({
       response_type: 'code',
       client_id: CLIENT_ID,
-      redirect_uri: `${ORIGIN}/sso/oidc/callback`,
+      redirect_uri: `${ORIGIN}/sso/oidc/callback?idp=${slug}`,
       code_challenge_method: 'S256',
       scope: 'openid email profile',
     })
@@ -285,7 +285,7 @@ describe('state and code are bound to one browser and used once', () => {
     expect((await browser.fetch(first, json)).status).toBe(303)
     const usedCode = new URL(first, ORIGIN).searchParams.get('code')!
     const state = (await start(browser, slug)).searchParams.get('state')!
-    const res = await browser.fetch(`/sso/oidc/callback?code=${encodeURIComponent(usedCode)}&state=${state}`, json)
+    const res = await browser.fetch(`/sso/oidc/callback?idp=${slug}&code=${encodeURIComponent(usedCode)}&state=${state}`, json)
     expect(await codeOf(res)).toBe('OIDC_CODE_REJECTED')
   })
 
@@ -293,7 +293,7 @@ describe('state and code are bound to one browser and used once', () => {
     const { provider, slug } = await setup()
     const browser = new TestBrowser()
     const state = (await start(browser, slug)).searchParams.get('state')!
-    const res = await browser.fetch(`/sso/oidc/callback?error=access_denied&error_description=User+cancelled&state=${state}`, json)
+    const res = await browser.fetch(`/sso/oidc/callback?idp=${slug}&error=access_denied&error_description=User+cancelled&state=${state}`, json)
     expect(res.status).toBe(403)
     expect(await codeOf(res)).toBe('OIDC_PROVIDER_ERROR')
     expect((await lastAuditRow('login'))?.detail).toMatchObject({ error: 'access_denied', description: 'User cancelled' })
@@ -307,6 +307,38 @@ describe('state and code are bound to one browser and used once', () => {
     const { updateIdp } = await import('../../src/admin/idps')
     await updateIdp(testContext(), idp.id, { enabled: false }, 'patch', 'api')
     expect(await codeOf(await browser.fetch(callback, json))).toBe('LOGIN_IDP_DISABLED')
+  })
+})
+
+describe('IdP mix-up (RFC 9700 §4.4): one redirect URI per IdP', () => {
+  it("refuses a code brought back for another IdP than the one this browser's sign-in went to, and sends it nowhere", async () => {
+    // Tenant B's provider relays the victim to A: A answers to A's redirect URI (?idp=A) with B's state.
+    const a = await setup()
+    const b = await setup()
+    const victim = new TestBrowser()
+    const stateForB = (await start(victim, b.slug)).searchParams.get('state')!
+    const codeFromA = new URL(a.provider.authorize((await start(new TestBrowser(), a.slug)).toString()), ORIGIN).searchParams.get('code')!
+    const res = await victim.fetch(`/sso/oidc/callback?idp=${a.slug}&code=${encodeURIComponent(codeFromA)}&state=${stateForB}`, json)
+    expect(await codeOf(res)).toBe('OIDC_IDP_MISMATCH')
+    expect(a.provider.tokenRequests).toHaveLength(0)
+    expect(b.provider.tokenRequests).toHaveLength(0)
+    // No IdP named at all is refused the same way.
+    expect(await codeOf(await victim.fetch(`/sso/oidc/callback?code=x&state=${stateForB}`, json))).toBe('OIDC_IDP_MISMATCH')
+  })
+
+  it('refuses an RFC 9207 iss that is not the IdP’s issuer', async () => {
+    const { provider, slug } = await setup()
+    const browser = new TestBrowser()
+    const callback = provider.authorize((await start(browser, slug)).toString())
+    expect(await codeOf(await browser.fetch(`${callback}&iss=${encodeURIComponent('https://evil.example')}`, json))).toBe('OIDC_IDP_MISMATCH')
+    expect(provider.tokenRequests).toHaveLength(0)
+  })
+
+  it('accepts the right iss', async () => {
+    const { provider, slug } = await setup()
+    const browser = new TestBrowser()
+    const callback = provider.authorize((await start(browser, slug)).toString())
+    expect((await browser.fetch(`${callback}&iss=${encodeURIComponent(provider.issuer)}`, json)).status).toBe(303)
   })
 })
 

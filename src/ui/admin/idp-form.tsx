@@ -145,8 +145,8 @@ function OidcSetup(props: { setup: OidcSetupValues }) {
     <fieldset>
       <legend>Values for the provider</legend>
       <p class="muted">
-        Register a web application at the customer's provider with these values. Step by step for Entra ID, Google Workspace, Okta and Keycloak: docs/oidc.md in
-        the gateway's repository.
+        Register a web application at the customer's provider with these values. The redirect URI names this IdP by its slug (SLUG until you choose one): each
+        IdP has its own. Step by step for Entra ID, Google Workspace, Okta and Keycloak: docs/oidc.md in the gateway's repository.
       </p>
       <div class="grid2">
         <Copyable label="Redirect URI (sign-in redirect / callback URL)" value={props.setup.redirectUri} name="redirect-uri" />

@@ -22,21 +22,7 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
           <p>
             sub <code data-testid="test-nameid">{String(t.claims.sub)}</code>
           </p>
-          <h2>Mapped identity</h2>
-          <table data-testid="test-identity">
-            <tbody>
-              {(['email', 'firstName', 'lastName', 'displayName'] as const).map((k) => (
-                <tr>
-                  <th scope="row">{k}</th>
-                  <td data-field={k}>{t.identity[k] ?? '(not found)'}</td>
-                </tr>
-              ))}
-              <tr>
-                <th scope="row">groups</th>
-                <td data-field="groups">{t.identity.groups.join(', ') || '(none)'}</td>
-              </tr>
-            </tbody>
-          </table>
+          <MappedIdentity identity={t.identity} />
           <h2>ID token claims</h2>
           <ClaimsTable claims={t.claims} testid="test-claims" />
           <h2>Userinfo</h2>
@@ -77,21 +63,7 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
               ) : null}
             </tbody>
           </table>
-          <h2>Mapped identity</h2>
-          <table data-testid="test-identity">
-            <tbody>
-              {(['email', 'firstName', 'lastName', 'displayName'] as const).map((k) => (
-                <tr>
-                  <th scope="row">{k}</th>
-                  <td data-field={k}>{t.identity[k] ?? '(not found)'}</td>
-                </tr>
-              ))}
-              <tr>
-                <th scope="row">groups</th>
-                <td data-field="groups">{t.identity.groups.join(', ') || '(none)'}</td>
-              </tr>
-            </tbody>
-          </table>
+          <MappedIdentity identity={t.identity} />
           <h2>Attributes as sent</h2>
           <table data-testid="test-attributes">
             <tbody>
@@ -200,5 +172,31 @@ function ClaimsTable(props: { claims: Record<string, unknown>; testid: string })
         ))}
       </tbody>
     </table>
+  )
+}
+
+/** The identity the mapping yields, as the portal would receive it. */
+function MappedIdentity(props: {
+  identity: { email: string | null; firstName: string | null; lastName: string | null; displayName: string | null; groups: string[] }
+}) {
+  const i = props.identity
+  return (
+    <>
+      <h2>Mapped identity</h2>
+      <table data-testid="test-identity">
+        <tbody>
+          {(['email', 'firstName', 'lastName', 'displayName'] as const).map((k) => (
+            <tr>
+              <th scope="row">{k}</th>
+              <td data-field={k}>{i[k] ?? '(not found)'}</td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">groups</th>
+            <td data-field="groups">{i.groups.join(', ') || '(none)'}</td>
+          </tr>
+        </tbody>
+      </table>
+    </>
   )
 }
