@@ -51,7 +51,13 @@ async function post(c: Context<AppEnv>, act: (open: OpenSetup, form: Record<stri
     const code = errorCode(err)
     const info = errorInfo(code)
     c.set('errorCode', code)
-    const message = isSamlError(err) || info.exposeMessage || code.startsWith('ADMIN_') || code.startsWith('OIDC_') ? err.message : info.user
+    // A conflict would name what another organization holds (a domain, an entity ID): said plainly, never whose.
+    const message =
+      code === 'ADMIN_CONFLICT'
+        ? 'This is already registered for another company on this portal. If it is yours, ask the helpdesk.'
+        : isSamlError(err) || info.exposeMessage || code.startsWith('ADMIN_') || code.startsWith('OIDC_')
+          ? err.message
+          : info.user
     return page(c, open, { error: { code, message } }, info.status === 409 || info.status === 422 || info.status === 503 ? info.status : 400)
   }
 }

@@ -29,6 +29,8 @@ import { spEndpoints } from '../sso/sp-endpoints'
 import { setupProduct, SETUP_PRODUCTS, type SetupProduct, type SetupValueKey } from './products'
 
 const CSRF_PURPOSE = 'setup-csrf'
+/** Unverified domains an organization may hold through its setup links. */
+export const MAX_PENDING_DOMAINS_PER_LINK = 5
 /** Longer input is never a token of ours; it is cut before hashing so the work stays bounded. */
 const MAX_TOKEN_LENGTH = 128
 
@@ -232,6 +234,16 @@ export async function configureSetupIdp(open: OpenSetup, input: SetupIdpInput): 
 /** Step 4: claims a domain for the link's organization (pending until its TXT record is found). */
 export async function addSetupDomain(open: OpenSetup, domain: unknown): Promise<DomainView> {
   assertChangeable(open)
+  // A link claims a few domains, not a land grab: a pending claim blocks every other organization.
+  const pending = (await listDomains(open.ctx.db, [open.organization.id])).filter((d) => d.status === 'pending').length
+  if (pending >= MAX_PENDING_DOMAINS_PER_LINK)
+    throw new AppError(
+      'ADMIN_INVALID_FIELD',
+      `domain: at most ${MAX_PENDING_DOMAINS_PER_LINK} domains can wait for verification; verify those first, or ask the helpdesk`,
+      {
+        field: 'domain',
+      },
+    )
   return domainView(await addDomain(open.ctx, open.organization.id, domain))
 }
 
@@ -287,7 +299,9 @@ export async function activateSetup(open: OpenSetup): Promise<'active' | 'submit
   if (!(await listDomains(ctx.db, [organization.id])).some((d) => d.status === 'verified')) missing.push('verify a domain (step 4)')
   if (!link.testPassedAt) missing.push('pass a test sign-in (step 5)')
   if (missing.length) throw new AppError('SETUP_NOT_READY', `Not yet: ${missing.join(', ')}.`, { linkId: link.id, missing })
-  const idp = (await getIdp(ctx.db, link.idpId!))!
+  const idp = await getIdp(ctx.db, link.idpId!)
+  // The link's own IdP, still in its organization (an admin may have moved or deleted it since).
+  if (!idp || idp.organizationId !== organization.id) throw new AppError('SETUP_NOT_READY', 'Configure your IdP first (step 3).', { linkId: link.id })
   const now = ctx.clock()
   if (link.requiresApproval) {
     open.link = (await updateSetupLink(ctx.db, organization.id, link.id, { submittedAt: now }))!

@@ -360,6 +360,18 @@ describe('guardrails', () => {
     expect(await res.text()).toContain('ADMIN_DOMAIN_NOT_FOUND')
     const taken = await l.post('/domains', { domain: 'other-company.example' })
     expect(taken.status).toBe(409)
+    // Said plainly, without naming the organization that holds it.
+    const page = await taken.text()
+    expect(page).toContain('already registered for another company on this portal')
+    expect(page).not.toContain('org_other')
+  })
+
+  it('lets a link hold at most 5 domains waiting for verification', async () => {
+    const l = await newLink()
+    for (let i = 0; i < 5; i++) expect((await l.post('/domains', { domain: `grab${i}-${n}.example` })).status).toBe(303)
+    const sixth = await l.post('/domains', { domain: `grab5-${n}.example` })
+    expect(sixth.status).toBe(400)
+    expect(await sixth.text()).toContain('at most 5 domains can wait for verification')
   })
 
   it('keeps the IdP off until a domain is verified, even after a passed test', async () => {
