@@ -42,53 +42,53 @@ function guardStatement(statement: D1PreparedStatement): D1PreparedStatement {
   return wrapped
 }
 
-const d1s = new WeakMap<D1Database, D1Database>()
-const kvs = new WeakMap<KVNamespace, KVNamespace>()
-
-export function guardD1(d1: D1Database): D1Database {
-  let wrapped = d1s.get(d1)
+/** One wrapper per binding object (caches keyed by the binding keep working); `wrap(name, fn, target)` replaces a method or returns null to keep it. */
+function wrapOnce<T extends object>(
+  cache: WeakMap<T, T>,
+  binding: T,
+  wrap: (property: string, fn: (...args: unknown[]) => unknown, target: T) => ((...args: never[]) => unknown) | null,
+): T {
+  let wrapped = cache.get(binding)
   if (!wrapped) {
-    wrapped = new Proxy(d1, {
+    wrapped = new Proxy(binding, {
       get(target, property) {
         const value = Reflect.get(target, property, target) as unknown
         if (typeof value !== 'function') return value
         const fn = value as (...args: unknown[]) => unknown
-        if (property === 'prepare') return (sql: string) => guardStatement(fn.call(target, sql) as D1PreparedStatement)
-        if (property === 'batch')
-          return (list: D1PreparedStatement[]) =>
-            guarded(
-              'D1',
-              'batch',
-              () =>
-                fn.call(
-                  target,
-                  list.map((s) => statements.get(s) ?? s),
-                ) as Promise<unknown>,
-            )
-        if (property === 'exec') return (sql: string) => guarded('D1', 'exec', () => fn.call(target, sql) as Promise<unknown>)
-        return fn.bind(target)
+        return wrap(String(property), fn, target) ?? fn.bind(target)
       },
     })
-    d1s.set(d1, wrapped)
+    cache.set(binding, wrapped)
   }
   return wrapped
 }
 
+const d1s = new WeakMap<D1Database, D1Database>()
+const kvs = new WeakMap<KVNamespace, KVNamespace>()
 const KV_OPS = new Set(['get', 'getWithMetadata', 'put', 'delete', 'list'])
 
+export function guardD1(d1: D1Database): D1Database {
+  return wrapOnce(d1s, d1, (property, fn, target) => {
+    if (property === 'prepare') return (sql: string) => guardStatement(fn.call(target, sql) as D1PreparedStatement)
+    // D1's batch takes only its own statements: ours go back to theirs.
+    if (property === 'batch')
+      return (list: D1PreparedStatement[]) =>
+        guarded(
+          'D1',
+          'batch',
+          () =>
+            fn.call(
+              target,
+              list.map((st) => statements.get(st) ?? st),
+            ) as Promise<unknown>,
+        )
+    if (property === 'exec') return (sql: string) => guarded('D1', 'exec', () => fn.call(target, sql) as Promise<unknown>)
+    return null
+  })
+}
+
 export function guardKv(kv: KVNamespace): KVNamespace {
-  let wrapped = kvs.get(kv)
-  if (!wrapped) {
-    wrapped = new Proxy(kv, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target) as unknown
-        if (typeof value !== 'function') return value
-        const fn = value as (...args: unknown[]) => unknown
-        if (KV_OPS.has(String(property))) return (...args: unknown[]) => guarded('KV', String(property), () => fn.apply(target, args) as Promise<unknown>)
-        return fn.bind(target)
-      },
-    })
-    kvs.set(kv, wrapped)
-  }
-  return wrapped
+  return wrapOnce(kvs, kv, (property, fn, target) =>
+    KV_OPS.has(property) ? (...args: unknown[]) => guarded('KV', property, () => fn.apply(target, args) as Promise<unknown>) : null,
+  )
 }

@@ -291,6 +291,23 @@ function ImportForm(props: IdpFormProps) {
   )
 }
 
+/** One input per identity field for attributeMap (SAML attribute names) or claimsMap (OIDC claim names). */
+function NameMapFields(props: { field: 'attributeMap' | 'claimsMap'; noun: string; values: Partial<Record<string, string>>; errors: Record<string, string> }) {
+  const e = props.errors
+  return (
+    <div class="grid2">
+      {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
+        <Field
+          name={`${props.field}.${f}`}
+          label={`${f} ${props.noun}`}
+          value={props.values[f]}
+          error={e[`${props.field}.${f}`] ?? (f === 'email' ? e[props.field] : undefined)}
+        />
+      ))}
+    </div>
+  )
+}
+
 export function IdpFormPage(props: IdpFormProps) {
   const v = props.values
   const e = props.errors
@@ -449,16 +466,7 @@ export function IdpFormPage(props: IdpFormProps) {
           <fieldset>
             <legend>Claims</legend>
             <p class="muted">Empty: email, given_name, family_name, name, groups. An email counts only with email_verified true (Entra ID: xms_edov).</p>
-            <div class="grid2">
-              {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
-                <Field
-                  name={`claimsMap.${f}`}
-                  label={`${f} claim`}
-                  value={claims[f]}
-                  error={e[`claimsMap.${f}`] ?? (f === 'email' ? e.claimsMap : undefined)}
-                />
-              ))}
-            </div>
+            <NameMapFields field="claimsMap" noun="claim" values={claims} errors={e} />
           </fieldset>
         ) : (
           <fieldset>
@@ -473,16 +481,7 @@ export function IdpFormPage(props: IdpFormProps) {
             <p class="muted">
               A preset fills the fields below that are empty. Empty fields fall back to the common names of Okta, Entra ID, ADFS, Google and LDAP.
             </p>
-            <div class="grid2">
-              {(['email', 'firstName', 'lastName', 'displayName', 'groups'] as const).map((f) => (
-                <Field
-                  name={`attributeMap.${f}`}
-                  label={`${f} attribute`}
-                  value={map[f]}
-                  error={e[`attributeMap.${f}`] ?? (f === 'email' ? e.attributeMap : undefined)}
-                />
-              ))}
-            </div>
+            <NameMapFields field="attributeMap" noun="attribute" values={map} errors={e} />
           </fieldset>
         )}
         <fieldset>
