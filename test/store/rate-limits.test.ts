@@ -7,7 +7,9 @@ import { peekRateLimit, refundRateLimit, takeRateLimit, type RateLimit } from '.
 let n = 0
 /** A limit of its own per test (its counters are Durable Objects no other test touches). */
 const fresh = (limit = 3, windowSeconds = 60): RateLimit => ({ name: `test-${++n}`, limit, windowSeconds })
-const T0 = new Date('2026-12-04T10:00:00Z')
+// A day ahead of the real clock: the window's alarm is real, and one already past would fire at once
+// and wipe the counter mid-test (a fixed date here broke once that date came).
+const T0 = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000)
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
 
 describe('takeRateLimit', () => {
