@@ -1023,7 +1023,8 @@ export async function registerDemoIdps(gatewayUrl, adminToken, idps) {
     const config = demoIdpConfig(idp)
     const found = existing.find((e) => e.entityId === idp.entityId)
     if (!found) {
-      ids.push(/** @type {GatewayIdp} */ (await call('POST', '', config)).id)
+      // The demo's own local IdPs are known to work: enabled at once, not left as drafts.
+      ids.push(/** @type {GatewayIdp} */ (await call('POST', '', { ...config, enabled: true, skipTest: true })).id)
       continue
     }
     /** @type {{ certificates?: string[], ssoUrl?: string, sloUrl?: string }} */

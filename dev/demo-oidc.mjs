@@ -501,7 +501,8 @@ export async function registerDemoOidc(gatewayUrl, adminToken, demo) {
   // The gateway's own admin API: its answers are typed here, not validated.
   const { idps } = /** @type {{ idps: GatewayIdp[] }} */ (await call('GET', ''))
   const found = idps.find((idp) => idp.slug === DEMO_OIDC.slug)
-  if (!found) return /** @type {GatewayIdp} */ (await call('POST', '', demoOidcConfig(demo))).id
+  // The demo's own local provider is known to work: enabled at once, not left as a draft.
+  if (!found) return /** @type {GatewayIdp} */ (await call('POST', '', { ...demoOidcConfig(demo), enabled: true, skipTest: true })).id
   if (found.protocol !== 'oidc') throw new Error(`demo OIDC: the gateway's IdP ${DEMO_OIDC.slug} is not an OIDC IdP; delete or rename it`)
   /** @type {{ issuer?: string, clientId?: string, clientSecret: string }} */
   const patch = { clientSecret: demo.clientSecret }

@@ -81,6 +81,7 @@ export const APP_ERROR_CODES = [
   'ADMIN_METADATA_NOT_XML',
   'ADMIN_METADATA_CHOOSE_ENTITY',
   'ADMIN_METADATA_EXPIRED',
+  'ADMIN_IDP_UNTESTED',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -403,6 +404,12 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 422,
     user: 'The metadata describes several identity providers: choose one.',
     admin: 'An aggregate (md:EntitiesDescriptor) lists several IdPs and no entityId was given: the detail lists them (at most 200); import again with one.',
+    exposeMessage: true,
+  },
+  ADMIN_IDP_UNTESTED: {
+    status: 409,
+    user: 'This IdP has not passed a test sign-in yet.',
+    admin: 'New IdPs are drafts, hidden from customers: press Test, sign in at the IdP, and enable it once the test passes.',
     exposeMessage: true,
   },
   ADMIN_METADATA_EXPIRED: {

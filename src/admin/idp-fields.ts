@@ -158,6 +158,7 @@ export const IDP_FIELDS = {
   // Set by the gateway (metadata refresh), never by a client.
   metadataRefreshedAt: { parse: null, form: null },
   sessionsRevokedAt: { parse: null, form: null },
+  testedAt: { parse: null, form: null },
 } as const satisfies { readonly [K in keyof IdpFields]-?: FieldSpec }
 
 const REQUIRED: Record<IdpProtocol, (keyof IdpFields)[]> = {
@@ -332,7 +333,10 @@ export function idpFormValuesFromForm(form: Form): IdpFormValues {
 
 // --- how the API shows an IdP ---------------------------------------------------------------------
 
-export type IdpView = Omit<IdpRow, 'clientSecretSealed' | 'metadataRefreshedAt' | 'sessionsRevokedAt' | 'createdAt' | 'updatedAt'> & {
+export type IdpView = Omit<IdpRow, 'clientSecretSealed' | 'metadataRefreshedAt' | 'sessionsRevokedAt' | 'testedAt' | 'createdAt' | 'updatedAt'> & {
+  /** Never passed a test sign-in: hidden from customers, and it cannot be enabled yet. */
+  draft: boolean
+  testedAt: string | null
   /** OIDC: a client secret is stored (it is write-only: never shown, not even sealed). */
   hasClientSecret: boolean
   certificateInfo: CertificateInfo[]
@@ -350,6 +354,8 @@ export async function idpView(row: IdpRow, now: Date): Promise<IdpView> {
     certificateInfo: await Promise.all(row.certificates.map((pem) => describeCertificate(pem, now))),
     metadataRefreshedAt: row.metadataRefreshedAt?.toISOString() ?? null,
     sessionsRevokedAt: row.sessionsRevokedAt?.toISOString() ?? null,
+    draft: row.testedAt === null && !row.enabled,
+    testedAt: row.testedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }

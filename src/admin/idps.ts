@@ -89,7 +89,7 @@ async function organizationOf(ctx: RequestContext, fields: Partial<IdpFields>, v
   return (await organizationForNewIdp(ctx, { name: fields.name!, slug: fields.slug! }, fields.emailDomains ?? [], via)).id
 }
 
-async function create(ctx: RequestContext, fields: IdpFields, detail: Record<string, unknown> & { via: AdminChannel }): Promise<IdpRow> {
+async function create(ctx: RequestContext, fields: IdpFields, detail: Record<string, unknown> & { via: AdminChannel; skipTest?: true }): Promise<IdpRow> {
   await assertIdpFree(ctx, fields, null)
   if (await isSlugRetired(ctx.db, 'idp', fields.slug))
     throw new AppError(
@@ -97,6 +97,9 @@ async function create(ctx: RequestContext, fields: IdpFields, detail: Record<str
       `The slug ${fields.slug} belonged to a deleted IdP: its users' subjects (${fields.slug}:<NameID>) may still be in the portal and the helpdesks. Choose another slug.`,
       { field: 'slug' },
     )
+  // A draft (issue 14): hidden and refused until a test sign-in passes, then enabled by the admin.
+  fields.enabled ??= false
+  if (fields.enabled && !detail.skipTest) untested()
   fields.organizationId = await organizationOf(ctx, fields, detail.via)
   fields.sortOrder ??= await nextSortOrder(ctx)
   const row = await insertIdp(ctx.db, newId('idp', ctx.random), fields, ctx.clock())
@@ -117,13 +120,25 @@ async function create(ctx: RequestContext, fields: IdpFields, detail: Record<str
  * a new organization. An OIDC IdP (`protocol: 'oidc'`) is imported by discovery from its issuer.
  */
 export async function createIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
-  const parsed = parseIdpInput(input, 'create')
+  const { input: body, skip } = skipTestOf(input, via)
+  const parsed = parseIdpInput(body, 'create')
   if (parsed.protocol === 'oidc') {
     // Free slug first: discovery is an outbound request, not to be made for a doomed create.
     await assertIdpFree(ctx, { slug: parsed.slug }, null)
-    return create(ctx, (await oidcFields(ctx, parsed, null)) as IdpFields, { via, protocol: 'oidc', issuer: parsed.issuer })
+    return create(ctx, (await oidcFields(ctx, parsed, null)) as IdpFields, { via, protocol: 'oidc', issuer: parsed.issuer, ...skip })
   }
-  return create(ctx, parsed as IdpFields, { via })
+  return create(ctx, parsed as IdpFields, { via, ...skip })
+}
+
+/**
+ * The API's `"skipTest": true`: enable an IdP that has not passed a test sign-in here, for
+ * automation that tested it elsewhere (the demo's local IdPs). Audited; the console never offers it.
+ */
+function skipTestOf(input: unknown, via: AdminChannel): { input: Record<string, unknown>; skip: { skipTest?: true } } {
+  const { skipTest, ...rest } = requireObject(input)
+  if (skipTest === undefined) return { input: rest, skip: {} }
+  if (via !== 'api') invalid('skipTest', 'is for the admin API only')
+  return { input: rest, skip: bool(skipTest, 'skipTest') ? { skipTest: true } : {} }
 }
 
 /**
@@ -132,10 +147,10 @@ export async function createIdp(ctx: RequestContext, input: unknown, via: AdminC
  * metadata's fields, then the admin's overrides, go through the same parser as a hand-made IdP.
  */
 export async function importIdp(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<IdpRow> {
-  const body = requireObject(input)
+  const { input: body, skip } = skipTestOf(input, via)
   // An OIDC provider's "metadata" is its discovery document: importing is creating from the issuer.
   if (body.protocol === 'oidc' || (body.issuer !== undefined && body.metadataXml === undefined && body.metadataUrl === undefined))
-    return createIdp(ctx, { ...body, protocol: 'oidc' }, via)
+    return createIdp(ctx, { ...body, ...skip, protocol: 'oidc' }, via)
   const { metadataXml, metadataUrl, entityId, importAnyway, ...rest } = body
   const overrides = parseIdpInput(rest, 'patch')
   const anyway = importAnyway === undefined ? false : bool(importAnyway, 'importAnyway')
@@ -147,13 +162,14 @@ export async function importIdp(ctx: RequestContext, input: unknown, via: AdminC
   })
   if (!anyway) assertNotExpired(idp, ctx.clock())
   const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...overrides }, 'create') as IdpFields
-  return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml' })
+  return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml', ...skip })
 }
 
 /** PUT (`replace`: every required field) or PATCH (any subset); the audit row lists what changed. */
 export async function updateIdp(ctx: RequestContext, id: string, input: unknown, mode: 'replace' | 'patch', via: AdminChannel): Promise<IdpRow> {
   const before = await requireIdp(ctx, id)
-  const parsed = parseIdpInput(input, mode, before.protocol)
+  const { input: body, skip } = skipTestOf(input, via)
+  const parsed = parseIdpInput(body, mode, before.protocol)
   // parseIdpInput takes a clientSecret for OIDC IdPs only; oidcFields seals it.
   const fields: Partial<IdpFields> = before.protocol === 'oidc' ? await oidcFields(ctx, parsed, before) : (parsed as Partial<IdpFields>)
   if (fields.slug !== undefined && fields.slug !== before.slug)
@@ -162,14 +178,26 @@ export async function updateIdp(ctx: RequestContext, id: string, input: unknown,
   if (fields.organizationId !== undefined || fields.emailDomains !== undefined) {
     fields.organizationId = await organizationOf(ctx, { ...fields, organizationId: fields.organizationId ?? before.organizationId }, via)
   }
-  const row = await applyChanges(ctx, before, fields, via)
+  const row = await applyChanges(ctx, before, fields, via, skip)
   // Moved to another organization: its sessions belonged to the old one (the tenant check already
   // refuses them); they are ended and leave the old organization's count.
   if (row.organizationId !== before.organizationId) await revokeSessionsOf(ctx, { idpId: row.id }, via)
   return row
 }
 
-async function applyChanges(ctx: RequestContext, before: IdpRow, fields: Partial<IdpFields>, via: AdminChannel): Promise<IdpRow> {
+/** Enabling a draft: refused until a test sign-in has passed (an untested IdP never meets a customer). */
+function untested(): never {
+  throw new AppError('ADMIN_IDP_UNTESTED', 'Run a test sign-in first: a new IdP stays a draft, hidden from customers, until one passes.', { field: 'enabled' })
+}
+
+async function applyChanges(
+  ctx: RequestContext,
+  before: IdpRow,
+  fields: Partial<IdpFields>,
+  via: AdminChannel,
+  skip: { skipTest?: true } = {},
+): Promise<IdpRow> {
+  if (fields.enabled && !before.enabled && !before.testedAt && !skip.skipTest) untested()
   const row = (await storeIdpUpdate(ctx.db, before.id, fields, ctx.clock()))!
   // The sealed secret is re-sealed with a fresh IV on every write: named as the secret, not compared.
   const changed = Object.keys(fields)
@@ -179,15 +207,15 @@ async function applyChanges(ctx: RequestContext, before: IdpRow, fields: Partial
     action: 'idp.update',
     outcome: 'success',
     idpId: row.id,
-    detail: { changed, certificatesChanged: changed.includes('certificates'), via },
+    detail: { changed, certificatesChanged: changed.includes('certificates'), via, ...skip },
   })
   return row
 }
 
-/** The console's enable/disable button. */
-export async function toggleIdp(ctx: RequestContext, id: string): Promise<IdpRow> {
+/** The console's enable/disable button, and "Enable" after a test passed (`enabled` given). */
+export async function toggleIdp(ctx: RequestContext, id: string, enabled?: boolean): Promise<IdpRow> {
   const before = await requireIdp(ctx, id)
-  return applyChanges(ctx, before, { enabled: !before.enabled }, 'console')
+  return applyChanges(ctx, before, { enabled: enabled ?? !before.enabled }, 'console')
 }
 
 /** The console's "make default" button (at most one default: the store clears the others), and "unset default". */

@@ -90,6 +90,7 @@ async function renderIdpForm(
       {...consoleChrome(c)}
       {...(row ? { idpId: row.id, metadataUrl: row.metadataUrl, hasClientSecret: row.clientSecretSealed !== null } : {})}
       protocol={protocol}
+      draft={!row || (!row.testedAt && !row.enabled)}
       oidcSetup={{
         // One redirect URI per IdP (its slug): before the IdP exists, the slug typed, or a placeholder.
         redirectUri: oidcRedirectUri(ctx.origin, row?.slug ?? (String(props.values.slug ?? '').trim() || 'SLUG')),
@@ -237,6 +238,10 @@ const protectedRoutes = new Hono<AppEnv>()
     await toggleIdp(c.var.ctx, c.req.param('id'))
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
+  .post('/idps/:id/enable', audited('idp.update'), async (c) => {
+    const row = await toggleIdp(c.var.ctx, c.req.param('id'), true)
+    return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
+  })
   .post('/idps/:id/default', audited('idp.update'), async (c) => {
     await makeDefaultIdp(c.var.ctx, c.req.param('id'))
     return c.redirect('/sso/admin/idps?flash=saved', 303)
@@ -258,7 +263,7 @@ const protectedRoutes = new Hono<AppEnv>()
   .post('/idps/:id/test', audited('idp.test'), async (c) => respond(c, await startTestConnection(c.var.ctx, c.req.param('id'), requestCookies(c))))
   .get('/idps/:id/test/:requestId', async (c) => {
     const { idp, result } = await testConnectionResult(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
-    return c.html(<TestResultPage {...consoleChrome(c)} idpName={idp.name} idpId={idp.id} test={result} />)
+    return c.html(<TestResultPage {...consoleChrome(c)} idpName={idp.name} idpId={idp.id} idpEnabled={idp.enabled} test={result} />)
   })
   // helpdesk apps
   .get('/apps', async (c) => renderApps(c, {}, {}))

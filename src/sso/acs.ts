@@ -10,7 +10,7 @@ import type { RequestContext } from '../context'
 import { AppError, errorCode, errorDetail, errorInfo } from '../errors'
 import { redirectTo, type BrowserStep, type CookieChange } from '../navigation'
 import { isSamlError, mapIdentity, validateSamlResponse, type MappedIdentity, type ResponseHints } from '../saml/index'
-import { findIdp, findIdpByEntityId, type IdpRow } from '../store/idps'
+import { findIdp, findIdpByEntityId, markIdpTested, type IdpRow } from '../store/idps'
 import { getOrganization, type OrganizationRow } from '../store/organizations'
 import { AUTHN_REQUEST_ISSUER, consumeOnce, releaseConsumed } from '../store/replay'
 import { decryptionKeys } from '../store/sp-keys'
@@ -120,6 +120,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
     if (state?.test) {
       await recordAudit(ctx, { action: 'login.test', outcome: 'success', idpId: idp.id, subject: trail.subject, detail: { test: true } })
       await putTestResult(ctx.kv, state.requestId, { ok: true, idpId: idp.id, result, identity: { ...identity, email: authority.email } })
+      await markIdpTested(ctx.db, idp.id, now)
       return { navigation: redirectTo(testResultPath(idp, state), 303), cookies }
     }
 

@@ -17,7 +17,7 @@ import { validateIdToken } from '../oidc/id-token'
 import { providerKeys } from '../oidc/jwks'
 import { exchangeCode, type ClientAuth } from '../oidc/token'
 import { fetchUserinfo, lacksClaims } from '../oidc/userinfo'
-import { clientSecretOf, findIdp, type IdpRow } from '../store/idps'
+import { clientSecretOf, findIdp, markIdpTested, type IdpRow } from '../store/idps'
 import { getOrganization } from '../store/organizations'
 import { AUTHN_REQUEST_ISSUER, consumeOnce } from '../store/replay'
 import { putTestResult } from '../store/test-results'
@@ -131,6 +131,7 @@ export async function acceptOidcCallback(ctx: RequestContext, trail: AuditTrail,
     if (state.test) {
       await recordAudit(ctx, { action: 'login.test', outcome: 'success', idpId: idp.id, subject, detail: { test: true, protocol: 'oidc' } })
       await putTestResult(ctx.kv, state.requestId, { ok: true, protocol: 'oidc', idpId: idp.id, claims, userinfo, identity: mapped(identity, authority.email) })
+      await markIdpTested(ctx.db, idp.id, ctx.clock())
       return { navigation: redirectTo(testResultPath(idp, state), 303), cookies }
     }
 

@@ -69,6 +69,11 @@ export async function createIdp(d1: D1Database, id: string, fields: IdpFields, n
   return (await getIdp(d1, id))!
 }
 
+/** A test sign-in passed (the admin's or a setup link's): the IdP is no longer a draft. */
+export async function markIdpTested(d1: D1Database, id: string, now: Date): Promise<void> {
+  await drizzle(d1).update(idps).set({ testedAt: now }).where(eq(idps.id, id))
+}
+
 export async function updateIdp(d1: D1Database, id: string, fields: Partial<IdpFields>, now: Date): Promise<IdpRow | null> {
   const db = drizzle(d1)
   const update = db

@@ -215,6 +215,8 @@ export const idps = sqliteTable(
     metadataRefreshedAt: integer('metadata_refreshed_at', { mode: 'timestamp_ms' }),
     /** Every session of this IdP started at or before this instant is ended (revocation). */
     sessionsRevokedAt: integer('sessions_revoked_at', { mode: 'timestamp_ms' }),
+    /** The last test sign-in that passed. Null = a draft: it cannot be enabled until a test passes. */
+    testedAt: integer('tested_at', { mode: 'timestamp_ms' }),
     /** `saml`, or `oidc` (then entityId is the gateway's name for it and ssoUrl the authorization endpoint). */
     protocol: text('protocol', { enum: ['saml', 'oidc'] })
       .notNull()

@@ -18,7 +18,7 @@ import {
   updateIdp,
 } from '../../src/admin/idps'
 import { readLoginStates } from '../../src/sso/login-state'
-import { getIdp, listIdps } from '../../src/store/idps'
+import { getIdp, listIdps, markIdpTested } from '../../src/store/idps'
 import { putTestResult } from '../../src/store/test-results'
 import { OTHER_IDP_CERT, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { lastAuditRow, testContext } from '../helpers/context'
@@ -78,7 +78,7 @@ describe('createIdp', () => {
   it('stores the IdP and writes one idp.create row naming it', async () => {
     const row = await createIdp(ctx(), idpBody('Acme Okta', { emailDomains: ['@Acme.com'] }), 'api')
     expect(row.id).toMatch(/^idp_[0-9a-f]{18}$/)
-    expect(await getIdp(env.DB, row.id)).toMatchObject({ name: 'Acme Okta', slug: 'acme-okta', emailDomains: ['acme.com'], enabled: true })
+    expect(await getIdp(env.DB, row.id)).toMatchObject({ name: 'Acme Okta', slug: 'acme-okta', emailDomains: ['acme.com'], enabled: false, testedAt: null })
     // Without an organizationId, the IdP gets an organization of its own, claiming its domains
     // (pending); the gateway's first IdP also pins the SP entity ID (settings.update).
     expect(await auditCount()).toBe(3)
@@ -240,7 +240,7 @@ describe('importIdp', () => {
 
 describe('updateIdp', () => {
   it('PATCH changes only the given fields and audits what really changed', async () => {
-    const before = await createIdp(ctx(), idpBody('Acme', { allowedGroups: ['support'] }), 'api')
+    const before = await createIdp(ctx(), idpBody('Acme', { allowedGroups: ['support'], enabled: true, skipTest: true }), 'api')
     const after = await updateIdp(ctx(), before.id, { enabled: false, name: 'Acme', allowedGroups: ['support', 'admins'] }, 'patch', 'api')
     expect(after).toMatchObject({ enabled: false, name: 'Acme', allowedGroups: ['support', 'admins'], ssoUrl: before.ssoUrl, slug: before.slug })
     expect(await getIdp(env.DB, before.id)).toMatchObject({ enabled: false, allowedGroups: ['support', 'admins'] })
@@ -322,10 +322,13 @@ describe('deleteIdp, toggleIdp, makeDefaultIdp', () => {
 
   it('toggleIdp turns the IdP off and on again, one audit row each', async () => {
     const row = await createIdp(ctx(), idpBody('Acme'), 'api')
+    await expect(toggleIdp(ctx(), row.id)).rejects.toMatchObject({ code: 'ADMIN_IDP_UNTESTED' })
+    await markIdpTested(env.DB, row.id, new Date())
+    expect((await toggleIdp(ctx(), row.id)).enabled).toBe(true)
     expect((await toggleIdp(ctx(), row.id)).enabled).toBe(false)
     expect((await getIdp(env.DB, row.id))!.enabled).toBe(false)
     expect((await toggleIdp(ctx(), row.id)).enabled).toBe(true)
-    expect(await auditCount('idp.update')).toBe(2)
+    expect(await auditCount('idp.update')).toBe(3)
     expect((await lastAuditRow('idp.update'))!.detail).toEqual({ changed: ['enabled'], certificatesChanged: false, via: 'console' })
   })
 

@@ -454,6 +454,9 @@ describe('registerDemoIdps', () => {
         ssoBinding: 'redirect',
         sloUrl: `${idp('okta').url}/slo`,
         emailDomains: ['acme.example'],
+        // The demo's own IdPs go live at once instead of waiting as drafts.
+        enabled: true,
+        skipTest: true,
       },
       {
         name: 'Globex (Entra ID demo)',

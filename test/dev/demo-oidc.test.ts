@@ -334,6 +334,9 @@ describe('registerDemoOidc', () => {
       clientSecret: demo.clientSecret,
       scopes: 'openid email profile groups',
       emailDomains: ['hooli.example'],
+      // The demo's own provider goes live at once instead of waiting as a draft.
+      enabled: true,
+      skipTest: true,
     })
     expect(calls.every((c) => c.auth === 'Bearer good-token')).toBe(true)
 

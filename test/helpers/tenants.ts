@@ -53,11 +53,13 @@ export type IdpSeed = Omit<IdpFields, 'organizationId'> & { organizationId?: str
 
 /**
  * Stores an IdP in its organization (default: the shared test organization, created if need be).
- * The IdP's emailDomains become verified domains of that organization.
+ * The IdP's emailDomains become verified domains of that organization. It counts as tested
+ * (not a draft) unless the seed gives `testedAt: null`.
  */
 export async function seedIdp(d1: D1Database, id: string, fields: IdpSeed, now = new Date()): Promise<IdpRow> {
   const organizationId = fields.organizationId ?? TEST_ORG.id
   await seedOrganization({ id: organizationId }, d1, now)
   for (const domain of fields.emailDomains ?? []) await verifiedDomain(d1, organizationId, domain, now)
-  return createIdp(d1, id, { ...fields, organizationId }, now)
+  // A seeded IdP has passed its test sign-in (it can be enabled) unless the seed says testedAt: null.
+  return createIdp(d1, id, { testedAt: now, ...fields, organizationId }, now)
 }

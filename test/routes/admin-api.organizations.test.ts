@@ -60,6 +60,9 @@ async function newIdp(organizationId: string | undefined, slug: string, extra: R
       ssoUrl: `https://${slug}.idp.test/sso`,
       certificates: [TEST_IDP_CERT],
       ...(organizationId ? { organizationId } : {}),
+      // Live at once: these tests sign in with it (drafts have their own tests).
+      enabled: true,
+      skipTest: true,
       ...extra,
     },
   })

@@ -34,7 +34,6 @@ const form = (csrf: string, issuer: string, extra: Record<string, string> = {}) 
   tokenEndpointAuth: 'client_secret_basic',
   emailDomains: '',
   allowedGroups: '',
-  enabled: 'true',
   showOnSelection: 'true',
   clockSkewSeconds: '',
   logoUrl: '',

@@ -26,7 +26,6 @@ const manual = {
   certificates: RSA_ESCAPES_CERT,
   emailDomains: 'globex.example, globex.co.uk',
   allowedGroups: '',
-  enabled: 'true',
   showOnSelection: 'true',
   isDefault: 'false',
   wantAssertionsSigned: 'true',
@@ -130,10 +129,13 @@ describe('managing IdPs in the console', () => {
     expect([first!.slug, second!.slug]).toEqual(['first', 'second'])
     await browser.fetch(`/sso/admin/idps/${second!.id}/move`, { form: { direction: 'up', _csrf: csrf } })
     expect((await ids()).map((r) => r.slug)).toEqual(['second', 'first'])
+    // New IdPs are drafts: enabling waits for a passed test sign-in (admin-console.drafts.test.ts).
+    expect((await browser.fetch(`/sso/admin/idps/${first!.id}/toggle`, { form: { _csrf: csrf } })).status).toBe(409)
+    await env.DB.prepare('UPDATE idps SET tested_at = ? WHERE id = ?').bind(Date.now(), first!.id).run()
     await browser.fetch(`/sso/admin/idps/${first!.id}/toggle`, { form: { _csrf: csrf } })
     await browser.fetch(`/sso/admin/idps/${first!.id}/default`, { form: { _csrf: csrf } })
     const after = await ids()
-    expect(after.find((r) => r.slug === 'first')).toMatchObject({ enabled: 0, is_default: 1 })
+    expect(after.find((r) => r.slug === 'first')).toMatchObject({ enabled: 1, is_default: 1 })
     // While a default is set, the list says so and offers to unset it.
     const list = await (await browser.fetch('/sso/admin/idps')).text()
     expect(list).toMatch(/data-testid="default-banner">Default IdP: <strong>First<\/strong>/)

@@ -29,6 +29,9 @@ async function setup(options: { issuer?: string; idp?: Record<string, unknown>; 
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
       organizationId: options.organizationId ?? TEST_ORG.id,
+      // Enabled at once (skipTest): these tests are about the callback, not about drafts.
+      enabled: true,
+      skipTest: true,
       ...options.idp,
     },
     'api',

@@ -47,6 +47,8 @@ export interface IdpFormProps extends Omit<AdminLayoutProps, 'title' | 'active' 
   importValues?: ImportValues
   /** An aggregate was given without an entity ID: the entities to choose from, and how many there are. */
   entityChoices?: { entities: EntityChoice[]; count: number }
+  /** Never passed a test sign-in (a new IdP is one too): it cannot be enabled yet. */
+  draft?: boolean
   /** The metadata has expired: offer the "Import anyway" box. */
   offerImportAnyway?: boolean
   /** The IdP that already has this slug or entity ID, and which form was refused. */
@@ -308,6 +310,25 @@ function NameMapFields(props: { field: 'attributeMap' | 'claimsMap'; noun: strin
   )
 }
 
+/** Test first: a draft says why it is hidden; every IdP page starts with its Test button. */
+function TestAtTop(props: { idpId: string; csrf: string; draft: boolean; enabled: boolean }) {
+  return (
+    <div class={props.draft ? 'flash' : ''} role={props.draft ? 'status' : undefined} data-testid="test-top">
+      {props.draft ? (
+        <p>
+          <strong>Draft.</strong> Customers cannot see or use this IdP until a test sign-in passes; then enable it.
+        </p>
+      ) : null}
+      <form method="post" action={`/sso/admin/idps/${props.idpId}/test`}>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <button class={`btn ${props.draft ? '' : 'secondary'}`} type="submit">
+          Test sign-in
+        </button>
+      </form>
+    </div>
+  )
+}
+
 export function IdpFormPage(props: IdpFormProps) {
   const v = props.values
   const e = props.errors
@@ -318,6 +339,7 @@ export function IdpFormPage(props: IdpFormProps) {
   return (
     <AdminLayout {...props} title={editing ? `Edit ${v.name ?? 'identity provider'}` : 'Add identity provider'} active="idps">
       {editing ? null : <ProtocolChoice protocol={props.protocol} />}
+      {editing ? <TestAtTop idpId={props.idpId!} csrf={props.csrf} draft={props.draft ?? false} enabled={v.enabled ?? false} /> : null}
       {oidc ? <OidcSetup setup={props.oidcSetup} /> : null}
       {props.setup && !oidc ? (
         <fieldset>
@@ -458,7 +480,13 @@ export function IdpFormPage(props: IdpFormProps) {
             textarea
             rows={2}
           />
-          <Check name="enabled" label="Enabled" checked={v.enabled ?? true} />
+          {props.draft ? (
+            <p class="muted" data-testid="draft-note">
+              Enabled: not yet. {editing ? 'This IdP is a draft' : 'A new IdP starts as a draft'}, hidden from customers until a test sign-in passes.
+            </p>
+          ) : (
+            <Check name="enabled" label="Enabled" checked={v.enabled ?? false} />
+          )}
           <Check name="showOnSelection" label="Show on the sign-in page" checked={v.showOnSelection ?? true} />
           <Check name="isDefault" label="Default IdP" checked={v.isDefault ?? false} hint="the sign-in page redirects straight to it" />
         </fieldset>

@@ -10,6 +10,8 @@ export interface IdpListItem {
   protocol: 'saml' | 'oidc'
   issuer: string | null
   enabled: boolean
+  /** Never passed a test sign-in: shown as a draft, with Test instead of Enable. */
+  draft: boolean
   isDefault: boolean
   showOnSelection: boolean
   certificateInfo: CertificateInfo[]
@@ -64,7 +66,13 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
                   </div>
                 </td>
                 <td>
-                  <span class={`tag ${idp.enabled ? 'ok' : ''}`}>{idp.enabled ? 'enabled' : 'disabled'}</span>{' '}
+                  {idp.draft ? (
+                    <span class="tag warn" title="Hidden from customers until a test sign-in passes">
+                      draft: test first
+                    </span>
+                  ) : (
+                    <span class={`tag ${idp.enabled ? 'ok' : ''}`}>{idp.enabled ? 'enabled' : 'disabled'}</span>
+                  )}{' '}
                   {idp.isDefault ? <span class="tag">default</span> : null} {idp.showOnSelection ? null : <span class="tag">hidden</span>}
                 </td>
                 <td>
@@ -76,7 +84,7 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
                 </td>
                 <td>
                   <ActionButton action={`/sso/admin/idps/${idp.id}/test`} csrf={props.csrf} label="Test" kind="secondary" />{' '}
-                  <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />{' '}
+                  {idp.draft ? null : <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />}{' '}
                   {idp.isDefault ? (
                     <ActionButton action={`/sso/admin/idps/${idp.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
                   ) : (

@@ -5,10 +5,19 @@
 import type { TestResult } from '../../admin/idps'
 import { AdminLayout, type AdminLayoutProps } from './layout'
 
-export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { idpName: string; idpId: string; test: TestResult | null }) {
+export function TestResultPage(
+  props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
+    idpName: string
+    idpId: string
+    idpEnabled: boolean
+    csrf: string
+    test: TestResult | null
+  },
+) {
   const t = props.test
   return (
     <AdminLayout {...props} title={`Test connection · ${props.idpName}`} active="idps">
+      {t?.ok && !props.idpEnabled ? <EnableNow idpId={props.idpId} idpName={props.idpName} csrf={props.csrf} /> : null}
       {!t ? (
         <p class="flash error" role="alert">
           No result for this test (it expired after 10 minutes). Run it again.
@@ -129,6 +138,21 @@ export function TestResultPage(props: Omit<AdminLayoutProps, 'title' | 'active' 
         </a>
       </p>
     </AdminLayout>
+  )
+}
+
+/** The test passed and the IdP is off (a draft, or disabled): one click puts it in front of customers. */
+function EnableNow(props: { idpId: string; idpName: string; csrf: string }) {
+  return (
+    <form method="post" action={`/sso/admin/idps/${props.idpId}/enable`} class="flash" data-testid="enable-now">
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <p>
+        {props.idpName} is not enabled yet: customers cannot see or use it.{' '}
+        <button class="btn" type="submit">
+          Enable {props.idpName}
+        </button>
+      </p>
+    </form>
   )
 }
 
