@@ -82,6 +82,7 @@ export const APP_ERROR_CODES = [
   'ADMIN_METADATA_CHOOSE_ENTITY',
   'ADMIN_METADATA_EXPIRED',
   'ADMIN_IDP_UNTESTED',
+  'ADMIN_TEST_FIX_UNAVAILABLE',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -410,6 +411,12 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 409,
     user: 'This IdP has not passed a test sign-in yet.',
     admin: 'New IdPs are drafts, hidden from customers: press Test, sign in at the IdP, and enable it once the test passes.',
+    exposeMessage: true,
+  },
+  ADMIN_TEST_FIX_UNAVAILABLE: {
+    status: 409,
+    user: 'This fix is no longer available.',
+    admin: 'A test result keeps its fixes for 10 minutes, and offers only what the IdP really sent: run the test again.',
     exposeMessage: true,
   },
   ADMIN_METADATA_EXPIRED: {

@@ -40,3 +40,31 @@ export const ATTRIBUTE_PRESETS: Record<string, { label: string; map: Required<At
     },
   },
 }
+
+/** The host and path of a URL-shaped identifier (entity IDs may be URNs: then null). */
+function urlParts(value: string): { host: string; path: string } | null {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || url.protocol === 'http:' ? { host: url.hostname.toLowerCase(), path: url.pathname.toLowerCase() } : null
+  } catch {
+    return null
+  }
+}
+
+const endsWithHost = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`)
+
+/**
+ * The preset an imported IdP most likely needs, read from its entity ID and SSO URL (each product
+ * has a recognizable shape), or null: the default names then apply. A guess the admin sees and can
+ * change on the IdP's page, never a security decision.
+ */
+export function detectPreset(idp: { entityId: string; ssoUrl: string }): keyof typeof ATTRIBUTE_PRESETS | null {
+  const urls = [urlParts(idp.entityId), urlParts(idp.ssoUrl)].filter((u) => u !== null)
+  const any = (test: (u: { host: string; path: string }) => boolean) => urls.some(test)
+  if (any((u) => endsWithHost(u.host, 'okta.com') || endsWithHost(u.host, 'oktapreview.com') || endsWithHost(u.host, 'okta-emea.com'))) return 'okta'
+  if (any((u) => u.host === 'sts.windows.net' || u.host === 'login.microsoftonline.com' || u.host === 'login.microsoftonline.us')) return 'entra'
+  if (any((u) => u.path.startsWith('/adfs/'))) return 'adfs'
+  if (any((u) => u.host === 'accounts.google.com')) return 'google'
+  if (any((u) => u.path.endsWith('/idp/shibboleth') || u.path.includes('/idp/profile/saml2/'))) return 'ldap'
+  return null
+}

@@ -26,6 +26,7 @@ import { getTestResult, type TestResult } from '../store/test-results'
 export type { TestResult } from '../store/test-results'
 import { idpView, parseIdpInput, type IdpView } from './idp-fields'
 import { assertNotExpired, fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
+import { ATTRIBUTE_PRESETS, detectPreset } from './attribute-presets'
 import { pinSpEntityId } from './console-host'
 import { oidcFields, refreshedOidcFields } from './oidc-settings'
 import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
@@ -161,8 +162,12 @@ export async function importIdp(ctx: RequestContext, input: unknown, via: AdminC
     metadataSigningCertificate: overrides.metadataSigningCertificate,
   })
   if (!anyway) assertNotExpired(idp, ctx.clock())
-  const fields = parseIdpInput({ ...fieldsFromMetadata(idp, url), ...overrides }, 'create') as IdpFields
-  return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml', ...skip })
+  const fromMetadata = fieldsFromMetadata(idp, url)
+  // The product's attribute names, guessed from the metadata, unless the admin gave a mapping.
+  const preset = detectPreset({ entityId: idp.entityId, ssoUrl: fromMetadata.ssoUrl! })
+  const presetMap = preset && overrides.attributeMap === undefined ? { attributeMap: { ...ATTRIBUTE_PRESETS[preset]!.map } } : {}
+  const fields = parseIdpInput({ ...fromMetadata, ...presetMap, ...overrides }, 'create') as IdpFields
+  return create(ctx, fields, { via, source: url ? 'metadata-url' : 'metadata-xml', ...(presetMap.attributeMap ? { preset } : {}), ...skip })
 }
 
 /** PUT (`replace`: every required field) or PATCH (any subset); the audit row lists what changed. */
@@ -274,4 +279,39 @@ export async function testConnectionResult(ctx: RequestContext, id: string, requ
   const idp = await requireIdp(ctx, id)
   const result = await getTestResult(ctx.kv, requestId)
   return { idp, result: result && result.idpId === idp.id ? result : null }
+}
+
+/** Attribute names the result of a SAML test shows: every attribute, whether or not the login was refused. */
+function testAttributes(result: TestResult | null): Record<string, unknown> | null {
+  if (!result) return null
+  if (result.ok) return 'result' in result ? result.result.attributes : null
+  const received = result.detail.receivedAttributes
+  return received && typeof received === 'object' ? (received as Record<string, unknown>) : null
+}
+
+function noFix(what: string): never {
+  throw new AppError('ADMIN_TEST_FIX_UNAVAILABLE', `${what} Run the test again.`)
+}
+
+/**
+ * A test's one-click fix: trust the certificate the IdP just signed with. Only a certificate the
+ * result offers (the response verified with it, acs.ts certificateOffer), kept in KV for 10
+ * minutes under this IdP's test: a form cannot name another. Added beside the configured ones.
+ */
+export async function trustTestCertificate(ctx: RequestContext, id: string, requestId: string): Promise<IdpRow> {
+  const { idp, result } = await testConnectionResult(ctx, id, requestId)
+  const offered = result && !result.ok ? result.detail.offeredCertificate : undefined
+  if (typeof offered !== 'string' || idp.protocol !== 'saml') noFix('This test result offers no certificate to trust (it expired after 10 minutes).')
+  const fields = parseIdpInput({ certificates: [...idp.certificates, offered] }, 'patch', idp.protocol)
+  return applyChanges(ctx, idp, fields as Partial<IdpFields>, 'console')
+}
+
+/** A test's one-click fix: map the email from an attribute the IdP just sent. */
+export async function useTestEmailAttribute(ctx: RequestContext, id: string, requestId: string, name: string): Promise<IdpRow> {
+  const { idp, result } = await testConnectionResult(ctx, id, requestId)
+  const attributes = testAttributes(result)
+  if (!attributes || !Object.hasOwn(attributes, name) || idp.protocol !== 'saml')
+    noFix(`The IdP sent no attribute named "${name}" in this test (or the result expired after 10 minutes).`)
+  const fields = parseIdpInput({ attributeMap: { ...idp.attributeMap, email: name } }, 'patch', idp.protocol)
+  return applyChanges(ctx, idp, fields as Partial<IdpFields>, 'console')
 }

@@ -24,6 +24,8 @@ import {
   startTestConnection,
   testConnectionResult,
   toggleIdp,
+  trustTestCertificate,
+  useTestEmailAttribute,
   updateIdp,
 } from '../admin/idps'
 import { entityChoicesOf } from '../admin/metadata-source'
@@ -263,7 +265,23 @@ const protectedRoutes = new Hono<AppEnv>()
   .post('/idps/:id/test', audited('idp.test'), async (c) => respond(c, await startTestConnection(c.var.ctx, c.req.param('id'), requestCookies(c))))
   .get('/idps/:id/test/:requestId', async (c) => {
     const { idp, result } = await testConnectionResult(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
-    return c.html(<TestResultPage {...consoleChrome(c)} idpName={idp.name} idpId={idp.id} idpEnabled={idp.enabled} test={result} />)
+    const offered = result && !result.ok && typeof result.detail.offeredCertificate === 'string' ? result.detail.offeredCertificate : null
+    const fixes = {
+      requestId: c.req.param('requestId'),
+      metadataUrl: idp.metadataUrl,
+      emailAttribute: idp.attributeMap.email ?? null,
+      offeredCertificate: offered ? await describeCertificate(offered, c.var.ctx.clock()) : null,
+    }
+    return c.html(<TestResultPage {...consoleChrome(c)} idpName={idp.name} idpId={idp.id} idpEnabled={idp.enabled} fixes={fixes} test={result} />)
+  })
+  // a test's one-click fixes: then test again from the IdP's page
+  .post('/idps/:id/test/:requestId/trust-certificate', audited('idp.update'), async (c) => {
+    const row = await trustTestCertificate(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
+    return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
+  })
+  .post('/idps/:id/test/:requestId/use-email-attribute', audited('idp.update'), async (c) => {
+    const row = await useTestEmailAttribute(c.var.ctx, c.req.param('id'), c.req.param('requestId'), (await readForm(c)).attribute ?? '')
+    return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
   // helpdesk apps
   .get('/apps', async (c) => renderApps(c, {}, {}))

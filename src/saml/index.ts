@@ -31,6 +31,7 @@ export type {
   ValidateSamlResponseOptions,
 } from './types'
 export { DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_XML_BYTES } from './limits'
+export { offeredSigningCertificate } from './offered-certificate'
 
 /**
  * Validate the `SAMLResponse` of an HTTP-POST binding (bindings §3.5) against one IdP config, or

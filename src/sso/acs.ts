@@ -9,7 +9,15 @@ import { auditFailure, recordAudit, type AuditTrail } from '../audit/record'
 import type { RequestContext } from '../context'
 import { AppError, errorCode, errorDetail, errorInfo } from '../errors'
 import { redirectTo, type BrowserStep, type CookieChange } from '../navigation'
-import { isSamlError, mapIdentity, validateSamlResponse, type MappedIdentity, type ResponseHints } from '../saml/index'
+import {
+  isSamlError,
+  mapIdentity,
+  offeredSigningCertificate,
+  validateSamlResponse,
+  type MappedIdentity,
+  type ResolvedIdp,
+  type ResponseHints,
+} from '../saml/index'
 import { findIdp, findIdpByEntityId, markIdpTested, type IdpRow } from '../store/idps'
 import { getOrganization, type OrganizationRow } from '../store/organizations'
 import { AUTHN_REQUEST_ISSUER, consumeOnce, releaseConsumed } from '../store/replay'
@@ -71,6 +79,8 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
   const found: Partial<Resolved> = {}
   // What a verified response carried, for a test run refused after verification (groups, email).
   let received: { nameId: string; attributes: Record<string, string[]> } | null = null
+  // What the resolver gave the core, to check a test's "signed by another certificate" offer with.
+  let policy: ResolvedIdp | null = null
   try {
     const result = await validateSamlResponse({
       samlResponse: input.samlResponse,
@@ -83,7 +93,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
         if (state?.test) trail.action = 'login.test'
         if (!idp.enabled && !state?.test) throw new AppError('LOGIN_IDP_DISABLED', undefined, { idpId: idp.id })
         if (!organization.enabled && !state?.test) throw new AppError('LOGIN_ORGANIZATION_DISABLED', undefined, { organizationId: organization.id })
-        return {
+        return (policy = {
           idp: { entityId: idp.entityId, certificates: idp.certificates },
           expectedRequestId: state?.requestId ?? null,
           allowIdpInitiated: idp.allowIdpInitiated,
@@ -91,7 +101,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
           allowSha1: idp.allowSha1 || sp.settings.allowSha1,
           decryptionKeys: hints.hasEncryptedAssertion ? await decryptionKeys(ctx.db, ctx.secret, now) : [],
           requireSignedAssertion: idp.wantAssertionsSigned,
-        }
+        })
       },
     })
     const { idp, organization, state } = found as Resolved
@@ -155,7 +165,11 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
       await auditFailure(ctx, trail, err)
       const code = errorCode(err)
       // Refused after the signature verified: show what the IdP sent too, so the fix is visible.
-      const detail = { ...errorDetail(err), ...(received ? { receivedNameId: received.nameId, receivedAttributes: received.attributes } : {}) }
+      const detail = {
+        ...errorDetail(err),
+        ...(received ? { receivedNameId: received.nameId, receivedAttributes: received.attributes } : {}),
+        ...(policy ? await certificateOffer(err, input.samlResponse, policy, sp, now) : {}),
+      }
       await putTestResult(ctx.kv, state.requestId, { ok: false, idpId: idp.id, code, detail, hint: errorInfo(code).admin ?? null })
       return { navigation: redirectTo(testResultPath(idp, state), 303), cookies: [] }
     }
@@ -163,7 +177,29 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
   }
 }
 
-/** Where a test sign-in's result is shown: the setup link's page that started it, else the admin console. */
+/**
+ * A test refused only because the IdP signed with a certificate the admin has not configured: the
+ * certificate its KeyInfo names, offered (with its fingerprint) when the whole response validates
+ * with it. Never trusted here: the admin decides, on the result page (admin/idps.ts trustTestCertificate).
+ */
+async function certificateOffer(err: unknown, samlResponse: string, policy: ResolvedIdp, sp: SpEndpoints, now: Date): Promise<{ offeredCertificate?: string }> {
+  if (!isSamlError(err) || err.code !== 'SAML_SIGNATURE_INVALID' || err.detail.reason !== 'signature value') return {}
+  const offered = offeredSigningCertificate(samlResponse)
+  if (!offered) return {}
+  try {
+    await validateSamlResponse({
+      ...policy,
+      samlResponse,
+      sp: { entityId: sp.entityId, acsUrl: sp.acsUrl },
+      now,
+      idp: { ...policy.idp, certificates: [offered] },
+    })
+    return { offeredCertificate: offered }
+  } catch {
+    return {}
+  }
+}
+
 /** Releases what a login consumed (best effort: storage may still be failing). */
 async function releaseLogin(ctx: RequestContext, result: { issuer: string; assertionId: string }, state: LoginState | null): Promise<void> {
   try {
@@ -174,6 +210,7 @@ async function releaseLogin(ctx: RequestContext, result: { issuer: string; asser
   }
 }
 
+/** Where a test sign-in's result is shown: the setup link's page that started it, else the admin console. */
 export function testResultPath(idp: IdpRow, state: LoginState): string {
   if (state.returnTo.startsWith('/sso/setup/')) return `${state.returnTo}/test/${state.requestId}`
   return `/sso/admin/idps/${idp.id}/test/${state.requestId}`

@@ -19,6 +19,7 @@ import {
 } from '../../src/admin/idps'
 import { readLoginStates } from '../../src/sso/login-state'
 import { getIdp, listIdps, markIdpTested } from '../../src/store/idps'
+import { ATTRIBUTE_PRESETS } from '../../src/admin/attribute-presets'
 import { putTestResult } from '../../src/store/test-results'
 import { OTHER_IDP_CERT, TEST_IDP_CERT, TEST_IDP_KEY } from '../fixtures/idp-keys'
 import { lastAuditRow, testContext } from '../helpers/context'
@@ -162,8 +163,18 @@ describe('importIdp', () => {
       sortOrder: 10,
     })
     expect(row.certificates).toHaveLength(1)
+    // The Okta preset, recognized from the metadata (www.okta.com / *.okta.com), fills the mapping.
+    expect(row.attributeMap).toEqual(ATTRIBUTE_PRESETS.okta!.map)
     expect(await auditCount('idp.create')).toBe(1)
-    expect(await lastAuditRow('idp.create')).toMatchObject({ idp_id: row.id, detail: { entityId: OKTA_ENTITY_ID, via: 'console', source: 'metadata-xml' } })
+    expect(await lastAuditRow('idp.create')).toMatchObject({
+      idp_id: row.id,
+      detail: { entityId: OKTA_ENTITY_ID, via: 'console', source: 'metadata-xml', preset: 'okta' },
+    })
+  })
+
+  it("keeps the admin's own attribute mapping over the detected preset", async () => {
+    const row = await importIdp(ctx(), { metadataXml: env.TEST_OKTA_METADATA, attributeMap: { email: 'mail' } }, 'api')
+    expect(row.attributeMap).toEqual({ email: 'mail' })
   })
 
   it('names the IdP after the entity host when no name is given', async () => {

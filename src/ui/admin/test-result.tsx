@@ -2,14 +2,48 @@
  * Test connection result: what the IdP sent (NameID and every attribute as sent; for OIDC the ID
  * token's claims and userinfo's), the identity the mapping yields, and the validation verdict with its code and expected/received values.
  */
+import type { CertificateInfo } from '../../admin/certificates'
 import type { TestResult } from '../../admin/idps'
 import { AdminLayout, type AdminLayoutProps } from './layout'
+
+/** What the result page can fix in one click (admin/idps.ts trustTestCertificate, useTestEmailAttribute). */
+export interface TestFixes {
+  requestId: string
+  /** The IdP's metadata URL: a certificate refusal offers to read it again. */
+  metadataUrl: string | null
+  /** The attribute the email is mapped from now (null: the default names). */
+  emailAttribute: string | null
+  /** The certificate the response was signed with, when it verified with it but is not configured. */
+  offeredCertificate: CertificateInfo | null
+}
+
+/** The detail keys of a refusal, in words (others are shown by their name). */
+const DETAIL_LABELS: Record<string, string> = {
+  expected: 'Expected',
+  received: 'Received',
+  reason: 'What failed',
+  configuredCertificates: 'Certificates configured here (SHA-256)',
+  keyInfoCertificate: 'Certificate the response was signed with, as it says (SHA-256)',
+  attempts: 'Each configured certificate',
+  allowedDomains: 'Verified domains of the organization',
+  receivedDomain: 'Domain the IdP sent',
+  receivedNameId: 'NameID the IdP sent',
+  organizationId: 'Organization',
+  now: 'Time here',
+  notBefore: 'Not before',
+  notOnOrAfter: 'Not on or after',
+}
+
+const SHOWN_ELSEWHERE = new Set(['receivedAttributes', 'idTokenClaims', 'userinfo', 'offeredCertificate'])
+const CERTIFICATE_CODES = new Set(['SAML_SIGNATURE_INVALID', 'SAML_SIGNATURE_MISSING', 'SAML_NO_CERTIFICATES'])
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 export function TestResultPage(
   props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
     idpName: string
     idpId: string
     idpEnabled: boolean
+    fixes: TestFixes
     csrf: string
     test: TestResult | null
   },
@@ -73,6 +107,7 @@ export function TestResultPage(
             </tbody>
           </table>
           <MappedIdentity identity={t.identity} />
+          {t.identity.email ? null : <EmailFixes idpId={props.idpId} csrf={props.csrf} fixes={props.fixes} attributes={t.result.attributes} />}
           <h2>Attributes as sent</h2>
           <table data-testid="test-attributes">
             <tbody>
@@ -93,15 +128,33 @@ export function TestResultPage(
             Rejected with <code data-testid="test-code">{t.code}</code>
           </p>
           {t.hint ? <p data-testid="test-hint">{t.hint}</p> : null}
+          {props.fixes.offeredCertificate ? (
+            <TrustCertificate idpId={props.idpId} csrf={props.csrf} fixes={props.fixes} cert={props.fixes.offeredCertificate} />
+          ) : null}
+          {CERTIFICATE_CODES.has(t.code) && props.fixes.metadataUrl ? (
+            <form method="post" action={`/sso/admin/idps/${props.idpId}/refresh`} data-testid="fix-reimport">
+              <input type="hidden" name="_csrf" value={props.csrf} />
+              <p>
+                The IdP may have rolled its certificate over.{' '}
+                <button class="btn secondary" type="submit">
+                  Re-import the metadata
+                </button>{' '}
+                <span class="muted">from {props.fixes.metadataUrl}, then test again.</span>
+              </p>
+            </form>
+          ) : null}
+          {t.code.startsWith('LOGIN_EMAIL') ? (
+            <EmailFixes idpId={props.idpId} csrf={props.csrf} fixes={props.fixes} attributes={t.detail.receivedAttributes} />
+          ) : null}
           {t.code === 'LOGIN_EMAIL_DOMAIN_MISMATCH' ? <EmailDomainMismatch detail={t.detail} /> : null}
           <h2>Expected and received</h2>
           <table>
             <tbody>
               {Object.entries(t.detail)
-                .filter(([k]) => k !== 'receivedAttributes' && k !== 'idTokenClaims' && k !== 'userinfo')
+                .filter(([k]) => !SHOWN_ELSEWHERE.has(k))
                 .map(([k, v]) => (
                   <tr>
-                    <th scope="row">{k}</th>
+                    <th scope="row">{DETAIL_LABELS[k] ?? k}</th>
                     <td>
                       <code>{typeof v === 'string' ? v : JSON.stringify(v)}</code>
                     </td>
@@ -138,6 +191,61 @@ export function TestResultPage(
         </a>
       </p>
     </AdminLayout>
+  )
+}
+
+/** "Signed with a certificate you have not configured", with what to compare before trusting it. */
+function TrustCertificate(props: { idpId: string; csrf: string; fixes: TestFixes; cert: CertificateInfo }) {
+  return (
+    <form method="post" action={`/sso/admin/idps/${props.idpId}/test/${props.fixes.requestId}/trust-certificate`} data-testid="fix-trust-certificate">
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <p>
+        <strong>The IdP signed with a certificate that is not configured here.</strong> The response is otherwise valid with it. Compare its fingerprint with
+        the one the IdP's admin console shows before you trust it:
+      </p>
+      <ul>
+        <li>
+          SHA-256 <code data-testid="offered-fingerprint">{props.cert.fingerprintSha256}</code>
+        </li>
+        <li>Subject {props.cert.subject}</li>
+        <li>
+          Valid until {props.cert.notAfter.slice(0, 10)}
+          {props.cert.warning ? <span class="tag warn">{props.cert.warning}</span> : null}
+        </li>
+      </ul>
+      <button class="btn" type="submit">
+        Trust this certificate
+      </button>{' '}
+      <span class="muted">It is added beside the configured ones; remove the old one once the IdP no longer uses it.</span>
+    </form>
+  )
+}
+
+/** Attributes the IdP sent whose value is an email address: one click maps the email from it. */
+function EmailFixes(props: { idpId: string; csrf: string; fixes: TestFixes; attributes: unknown }) {
+  const attributes = props.attributes && typeof props.attributes === 'object' ? (props.attributes as Record<string, unknown>) : {}
+  const candidates = Object.entries(attributes)
+    .filter(([name, values]) => name !== props.fixes.emailAttribute && Array.isArray(values) && values.some((v) => EMAIL.test(String(v))))
+    .slice(0, 5)
+  if (candidates.length === 0) return null
+  return (
+    <div data-testid="fix-email-attribute">
+      <p>The IdP sent an email address in another attribute:</p>
+      <ul class="plain">
+        {candidates.map(([name, values]) => (
+          <li>
+            <form class="inline" method="post" action={`/sso/admin/idps/${props.idpId}/test/${props.fixes.requestId}/use-email-attribute`}>
+              <input type="hidden" name="_csrf" value={props.csrf} />
+              <input type="hidden" name="attribute" value={name} />
+              <button class="btn secondary" type="submit">
+                Use {name} as the email
+              </button>
+            </form>{' '}
+            <span class="muted">({(values as unknown[]).map(String).join(', ')})</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   )
 }
 
