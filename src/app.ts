@@ -15,6 +15,7 @@ import { requestLog } from './middleware/request-log'
 import { acsRoutes } from './routes/acs'
 import { adminApiRoutes } from './routes/admin-api'
 import { adminConsoleRoutes } from './routes/admin-console'
+import { adminAppRoutes } from './routes/admin-apps'
 import { adminOrganizationRoutes } from './routes/admin-organizations'
 import { brokerRoutes } from './routes/broker'
 import { gatewayInfoRoutes } from './routes/gateway-info'
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/', setupRoutes)
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminOrganizationRoutes)
+  sso.route('/admin', adminAppRoutes)
   sso.route('/admin', adminConsoleRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')

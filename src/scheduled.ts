@@ -1,6 +1,6 @@
 /**
- * The daily cron trigger: prunes expired replay-protection rows, session index rows and audit
- * entries past the retention setting, re-reads every IdP metadata URL and OIDC discovery document (each refresh audited,
+ * The daily cron trigger: prunes expired replay-protection rows, session index rows, audit
+ * entries past the retention setting and retired SP keys past their overlap, re-reads every IdP metadata URL and OIDC discovery document (each refresh audited,
  * failures with their code), checks the DNS record of every pending domain, and writes what it
  * did to the audit log as actor `cron`.
  */
@@ -9,6 +9,7 @@ import { refreshSamlApp } from './admin/apps'
 import { errorCode, errorDetail } from './errors'
 import { refreshIdpMetadata } from './admin/idps'
 import { checkPendingDomains } from './admin/organizations'
+import { pruneRetiredKeys } from './admin/keys'
 import { auditFailure, newTrail, recordAudit } from './audit/record'
 import type { AppDeps, RequestContext } from './context'
 import { pruneAudit } from './store/audit'
@@ -30,6 +31,8 @@ export interface MaintenanceReport {
   metadataFailed: number
   domainsChecked: number
   domainsVerified: number
+  /** Retired SP keys deleted after their overlap (admin/keys.ts pruneRetiredKeys). */
+  spKeysPruned: number
 }
 
 /** The context the cron acts in: no request, no origin, actor `cron`. */
@@ -99,6 +102,7 @@ export async function runMaintenance(env: Env, now: Date, deps: Partial<Pick<App
     metadataFailed: metadata.failed,
     domainsChecked: domains.checked,
     domainsVerified: domains.verified,
+    spKeysPruned: await pruneRetiredKeys(ctx),
   }
   await recordAudit(ctx, { action: 'maintenance', outcome: 'success', detail: { ...report, retentionDays: settings.auditRetentionDays } })
   return report

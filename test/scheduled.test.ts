@@ -77,4 +77,35 @@ describe('daily cron', () => {
       detail: { sessionIndexPruned: 2, domainsChecked: 2, domainsVerified: 1 },
     })
   })
+
+  it('deletes retired SP keys past their overlap, audits which, and reports how many', async () => {
+    const now = Date.UTC(2026, 10, 28, 3, 17)
+    const day = 86_400_000
+    const key = (id: string, use: string, status: string, retiredAt: number | null) =>
+      env.DB.prepare(
+        'INSERT INTO sp_keys (id, use, algorithm, certificate_pem, private_key_sealed, status, not_after, retired_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).bind(id, use, 'RSA-2048', 'cert', 'sealed', status, now + 3650 * day, retiredAt, now - 60 * day)
+    await env.DB.batch([
+      key('spk_b_retired', 'broker', 'retired', now - 2 * day),
+      key('spk_b_active', 'broker', 'active', null),
+      // Retired two days ago: IdPs may still encrypt to it, so it still decrypts and stays.
+      key('spk_e_recent', 'encryption', 'retired', now - 2 * day),
+      key('spk_e_old', 'encryption', 'retired', now - 31 * day),
+    ])
+    const report = await runMaintenance(env, new Date(now), { resolveTxt: localDns().resolver })
+    expect(report.spKeysPruned).toBe(2)
+    const ids = (await env.DB.prepare("SELECT id FROM sp_keys WHERE id LIKE 'spk_%' ORDER BY id").all<{ id: string }>()).results.map((r) => r.id)
+    expect(ids).toEqual(['spk_b_active', 'spk_e_recent'])
+    expect(await lastAuditRow('sp-key.prune')).toMatchObject({
+      actor: 'cron',
+      outcome: 'success',
+      detail: {
+        keys: [
+          { id: 'spk_e_old', use: 'encryption', retiredAt: new Date(now - 31 * day).toISOString() },
+          { id: 'spk_b_retired', use: 'broker', retiredAt: new Date(now - 2 * day).toISOString() },
+        ],
+      },
+    })
+    expect(await lastAuditRow('maintenance')).toMatchObject({ detail: { spKeysPruned: 2 } })
+  })
 })

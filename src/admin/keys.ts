@@ -3,7 +3,8 @@
  * encryption, broker, metadata, Freshworks), each with its own staged
  * rollover (stage a `next` key, published in metadata, then activate it), and the ES256 keys of
  * the SSO-JWT (rotate: a new key signs at once, the old one stays in the JWKS for a day).
- * Private keys never leave the store through here.
+ * Retired SP keys are deleted after their overlap by the daily cron. Private keys never leave
+ * the store through here.
  */
 import { recordAudit } from '../audit/record'
 import type { RequestContext } from '../context'
@@ -11,7 +12,7 @@ import { AppError } from '../errors'
 import { listApps } from '../store/apps'
 import { listIdps } from '../store/idps'
 import { listJwtKeys, rotateSigningKey } from '../store/jwt-keys'
-import { activateNextSpKey, activeSpKey, listSpKeys, SP_KEY_USES, stageNextSpKey, type SpKeyUse } from '../store/sp-keys'
+import { activateNextSpKey, activeSpKey, listSpKeys, pruneRetiredSpKeys, SP_KEY_USES, stageNextSpKey, type SpKeyUse } from '../store/sp-keys'
 import { describeCertificate, type CertificateInfo } from './certificates'
 
 export interface SpKeyView {
@@ -57,6 +58,21 @@ export async function activateSpKey(ctx: RequestContext, use: SpKeyUse): Promise
   if (!id) throw new AppError('ADMIN_INVALID_FIELD', `use: no staged ${use} key to activate`, { field: 'use' })
   await recordAudit(ctx, { action: 'sp-key.activate', outcome: 'success', detail: { use, id } })
   return id
+}
+
+/**
+ * The daily cron's clean-up: deletes retired SP keys past their overlap (store/sp-keys.ts
+ * pruneRetiredSpKeys) and audits which, as `sp-key.prune`. Returns how many were deleted.
+ */
+export async function pruneRetiredKeys(ctx: RequestContext): Promise<number> {
+  const pruned = await pruneRetiredSpKeys(ctx.db, ctx.clock())
+  if (pruned.length === 0) return 0
+  await recordAudit(ctx, {
+    action: 'sp-key.prune',
+    outcome: 'success',
+    detail: { keys: pruned.map((k) => ({ id: k.id, use: k.use, retiredAt: k.retiredAt?.toISOString() ?? null })) },
+  })
+  return pruned.length
 }
 
 export interface JwtKeyView {

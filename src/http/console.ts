@@ -19,6 +19,7 @@ const FLASH: Record<string, string> = {
   deleted: 'Identity provider deleted.',
   'app-created': 'Helpdesk app added.',
   'app-deleted': 'Helpdesk app deleted.',
+  'app-secret-replaced': 'Shared secret replaced: every token from now on is signed with the new one.',
   settings: 'Settings saved.',
   'org-created': 'Organization added.',
   'org-deleted': 'Organization deleted.',

@@ -4,8 +4,9 @@
  * function (validate → store → audit) and answers JSON; failures go through the error handler.
  */
 import { Hono, type MiddlewareHandler } from 'hono'
-import { createApp, deleteApp, importSamlApp, listAppViews, refreshSamlApp, requireApp, appView, updateApp } from '../admin/apps'
+import { createApp, deleteApp, importSamlApp, listAppViews, refreshSamlApp, requireApp, rotateAppSecret, appView, updateApp } from '../admin/apps'
 import { parseAuditQuery, readAuditLog } from '../admin/audit-log'
+import { readOverview } from '../admin/overview'
 import { idpView } from '../admin/idp-fields'
 import { createIdp, deleteIdp, importIdp, listIdpViews, refreshIdpMetadata, requireIdp, updateIdp } from '../admin/idps'
 import {
@@ -30,7 +31,7 @@ import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readJson } from '../http/body'
 import { requireAdminToken } from '../middleware/admin-token'
-import { auditAs, audited } from '../middleware/audited'
+import { auditAs, audited, trailOf } from '../middleware/audited'
 import { limitBody, MAX_ADMIN_BODY_BYTES } from '../middleware/body-limit'
 
 const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -53,6 +54,8 @@ export const adminApiRoutes = new Hono<AppEnv>()
     return c.json(await idpView(row, c.var.ctx.clock()), 201)
   })
   .post('/idps/:id/refresh', audited('idp.metadata-refresh'), async (c) => {
+    // A failed refresh is audited under its IdP (the overview's "metadata refresh failing").
+    trailOf(c).idpId = c.req.param('id')
     const row = await refreshIdpMetadata(c.var.ctx, c.req.param('id'), 'api')
     return c.json(await idpView(row, c.var.ctx.clock()))
   })
@@ -130,6 +133,10 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .patch('/apps/:id', audited('app.update'), async (c) =>
     c.json(await appView(c.var.ctx, await updateApp(c.var.ctx, c.req.param('id'), await readJson(c), 'api'))),
   )
+  // Zendesk: the new secret Zendesk generated replaces the stored one (never echoed back)
+  .post('/apps/:id/rotate-secret', audited('app.secret-rotate'), async (c) =>
+    c.json(await appView(c.var.ctx, await rotateAppSecret(c.var.ctx, c.req.param('id'), await readJson(c), 'api'))),
+  )
   .delete('/apps/:id', audited('app.delete'), async (c) => {
     await deleteApp(c.var.ctx, c.req.param('id'), 'api')
     return c.body(null, 204)
@@ -151,3 +158,4 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .get('/settings', async (c) => c.json(await readSettings(c.var.ctx)))
   .put('/settings', audited('settings.update'), async (c) => c.json(await updateSettings(c.var.ctx, await readJson(c), 'api')))
   .get('/audit', async (c) => c.json(await readAuditLog(c.var.ctx, parseAuditQuery(c.req.query()))))
+  .get('/overview', async (c) => c.json(await readOverview(c.var.ctx)))

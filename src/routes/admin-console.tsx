@@ -5,10 +5,10 @@
  * error handler. Every form is CSRF-checked; every page is `no-store`.
  */
 import { Hono, type Context } from 'hono'
-import { brokerSetup, deleteApp, importSamlApp, listAppSummaries } from '../admin/apps'
 import { ATTRIBUTE_PRESETS } from '../admin/attribute-presets'
 import { closeConsoleSession, openConsoleSession, verifyAdminToken } from '../admin/auth'
 import { consoleAuditQuery, readAuditLog } from '../admin/audit-log'
+import { readOverview } from '../admin/overview'
 import { describeCertificate } from '../admin/certificates'
 import { formProtocol, idpFormValuesFromForm, idpFormValuesFromRow, idpInputFromForm, type IdpFormValues } from '../admin/idp-fields'
 import {
@@ -39,17 +39,17 @@ import { AppError } from '../errors'
 import { readForm } from '../http/body'
 import { consoleChrome, consolePage, formErrors, importError } from '../http/console'
 import { applyCookies, requestCookies, respond } from '../http/respond'
-import { auditAs, audited } from '../middleware/audited'
+import { auditAs, audited, trailOf } from '../middleware/audited'
 import { limitBody, MAX_ADMIN_BODY_BYTES } from '../middleware/body-limit'
 import { setActor } from '../middleware/context'
 import { oidcRedirectUri } from '../sso/oidc-sign-in'
 import { spEndpoints } from '../sso/sp-endpoints'
 import type { IdpRow } from '../store/idps'
-import { AppsPage } from '../ui/admin/apps'
 import { AuditPage } from '../ui/admin/audit'
 import { IdpFormPage, type ConflictingIdp, type ImportValues } from '../ui/admin/idp-form'
 import { IdpListPage } from '../ui/admin/idps'
 import { AdminLoginPage } from '../ui/admin/login'
+import { OverviewPage } from '../ui/admin/overview'
 import { SettingsPage } from '../ui/admin/settings'
 import { SpPage } from '../ui/admin/sp'
 import { TestResultPage } from '../ui/admin/test-result'
@@ -149,20 +149,12 @@ function importInputFrom(v: Required<ImportValues>): Record<string, unknown> {
   }
 }
 
-async function renderApps(c: C, values: Record<string, string>, errors: Record<string, string>, status: 200 | 422 = 200) {
-  const apps = await listAppSummaries(c.var.ctx)
-  return c.html(
-    <AppsPage {...consoleChrome(c)} apps={apps} brokerMetadataUrl={brokerSetup(c.var.ctx).brokerMetadataUrl} values={values} errors={errors} />,
-    status,
-  )
-}
-
 const publicRoutes = new Hono<AppEnv>()
-  .get('/login', (c) => c.html(<AdminLoginPage next={c.req.query('next') ?? '/sso/admin/idps'} />))
+  .get('/login', (c) => c.html(<AdminLoginPage next={c.req.query('next') ?? '/sso/admin'} />))
   .post('/login', limitBody(MAX_ADMIN_BODY_BYTES), async (c) => {
     const ctx = c.var.ctx
     const form = await readForm(c)
-    const next = form.next && /^\/sso\/admin(\/[\w/-]*)?$/.test(form.next) ? form.next : '/sso/admin/idps'
+    const next = form.next && /^\/sso\/admin(\/[\w/-]*)?$/.test(form.next) ? form.next : '/sso/admin'
     try {
       await verifyAdminToken(ctx, (form.token ?? '').trim(), c.env.ADMIN_TOKEN)
     } catch (err) {
@@ -180,7 +172,12 @@ const publicRoutes = new Hono<AppEnv>()
 
 const protectedRoutes = new Hono<AppEnv>()
   .use(...consolePage())
-  .get('/', (c) => c.redirect('/sso/admin/idps', 303))
+  // the console's home: what needs attention, sign-ins and failures, what expires
+  .get('/', async (c) => {
+    const overview = await readOverview(c.var.ctx)
+    const by = c.req.query('by') === 'idp' ? 'idp' : 'organization'
+    return c.html(<OverviewPage {...consoleChrome(c)} overview={overview} by={by} />)
+  })
   .post('/logout', async (c) => {
     await recordAudit(c.var.ctx, { action: 'admin.logout', outcome: 'success', detail: {} })
     applyCookies(c, [await closeConsoleSession(c.var.ctx, requestCookies(c))])
@@ -212,6 +209,8 @@ const protectedRoutes = new Hono<AppEnv>()
     }
   })
   .post('/idps/:id/refresh', audited('idp.metadata-refresh'), async (c) => {
+    // A failed refresh is audited under its IdP (the overview's "metadata refresh failing").
+    trailOf(c).idpId = c.req.param('id')
     const row = await refreshIdpMetadata(c.var.ctx, c.req.param('id'), 'console')
     return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
@@ -283,23 +282,7 @@ const protectedRoutes = new Hono<AppEnv>()
     const row = await useTestEmailAttribute(c.var.ctx, c.req.param('id'), c.req.param('requestId'), (await readForm(c)).attribute ?? '')
     return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
-  // helpdesk apps
-  .get('/apps', async (c) => renderApps(c, {}, {}))
-  .post('/apps/import', audited('app.create'), async (c) => {
-    const form = await readForm(c)
-    const values = Object.fromEntries(['name', 'metadataUrl', 'metadataXml'].map((k) => [k, (form[k] ?? '').trim()]))
-    try {
-      await importSamlApp(c.var.ctx, values, 'console')
-      return c.redirect('/sso/admin/apps?flash=app-created', 303)
-    } catch (err) {
-      const { field, message } = await importError(c, err, values.metadataUrl ? 'metadataUrl' : 'metadataXml')
-      return renderApps(c, values, { [field.replace(/^config\..*/, 'metadataXml')]: message }, 422)
-    }
-  })
-  .post('/apps/:id/delete', audited('app.delete'), async (c) => {
-    await deleteApp(c.var.ctx, c.req.param('id'), 'console')
-    return c.redirect('/sso/admin/apps?flash=app-deleted', 303)
-  })
+  // helpdesk apps: routes/admin-apps.tsx
   // the gateway as SP: what IdPs need, and the key rollover
   .get('/sp', async (c) => {
     const sp = await spEndpoints(c.var.ctx)

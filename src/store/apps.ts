@@ -78,6 +78,12 @@ export async function saveApp(d1: D1Database, secret: string, id: string, fields
   return (await getApp(d1, id))!
 }
 
+/** Turns one app on or off, nothing else; the app as it now is, or null when there is none. */
+export async function setAppEnabled(d1: D1Database, id: string, enabled: boolean, now: Date): Promise<App | null> {
+  await drizzle(d1).update(apps).set({ enabled, updatedAt: now }).where(eq(apps.id, id))
+  return getApp(d1, id)
+}
+
 export async function deleteApp(d1: D1Database, id: string): Promise<void> {
   await drizzle(d1).delete(apps).where(eq(apps.id, id))
 }

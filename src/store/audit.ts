@@ -2,9 +2,9 @@
  * Audit log in D1: logins, rejections (with code), logouts, admin changes, metadata refreshes.
  * Entries carry expected/received values for the admin, never secrets or raw XML.
  */
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { auditLog } from './schema'
+import { auditLog, idps } from './schema'
 
 export type AuditEntry = Omit<typeof auditLog.$inferInsert, 'id'>
 export type AuditRow = typeof auditLog.$inferSelect
@@ -18,20 +18,30 @@ export interface AuditFilter {
   idpId?: string | undefined
   outcome?: 'success' | 'failure' | undefined
   code?: string | undefined
+  /** Rows of the IdPs this organization has now (rows of its deleted IdPs are not found this way). */
+  organizationId?: string | undefined
+  /** From this instant (inclusive). */
+  since?: Date | undefined
+  /** Up to this instant (exclusive). */
+  until?: Date | undefined
   /** Keyset pagination: entries with id below this one. */
   before?: number | undefined
   limit: number
 }
 
-/** Newest first, keyset-paginated (stable while new rows arrive). */
+/** Newest first, keyset-paginated (stable while new rows arrive); every filter given must hold. */
 export async function listAudit(d1: D1Database, filter: AuditFilter): Promise<{ entries: AuditRow[]; nextBefore: number | null }> {
+  const db = drizzle(d1)
   const where: SQL[] = []
   if (filter.action) where.push(eq(auditLog.action, filter.action))
   if (filter.idpId) where.push(eq(auditLog.idpId, filter.idpId))
   if (filter.outcome) where.push(eq(auditLog.outcome, filter.outcome))
   if (filter.code) where.push(eq(auditLog.code, filter.code))
+  if (filter.organizationId) where.push(inArray(auditLog.idpId, db.select({ id: idps.id }).from(idps).where(eq(idps.organizationId, filter.organizationId))))
+  if (filter.since) where.push(gte(auditLog.at, filter.since))
+  if (filter.until) where.push(lt(auditLog.at, filter.until))
   if (filter.before) where.push(lt(auditLog.id, filter.before))
-  const rows = await drizzle(d1)
+  const rows = await db
     .select()
     .from(auditLog)
     .where(where.length ? and(...where) : undefined)

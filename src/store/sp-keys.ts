@@ -5,9 +5,10 @@
  * enveloped signature on our signed metadata) `freshworks` (Freshworks id_tokens) and `oidc-client` (private_key_jwt client assertions to OIDC providers). RSA-2048 generated in the worker with a self-signed certificate, private key
  * PEM sealed with SSO_SECRET (purpose 'sp-key'). Rollover: a `next` key is published in metadata
  * beside the `active` one, then activated; retired encryption keys still decrypt for 30 days.
+ * Retired keys are deleted once nothing can need them (pruneRetiredSpKeys, from the daily cron).
  * Private material leaves this module only through activeSpKey and decryptionKeys.
  */
-import { and, desc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, lte, ne, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { open, seal } from '../crypto/secret-box'
 import { exportPKCS8 } from 'jose'
@@ -22,6 +23,14 @@ export const SP_CERT_VALIDITY_YEARS = 10
 export const SP_CERT_BACKDATE_MS = 3600_000
 /** Retired encryption keys still decrypt this long: IdPs pick up new SP metadata late. */
 export const RETIRED_DECRYPTION_WINDOW_MS = 30 * 86_400_000
+/**
+ * Retired keys of the signing roles are kept this long, then deleted: nothing signs with them or
+ * publishes them once retired, so the day only keeps a rollover just done visible in the console
+ * (as long as a retired SSO-JWT key stays in /sso/certs).
+ */
+export const RETIRED_SIGNING_KEY_OVERLAP_MS = 86_400_000
+/** Most retired keys one prune deletes (a bounded write; the next run takes the rest). */
+export const MAX_PRUNED_SP_KEYS = 100
 /** The certificate CN when the SP entity ID has no host (e.g. a `urn:` entity ID). */
 export const DEFAULT_SP_COMMON_NAME = 'edge-sso-gateway'
 
@@ -283,4 +292,32 @@ export async function decryptionKeys(d1: D1Database, secret: string, now: Date):
     )
     .orderBy(ACTIVE_FIRST, desc(spKeys.createdAt), desc(spKeys.id))
   return Promise.all(rows.map((row) => openKey(secret, row)))
+}
+
+/**
+ * Deletes retired keys past their overlap: encryption keys once RETIRED_DECRYPTION_WINDOW_MS has
+ * passed (decryptionKeys no longer returns them), the signing roles' after
+ * RETIRED_SIGNING_KEY_OVERLAP_MS. Active and next keys are never touched. At most
+ * MAX_PRUNED_SP_KEYS per call; returns what it deleted.
+ */
+export async function pruneRetiredSpKeys(d1: D1Database, now: Date): Promise<{ id: string; use: SpKeyUse; retiredAt: Date | null }[]> {
+  const db = drizzle(d1)
+  const before = (ms: number) => lte(spKeys.retiredAt, new Date(now.getTime() - ms))
+  const due = db
+    .select({ id: spKeys.id })
+    .from(spKeys)
+    .where(
+      and(
+        eq(spKeys.status, 'retired'),
+        or(and(eq(spKeys.use, 'encryption'), before(RETIRED_DECRYPTION_WINDOW_MS)), and(ne(spKeys.use, 'encryption'), before(RETIRED_SIGNING_KEY_OVERLAP_MS))),
+      ),
+    )
+    .orderBy(spKeys.retiredAt, spKeys.id)
+    .limit(MAX_PRUNED_SP_KEYS)
+  // One statement (the candidates as a subquery, not bound IDs): atomic, and within D1's 100 bound parameters.
+  const pruned = await db
+    .delete(spKeys)
+    .where(and(inArray(spKeys.id, due), eq(spKeys.status, 'retired')))
+    .returning({ id: spKeys.id, use: spKeys.use, retiredAt: spKeys.retiredAt })
+  return pruned.sort((a, b) => (a.retiredAt?.getTime() ?? 0) - (b.retiredAt?.getTime() ?? 0) || a.id.localeCompare(b.id))
 }

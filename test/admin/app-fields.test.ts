@@ -1,7 +1,19 @@
 // Helpdesk app input (admin/app-fields.ts): each kind's config parsed into its typed shape, PATCH
-// merged over the stored config, the kind fixed once created, and the shared-secret rules.
+// merged over the stored config, the kind fixed once created, and the shared-secret rules; the
+// console's forms turned into the same bodies, shown again as stored, and refusals named by input.
 import { describe, expect, it } from 'vitest'
-import { parseAppInput, parseSamlAppConfig } from '../../src/admin/app-fields'
+import {
+  appFormValuesFromForm,
+  appFormValuesOf,
+  appInputFromForm,
+  appKindOf,
+  asAppFormError,
+  MAX_USER_FIELDS,
+  newAppFormValues,
+  parseAppInput,
+  parseSamlAppConfig,
+} from '../../src/admin/app-fields'
+import { AppError } from '../../src/errors'
 import type { AppKindConfig, ZendeskConfig } from '../../src/store/app-configs'
 import type { App } from '../../src/store/apps'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
@@ -74,6 +86,8 @@ describe('parseAppInput: Zendesk', () => {
     [{ subdomain: 'acme', tagsFromGroups: 'yes' }, 'config.tagsFromGroups'],
     [{ subdomain: 'acme', userFields: { idp_name: 'email' } }, 'config.userFields'],
     [{ subdomain: 'acme', baseUrl: 'http://help.acme.example' }, 'config.baseUrl'],
+    [{ subdomain: 'acme', userFields: Object.fromEntries(Array.from({ length: MAX_USER_FIELDS + 1 }, (_, i) => [`f${i}`, 'idp'])) }, 'config.userFields'],
+    [{ subdomain: 'acme', userFields: { ['k'.repeat(129)]: 'idp' } }, 'config.userFields'],
   ])('refuses the config %j naming %s', (config, field) => {
     expect(() => parseAppInput({ ...ZENDESK, config }, null)).toThrow(invalidField(field))
   })
@@ -218,5 +232,130 @@ describe('parseAppInput: PATCH over the stored app', () => {
   it('still checks a merged config value', () => {
     const existing = stored({ kind: 'freshworks', config: FRESHWORKS.config })
     expect(() => parseAppInput({ config: { redirectUris: ['javascript:alert(1)'] } }, existing)).toThrow(invalidField('config.redirectUris[0]'))
+  })
+})
+
+/** A console form post: checkboxes as the browser sends them (hidden 'false', then 'true' when ticked). */
+const ticked = (name: string, on: boolean) => ({ [name]: on ? 'true' : 'false' })
+
+describe('the console forms', () => {
+  it('turns a Zendesk form into the API body, the new app off unless ticked', () => {
+    const form = {
+      name: ' Help ',
+      slug: '',
+      sharedSecret: ` ${SECRET} `,
+      subdomain: 'acme',
+      baseUrl: '',
+      externalIdFrom: 'none',
+      ...ticked('tagsFromGroups', true),
+      ...ticked('enabled', false),
+      userFields: 'sso_idp = idp\n\n org_field=organization ',
+    }
+    const body = appInputFromForm('zendesk', form, true)
+    expect(body).toEqual({
+      kind: 'zendesk',
+      name: 'Help',
+      enabled: false,
+      sharedSecret: SECRET,
+      config: { subdomain: 'acme', baseUrl: '', externalIdFrom: 'none', tagsFromGroups: true, userFields: { sso_idp: 'idp', org_field: 'organization' } },
+    })
+    expect(parseAppInput(body, null)).toMatchObject({ slug: 'help', enabled: false, config: { externalIdFrom: 'none' } })
+    // A new app without the box at all is off too.
+    expect(appInputFromForm('freshworks', { name: 'X', redirectUris: '' }, true).enabled).toBe(false)
+  })
+
+  it('refuses a user-fields line that is not key = source, naming the field', () => {
+    expect(() => appInputFromForm('zendesk', { name: 'Help', userFields: 'just-a-key' }, true)).toThrow(invalidField('config.userFields'))
+  })
+
+  it('leaves the secret and the on/off state alone on an edit form that does not carry them', () => {
+    const body = appInputFromForm('zendesk', { name: 'Help', subdomain: 'acme', sharedSecret: '' }, false)
+    expect(body).not.toHaveProperty('sharedSecret')
+    expect(body).not.toHaveProperty('enabled')
+    expect(body).not.toHaveProperty('kind')
+  })
+
+  it('turns a Freshworks form into redirect URIs, one per line', () => {
+    const body = appInputFromForm('freshworks', { name: 'Desk', redirectUris: 'https://a.example/cb\n\nhttps://b.example/cb\n' }, true)
+    expect(body.config).toEqual({ redirectUris: ['https://a.example/cb', 'https://b.example/cb'] })
+  })
+
+  it('turns a SAML by-values form into the config, a dash meaning "do not send"', () => {
+    const body = appInputFromForm(
+      'saml',
+      {
+        name: 'JSM',
+        entityId: 'https://acme.atlassian.net/sp ',
+        acsUrl: 'https://auth.atlassian.com/saml/acme',
+        certificates: `${TEST_IDP_CERT}\n${TEST_IDP_CERT}`,
+        nameIdFormat: 'email',
+        ...ticked('signResponse', true),
+        sloUrl: '',
+        sloBinding: 'post',
+        ...ticked('encryptAssertions', false),
+        encryptionCertificate: '',
+        attributeProfile: 'jsm',
+        'attr-email': 'User.Email',
+        'attr-groups': '-',
+        'attr-firstName': '',
+      },
+      true,
+    )
+    const config = parseAppInput(body, null).config
+    expect(config).toMatchObject({
+      entityId: 'https://acme.atlassian.net/sp',
+      acsUrl: 'https://auth.atlassian.com/saml/acme',
+      signResponse: true,
+      attributeProfile: 'jsm',
+      attributeNames: { email: 'User.Email', groups: '' },
+    })
+    expect(config).not.toHaveProperty('sloUrl')
+    expect((config as { certificates: string[] }).certificates).toHaveLength(2)
+  })
+
+  it('shows a stored app as its form again: saving it unchanged stores the same config', () => {
+    const samlConfig = parseSamlAppConfig(
+      { ...SAML.config, certificates: [TEST_IDP_CERT], sloUrl: 'https://acme.example/slo', attributeNames: { groups: '', email: 'mail' } },
+      undefined,
+    )
+    for (const app of [
+      stored({ kind: 'saml', config: { ...samlConfig, metadataUrl: 'https://acme.example/md' } }),
+      stored({
+        kind: 'zendesk',
+        config: parseAppInput({ ...ZENDESK, config: { subdomain: 'acme', userFields: { f: 'groups' } } }, null).config as ZendeskConfig,
+      }),
+      stored({ kind: 'freshworks', config: FRESHWORKS.config }),
+    ]) {
+      const values = appFormValuesOf(app)
+      const form: Record<string, string> = {}
+      for (const [k, v] of Object.entries(values)) {
+        if (k === 'attributeNames') for (const [f, name] of Object.entries(v as Record<string, string>)) form[`attr-${f}`] = name
+        else form[k] = String(v)
+      }
+      expect(parseAppInput(appInputFromForm(app.kind, form, false), app).config, app.kind).toEqual(app.config)
+    }
+    expect(appFormValuesOf(stored({ kind: 'saml', config: samlConfig })).attributeNames).toMatchObject({ groups: '-', email: 'mail', firstName: '' })
+  })
+
+  it('shows a refused form as typed, every attribute input included', () => {
+    const values = appFormValuesFromForm({ name: ' JSM ', acsUrl: 'http://x', ...ticked('signResponse', false), 'attr-email': 'mail' })
+    expect(values).toMatchObject({ name: 'JSM', acsUrl: 'http://x', signResponse: false, attributeNames: { email: 'mail', groups: '' } })
+    expect(Object.keys(newAppFormValues().attributeNames!)).toEqual(Object.keys(values.attributeNames!))
+    expect(newAppFormValues().enabled).toBe(false)
+  })
+
+  it('names a refusal by the form input it belongs to', () => {
+    const named = (field: string) => asAppFormError(new AppError('ADMIN_INVALID_FIELD', `${field}: must be something`, { field })) as AppError
+    expect(named('config.acsUrl')).toMatchObject({ message: 'acsUrl: must be something', detail: { field: 'acsUrl' } })
+    expect(named('config.redirectUris[3]').detail.field).toBe('redirectUris')
+    expect(named('config.certificates[0]').detail.field).toBe('certificates')
+    expect(named('config.attributeNames.email').detail.field).toBe('attr-email')
+    expect(named('name').detail.field).toBe('name')
+    const other = new Error('boom')
+    expect(asAppFormError(other)).toBe(other)
+  })
+
+  it('knows the three kinds and nothing else', () => {
+    expect(['zendesk', 'freshworks', 'saml', 'jira', undefined].map(appKindOf)).toEqual(['zendesk', 'freshworks', 'saml', null, null])
   })
 })

@@ -5,20 +5,26 @@ import { env } from 'cloudflare:workers'
 import { CompactSign, compactVerify, generateKeyPair, importSPKI } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
+  appDetail,
   appView,
+  brokerCertificateFile,
   brokerSetup,
   createApp,
   deleteApp,
   importSamlApp,
   listAppSummaries,
   listAppViews,
+  previewSetup,
   refreshSamlApp,
   requireApp,
+  rotateAppSecret,
+  setAppEnabled,
   updateApp,
 } from '../../src/admin/apps'
+import { stageSpKey } from '../../src/admin/keys'
 import { runMaintenance } from '../../src/scheduled'
 import { decodeBase64 } from '../../src/saml/encoding'
-import { parseCertificate } from '../../src/saml/x509'
+import { certificateFingerprint, parseCertificate } from '../../src/saml/x509'
 import { signingKey } from '../../src/sso/signing-key'
 import { getApp, openAppSecret } from '../../src/store/apps'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
@@ -88,29 +94,40 @@ describe('appView', () => {
     expect(JSON.stringify(await listAppViews(ctx()))).not.toContain(SECRET)
   })
 
-  it('tells the Zendesk admin the remote login URL and the JWT endpoint', async () => {
+  it('tells the Zendesk admin the remote login and logout URLs, absolute on this origin, and the JWT endpoint', async () => {
     const view = await appView(ctx(), await createApp(ctx(), ZENDESK, 'api'))
-    expect(view.setup).toEqual({ remoteLoginUrl: '/sso/handoff/zendesk?app=acme-zendesk', jwtEndpoint: 'https://acme.zendesk.com/access/jwt' })
+    expect(view.setup).toEqual({
+      remoteLoginUrl: 'https://support.example.com/sso/handoff/zendesk?app=acme-zendesk',
+      remoteLogoutUrl: 'https://support.example.com/sso/logout',
+      jwtEndpoint: 'https://acme.zendesk.com/access/jwt',
+    })
     expect(view.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
   })
 
-  it("tells a SAML helpdesk the broker endpoints and the broker role's signing certificate", async () => {
+  it("tells a SAML helpdesk the broker endpoints, absolute, and the broker role's signing certificate with its fingerprint", async () => {
     const view = await appView(ctx(), await createApp(ctx(), SAML, 'api'))
     const key = await signingKey(ctx(), 'broker')
     expect(view.hasSecret).toBe(false)
     expect(view.setup).toEqual({
-      idpMetadataUrl: '/sso/idp/metadata?app=acme-jira',
-      ssoUrl: '/sso/idp/sso',
-      launchUrl: '/sso/idp/launch/acme-jira',
+      idpEntityId: 'https://support.example.com/sso/idp/metadata',
+      ssoUrl: 'https://support.example.com/sso/idp/sso',
+      sloUrl: 'https://support.example.com/sso/idp/slo',
+      logoutUrl: 'https://support.example.com/sso/logout',
+      idpMetadataUrl: 'https://support.example.com/sso/idp/metadata?app=acme-jira',
+      launchUrl: 'https://support.example.com/sso/idp/launch/acme-jira',
+      nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
       signingCertificatePem: key.certificatePem,
+      signingCertificateFingerprintSha256: await certificateFingerprint(parseCertificate(key.certificatePem).der, 'SHA-256'),
+      signingCertificateNotAfter: parseCertificate(key.certificatePem).notAfter.toISOString(),
     })
   })
 
   it("gives Freshworks the SPKI public key of the freshworks role's certificate, which verifies the gateway's signatures", async () => {
     const view = await appView(ctx(), await createApp(ctx(), FRESHWORKS, 'api'))
     expect(view.hasSecret).toBe(false)
-    const setup = view.setup as { loginUrl: string; publicKeyPem: string }
-    expect(setup.loginUrl).toBe('/sso/handoff/freshworks?app=acme-freshdesk')
+    const setup = view.setup as { loginUrl: string; logoutUrl: string; publicKeyPem: string }
+    expect(setup.loginUrl).toBe('https://support.example.com/sso/handoff/freshworks?app=acme-freshdesk')
+    expect(setup.logoutUrl).toBe('https://support.example.com/sso/logout')
     expect(setup.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/)
 
     const key = await signingKey(ctx(), 'freshworks')
@@ -290,5 +307,97 @@ describe('the console lists', () => {
 
   it('brokerSetup gives the broker metadata URL on the gateway origin', () => {
     expect(brokerSetup(ctx())).toEqual({ brokerMetadataUrl: 'https://support.example.com/sso/idp/metadata' })
+  })
+})
+
+describe('rotateAppSecret', () => {
+  const NEW_SECRET = 'zendesk-generated-a-new-one-0123456789'
+
+  it("replaces a Zendesk app's secret with the new one Zendesk generated, audited without the secret", async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    const rotated = await rotateAppSecret(ctx(), app.id, { sharedSecret: NEW_SECRET }, 'console')
+    expect(await openAppSecret(env.SSO_SECRET, rotated)).toBe(NEW_SECRET)
+    expect(rotated).toMatchObject({ name: app.name, slug: app.slug, enabled: true, config: app.config })
+    const row = await lastAuditRow('app.secret-rotate')
+    expect(row).toMatchObject({ outcome: 'success', actor: 'admin-token', detail: { appId: app.id, via: 'console' } })
+    expect(JSON.stringify(row)).not.toContain(NEW_SECRET)
+  })
+
+  it('refuses the secret already stored, a short or missing one, and unknown fields, and keeps the old secret', async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    await expect(rotateAppSecret(ctx(), app.id, { sharedSecret: SECRET }, 'api')).rejects.toThrow(invalidField('sharedSecret'))
+    await expect(rotateAppSecret(ctx(), app.id, { sharedSecret: 'short' }, 'api')).rejects.toThrow(invalidField('sharedSecret'))
+    await expect(rotateAppSecret(ctx(), app.id, {}, 'api')).rejects.toThrow(invalidField('sharedSecret'))
+    await expect(rotateAppSecret(ctx(), app.id, { sharedSecret: NEW_SECRET, name: 'x' }, 'api')).rejects.toThrow(invalidField('name'))
+    await expect(rotateAppSecret(ctx(), app.id, 'text', 'api')).rejects.toMatchObject({ code: 'ADMIN_INVALID_JSON' })
+    expect(await openAppSecret(env.SSO_SECRET, (await getApp(env.DB, app.id))!)).toBe(SECRET)
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'app.secret-rotate'")).toBe(0)
+  })
+
+  it('refuses Freshworks and SAML apps, which have no secret of their own, by their kind', async () => {
+    const freshworks = await createApp(ctx(), FRESHWORKS, 'api')
+    const saml = await createApp(ctx(), SAML, 'api')
+    await expect(rotateAppSecret(ctx(), freshworks.id, { sharedSecret: NEW_SECRET }, 'api')).rejects.toThrow(invalidField('kind'))
+    await expect(rotateAppSecret(ctx(), saml.id, { sharedSecret: NEW_SECRET }, 'api')).rejects.toThrow(invalidField('kind'))
+    expect((await getApp(env.DB, freshworks.id))!.secretSealed).toBeNull()
+    await expect(rotateAppSecret(ctx(), 'app_nope', { sharedSecret: NEW_SECRET }, 'api')).rejects.toMatchObject({ code: 'ADMIN_APP_NOT_FOUND' })
+  })
+})
+
+describe('setAppEnabled', () => {
+  it('turns an app off and on, changing nothing else, audited', async () => {
+    const app = await createApp(ctx(), ZENDESK, 'api')
+    const off = await setAppEnabled(ctx(), app.id, false, 'console')
+    expect(off).toMatchObject({ enabled: false, name: app.name, slug: app.slug, config: app.config, secretSealed: app.secretSealed })
+    expect(await lastAuditRow('app.update')).toMatchObject({ detail: { appId: app.id, enabled: false, via: 'console' } })
+    expect((await setAppEnabled(ctx(), app.id, true, 'api')).enabled).toBe(true)
+    await expect(setAppEnabled(ctx(), 'app_nope', true, 'api')).rejects.toMatchObject({ code: 'ADMIN_APP_NOT_FOUND' })
+  })
+})
+
+describe('importSamlApp: on or off', () => {
+  it('imports an app that starts off when asked (the console does), and refuses a non-boolean', async () => {
+    const app = await importSamlApp(ctx(), { metadataXml: SIGNED_SP_METADATA, name: 'Jira', enabled: false }, 'console')
+    expect(app.enabled).toBe(false)
+    await expect(importSamlApp(ctx(), { metadataXml: SIGNED_SP_METADATA, name: 'Jira 2', enabled: 'no' }, 'api')).rejects.toThrow(invalidField('enabled'))
+  })
+})
+
+describe('the console pages', () => {
+  it('previewSetup gives a new app the values the helpdesk asks for first, with the typed slug or SLUG', async () => {
+    const zendesk = await previewSetup(ctx(), 'zendesk', null)
+    expect(zendesk).toEqual({
+      kind: 'zendesk',
+      values: { remoteLoginUrl: 'https://support.example.com/sso/handoff/zendesk?app=SLUG', remoteLogoutUrl: 'https://support.example.com/sso/logout' },
+    })
+    const freshworks = await previewSetup(ctx(), 'freshworks', 'help-desk')
+    expect(freshworks.kind === 'freshworks' && freshworks.values.loginUrl).toBe('https://support.example.com/sso/handoff/freshworks?app=help-desk')
+    const saml = await previewSetup(ctx(), 'saml', 'ignored')
+    expect(saml.kind === 'saml' && saml.values).toMatchObject({ idpMetadataUrl: 'https://support.example.com/sso/idp/metadata' })
+    expect(saml.kind === 'saml' && saml.values.launchUrl).toBeUndefined()
+  })
+
+  it('appDetail shows a staged broker certificate to hand out before activation', async () => {
+    const app = await createApp(ctx(), SAML, 'api')
+    expect((await appDetail(ctx(), app)).stagedCertificate).toBeNull()
+    const staged = await stageSpKey(ctx(), 'broker')
+    const detail = await appDetail(ctx(), app)
+    expect(detail.stagedCertificate?.pem).toBe(staged.certificatePem)
+    expect(detail.stagedCertificate?.fingerprintSha256).toBe(await certificateFingerprint(parseCertificate(staged.certificatePem).der, 'SHA-256'))
+    // The active one is still what the helpdesk has now.
+    expect(detail.setup.kind === 'saml' && detail.setup.values.signingCertificatePem).not.toBe(staged.certificatePem)
+    expect(detail.view.setup).toEqual(detail.setup.values)
+  })
+
+  it('brokerCertificateFile serves the active broker certificate as PEM and as DER', async () => {
+    const key = await signingKey(ctx(), 'broker')
+    const der = parseCertificate(key.certificatePem).der
+    const pem = await brokerCertificateFile(ctx(), 'pem')
+    expect(pem).toMatchObject({ contentType: 'application/x-pem-file', filename: 'support.example.com-idp.pem' })
+    expect(parseCertificate(pem.body as string).der).toEqual(der)
+    expect((pem.body as string).split('\n').every((line) => line.length <= 64)).toBe(true)
+    const cer = await brokerCertificateFile(ctx(), 'cer')
+    expect(cer).toMatchObject({ contentType: 'application/pkix-cert', filename: 'support.example.com-idp.cer' })
+    expect(cer.body).toEqual(der)
   })
 })

@@ -2,7 +2,7 @@
 // console's filter form applied leniently, and newest-first keyset pages over real D1 rows.
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { consoleAuditQuery, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE, parseAuditQuery, readAuditLog } from '../../src/admin/audit-log'
+import { consoleAuditQuery, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE, parseAuditQuery, parseAuditTime, readAuditLog } from '../../src/admin/audit-log'
 import { recordAudit } from '../../src/audit/record'
 import { testContext } from '../helpers/context'
 
@@ -45,7 +45,63 @@ describe('parseAuditQuery (API, strict)', () => {
   })
 })
 
+describe('parseAuditTime', () => {
+  it.each([
+    ['2031-01-31', '2031-01-31T00:00:00.000Z'],
+    ['2031-01-31T12:30Z', '2031-01-31T12:30:00.000Z'],
+    ['2031-01-31T12:30:15.250Z', '2031-01-31T12:30:15.250Z'],
+    ['2031-01-31T12:30:00+02:00', '2031-01-31T10:30:00.000Z'],
+    ['1924992000000', '2031-01-01T00:00:00.000Z'],
+    ['0', '1970-01-01T00:00:00.000Z'],
+  ])('reads %j as %s', (value, iso) => {
+    expect(parseAuditTime(value)?.toISOString()).toBe(iso)
+  })
+
+  it.each([
+    '',
+    'yesterday',
+    '2031-02-30',
+    '2031-13-01',
+    '31/01/2031',
+    '2031-01-31T12:00',
+    '2031-01-31 12:00Z',
+    '2031-01-31T25:00Z',
+    '-5',
+    '1e12',
+    '12.5',
+    '0050-01-01',
+  ])('refuses %j (no offset would be ambiguous; no rolled-over date)', (value) => {
+    expect(parseAuditTime(value)).toBeNull()
+  })
+})
+
+describe('parseAuditQuery time and organization filters', () => {
+  it('reads since, until and organizationId', () => {
+    expect(parseAuditQuery({ since: '2031-01-05', until: '2031-01-06', organizationId: 'org_1' })).toMatchObject({
+      since: new Date('2031-01-05T00:00:00Z'),
+      until: new Date('2031-01-06T00:00:00Z'),
+      organizationId: 'org_1',
+    })
+  })
+
+  it.each(['since', 'until'])('refuses a %s it cannot read, naming it and quoting the value', (name) => {
+    expect(() => parseAuditQuery({ [name]: '2031-02-30' })).toThrow(invalidField(name))
+    expect(() => parseAuditQuery({ [name]: '2031-02-30' })).toThrow(/2031-02-30/)
+  })
+
+  it('refuses an until that is not after since', () => {
+    expect(() => parseAuditQuery({ since: '2031-01-06', until: '2031-01-06' })).toThrow(invalidField('until'))
+    expect(() => parseAuditQuery({ since: '2031-01-06', until: '2031-01-05' })).toThrow(invalidField('until'))
+  })
+})
+
 describe('consoleAuditQuery (console, lenient)', () => {
+  it('applies the time filters that parse, keeping every typed value for the form', () => {
+    const { query, filters } = consoleAuditQuery({ since: '2031-01-05', until: 'soon', organizationId: 'org_1' })
+    expect(query).toMatchObject({ since: new Date('2031-01-05T00:00:00Z'), until: undefined, organizationId: 'org_1' })
+    expect(filters).toEqual({ since: '2031-01-05', until: 'soon', organizationId: 'org_1' })
+  })
+
   it('applies the filters that parse and drops the others, keeping what was typed for the form', () => {
     const { query, filters } = consoleAuditQuery({ action: 'login', outcome: 'bogus', code: '', idpId: 'idp_1', before: '12x', limit: '3' })
     expect(query).toEqual({ action: 'login', idpId: 'idp_1', outcome: undefined, before: undefined, limit: DEFAULT_AUDIT_PAGE })

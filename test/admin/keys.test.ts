@@ -3,9 +3,10 @@
 import { env, exports } from 'cloudflare:workers'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, rotateJwtKey, stageSpKey } from '../../src/admin/keys'
+import { activateSpKey, listJwtKeyViews, listSpKeyViews, parseKeyUse, pruneRetiredKeys, rotateJwtKey, stageSpKey } from '../../src/admin/keys'
 import { signIdentityJwt } from '../../src/handoff/identity-jwt'
 import { activeSigningKey } from '../../src/store/jwt-keys'
+import { RETIRED_DECRYPTION_WINDOW_MS, RETIRED_SIGNING_KEY_OVERLAP_MS } from '../../src/store/sp-keys'
 import { lastAuditRow, testContext } from '../helpers/context'
 import { sampleSession } from '../helpers/session'
 
@@ -77,6 +78,41 @@ describe('SP key rollover', () => {
   it('parseKeyUse takes signing or encryption and names use otherwise', () => {
     expect([parseKeyUse('signing'), parseKeyUse('encryption')]).toEqual(['signing', 'encryption'])
     expect(() => parseKeyUse('jwt')).toThrow(expect.objectContaining({ code: 'ADMIN_INVALID_FIELD', detail: { field: 'use' } }))
+  })
+})
+
+describe('pruning retired SP keys (pruneRetiredKeys, from the daily cron)', () => {
+  it('deletes retired keys past their overlap, audits which as sp-key.prune, and audits nothing when there is nothing to do', async () => {
+    const t0 = new Date(Date.UTC(2031, 0, 10))
+    const at = (ms: number) => testContext({ actor: 'cron', clock: () => new Date(t0.getTime() + ms) })
+    // Keys other tests in this file retired are past any overlap by then: out of the way first.
+    await pruneRetiredKeys(at(0))
+    const before = await listSpKeyViews(at(0))
+    const oldMetadata = before.find((k) => k.use === 'metadata' && k.status === 'active')!
+    const oldEncryption = before.find((k) => k.use === 'encryption' && k.status === 'active')!
+    for (const use of ['metadata', 'encryption'] as const) {
+      await stageSpKey(at(0), use)
+      await activateSpKey(at(0), use)
+    }
+    const rows = () => env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'sp-key.prune'").first<{ n: number }>()
+    const pruneRows = (await rows())!.n
+
+    expect(await pruneRetiredKeys(at(RETIRED_SIGNING_KEY_OVERLAP_MS - 1000))).toBe(0)
+    expect((await rows())!.n).toBe(pruneRows)
+
+    expect(await pruneRetiredKeys(at(RETIRED_SIGNING_KEY_OVERLAP_MS))).toBe(1)
+    expect(await lastAuditRow('sp-key.prune')).toMatchObject({
+      actor: 'cron',
+      outcome: 'success',
+      detail: { keys: [{ id: oldMetadata.id, use: 'metadata', retiredAt: t0.toISOString() }] },
+    })
+    // The retired encryption key still decrypts for its window, so it stays until then.
+    expect((await listSpKeyViews(at(RETIRED_SIGNING_KEY_OVERLAP_MS))).map((k) => k.id)).toContain(oldEncryption.id)
+    expect(await pruneRetiredKeys(at(RETIRED_DECRYPTION_WINDOW_MS))).toBe(1)
+    expect(await lastAuditRow('sp-key.prune')).toMatchObject({ detail: { keys: [{ id: oldEncryption.id, use: 'encryption' }] } })
+    const after = await listSpKeyViews(at(RETIRED_DECRYPTION_WINDOW_MS))
+    expect(after.map((k) => k.id)).not.toContain(oldEncryption.id)
+    expect(after.filter((k) => k.status === 'active').map((k) => k.use)).toEqual(expect.arrayContaining(['metadata', 'encryption']))
   })
 })
 

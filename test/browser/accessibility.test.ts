@@ -84,8 +84,16 @@ describe('accessibility (axe-core, no serious or critical violations)', () => {
     await page.click('button[type=submit]')
     await page.fill('#f-token', adminToken)
     await page.click('button[type=submit]')
-    await page.waitForURL((u) => u.pathname === '/sso/admin/idps')
+    await page.waitForURL((u) => u.pathname === '/sso/admin')
+    // A customer's sign-in and a refused response, so the overview draws its charts.
+    const customer = await (await browser.newContext()).newPage()
+    await customer.goto(`${gatewayUrl}/sso/login?idp=acme-okta-demo&return_to=%2Faxe`)
+    await customer.click('[data-user="jane@acme.example"]')
+    await customer.waitForURL((u) => u.origin === gatewayUrl && u.pathname === '/axe')
+    await fetch(`${gatewayUrl}/sso/acs`, { method: 'POST', body: new URLSearchParams({ SAMLResponse: 'not-base64!' }) })
     for (const [name, path] of [
+      ['overview', '/sso/admin'],
+      ['overview by IdP', '/sso/admin?by=idp'],
       ['idps', '/sso/admin/idps'],
       ['idp', `/sso/admin/idps/${idps.okta.id}`],
       ['new oidc idp', '/sso/admin/idps/new?protocol=oidc'],
@@ -96,11 +104,49 @@ describe('accessibility (axe-core, no serious or critical violations)', () => {
       ['apps', '/sso/admin/apps'],
     ] as const) {
       await page.goto(`${gatewayUrl}${path}`)
+      // The overview's numbers table, open: axe then checks it too.
+      if (name.startsWith('overview')) await page.click('[data-chart="sign-ins"] summary')
       found[name] = await violations(page)
     }
-    // Nine pages, each audited by axe: slower than one page load on a loaded CI machine.
+    // Eleven pages, each audited by axe: slower than one page load on a loaded CI machine.
     for (const [name, list] of Object.entries(found)) expect(list, name).toEqual([])
   }, 60_000)
+
+  it('on the helpdesk app pages: each kind new and saved, a refused form, the delete confirmation', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage()
+    await page.goto(`${gatewayUrl}/sso/admin/login?next=%2Fsso%2Fadmin%2Fapps`)
+    await page.fill('#f-token', adminToken)
+    await page.click('button[type=submit]')
+    await page.waitForURL((u) => u.pathname === '/sso/admin/apps')
+    // A Freshworks app beside the demo stack's SAML and Zendesk apps (a re-run finds it there).
+    const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+    const freshworks = { kind: 'freshworks', name: 'Axe Freshdesk', slug: 'axe-freshdesk', config: { redirectUris: ['https://axe.freshdesk.com/cb'] } }
+    await fetch(`${gatewayUrl}/sso/admin/api/apps`, { method: 'POST', headers: auth, body: JSON.stringify(freshworks) })
+    const { apps } = (await (await fetch(`${gatewayUrl}/sso/admin/api/apps`, { headers: auth })).json()) as { apps: { id: string; kind: string }[] }
+    const idOf = (kind: string) => apps.find((a) => a.kind === kind)!.id
+    const found: Record<string, string[]> = {}
+    for (const [name, path] of [
+      ['apps', '/sso/admin/apps'],
+      ['new zendesk app', '/sso/admin/apps/new?kind=zendesk'],
+      ['new freshworks app', '/sso/admin/apps/new?kind=freshworks'],
+      ['new saml app', '/sso/admin/apps/new?kind=saml'],
+      ['zendesk app', `/sso/admin/apps/${idOf('zendesk')}`],
+      ['freshworks app', `/sso/admin/apps/${idOf('freshworks')}`],
+      ['saml app', `/sso/admin/apps/${idOf('saml')}`],
+      ['delete app', `/sso/admin/apps/${idOf('freshworks')}/delete`],
+    ] as const) {
+      await page.goto(`${gatewayUrl}${path}`)
+      found[name] = await violations(page)
+    }
+    // A refused form: the error summary at the top and the fields it links to.
+    await page.goto(`${gatewayUrl}/sso/admin/apps/new?kind=saml`)
+    await page.fill('#f-name', 'Refused')
+    await page.fill('#f-acsUrl', 'http://insecure.example/acs')
+    await page.click('[data-testid="app-save"]')
+    await page.waitForSelector('[data-testid="error-summary"]')
+    found['refused app form'] = await violations(page)
+    for (const [name, list] of Object.entries(found)) expect(list, name).toEqual([])
+  }, 90_000)
 
   it('lets a customer sign in with the keyboard alone, with a visible focus', async () => {
     const page = await (await browser.newContext()).newPage()

@@ -24,7 +24,7 @@ async function adminPage(): Promise<Page> {
   await page.goto(`${gatewayUrl}/sso/admin/login`)
   await page.fill('#f-token', adminToken)
   await page.click('button[type=submit]')
-  await page.waitForURL((u) => u.pathname === '/sso/admin/idps')
+  await page.waitForURL((u) => u.pathname === '/sso/admin')
   return page
 }
 

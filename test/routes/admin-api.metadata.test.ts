@@ -48,6 +48,12 @@ describe('IdP import from metadata', () => {
     const changed = await post(`/idps/${idp.id}/refresh`, {})
     expect((await changed.json<{ certificates: string[] }>()).certificates).toEqual([rolled])
     expect(await lastRefresh()).toMatchObject({ certificatesChanged: true })
+
+    // The URL starts failing: the refusal is audited under this IdP (the overview's attention list reads it).
+    served = '<html><body>Sign in</body></html>'
+    expect((await post(`/idps/${idp.id}/refresh`, {})).status).toBe(422)
+    const failed = await env.DB.prepare("SELECT idp_id, outcome FROM audit_log WHERE action = 'idp.metadata-refresh' ORDER BY id DESC").first()
+    expect(failed).toEqual({ idp_id: idp.id, outcome: 'failure' })
   })
 
   it('explains fetch failures and bad metadata with codes', async () => {

@@ -245,21 +245,3 @@ describe('admin console through SSO', () => {
     expect(after.headers.get('location')).toMatch(/^\/sso\/admin\/login/)
   })
 })
-
-describe('helpdesk apps page', () => {
-  it('adds a SAML helpdesk from SP metadata, shows errors in place, and deletes it', async () => {
-    const { browser, csrf } = await signedIn()
-    const spMetadata = await (await new TestBrowser().fetch('https://desk.example.org/sso/metadata')).text()
-    const bad = await browser.fetch('/sso/admin/apps/import', { form: { _csrf: csrf, name: 'Desk', metadataXml: '<x/>' } })
-    expect(bad.status).toBe(422)
-    expect(await bad.text()).toContain('data-error-for="metadataXml">SAML_METADATA_INVALID')
-    const ok = await browser.fetch('/sso/admin/apps/import', { form: { _csrf: csrf, name: 'Desk', metadataXml: spMetadata } })
-    expect(ok.headers.get('location')).toBe('/sso/admin/apps?flash=app-created')
-    const page = await (await browser.fetch('/sso/admin/apps')).text()
-    expect(page).toContain('data-app="desk"')
-    expect(page).toContain('https://desk.example.org/sso/acs')
-    const id = /action="\/sso\/admin\/apps\/([^/]+)\/delete"/.exec(page)![1]!
-    expect((await browser.fetch(`/sso/admin/apps/${id}/delete`, { form: { _csrf: csrf } })).headers.get('location')).toBe('/sso/admin/apps?flash=app-deleted')
-    expect(await (await browser.fetch('/sso/admin/apps')).text()).toContain('data-testid="apps-empty"')
-  })
-})

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { open } from '../../src/crypto/secret-box'
 import { AppError } from '../../src/errors'
 import type { SamlAppConfig, ZendeskConfig } from '../../src/store/app-configs'
-import { deleteApp, findEnabledApp, findSamlApp, getApp, listApps, openAppSecret, saveApp, type AppFields } from '../../src/store/apps'
+import { deleteApp, findEnabledApp, findSamlApp, getApp, listApps, openAppSecret, saveApp, setAppEnabled, type AppFields } from '../../src/store/apps'
 
 const T0 = new Date('2026-11-26T12:00:00.000Z')
 const T1 = new Date('2026-11-27T12:00:00.000Z')
@@ -154,5 +154,18 @@ describe('enabled-app lookups', () => {
     expect(await findSamlApp(env.DB, 'https://jira.example/')).toBeNull()
     expect(await findSamlApp(env.DB, 'https://zammad.example')).toBeNull()
     expect(await findSamlApp(env.DB, 'acme')).toBeNull()
+  })
+})
+
+describe('setAppEnabled', () => {
+  it('turns one app off and on, leaving its secret and config as they are; the lookups follow', async () => {
+    const app = await saveApp(env.DB, SECRET, 'app_toggle', zendesk('Toggle', { sharedSecret: 'zendesk-shared-secret-0123456789' }), T0, true)
+    const off = await setAppEnabled(env.DB, app.id, false, T1)
+    expect(off).toEqual({ ...app, enabled: false, updatedAt: T1 })
+    expect(await findEnabledApp(env.DB, 'zendesk', 'toggle')).toBeNull()
+    expect((await setAppEnabled(env.DB, app.id, true, T1))!.enabled).toBe(true)
+    expect(await findEnabledApp(env.DB, 'zendesk', 'toggle')).toMatchObject({ id: app.id })
+    expect(await openAppSecret(SECRET, (await getApp(env.DB, app.id))!)).toBe('zendesk-shared-secret-0123456789')
+    expect(await setAppEnabled(env.DB, 'app_none', true, T1)).toBeNull()
   })
 })

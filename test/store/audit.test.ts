@@ -1,8 +1,10 @@
 // workerd: the audit log in real D1: entries read back as written, newest first, filtered by
-// action, IdP, outcome and code, keyset-paginated (stable while rows arrive), pruned by age.
+// action, IdP, organization, outcome, code and time, keyset-paginated (stable while rows arrive),
+// pruned by age.
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { listAudit, pruneAudit, writeAudit, type AuditEntry, type AuditRow } from '../../src/store/audit'
+import { seedIdp, seedOrganization } from '../helpers/tenants'
 
 const T0 = new Date('2026-11-26T12:00:00.000Z')
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000)
@@ -131,6 +133,47 @@ describe('listAudit', () => {
     const page2 = await listAudit(env.DB, { limit: 3, before: page1.nextBefore! })
     expect([...page1.entries, ...page2.entries]).toEqual(before)
     expect(actions((await listAudit(env.DB, { limit: 2 })).entries)).toEqual(['new-2', 'new-1'])
+  })
+})
+
+describe('listAudit by time and organization', () => {
+  beforeEach(async () => {
+    await seedOrganization({ id: 'org_a' })
+    await seedOrganization({ id: 'org_b' })
+    const idp = (id: string, organizationId: string) =>
+      seedIdp(env.DB, id, { name: id, slug: id.replace(/_/g, '-'), entityId: `https://${id}.test`, ssoUrl: `https://${id}.test/sso`, organizationId })
+    await env.DB.exec("DELETE FROM idps WHERE id IN ('idp_a1', 'idp_a2', 'idp_b1')")
+    await idp('idp_a1', 'org_a')
+    await idp('idp_a2', 'org_a')
+    await idp('idp_b1', 'org_b')
+    await writeAll([
+      entry({ action: 'at-start', idpId: 'idp_a1', at: T0 }),
+      entry({ action: 'inside', idpId: 'idp_a2', at: at(30) }),
+      entry({ action: 'last-ms', idpId: 'idp_b1', at: new Date(at(60).getTime() - 1) }),
+      entry({ action: 'at-end', idpId: 'idp_a1', at: at(60) }),
+      entry({ action: 'before', idpId: 'idp_a1', at: at(-1) }),
+      entry({ action: 'no-idp', at: at(30) }),
+    ])
+  })
+
+  it('keeps rows from since (inclusive) up to until (exclusive)', async () => {
+    expect(actions((await listAudit(env.DB, { since: T0, until: at(60), limit: 10 })).entries)).toEqual(['no-idp', 'last-ms', 'inside', 'at-start'])
+    expect(actions((await listAudit(env.DB, { since: at(60), limit: 10 })).entries)).toEqual(['at-end'])
+    expect(actions((await listAudit(env.DB, { until: T0, limit: 10 })).entries)).toEqual(['before'])
+  })
+
+  it("keeps the rows of the organization's IdPs, with the other filters", async () => {
+    expect(actions((await listAudit(env.DB, { organizationId: 'org_a', limit: 10 })).entries)).toEqual(['before', 'at-end', 'inside', 'at-start'])
+    expect(actions((await listAudit(env.DB, { organizationId: 'org_a', since: T0, until: at(60), limit: 10 })).entries)).toEqual(['inside', 'at-start'])
+    expect(actions((await listAudit(env.DB, { organizationId: 'org_b', limit: 10 })).entries)).toEqual(['last-ms'])
+    expect((await listAudit(env.DB, { organizationId: 'org_none', limit: 10 })).entries).toEqual([])
+  })
+
+  it('pages within a time range', async () => {
+    const page1 = await listAudit(env.DB, { since: T0, until: at(60), limit: 3 })
+    const page2 = await listAudit(env.DB, { since: T0, until: at(60), limit: 3, before: page1.nextBefore! })
+    expect([...actions(page1.entries), ...actions(page2.entries)]).toEqual(['no-idp', 'last-ms', 'inside', 'at-start'])
+    expect(page2.nextBefore).toBeNull()
   })
 })
 

@@ -10,8 +10,11 @@ import {
   decryptionKeys,
   DEFAULT_SP_COMMON_NAME,
   listSpKeys,
+  MAX_PRUNED_SP_KEYS,
   metadataCertificates,
+  pruneRetiredSpKeys,
   RETIRED_DECRYPTION_WINDOW_MS,
+  RETIRED_SIGNING_KEY_OVERLAP_MS,
   SP_CERT_BACKDATE_MS,
   spKeyCommonName,
   stageNextSpKey,
@@ -281,5 +284,62 @@ describe('rollover', () => {
       [active.id, 'retired'],
       [next.id, 'active'],
     ])
+  })
+})
+
+describe('pruning retired keys', () => {
+  it('deletes a retired signing-role key after its overlap, and never an active or staged one', async () => {
+    const old = await activeSpKey(env.DB, env.SSO_SECRET, 'broker', T0, CN)
+    const next = await stageNextSpKey(env.DB, env.SSO_SECRET, 'broker', T0, CN)
+    const tActivate = new Date(T0.getTime() + DAY_MS)
+    await activateNextSpKey(env.DB, 'broker', tActivate)
+    const staged = await stageNextSpKey(env.DB, env.SSO_SECRET, 'broker', tActivate, CN)
+
+    // Within the overlap: kept (the console still lists the rollover just done).
+    expect(await pruneRetiredSpKeys(env.DB, new Date(tActivate.getTime() + RETIRED_SIGNING_KEY_OVERLAP_MS - 1000))).toEqual([])
+    const pruned = await pruneRetiredSpKeys(env.DB, new Date(tActivate.getTime() + RETIRED_SIGNING_KEY_OVERLAP_MS))
+    expect(pruned).toEqual([{ id: old.id, use: 'broker', retiredAt: tActivate }])
+    expect((await rows()).map((r) => [r.id, r.status])).toEqual([
+      [next.id, 'active'],
+      [staged.id, 'next'],
+    ])
+    // Years later, the active and the staged key are still there.
+    expect(await pruneRetiredSpKeys(env.DB, new Date(T0.getTime() + 3650 * DAY_MS))).toEqual([])
+    expect(await rows()).toHaveLength(2)
+  })
+
+  it('keeps a retired encryption key for as long as it still decrypts, then deletes it', async () => {
+    const old = await activeSpKey(env.DB, env.SSO_SECRET, 'encryption', T0, CN)
+    const next = await stageNextSpKey(env.DB, env.SSO_SECRET, 'encryption', T0, CN)
+    await activateNextSpKey(env.DB, 'encryption', T0)
+    const current = await activeSpKey(env.DB, env.SSO_SECRET, 'encryption', T0, CN)
+
+    // Past the signing roles' overlap, but inside the decryption window: an IdP may still encrypt to it.
+    const inWindow = new Date(T0.getTime() + RETIRED_DECRYPTION_WINDOW_MS - 1000)
+    expect(await pruneRetiredSpKeys(env.DB, inWindow)).toEqual([])
+    expect(await decryptionKeys(env.DB, env.SSO_SECRET, inWindow)).toEqual([current.privateKeyPem, old.privateKeyPem])
+
+    const past = new Date(T0.getTime() + RETIRED_DECRYPTION_WINDOW_MS)
+    expect((await pruneRetiredSpKeys(env.DB, past)).map((k) => k.id)).toEqual([old.id])
+    expect(await decryptionKeys(env.DB, env.SSO_SECRET, past)).toEqual([current.privateKeyPem])
+    expect((await rows()).map((r) => r.id)).toEqual([next.id])
+  })
+
+  it('deletes at most MAX_PRUNED_SP_KEYS in one call, oldest retirement first', async () => {
+    const now = T0.getTime()
+    const inserts = Array.from({ length: MAX_PRUNED_SP_KEYS + 2 }, (_, i) =>
+      env.DB.prepare(
+        "INSERT INTO sp_keys (id, use, algorithm, certificate_pem, private_key_sealed, status, not_after, retired_at, created_at) VALUES (?, 'metadata', 'RSA-2048', 'x', 'x', 'retired', ?, ?, ?)",
+      ).bind(`spk_m_${String(i).padStart(4, '0')}`, now + 3650 * DAY_MS, now + i, now),
+    )
+    await env.DB.batch(inserts)
+    const later = new Date(now + 30 * DAY_MS)
+    const first = await pruneRetiredSpKeys(env.DB, later)
+    expect(first).toHaveLength(MAX_PRUNED_SP_KEYS)
+    expect(first[0]!.id).toBe('spk_m_0000')
+    expect((await pruneRetiredSpKeys(env.DB, later)).map((k) => k.id)).toEqual(
+      [MAX_PRUNED_SP_KEYS, MAX_PRUNED_SP_KEYS + 1].map((i) => `spk_m_${String(i).padStart(4, '0')}`),
+    )
+    expect(await rows()).toEqual([])
   })
 })

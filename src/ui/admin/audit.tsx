@@ -1,4 +1,4 @@
-/** Audit log: newest first, filters as a GET form (bookmarkable), keyset pages. */
+/** Audit log: newest first, filters as a GET form (bookmarkable, and what the overview's bars link to), keyset pages. */
 import { AdminLayout, type AdminLayoutProps } from './layout'
 
 export interface AuditItem {
@@ -46,6 +46,21 @@ export function AuditPage(
           <label for="a-idp">IdP id</label>
           <input id="a-idp" type="text" name="idpId" value={f.idpId ?? ''} />
         </div>
+        <div>
+          <label for="a-org">Organization id</label>
+          <input id="a-org" type="text" name="organizationId" value={f.organizationId ?? ''} />
+        </div>
+        <div>
+          <label for="a-since">From (UTC)</label>
+          <input id="a-since" type="text" name="since" value={f.since ?? ''} placeholder="2031-01-31" aria-describedby="a-time-hint" />
+        </div>
+        <div>
+          <label for="a-until">Before (UTC)</label>
+          <input id="a-until" type="text" name="until" value={f.until ?? ''} placeholder="2031-02-01" aria-describedby="a-time-hint" />
+        </div>
+        <p id="a-time-hint" class="muted">
+          From and Before take a date (from midnight UTC), a time such as 2031-01-31T12:00:00Z, or milliseconds since 1970; Before is not included.
+        </p>
         <p>
           <button class="btn" type="submit">
             Filter

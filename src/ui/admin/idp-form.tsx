@@ -313,7 +313,7 @@ function NameMapFields(props: { field: 'attributeMap' | 'claimsMap'; noun: strin
 /** Test first: a draft says why it is hidden; every IdP page starts with its Test button. */
 function TestAtTop(props: { idpId: string; csrf: string; draft: boolean; enabled: boolean }) {
   return (
-    <div class={props.draft ? 'flash' : ''} role={props.draft ? 'status' : undefined} data-testid="test-top">
+    <div class={props.draft ? 'callout' : ''} role={props.draft ? 'status' : undefined} data-testid="test-top">
       {props.draft ? (
         <p>
           <strong>Draft.</strong> Customers cannot see or use this IdP until a test sign-in passes; then enable it.

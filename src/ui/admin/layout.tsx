@@ -19,7 +19,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 [aria-invalid=true]{border-color:#c62828!important}.field-error{color:#c62828;margin:.2rem 0}
 .btn{display:inline-block;padding:.5rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;font:600 .95rem system-ui,sans-serif;cursor:pointer;text-decoration:none}
 .btn.secondary{background:transparent;color:var(--accent)}.btn.danger{background:#c62828;border-color:#c62828}
-.flash{padding:.6rem .9rem;border-radius:8px;margin:0 0 1rem;border:1px solid #2e7d32}.flash.error{border-color:#c62828}
+.flash{padding:.6rem .9rem;border-radius:8px;margin:0 0 1rem;border:1px solid #2e7d32}.flash.error{border-color:#c62828}.callout{padding:.6rem .9rem;border-radius:8px;margin:0 0 1rem;border:1px solid var(--warn)}
 .copy-row{display:flex;gap:.5rem;align-items:center}.copy-row input{flex:1;min-width:0;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(16rem,100%),1fr));gap:0 1rem}pre,code{overflow-wrap:anywhere;white-space:pre-wrap}
 @media (max-width:40rem){table.responsive thead{display:none}table.responsive td{display:block;border:0}table.responsive tr{border-bottom:1px solid var(--border);display:block}}
@@ -27,7 +27,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 
 export interface AdminLayoutProps {
   title: string
-  active: 'organizations' | 'idps' | 'apps' | 'settings' | 'audit' | 'sp' | 'login'
+  active: 'overview' | 'organizations' | 'idps' | 'apps' | 'settings' | 'audit' | 'sp' | 'login'
   actor?: string | undefined
   csrf?: string | undefined
   flash?: { kind: 'ok' | 'error'; text: string } | undefined
@@ -35,6 +35,8 @@ export interface AdminLayoutProps {
   hostNotice?: string | null | undefined
   /** A refused form's errors by field: listed at the top, each linking to its field. */
   errors?: Record<string, string> | undefined
+  /** More constant CSS for this page only (e.g. the overview's charts). */
+  pageCss?: string | undefined
   children: Child
 }
 
@@ -62,6 +64,7 @@ function ErrorSummary(props: { errors: Record<string, string> }) {
 }
 
 const NAV = [
+  ['overview', '/sso/admin', 'Overview'],
   ['organizations', '/sso/admin/organizations', 'Organizations'],
   ['idps', '/sso/admin/idps', 'Identity providers'],
   ['apps', '/sso/admin/apps', 'Helpdesk apps'],
@@ -78,7 +81,7 @@ export function AdminLayout(props: AdminLayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · SSO admin`}</title>
-        <Style css={BASE_CSS + ADMIN_CSS} />
+        <Style css={BASE_CSS + ADMIN_CSS + (props.pageCss ?? '')} />
       </head>
       <body>
         {props.active !== 'login' ? (
