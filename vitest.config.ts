@@ -30,8 +30,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
-    // test/saml, test/dev, test/architecture and test/migrations run in plain Node (they read files, spawn openssl/xmlsec1, use node:sqlite).
-    exclude: ['test/browser/**', 'test/saml/**', 'test/dev/**', 'test/architecture/**', 'test/migrations/**', 'node_modules/**'],
+    // test/saml, test/dev, test/architecture, test/migrations and test/docs run in plain Node (they read files, spawn openssl/xmlsec1/python3, use node:sqlite).
+    exclude: ['test/browser/**', 'test/saml/**', 'test/dev/**', 'test/architecture/**', 'test/migrations/**', 'test/docs/**', 'node_modules/**'],
     setupFiles: ['./test/setup/apply-migrations.ts'],
     testTimeout: 30_000,
   },

@@ -16,6 +16,7 @@ import { acsRoutes } from './routes/acs'
 import { adminApiRoutes } from './routes/admin-api'
 import { adminConsoleRoutes } from './routes/admin-console'
 import { adminAppRoutes } from './routes/admin-apps'
+import { adminEventRoutes } from './routes/admin-events'
 import { adminOrganizationRoutes } from './routes/admin-organizations'
 import { brokerRoutes } from './routes/broker'
 import { gatewayInfoRoutes } from './routes/gateway-info'
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps = defaultDeps): Hono<AppEnv> {
   sso.route('/admin/api', adminApiRoutes)
   sso.route('/admin', adminOrganizationRoutes)
   sso.route('/admin', adminAppRoutes)
+  sso.route('/admin', adminEventRoutes)
   sso.route('/admin', adminConsoleRoutes)
   sso.all('*', () => {
     throw new AppError('NOT_FOUND')

@@ -29,4 +29,9 @@ export interface RequestContext extends AppDeps {
   userAgent: string | null
   /** Who acts, for the audit log: 'anonymous', 'admin-token', 'sso:<subject>', or 'cron'. */
   actor: string
+  /**
+   * Keeps the Worker alive for background work after the response (webhook deliveries,
+   * events/emit.ts): the request's or the cron's ExecutionContext. Absent, the cron does that work.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void
 }

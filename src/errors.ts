@@ -83,6 +83,8 @@ export const APP_ERROR_CODES = [
   'ADMIN_METADATA_EXPIRED',
   'ADMIN_IDP_UNTESTED',
   'ADMIN_TEST_FIX_UNAVAILABLE',
+  'ADMIN_EVENT_NOT_FOUND',
+  'ADMIN_WEBHOOK_NOT_CONFIGURED',
 ] as const
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number]
@@ -417,6 +419,13 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 409,
     user: 'This fix is no longer available.',
     admin: 'A test result keeps its fixes for 10 minutes, and offers only what the IdP really sent: run the test again.',
+    exposeMessage: true,
+  },
+  ADMIN_EVENT_NOT_FOUND: { status: 404, user: 'No event with this id.' },
+  ADMIN_WEBHOOK_NOT_CONFIGURED: {
+    status: 409,
+    user: 'Webhooks are off.',
+    admin: 'Set a webhook URL and its signing secret in Settings first: no event is sent while the URL is empty.',
     exposeMessage: true,
   },
   ADMIN_METADATA_EXPIRED: {

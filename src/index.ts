@@ -1,9 +1,9 @@
 /**
- * Worker entry: the HTTP app and the daily cron trigger (replay-row and audit retention pruning,
- * IdP metadata refresh).
+ * Worker entry: the HTTP app and the cron trigger, every 5 minutes (webhook outbox deliveries;
+ * once a day the maintenance: retention pruning, IdP metadata refresh, ... — scheduled.ts).
  */
 import { createApp } from './app'
-import { runMaintenance } from './scheduled'
+import { runScheduled } from './scheduled'
 
 // Durable Object classes are exported by the Worker entry (wrangler.toml binds RATE_LIMITER).
 export { RateLimiter } from './store/rate-limits'
@@ -13,8 +13,12 @@ const app = createApp()
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
+    // The run's clock starts at the scheduled time and runs on, so a webhook signed minutes into
+    // a long run carries the time it was really sent (receivers check it within 5 minutes).
+    const startedMs = Date.now()
+    const clock = () => new Date(controller.scheduledTime + (Date.now() - startedMs))
     ctx.waitUntil(
-      runMaintenance(env, new Date(controller.scheduledTime)).then((report) =>
+      runScheduled(env, new Date(controller.scheduledTime), { clock, waitUntil: (p) => ctx.waitUntil(p) }).then((report) =>
         console.log(JSON.stringify({ level: 'info', msg: 'cron', cron: controller.cron, ...report })),
       ),
     )

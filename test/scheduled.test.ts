@@ -1,15 +1,18 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { queueEvent } from '../src/events/emit'
 import worker from '../src/index'
-import { runMaintenance } from '../src/scheduled'
+import { MAINTENANCE_TIME_UTC, maintenanceDueSince, runMaintenance, runScheduled } from '../src/scheduled'
 import { getDomain } from '../src/store/organizations'
 import { createSession } from '../src/store/sessions'
 import { putSettings } from '../src/store/settings'
-import { lastAuditRow } from './helpers/context'
+import { lastAuditRow, testContext } from './helpers/context'
 import { localDns } from './helpers/dns'
 import { sampleSession } from './helpers/session'
+import { faultyD1 } from './helpers/storage'
 import { seedOrganization } from './helpers/tenants'
+import { configureWebhook, webhookReceiver } from './helpers/webhooks'
 
 describe('daily cron', () => {
   it('prunes expired replay rows and audit entries past retention, and audits itself', async () => {
@@ -107,5 +110,90 @@ describe('daily cron', () => {
       },
     })
     expect(await lastAuditRow('maintenance')).toMatchObject({ detail: { spKeysPruned: 2 } })
+  })
+})
+
+describe('the 5-minute cron', () => {
+  const at = (iso: string) => new Date(iso)
+  const maintenanceRows = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'maintenance'").first<{ n: number }>())!.n
+  const deps = { resolveTxt: localDns().resolver }
+
+  beforeEach(async () => {
+    await env.DB.batch([env.DB.prepare('DELETE FROM scheduled_jobs'), env.DB.prepare('DELETE FROM webhook_events')])
+    await configureWebhook(false)
+  })
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it('is due from 03:15 UTC on: before that, the previous day’s 03:15 counts', () => {
+    expect(maintenanceDueSince(at('2031-10-01T03:14:59Z'))).toEqual(at('2031-09-30T03:15:00Z'))
+    expect(maintenanceDueSince(at('2031-10-01T03:15:00Z'))).toEqual(at('2031-10-01T03:15:00Z'))
+    expect(maintenanceDueSince(at('2031-10-01T23:55:00Z'))).toEqual(at('2031-10-01T03:15:00Z'))
+    expect(MAINTENANCE_TIME_UTC).toEqual({ hour: 3, minute: 15 })
+  })
+
+  it('runs the maintenance once a day, on the first run from 03:15 UTC on, and on the very first run', async () => {
+    // The very first run after a deploy (no claim yet) maintains at once, whatever the hour.
+    expect((await runScheduled(env, at('2031-10-01T14:00:00Z'), deps)).maintenance).not.toBeNull()
+    const before = await maintenanceRows()
+    for (const time of ['2031-10-01T14:05:00Z', '2031-10-01T23:55:00Z', '2031-10-02T03:10:00Z'])
+      expect((await runScheduled(env, at(time), deps)).maintenance, time).toBeNull()
+    expect((await runScheduled(env, at('2031-10-02T03:15:00Z'), deps)).maintenance).not.toBeNull()
+    for (const time of ['2031-10-02T03:20:00Z', '2031-10-02T12:00:00Z']) expect((await runScheduled(env, at(time), deps)).maintenance, time).toBeNull()
+    // A missed window (no run at 03:15, e.g. an outage) is caught up by the next run.
+    expect((await runScheduled(env, at('2031-10-03T04:40:00Z'), deps)).maintenance).not.toBeNull()
+    expect(await maintenanceRows()).toBe(before + 2)
+  })
+
+  it('lets one of two overlapping runs do the maintenance', async () => {
+    const reports = await Promise.all([runScheduled(env, at('2031-10-05T03:15:00Z'), deps), runScheduled(env, at('2031-10-05T03:15:00Z'), deps)])
+    expect(reports.filter((r) => r.maintenance !== null)).toHaveLength(1)
+  })
+
+  it('gives the claim back when the maintenance fails, so the next run tries again', async () => {
+    const failing = { ...env, DB: faultyD1(env.DB, { fails: /consumed_assertions/ }) }
+    await expect(runScheduled(failing, at('2031-10-07T03:15:00Z'), deps)).rejects.toThrow(/consumed_assertions/)
+    expect((await runScheduled(env, at('2031-10-07T03:20:00Z'), deps)).maintenance).not.toBeNull()
+  })
+
+  it('delivers the outbox on every run, maintenance or not, and retries on the schedule', async () => {
+    await configureWebhook(true)
+    await runScheduled(env, at('2031-10-09T03:15:00Z'), deps)
+    const receiver = webhookReceiver()
+    receiver.respond = () => new Response('down', { status: 500 })
+    const id = (await queueEvent(testContext({ clock: () => at('2031-10-09T10:01:00Z') }), 'webhook.test', {}))!
+    expect((await runScheduled(env, at('2031-10-09T10:05:00Z'), deps)).outbox).toEqual({ attempted: 1, delivered: 0, retrying: 1, failed: 0 })
+    // Next attempt due 1 minute after the failure: the next 5-minute run makes it.
+    receiver.respond = () => new Response(null, { status: 204 })
+    const report = await runScheduled(env, at('2031-10-09T10:10:00Z'), deps)
+    expect(report).toEqual({ outbox: { attempted: 1, delivered: 1, retrying: 0, failed: 0 }, maintenance: null })
+    expect(receiver.requests.map((r) => r.headers.get('webhook-id'))).toEqual([id, id])
+  })
+
+  it('drives the outbox from the Worker entry with cron */5, and keeps the maintenance to its daily run', async () => {
+    await configureWebhook(true)
+    await runScheduled(env, at('2031-10-11T03:15:00Z'), deps)
+    const before = await maintenanceRows()
+    const receiver = webhookReceiver()
+    await queueEvent(testContext({ clock: () => at('2031-10-11T10:00:00Z') }), 'webhook.test', {})
+    const ctx = createExecutionContext()
+    await worker.scheduled(createScheduledController({ scheduledTime: at('2031-10-11T10:05:00Z').getTime(), cron: '*/5 * * * *' }), env, ctx)
+    await waitOnExecutionContext(ctx)
+    expect(receiver.requests).toHaveLength(1)
+    // Signed at the run's time (the scheduled time plus what the run took).
+    expect(Number(receiver.requests[0]!.headers.get('webhook-timestamp'))).toBeGreaterThanOrEqual(at('2031-10-11T10:05:00Z').getTime() / 1000)
+    expect(await maintenanceRows()).toBe(before)
+  })
+
+  it('prunes webhook events after 30 days in the daily maintenance', async () => {
+    const now = at('2031-10-13T03:15:00Z')
+    await configureWebhook(true)
+    await queueEvent(testContext({ clock: () => new Date(now.getTime() - 31 * 86_400_000) }), 'webhook.test', {})
+    const recent = await queueEvent(testContext({ clock: () => new Date(now.getTime() - 29 * 86_400_000) }), 'webhook.test', {})
+    await configureWebhook(false)
+    const report = await runMaintenance(env, now, deps)
+    expect(report.eventsPruned).toBe(1)
+    expect((await env.DB.prepare('SELECT id FROM webhook_events').all<{ id: string }>()).results.map((r) => r.id)).toEqual([recent])
   })
 })

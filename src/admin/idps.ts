@@ -5,7 +5,8 @@
  */
 import { recordAudit } from '../audit/record'
 import type { RequestContext } from '../context'
-import { AppError } from '../errors'
+import { AppError, errorCode } from '../errors'
+import { emitEvent, idpEventData } from '../events/emit'
 import type { BrowserStep } from '../navigation'
 import { startSignIn } from '../sso/sign-in'
 import {
@@ -27,6 +28,7 @@ export type { TestResult } from '../store/test-results'
 import { idpView, parseIdpInput, type IdpView } from './idp-fields'
 import { assertNotExpired, fieldsFromMetadata, loadIdpMetadata, refreshedFields } from './metadata-source'
 import { ATTRIBUTE_PRESETS, detectPreset } from './attribute-presets'
+import { describeCertificate } from './certificates'
 import { pinSpEntityId } from './console-host'
 import { oidcFields, refreshedOidcFields } from './oidc-settings'
 import { claimIdpDomains, organizationForNewIdp, requireOrganization, revokeSessionsOf } from './organizations'
@@ -195,15 +197,34 @@ function untested(): never {
   throw new AppError('ADMIN_IDP_UNTESTED', 'Run a test sign-in first: a new IdP stays a draft, hidden from customers, until one passes.', { field: 'enabled' })
 }
 
+/** What a test sign-in exercised: changing one of these on a disabled IdP makes it a draft again. */
+const SIGN_IN_FIELDS = [
+  'entityId',
+  'ssoUrl',
+  'ssoBinding',
+  'certificates',
+  'organizationId',
+  'attributeMap',
+  'issuer',
+  'clientId',
+  'clientSecretSealed',
+  'tokenEndpointAuth',
+  'scopes',
+  'claimsMap',
+] as const satisfies readonly (keyof IdpFields)[]
+
 async function applyChanges(
   ctx: RequestContext,
   before: IdpRow,
   fields: Partial<IdpFields>,
   via: AdminChannel,
-  skip: { skipTest?: true } = {},
+  extra: { skipTest?: true; fix?: Record<string, unknown> } = {},
 ): Promise<IdpRow> {
-  if (fields.enabled && !before.enabled && !before.testedAt && !skip.skipTest) untested()
-  const row = (await storeIdpUpdate(ctx.db, before.id, fields, ctx.clock()))!
+  // A passed test vouches for the configuration it ran with: a disabled IdP whose sign-in changes
+  // needs a new one before it is enabled (a live IdP stays live: its admin changed it knowingly).
+  const retest = !before.enabled && SIGN_IN_FIELDS.some((k) => k in fields && JSON.stringify(fields[k]) !== JSON.stringify(before[k]))
+  if (fields.enabled && !before.enabled && (!before.testedAt || retest) && !extra.skipTest) untested()
+  const row = (await storeIdpUpdate(ctx.db, before.id, retest ? { ...fields, testedAt: null } : fields, ctx.clock()))!
   // The sealed secret is re-sealed with a fresh IV on every write: named as the secret, not compared.
   const changed = Object.keys(fields)
     .filter((k) => JSON.stringify(before[k as keyof IdpRow]) !== JSON.stringify(row[k as keyof IdpRow]))
@@ -212,8 +233,9 @@ async function applyChanges(
     action: 'idp.update',
     outcome: 'success',
     idpId: row.id,
-    detail: { changed, certificatesChanged: changed.includes('certificates'), via, ...skip },
+    detail: { changed, certificatesChanged: changed.includes('certificates'), via, ...extra },
   })
+  if (row.enabled !== before.enabled) await emitEvent(ctx, row.enabled ? 'idp.enabled' : 'idp.disabled', { ...idpEventData(row), via })
   return row
 }
 
@@ -258,8 +280,15 @@ export async function moveIdp(ctx: RequestContext, id: string, direction: 'up' |
 export async function refreshIdpMetadata(ctx: RequestContext, id: string, via: AdminChannel | 'cron'): Promise<IdpRow> {
   const row = await requireIdp(ctx, id)
   const now = ctx.clock()
-  const { update, certificatesChanged, endpointsChanged, expired } =
-    row.protocol === 'oidc' ? { ...(await refreshedOidcFields(row)), certificatesChanged: false, expired: [] } : await refreshedFields(row, now)
+  let refreshed
+  try {
+    refreshed = row.protocol === 'oidc' ? { ...(await refreshedOidcFields(row)), certificatesChanged: false, expired: [] } : await refreshedFields(row, now)
+  } catch (err) {
+    // The caller audits the failure (error handler or cron); the webhook hears of it here, once for every channel.
+    await emitEvent(ctx, 'idp.metadata_refresh_failed', { ...idpEventData(row), code: errorCode(err), via })
+    throw err
+  }
+  const { update, certificatesChanged, endpointsChanged, expired } = refreshed
   const saved = (await storeIdpUpdate(ctx.db, row.id, { ...update, metadataRefreshedAt: now }, now))!
   // Expired metadata is taken as before import checked it, but never silently: the row names it.
   const detail = { certificatesChanged, endpointsChanged, via, ...(expired.length > 0 ? { expired } : {}) }
@@ -303,7 +332,9 @@ export async function trustTestCertificate(ctx: RequestContext, id: string, requ
   const offered = result && !result.ok ? result.detail.offeredCertificate : undefined
   if (typeof offered !== 'string' || idp.protocol !== 'saml') noFix('This test result offers no certificate to trust (it expired after 10 minutes).')
   const fields = parseIdpInput({ certificates: [...idp.certificates, offered] }, 'patch', idp.protocol)
-  return applyChanges(ctx, idp, fields as Partial<IdpFields>, 'console')
+  // The one way KeyInfo becomes a trust anchor (the admin's click): the row says which and from where.
+  const { fingerprintSha256 } = await describeCertificate(offered, ctx.clock())
+  return applyChanges(ctx, idp, fields as Partial<IdpFields>, 'console', { fix: { kind: 'trust-certificate', requestId, fingerprintSha256 } })
 }
 
 /** A test's one-click fix: map the email from an attribute the IdP just sent. */
@@ -313,5 +344,5 @@ export async function useTestEmailAttribute(ctx: RequestContext, id: string, req
   if (!attributes || !Object.hasOwn(attributes, name) || idp.protocol !== 'saml')
     noFix(`The IdP sent no attribute named "${name}" in this test (or the result expired after 10 minutes).`)
   const fields = parseIdpInput({ attributeMap: { ...idp.attributeMap, email: name } }, 'patch', idp.protocol)
-  return applyChanges(ctx, idp, fields as Partial<IdpFields>, 'console')
+  return applyChanges(ctx, idp, fields as Partial<IdpFields>, 'console', { fix: { kind: 'email-attribute', requestId, attribute: name } })
 }

@@ -6,7 +6,7 @@ import { MAX_SESSION_LIFETIME_SECONDS } from '../store/sessions'
 import { MAX_CLOCK_SKEW_SECONDS } from '../saml/limits'
 import { DEFAULT_SETTINGS, type Settings } from '../store/settings'
 import { splitLines, splitList } from './idp-fields'
-import { int, invalid, optUrl } from './validate'
+import { int, invalid, optUrl, parseUrl } from './validate'
 
 function text(v: unknown, field: string, max: number, allowEmpty = false): string {
   if (typeof v !== 'string' || (!allowEmpty && !v.trim()) || v.length > max)
@@ -48,6 +48,27 @@ export interface AdminAccessInput {
 
 type SettingsInput = Omit<Settings, 'adminAccess'> & { adminAccess: AdminAccessInput[] }
 
+/** The webhook signing secret as typed (write-only: never part of Settings, never shown back). */
+export const MIN_WEBHOOK_SECRET_CHARS = 16
+export const MAX_WEBHOOK_SECRET_CHARS = 256
+
+/** null removes the secret; a secret is printable ASCII without spaces, so it survives every copy and paste. */
+function webhookSecret(v: unknown): string | null {
+  if (v === null) return null
+  if (typeof v !== 'string' || v.length < MIN_WEBHOOK_SECRET_CHARS || v.length > MAX_WEBHOOK_SECRET_CHARS || !/^[\x21-\x7e]+$/.test(v))
+    invalid('webhookSecret', `must be ${MIN_WEBHOOK_SECRET_CHARS} to ${MAX_WEBHOOK_SECRET_CHARS} printable characters without spaces (or null to remove it)`)
+  return v
+}
+
+/** https (plain http only to a loopback host, as for metadata URLs); no user name or password in it. */
+function webhookUrl(v: unknown): string | null {
+  if (v === undefined || v === null || v === '') return null
+  const url = parseUrl(v, 'webhookUrl')
+  const parsed = new URL(url)
+  if (parsed.username || parsed.password) invalid('webhookUrl', 'must not carry a user name or password: events are authenticated by their signature')
+  return url
+}
+
 const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } = {
   spEntityId: (v) => text(v, 'spEntityId', 1024, true),
   portalName: (v) => text(v, 'portalName', 100),
@@ -85,6 +106,7 @@ const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } 
     })
   },
   auditRetentionDays: (v) => int(v, 'auditRetentionDays', 1, 3650),
+  webhookUrl: (v) => webhookUrl(v),
   headerNames: (v) => {
     const allowed = Object.keys(DEFAULT_SETTINGS.headerNames).join(', ')
     if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid('headerNames', `must be an object { ${allowed} }`)
@@ -117,14 +139,18 @@ const PARSERS: { [K in keyof SettingsInput]: (v: unknown) => SettingsInput[K] } 
   },
 }
 
-export function parseSettingsInput(input: Record<string, unknown>): Partial<SettingsInput> {
+export function parseSettingsInput(input: Record<string, unknown>): Partial<SettingsInput> & { webhookSecret?: string | null } {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(input)) {
+    if (key === 'webhookSecret') {
+      out.webhookSecret = webhookSecret(value)
+      continue
+    }
     if (key === 'adminGroups') invalid(key, 'was replaced by adminAccess: (IdP, group) pairs, because a group name alone must not grant access across IdPs')
     if (!Object.hasOwn(DEFAULT_SETTINGS, key)) invalid(key, 'unknown setting')
     out[key] = PARSERS[key as keyof SettingsInput](value)
   }
-  return out as Partial<SettingsInput>
+  return out as Partial<SettingsInput> & { webhookSecret?: string | null }
 }
 
 /** `idp-slug: group` lines (the console's form) as pairs; a line without ':' names no IdP and is refused by the service. */
@@ -151,6 +177,9 @@ export function settingsInputFromForm(form: Record<string, string>): Record<stri
     allowSha1: text('allowSha1') === 'true',
     adminAccess: parseAdminAccessLines(text('adminAccess')),
     auditRetentionDays: num('auditRetentionDays'),
+    webhookUrl: text('webhookUrl') || null,
+    // Empty: keep the secret there is (the form never shows it).
+    ...(text('webhookSecret') ? { webhookSecret: text('webhookSecret') } : {}),
     headerNames: Object.fromEntries(Object.entries(DEFAULT_SETTINGS.headerNames).map(([k, name]) => [k, text(`headerNames.${k}`) || name])),
     userHeader: text('userHeader.name')
       ? { name: text('userHeader.name'), value: text('userHeader.value') || 'email', pathPrefixes: splitList(text('userHeader.pathPrefixes')) }

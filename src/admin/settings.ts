@@ -1,7 +1,11 @@
-/** Gateway settings: read, and change (validate → store in one batch → audit the changed keys). */
+/**
+ * Gateway settings: read, and change (validate → store in one batch → audit the changed keys).
+ * The webhook signing secret is write-only: stored sealed, answered only as `hasWebhookSecret`.
+ */
+import { base64url } from 'jose'
 import { recordAudit } from '../audit/record'
 import type { RequestContext } from '../context'
-import { getSettings, putSettings, type Settings } from '../store/settings'
+import { getSettings, hasWebhookSecret, putSettings, sealWebhookSecret, type Settings } from '../store/settings'
 import type { AdminChannel } from './idps'
 import { findIdp, listIdps } from '../store/idps'
 import type { AdminAccessPair } from '../store/settings'
@@ -10,8 +14,12 @@ import { invalid, requireObject } from './validate'
 
 export type { Settings } from '../store/settings'
 
-export function readSettings(ctx: RequestContext): Promise<Settings> {
-  return getSettings(ctx.db)
+/** Settings as the API and the console show them: the webhook secret only as whether there is one. */
+export type SettingsView = Settings & { hasWebhookSecret: boolean }
+
+export async function readSettings(ctx: RequestContext): Promise<SettingsView> {
+  const [settings, hasSecret] = await Promise.all([getSettings(ctx.db), hasWebhookSecret(ctx.db)])
+  return { ...settings, hasWebhookSecret: hasSecret }
 }
 
 /** settings.adminAccess as `idp-slug: group` lines, for the console's form. */
@@ -31,13 +39,33 @@ async function resolveAdminAccess(ctx: RequestContext, pairs: AdminAccessInput[]
   return out
 }
 
-/** Validates, saves in one batch, and audits the settings whose value really changed (the console sends them all). */
-export async function updateSettings(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<Settings> {
-  const { adminAccess, ...parsed } = parseSettingsInput(requireObject(input))
+/**
+ * Validates, saves in one batch, and audits the settings whose value really changed (the console
+ * sends them all). A webhook URL needs a signing secret: events are never sent unsigned.
+ */
+export async function updateSettings(ctx: RequestContext, input: unknown, via: AdminChannel): Promise<SettingsView> {
+  const { adminAccess, webhookSecret, ...parsed } = parseSettingsInput(requireObject(input))
   const changes: Partial<Settings> = { ...parsed, ...(adminAccess ? { adminAccess: await resolveAdminAccess(ctx, adminAccess) } : {}) }
   const before = await getSettings(ctx.db)
-  const saved = await putSettings(ctx.db, changes, ctx.clock())
-  const changed = (Object.keys(changes) as (keyof Settings)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(saved[k]))
+  const hasSecret = webhookSecret === undefined ? await hasWebhookSecret(ctx.db) : webhookSecret !== null
+  const webhookUrl = changes.webhookUrl !== undefined ? changes.webhookUrl : before.webhookUrl
+  if (webhookUrl && !hasSecret) invalid('webhookSecret', 'a webhook URL needs a signing secret: type one, or generate one')
+  const sealed = typeof webhookSecret === 'string' ? await sealWebhookSecret(ctx.secret, webhookSecret) : webhookSecret
+  const saved = await putSettings(ctx.db, changes, ctx.clock(), sealed)
+  const changed: string[] = (Object.keys(changes) as (keyof Settings)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(saved[k]))
+  // Named, never compared or shown: a secret typed in counts as a change.
+  if (webhookSecret !== undefined) changed.push('webhookSecret')
   await recordAudit(ctx, { action: 'settings.update', outcome: 'success', detail: { changed, via } })
-  return saved
+  return { ...saved, hasWebhookSecret: hasSecret }
+}
+
+/** Bytes of randomness in a generated webhook secret (256 bits). */
+const WEBHOOK_SECRET_BYTES = 32
+
+/** A new webhook signing secret (`whsec_` + 43 base64url characters), stored sealed and returned to be shown once. */
+export async function generateWebhookSecret(ctx: RequestContext, via: AdminChannel): Promise<string> {
+  const secret = `whsec_${base64url.encode(ctx.random(WEBHOOK_SECRET_BYTES))}`
+  await putSettings(ctx.db, {}, ctx.clock(), await sealWebhookSecret(ctx.secret, secret))
+  await recordAudit(ctx, { action: 'settings.update', outcome: 'success', detail: { changed: ['webhookSecret'], generated: true, via } })
+  return secret
 }

@@ -8,8 +8,9 @@ import { recordAudit } from '../audit/record'
 import type { RequestContext } from '../context'
 import { hashToken, newToken } from '../crypto/token'
 import { AppError } from '../errors'
+import { emitSetupCompleted } from '../events/emit'
 import { getIdp, updateIdp as storeIdpUpdate } from '../store/idps'
-import { listDomains } from '../store/organizations'
+import { getOrganization, listDomains } from '../store/organizations'
 import { createSetupLink as insertSetupLink, getSetupLink, listSetupLinks, updateSetupLink, type SetupLinkRow } from '../store/setup-links'
 import type { AdminChannel } from './idps'
 import { requireOrganization } from './organizations'
@@ -150,5 +151,6 @@ export async function approveSetupLink(ctx: RequestContext, organizationId: stri
   await storeIdpUpdate(ctx.db, idp.id, { enabled: true }, now)
   const row = (await updateSetupLink(ctx.db, organizationId, link.id, { completedAt: now }))!
   await recordAudit(ctx, { action: 'setup-link.approve', outcome: 'success', idpId: idp.id, detail: { organizationId, linkId: link.id, via } })
+  await emitSetupCompleted(ctx, { id: link.id, organizationName: (await getOrganization(ctx.db, organizationId))?.name ?? '' }, idp, via)
   return setupLinkView(row, await hasVerifiedDomain(ctx, organizationId), now)
 }

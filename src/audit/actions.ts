@@ -45,6 +45,9 @@ export const AUDIT_ACTIONS = [
   'setup-link.create',
   'setup-link.revoke',
   'setup-link.approve',
+  // webhook events (the console's delivery log)
+  'event.test',
+  'event.retry',
   // a customer's IT on a setup link (actor setup:<link id>)
   'setup.open',
   'setup.denied',

@@ -4,10 +4,11 @@
  * capped (every value and the whole row): a failure an anonymous client causes never writes an
  * unbounded row, and one client IP's anonymous failures write at most FAILURE_AUDIT.limit rows a
  * window (then one row saying the rest were left out). Never records secrets: callers pass
- * fingerprints and expected/received values.
+ * fingerprints and expected/received values. A failed sign-in also feeds the failure-spike event.
  */
 import type { RequestContext } from '../context'
 import { errorCode, errorDetail, errorInfo } from '../errors'
+import { checkFailureSpike } from '../events/failure-spike'
 import { writeAudit } from '../store/audit'
 import { FAILURE_AUDIT, takeRateLimit } from '../store/rate-limits'
 import type { AuditAction } from './actions'
@@ -57,6 +58,8 @@ export async function recordAudit(ctx: RequestContext, event: AuditEvent): Promi
     requestId: ctx.requestId,
     detail: capDetail(event.detail ?? {}),
   })
+  // Many failed sign-ins at one IdP in a short window become an `idp.failure_spike` event.
+  if (event.action === 'login' && event.outcome === 'failure' && event.idpId) await checkFailureSpike(ctx, event.idpId, event.code ?? null)
 }
 
 /**

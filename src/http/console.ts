@@ -30,8 +30,11 @@ const FLASH: Record<string, string> = {
   'setup-link-revoked': 'Setup link revoked: it no longer opens.',
   'setup-link-approved': 'Approved: the IdP is on.',
   revoked: 'Sessions revoked.',
+  'event-delivered': 'Event delivered: the receiver answered with a 2xx status.',
+  'event-not-delivered': 'The receiver did not accept the event: see its last result below. It is retried on the schedule.',
+  'event-queued': 'Event queued: it is sent within 5 minutes.',
 }
-const FLASH_ERRORS = new Set(['domain-pending'])
+const FLASH_ERRORS = new Set(['domain-pending', 'event-not-delivered'])
 
 const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()

@@ -5,13 +5,25 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { DEFAULT_DOH_URL, dohTxtResolver } from '../outbound/doh'
-import type { AppDeps } from '../context'
+import type { AppDeps, RequestContext } from '../context'
 import type { AppEnv } from '../env'
 import { requireSsoSecret } from '../secrets'
 import { guardD1, guardKv } from '../store/guard'
 
 export function clientIp(c: Context<AppEnv>): string {
   return c.req.header('cf-connecting-ip') ?? '127.0.0.1'
+}
+
+/** The request's waitUntil (events/emit.ts delivers webhooks in it); none when the app runs without an ExecutionContext. */
+function backgroundOf(c: Context<AppEnv>): Pick<RequestContext, 'waitUntil'> {
+  let executionCtx: Context<AppEnv>['executionCtx']
+  try {
+    executionCtx = c.executionCtx
+  } catch {
+    // hono throws when app.fetch got no ExecutionContext (app.request in tests): the cron delivers instead.
+    return {}
+  }
+  return { waitUntil: (promise) => executionCtx.waitUntil(promise) }
 }
 
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
@@ -38,6 +50,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
       ip: clientIp(c),
       userAgent: c.req.header('user-agent') ?? null,
       actor: 'anonymous',
+      ...backgroundOf(c),
     })
     await next()
   }

@@ -92,7 +92,7 @@ async function certificateDownload(c: C, format: 'pem' | 'cer') {
 }
 
 export const adminAppRoutes = new Hono<AppEnv>()
-  .use('/apps', ...consolePage())
+  // '/apps/*' matches '/apps' too: one session lookup and CSRF check per request.
   .use('/apps/*', ...consolePage())
   .get('/apps', async (c) =>
     c.html(<AppsPage {...consoleChrome(c)} apps={await listAppSummaries(c.var.ctx)} brokerMetadataUrl={brokerSetup(c.var.ctx).brokerMetadataUrl} />),

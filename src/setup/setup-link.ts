@@ -11,6 +11,7 @@ import type { RequestContext } from '../context'
 import { signValue, verifyValue } from '../crypto/mac'
 import { hashToken } from '../crypto/token'
 import { AppError } from '../errors'
+import { emitSetupCompleted } from '../events/emit'
 import type { BrowserStep } from '../navigation'
 import { domainView, addDomain, checkDomain, type DomainView } from '../admin/organizations'
 import { createIdp, deleteIdp, importIdp, updateIdp } from '../admin/idps'
@@ -311,5 +312,6 @@ export async function activateSetup(open: OpenSetup): Promise<'active' | 'submit
   await storeIdpUpdate(ctx.db, idp.id, { enabled: true }, now)
   open.link = (await updateSetupLink(ctx.db, organization.id, link.id, { completedAt: now }))!
   await recordAudit(ctx, { action: 'setup.activate', outcome: 'success', idpId: idp.id, detail: { organizationId: organization.id, linkId: link.id } })
+  await emitSetupCompleted(ctx, { id: link.id, organizationName: organization.name }, idp, 'setup')
   return 'active'
 }

@@ -56,3 +56,16 @@ export async function pruneAudit(d1: D1Database, cutoff: Date): Promise<number> 
   const rows = await drizzle(d1).delete(auditLog).where(lt(auditLog.at, cutoff)).returning({ id: auditLog.id })
   return rows.length
 }
+
+/**
+ * Failures of `action` for one IdP since `since`, counted up to `limit` (the read stops there):
+ * the (idp_id, at) index bounds it, for the failure-spike event (events/failure-spike.ts).
+ */
+export async function countRecentFailures(d1: D1Database, filter: { idpId: string; action: string; since: Date; limit: number }): Promise<number> {
+  const rows = await drizzle(d1)
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(and(eq(auditLog.idpId, filter.idpId), gte(auditLog.at, filter.since), eq(auditLog.action, filter.action), eq(auditLog.outcome, 'failure')))
+    .limit(filter.limit)
+  return rows.length
+}

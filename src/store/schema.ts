@@ -364,3 +364,46 @@ export const apps = sqliteTable(
   },
   (t) => [uniqueIndex('apps_slug_unique').on(t.slug)],
 )
+
+/**
+ * Webhook outbox (issue 14, "Events"): every event the gateway sends, with its delivery state.
+ * The body is kept as sent (each attempt signs it anew with its own timestamp); the cron retries
+ * pending events with backoff. A unique `dedupeKey` makes "once per certificate and threshold" and
+ * "once per IdP and window" a single insert. Rows older than 30 days are pruned.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    /** `evt_` + 24 hex characters; sent as `id` and `Webhook-Id`. */
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    /** The JSON body, exactly as POSTed. */
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due (pending only); while an attempt runs, the end of its lease. */
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
+    lastAttemptAt: integer('last_attempt_at', { mode: 'timestamp_ms' }),
+    lastHttpStatus: integer('last_http_status'),
+    /** Why the last attempt failed (events/deliver.ts DeliveryErrorCode), null after a 2xx. */
+    lastError: text('last_error'),
+    dedupeKey: text('dedupe_key'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('webhook_events_dedupe_key_unique').on(t.dedupeKey),
+    index('webhook_events_status_next').on(t.status, t.nextAttemptAt),
+    index('webhook_events_created').on(t.createdAt),
+  ],
+)
+
+/**
+ * Jobs the 5-minute cron runs less often (daily maintenance): one row per job, claimed by a
+ * conditional upsert so two overlapping cron runs never both start it.
+ */
+export const scheduledJobs = sqliteTable('scheduled_jobs', {
+  name: text('name').primaryKey(),
+  startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+})

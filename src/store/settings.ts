@@ -4,6 +4,7 @@
  */
 import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { open, seal } from '../crypto/secret-box'
 import { DEFAULT_CLOCK_SKEW_SECONDS } from '../saml/limits'
 import { settings } from './schema'
 
@@ -34,6 +35,8 @@ export interface Settings {
    * trusted proxy's user (`X-Forwarded-User` with the email, on `/auth/sso`). null = off.
    */
   userHeader: UserHeader | null
+  /** Where signed events are POSTed (events/deliver.ts); null = webhooks off. Its secret is stored apart (WEBHOOK_SECRET_KEY). */
+  webhookUrl: string | null
 }
 
 export interface AdminAccessPair {
@@ -73,6 +76,7 @@ export const DEFAULT_SETTINGS: Settings = {
   auditRetentionDays: 90,
   headerNames: { subject: 'X-SSO-Subject', email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP', org: 'X-SSO-Org' },
   userHeader: null,
+  webhookUrl: null,
 }
 
 /**
@@ -111,9 +115,36 @@ export function spEntityId(s: Settings, origin: string): string {
   return s.spEntityId || `${origin}/sso/metadata`
 }
 
-export async function putSettings(d1: D1Database, changes: Partial<Settings>, now: Date): Promise<Settings> {
+/**
+ * The row holding the webhook signing secret, sealed (purpose WEBHOOK_SECRET_PURPOSE). It is not a
+ * key of Settings, so getSettings never returns it: no page or API answer can show it.
+ */
+export const WEBHOOK_SECRET_KEY = 'webhookSecretSealed'
+const WEBHOOK_SECRET_PURPOSE = 'webhook-secret'
+
+export function sealWebhookSecret(secret: string, webhookSecret: string): Promise<string> {
+  return seal(secret, WEBHOOK_SECRET_PURPOSE, webhookSecret)
+}
+
+/** The webhook signing secret in clear (for signing only), or null when none is set. */
+export async function readWebhookSecret(d1: D1Database, secret: string): Promise<string | null> {
+  const row = (await drizzle(d1).select().from(settings).where(eq(settings.key, WEBHOOK_SECRET_KEY)).limit(1))[0]
+  return typeof row?.value === 'string' ? open(secret, WEBHOOK_SECRET_PURPOSE, row.value) : null
+}
+
+export async function hasWebhookSecret(d1: D1Database): Promise<boolean> {
+  const rows = await drizzle(d1).select({ key: settings.key }).from(settings).where(eq(settings.key, WEBHOOK_SECRET_KEY)).limit(1)
+  return rows.length > 0
+}
+
+/**
+ * Saves `changes` in one batch; `webhookSecretSealed` (sealWebhookSecret, or null to remove it)
+ * is written in the same batch when given.
+ */
+export async function putSettings(d1: D1Database, changes: Partial<Settings>, now: Date, webhookSecretSealed?: string | null): Promise<Settings> {
   const db = drizzle(d1)
-  const entries = Object.entries(changes)
+  const entries: [string, unknown][] = Object.entries(changes)
+  if (webhookSecretSealed !== undefined) entries.push([WEBHOOK_SECRET_KEY, webhookSecretSealed])
   // null means "back to the default": the row goes (the column holds JSON and is NOT NULL).
   const upsert = ([key, value]: [string, unknown]) =>
     value === null || value === undefined

@@ -126,6 +126,33 @@ describe('parseSettingsInput: userHeader', () => {
   })
 })
 
+describe('the webhook fields', () => {
+  it('takes an https URL, plain http only to a loopback host, and empty as off', () => {
+    expect(parseSettingsInput({ webhookUrl: 'https://hooks.acme.example/sso?x=1' })).toEqual({ webhookUrl: 'https://hooks.acme.example/sso?x=1' })
+    expect(parseSettingsInput({ webhookUrl: 'http://localhost:8788/hooks' })).toEqual({ webhookUrl: 'http://localhost:8788/hooks' })
+    expect(parseSettingsInput({ webhookUrl: 'http://127.0.0.1/hooks' })).toEqual({ webhookUrl: 'http://127.0.0.1/hooks' })
+    expect(parseSettingsInput({ webhookUrl: '' })).toEqual({ webhookUrl: null })
+    expect(parseSettingsInput({ webhookUrl: null })).toEqual({ webhookUrl: null })
+    for (const bad of ['http://hooks.acme.example/sso', 'http://10.0.0.1/hooks', 'ftp://hooks.acme.example/', 'javascript:alert(1)', 'hooks.acme.example', 42])
+      expect(() => parseSettingsInput({ webhookUrl: bad }), String(bad)).toThrow(invalidField('webhookUrl'))
+  })
+
+  it('refuses a URL carrying a user name or password', () => {
+    expect(() => parseSettingsInput({ webhookUrl: 'https://user:pass@hooks.acme.example/sso' })).toThrow(invalidField('webhookUrl'))
+  })
+
+  it('takes a secret of 16 to 256 printable characters, or null to remove it', () => {
+    expect(parseSettingsInput({ webhookSecret: 'whsec_0123456789' })).toEqual({ webhookSecret: 'whsec_0123456789' })
+    expect(parseSettingsInput({ webhookSecret: null })).toEqual({ webhookSecret: null })
+    for (const bad of ['short', 'x'.repeat(257), 'sixteen chars with spaces', 'tab\tin-a-secret-value', 12345678901234567, ''])
+      expect(() => parseSettingsInput({ webhookSecret: bad }), String(bad)).toThrow(invalidField('webhookSecret'))
+  })
+
+  it('never takes the sealed secret itself', () => {
+    expect(() => parseSettingsInput({ webhookSecretSealed: 'v1.abc.def' })).toThrow(invalidField('webhookSecretSealed'))
+  })
+})
+
 describe('settingsInputFromForm', () => {
   const form = {
     portalName: ' Acme Support ',
@@ -163,6 +190,15 @@ describe('settingsInputFromForm', () => {
       auditRetentionDays: 30,
       headerNames: { ...DEFAULT_SETTINGS.headerNames, email: 'X-Remote-Email' },
       userHeader: null,
+      webhookUrl: null,
+    })
+  })
+
+  it('sends the webhook secret only when one was typed (empty keeps the stored one)', () => {
+    expect(settingsInputFromForm({ ...form, webhookSecret: '' })).not.toHaveProperty('webhookSecret')
+    expect(settingsInputFromForm({ ...form, webhookUrl: ' https://hooks.acme.example/sso ', webhookSecret: 'whsec_typed-in-the-form-123' })).toMatchObject({
+      webhookUrl: 'https://hooks.acme.example/sso',
+      webhookSecret: 'whsec_typed-in-the-form-123',
     })
   })
 

@@ -58,7 +58,7 @@ export function importsOf(file: SourceFile): ImportRef[] {
 }
 
 const inFolder = (path: string | null, folder: string) => path !== null && (path === folder || path.startsWith(`${folder}/`))
-const SERVICE_FOLDERS = ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/setup']
+const SERVICE_FOLDERS = ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/setup', 'src/events']
 const SERVICE_FILES = ['src/health.ts', 'src/scheduled.ts']
 const isService = (path: string) => SERVICE_FOLDERS.some((f) => inFolder(path, f)) || SERVICE_FILES.includes(path)
 const HTTP_SIDE = ['src/routes', 'src/middleware', 'src/http', 'src/ui']
@@ -209,7 +209,9 @@ describe('tests mirror src', () => {
   it('gives every service, store, crypto and outbound module its own test file: test/<folder>/<file>[.<aspect>].test.ts', () => {
     const missing = listSources('src')
       .map((f) => f.path)
-      .filter((p) => ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/store', 'src/crypto', 'src/outbound'].some((f) => inFolder(p, f)))
+      .filter((p) =>
+        ['src/sso', 'src/admin', 'src/broker', 'src/handoff', 'src/audit', 'src/events', 'src/store', 'src/crypto', 'src/outbound'].some((f) => inFolder(p, f)),
+      )
       .filter((p) => !WITHOUT_BEHAVIOUR.has(p))
       .filter((p) => {
         const base = p.replace(/^src\//, 'test/').replace(/\.tsx?$/, '')

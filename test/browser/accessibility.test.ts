@@ -2,6 +2,8 @@
 // audit) runs on every customer page and the console's main pages, which must have no serious or
 // critical violation; and a customer signs in with the keyboard alone.
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -147,6 +149,45 @@ describe('accessibility (axe-core, no serious or critical violations)', () => {
     found['refused app form'] = await violations(page)
     for (const [name, list] of Object.entries(found)) expect(list, name).toEqual([])
   }, 90_000)
+
+  it('on the events pages: webhooks off, the delivery log with events, a generated secret shown once', async () => {
+    // A local receiver: the first delivery is accepted, later ones refused (a pending row with its error).
+    let received = 0
+    const receiver = createServer((req, res) => {
+      received++
+      req.resume()
+      res.writeHead(received === 1 ? 204 : 500).end()
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+    const settings = (body: Record<string, unknown>) =>
+      fetch(`${gatewayUrl}/sso/admin/api/settings`, { method: 'PUT', headers: auth, body: JSON.stringify(body) })
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage()
+      await page.goto(`${gatewayUrl}/sso/admin/login?next=%2Fsso%2Fadmin%2Fevents`)
+      await page.fill('#f-token', adminToken)
+      await page.click('button[type=submit]')
+      await page.waitForURL((u) => u.pathname === '/sso/admin/events')
+      const found: Record<string, string[]> = { 'events, webhooks off': await violations(page) }
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`
+      expect((await settings({ webhookUrl: url, webhookSecret: 'whsec_browser-test-secret-0123456789' })).status).toBe(200)
+      await page.goto(`${gatewayUrl}/sso/admin/events`)
+      await page.click('[data-testid="send-test"]')
+      await page.waitForURL((u) => u.search.includes('flash=event-delivered'))
+      await page.click('[data-testid="send-test"]')
+      await page.waitForURL((u) => u.search.includes('flash=event-not-delivered'))
+      await page.click('tr[data-status="pending"] summary')
+      found['events, a delivered and a refused one'] = await violations(page)
+      await page.goto(`${gatewayUrl}/sso/admin/settings`)
+      await page.click('[data-testid="generate-webhook-secret"]')
+      await page.waitForSelector('[data-testid="new-webhook-secret"]')
+      found['settings, new secret shown'] = await violations(page)
+      for (const [name, list] of Object.entries(found)) expect(list, name).toEqual([])
+    } finally {
+      await settings({ webhookUrl: null })
+      receiver.close()
+    }
+  }, 60_000)
 
   it('lets a customer sign in with the keyboard alone, with a visible focus', async () => {
     const page = await (await browser.newContext()).newPage()

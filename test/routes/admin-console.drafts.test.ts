@@ -2,7 +2,7 @@
 // sign-in passes; then the admin enables them. The admin API's skipTest is the audited way round.
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { TEST_IDP_CERT } from '../fixtures/idp-keys'
+import { OTHER_IDP_CERT, TEST_IDP_CERT } from '../fixtures/idp-keys'
 import { hiddenValue, loginRequestId, ORIGIN, TestBrowser } from '../helpers/browser-fetch'
 import { lastAuditRow } from '../helpers/context'
 import { issueResponse } from '../helpers/idp'
@@ -136,6 +136,24 @@ describe('a new IdP is a draft', () => {
     // Disabling and enabling again needs no new test.
     expect((await api(`/idps/${idp.id}`, 'PATCH', { enabled: false })).status).toBe(200)
     expect((await api(`/idps/${idp.id}`, 'PATCH', { enabled: true })).status).toBe(200)
+  })
+
+  it('is a draft again when its sign-in changes while it is off: the passed test was about the old configuration', async () => {
+    const idp = await (await api('/idps', 'POST', config())).json<Idp>()
+    await testSignIn(idp)
+    // Renaming it or changing its order is not a new configuration.
+    expect((await api(`/idps/${idp.id}`, 'PATCH', { name: 'Renamed Co' })).status).toBe(200)
+    expect(await (await api(`/idps/${idp.id}`)).json<Idp>()).toMatchObject({ draft: false })
+    // Another SSO URL (or certificate, entity ID, mapping, organization) is.
+    expect((await api(`/idps/${idp.id}`, 'PATCH', { ssoUrl: `${idp.entityId}/other-sso` })).status).toBe(200)
+    expect(await (await api(`/idps/${idp.id}`)).json<Idp>()).toMatchObject({ draft: true, testedAt: null })
+    const enabled = await api(`/idps/${idp.id}`, 'PATCH', { enabled: true })
+    expect(enabled.status).toBe(409)
+    // Changing the sign-in and enabling in one request is refused too.
+    await testSignIn(idp)
+    const both = await api(`/idps/${idp.id}`, 'PATCH', { enabled: true, certificates: [TEST_IDP_CERT, OTHER_IDP_CERT] })
+    expect(both.status).toBe(409)
+    expect(await (await api(`/idps/${idp.id}`)).json<Idp>()).toMatchObject({ enabled: false })
   })
 
   it('is enabled at once through the API with skipTest, and the audit row says so', async () => {

@@ -58,7 +58,12 @@ describe('a test signed with a certificate that is not configured', () => {
     expect((await getIdp(env.DB, 'idp_rolled'))!.certificates).toHaveLength(2)
     expect(await lastAuditRow('idp.update')).toMatchObject({
       idp_id: 'idp_rolled',
-      detail: expect.objectContaining({ changed: ['certificates'], certificatesChanged: true }),
+      // The one way a KeyInfo certificate becomes trusted: the row says which, and from which test.
+      detail: expect.objectContaining({
+        changed: ['certificates'],
+        certificatesChanged: true,
+        fix: { kind: 'trust-certificate', requestId, fingerprintSha256: fingerprint },
+      }),
     })
     const again = await testWith('idp_rolled', rolled)
     expect(again.page).toContain('data-testid="test-verdict">')

@@ -3,7 +3,7 @@
 // pruned by age.
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { listAudit, pruneAudit, writeAudit, type AuditEntry, type AuditRow } from '../../src/store/audit'
+import { countRecentFailures, listAudit, pruneAudit, writeAudit, type AuditEntry, type AuditRow } from '../../src/store/audit'
 import { seedIdp, seedOrganization } from '../helpers/tenants'
 
 const T0 = new Date('2026-11-26T12:00:00.000Z')
@@ -188,5 +188,21 @@ describe('pruneAudit', () => {
     expect(await pruneAudit(env.DB, T0)).toBe(2)
     expect(actions((await listAudit(env.DB, { limit: 10 })).entries)).toEqual(['new', 'at-cutoff'])
     expect(await pruneAudit(env.DB, T0)).toBe(0)
+  })
+})
+
+describe('countRecentFailures', () => {
+  it("counts one IdP's failures of one action since an instant, and stops reading at the limit", async () => {
+    const since = new Date('2031-01-01T10:00:00Z')
+    const row = (at: Date, extra: Partial<AuditEntry>) =>
+      writeAudit(env.DB, { at, actor: 'anonymous', action: 'login', outcome: 'failure', idpId: 'idp_count', ...extra })
+    for (let i = 0; i < 7; i++) await row(new Date(since.getTime() + i * 1000), {})
+    await row(new Date(since.getTime() - 1), {})
+    await row(since, { outcome: 'success' })
+    await row(since, { action: 'login.test' })
+    await row(since, { idpId: 'idp_other' })
+    expect(await countRecentFailures(env.DB, { idpId: 'idp_count', action: 'login', since, limit: 100 })).toBe(7)
+    expect(await countRecentFailures(env.DB, { idpId: 'idp_count', action: 'login', since, limit: 5 })).toBe(5)
+    expect(await countRecentFailures(env.DB, { idpId: 'idp_none', action: 'login', since, limit: 5 })).toBe(0)
   })
 })

@@ -1,9 +1,21 @@
 // workerd: gateway settings in real D1: complete with defaults, changes applied as one batch, null
-// back to the default, and the per-isolate cache (ten seconds; cleared by this isolate's writes).
+// back to the default, the per-isolate cache (ten seconds; cleared by this isolate's writes), and
+// the webhook signing secret kept sealed apart from the settings.
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_CLOCK_SKEW_SECONDS } from '../../src/saml/limits'
-import { DEFAULT_SETTINGS, getSettings, putSettings, SETTINGS_CACHE_MS, spEntityId, type Settings } from '../../src/store/settings'
+import {
+  DEFAULT_SETTINGS,
+  getSettings,
+  hasWebhookSecret,
+  putSettings,
+  readWebhookSecret,
+  sealWebhookSecret,
+  SETTINGS_CACHE_MS,
+  spEntityId,
+  WEBHOOK_SECRET_KEY,
+  type Settings,
+} from '../../src/store/settings'
 import { anotherIsolate } from '../helpers/storage'
 
 const T0 = new Date('2026-11-26T12:00:00.000Z')
@@ -166,5 +178,32 @@ describe('spEntityId', () => {
   it('is the configured entity ID, else the metadata URL on this origin', () => {
     expect(spEntityId(DEFAULT_SETTINGS, 'https://support.example.com')).toBe('https://support.example.com/sso/metadata')
     expect(spEntityId({ ...DEFAULT_SETTINGS, spEntityId: 'urn:acme:sp' }, 'https://support.example.com')).toBe('urn:acme:sp')
+  })
+})
+
+describe('the webhook signing secret', () => {
+  const SECRET = 'whsec_store-test-secret-0123456789'
+
+  it('is stored sealed beside the settings, in the same batch, and never read back as a setting', async () => {
+    const out = await putSettings(db, { webhookUrl: 'https://hooks.acme.example/sso' }, T0, await sealWebhookSecret(env.SSO_SECRET, SECRET))
+    expect(out).toEqual({ ...DEFAULT_SETTINGS, webhookUrl: 'https://hooks.acme.example/sso' })
+    expect(Object.keys(await getSettings(anotherIsolate(env.DB)))).not.toContain(WEBHOOK_SECRET_KEY)
+    const stored = await rows()
+    expect(stored.map((r) => r.key)).toEqual([WEBHOOK_SECRET_KEY, 'webhookUrl'])
+    expect(JSON.stringify(stored)).not.toContain(SECRET)
+    expect(await hasWebhookSecret(db)).toBe(true)
+    expect(await readWebhookSecret(db, env.SSO_SECRET)).toBe(SECRET)
+  })
+
+  it('opens only under the SSO_SECRET it was sealed with', async () => {
+    await putSettings(db, {}, T0, await sealWebhookSecret(env.SSO_SECRET, SECRET))
+    await expect(readWebhookSecret(db, 'another-sso-secret-0123456789abcdef0123456789')).rejects.toThrow()
+  })
+
+  it('is removed with null, and reads as none', async () => {
+    await putSettings(db, {}, T0, await sealWebhookSecret(env.SSO_SECRET, SECRET))
+    await putSettings(db, {}, T0, null)
+    expect(await hasWebhookSecret(db)).toBe(false)
+    expect(await readWebhookSecret(db, env.SSO_SECRET)).toBeNull()
   })
 })

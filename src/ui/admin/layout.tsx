@@ -27,7 +27,7 @@ textarea{font-family:ui-monospace,monospace;font-size:.85rem}
 
 export interface AdminLayoutProps {
   title: string
-  active: 'overview' | 'organizations' | 'idps' | 'apps' | 'settings' | 'audit' | 'sp' | 'login'
+  active: 'overview' | 'organizations' | 'idps' | 'apps' | 'settings' | 'events' | 'audit' | 'sp' | 'login'
   actor?: string | undefined
   csrf?: string | undefined
   flash?: { kind: 'ok' | 'error'; text: string } | undefined
@@ -70,6 +70,7 @@ const NAV = [
   ['apps', '/sso/admin/apps', 'Helpdesk apps'],
   ['sp', '/sso/admin/sp', 'Service provider'],
   ['settings', '/sso/admin/settings', 'Settings'],
+  ['events', '/sso/admin/events', 'Events'],
   ['audit', '/sso/admin/audit', 'Audit log'],
 ] as const
 

@@ -1,11 +1,18 @@
-/** Gateway settings: portal branding, session lifetime, clock skew, SHA-1, identity headers, admin access through SSO, retention. */
-import type { Settings } from '../../admin/settings'
+/**
+ * Gateway settings: portal branding, session lifetime, clock skew, SHA-1, identity headers, admin
+ * access through SSO, retention, and the events webhook (its secret write-only: typed in, or
+ * generated and shown once, never shown back).
+ */
+import type { SettingsView } from '../../admin/settings'
+import { CopyValue } from '../copy-button'
 import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
 
 export function SettingsPage(
   props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & {
     csrf: string
-    values: Settings
+    values: SettingsView
+    /** A webhook secret just generated: shown in this answer only. */
+    newWebhookSecret?: string | null
     /** settings.adminAccess as `idp-slug: group` lines (or what the admin typed, after an error). */
     adminAccessText: string
     errors: Record<string, string>
@@ -124,11 +131,41 @@ export function SettingsPage(
           />
           <Field name="auditRetentionDays" label="Audit retention (days)" type="number" value={v.auditRetentionDays} error={e.auditRetentionDays} />
         </fieldset>
+        <fieldset id="webhook">
+          <legend>Events (webhook)</legend>
+          <p class="muted">
+            The gateway POSTs signed events (certificate expiring, metadata refresh failed, failure spike, setup link completed, IdP enabled or disabled) to
+            this URL. Empty: webhooks are off. See the <a href="/sso/admin/events">delivery log</a>.
+          </p>
+          <Field name="webhookUrl" label="Webhook URL" type="url" value={v.webhookUrl} error={e.webhookUrl} hint="https:// (plain http only to localhost)." />
+          <Field
+            name="webhookSecret"
+            label={v.hasWebhookSecret ? 'Signing secret (set; type a new one to replace it)' : 'Signing secret'}
+            type="password"
+            error={e.webhookSecret}
+            hint="16 to 256 characters, never shown again. Empty: keep the current one. Or generate one below."
+          />
+        </fieldset>
         <p>
           <button class="btn" type="submit">
             Save settings
           </button>
         </p>
+      </form>
+      {props.newWebhookSecret ? (
+        <div class="callout" role="status" data-testid="new-webhook-secret">
+          <p>
+            <strong>New signing secret.</strong> Copy it into your receiver now: it is not shown again.
+          </p>
+          <CopyValue id="webhook-secret" label="Webhook signing secret" value={props.newWebhookSecret} />
+        </div>
+      ) : null}
+      <form method="post" action="/sso/admin/settings/webhook-secret">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <button class="btn secondary" type="submit" data-testid="generate-webhook-secret">
+          {v.hasWebhookSecret ? 'Generate a new signing secret' : 'Generate signing secret'}
+        </button>
+        {v.hasWebhookSecret ? <span class="muted"> Replaces the current one at once: update your receiver.</span> : null}
       </form>
     </AdminLayout>
   )
