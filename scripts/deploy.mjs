@@ -6,12 +6,20 @@
 //  3. Missing secrets (ADMIN_TOKEN, SSO_SECRET) are generated, set, and printed once. This comes
 //     first: wrangler.toml declares them required, so wrangler refuses to deploy without them
 //     (and `wrangler secret put` creates the Worker when it does not exist yet).
-// `npm run deploy -- --dry-run` builds the bundle without an account (`npm test` runs it).
+// `npm run deploy -- --dry-run` builds the bundle without an account (`npm test` runs it) and
+// prints its size, raw and gzip (what Cloudflare's size limit counts; issue 15 aims at < 150 KiB).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 
 export const DATABASE = 'edge-sso'
+/** Where the dry run writes the bundle. */
+export const DRY_RUN_DIR = 'dist'
+/** The gzip size issue 15 aims at (not yet enforced: the bundle is above it, see README "Performance"). */
+export const TARGET_GZIP_KIB = 150
 export const REQUIRED_SECRETS = ['ADMIN_TOKEN', 'SSO_SECRET']
 
 /**
@@ -31,10 +39,25 @@ export function newSecret() {
 }
 
 /**
- * @param {{ run?: Run, dryRun?: boolean, log?: (line: string) => void, secret?: () => string }} options
+ * Size of the Worker bundle in `dir` (index.js), raw and gzip, in bytes; null when there is none.
+ * @param {string} dir
+ * @returns {{ rawBytes: number, gzipBytes: number } | null}
+ */
+export function bundleSize(dir) {
+  const file = join(dir, 'index.js')
+  if (!existsSync(file)) return null
+  const bytes = readFileSync(file)
+  return { rawBytes: bytes.length, gzipBytes: gzipSync(bytes).length }
+}
+
+/** `651.3 KiB` */
+const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`
+
+/**
+ * @param {{ run?: Run, dryRun?: boolean, log?: (line: string) => void, secret?: () => string, measure?: (dir: string) => { rawBytes: number, gzipBytes: number } | null }} options
  * @returns {Promise<{ steps: string[], generated: string[] }>}
  */
-export async function deploy({ run = wrangler, dryRun = false, log = console.log, secret = newSecret } = {}) {
+export async function deploy({ run = wrangler, dryRun = false, log = console.log, secret = newSecret, measure = bundleSize } = {}) {
   /** @type {string[]} */
   const steps = []
   /** @param {string} name @param {string[]} args @param {string} [input] */
@@ -45,8 +68,13 @@ export async function deploy({ run = wrangler, dryRun = false, log = console.log
     return r
   }
   if (dryRun) {
-    must('build', ['deploy', '--dry-run', '--outdir', 'dist'])
-    log('Dry run: the bundle builds (dist/); nothing was deployed.')
+    must('build', ['deploy', '--dry-run', '--outdir', DRY_RUN_DIR])
+    log(`Dry run: the bundle builds (${DRY_RUN_DIR}/); nothing was deployed.`)
+    const size = measure(DRY_RUN_DIR)
+    if (size)
+      log(
+        `Bundle: ${kib(size.rawBytes)} raw, ${kib(size.gzipBytes)} gzip (target < ${TARGET_GZIP_KIB} KiB gzip: ${size.gzipBytes < TARGET_GZIP_KIB * 1024 ? 'met' : 'not yet met'}).`,
+      )
     return { steps, generated: [] }
   }
   must('account', ['whoami'])

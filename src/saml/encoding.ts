@@ -43,11 +43,13 @@ export function decodeBase64(text: string, code: SamlErrorCode = 'SAML_INVALID_B
 
 /** Standard padded base64 without line breaks. */
 export function encodeBase64(bytes: Uint8Array): string {
-  // String.fromCharCode.apply has an argument-count limit; 32 Ki per call stays far below it.
+  // String.fromCharCode.apply has an argument-count limit; 32 Ki per call stays far below it. The
+  // typed array goes in as is (apply takes any array-like): copying it into an Array first made
+  // this ~10x slower (1 ms for a 12 KB broker Response, issue 15).
   const CHUNK = 0x8000
   let binary = ''
   for (let i = 0; i < bytes.length; i += CHUNK) {
-    binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + CHUNK)))
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[])
   }
   return btoa(binary)
 }

@@ -9,6 +9,7 @@ import type { SamlErrorCode } from './errors'
 import type { HashName } from './dsig/algorithms'
 import { bytesToHex, children, decodeOid, DerError, encodeTlv, expectTag, latin1, MAX_DER_BYTES, readRoot, readTlv } from './der'
 import type { Tlv } from './der'
+import { createKeyCache, sha256Hex } from './dsig/key-cache'
 
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521'
 
@@ -303,14 +304,26 @@ export function readPrivateKeyPkcs8(pem: string): Uint8Array {
   }
 }
 
-/** Import a PEM private key (PKCS#8 or PKCS#1) for one algorithm; non-extractable. Throws SAML_KEY_INVALID. */
+/**
+ * The gateway's own private keys (SP signing and decryption, broker signing), imported once per
+ * isolate rather than for every message signed or decrypted (~0.2 ms each for RSA-2048).
+ */
+export const MAX_CACHED_PRIVATE_KEYS = 64
+const privateKeys = createKeyCache(MAX_CACHED_PRIVATE_KEYS)
+
+/**
+ * Import a PEM private key (PKCS#8 or PKCS#1) for one algorithm; non-extractable, cached per
+ * key and algorithm (keyed by the SHA-256 of the PKCS#8 bytes: the cache never holds key bytes,
+ * and other key bytes never hit). Throws SAML_KEY_INVALID.
+ */
 export async function importPrivateKey(pem: string, algorithm: PrivateKeyAlgorithm): Promise<CryptoKey> {
   const pkcs8 = readPrivateKeyPkcs8(pem)
   const usages: string[] = algorithm.name === 'RSA-OAEP' ? ['decrypt'] : ['sign']
-  try {
-    return await crypto.subtle.importKey('pkcs8', pkcs8, algorithm, false, usages)
-  } catch {
-    // DataError/NotSupportedError: wrong key type for the algorithm, or a key WebCrypto rejects.
-    throw new SamlError('SAML_KEY_INVALID', `Private key cannot be used for ${algorithm.name}`)
-  }
+  const params = algorithm.name === 'ECDSA' ? `ECDSA/${algorithm.namedCurve}` : `${algorithm.name}/${algorithm.hash}`
+  return privateKeys.get(`${params}/${await sha256Hex(pkcs8)}`, () =>
+    crypto.subtle.importKey('pkcs8', pkcs8, algorithm, false, usages).catch(() => {
+      // DataError/NotSupportedError: wrong key type for the algorithm, or a key WebCrypto rejects.
+      throw new SamlError('SAML_KEY_INVALID', `Private key cannot be used for ${algorithm.name}`)
+    }),
+  )
 }

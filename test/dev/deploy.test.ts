@@ -3,7 +3,10 @@
 // secrets generated only when missing and printed once, a dry run that needs no account, and a
 // failing step that stops everything after it. The real dry run is part of `npm test`.
 import { describe, expect, it } from 'vitest'
-import { deploy, REQUIRED_SECRETS } from '../../scripts/deploy.mjs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bundleSize, deploy, REQUIRED_SECRETS } from '../../scripts/deploy.mjs'
 
 type Call = { args: string[]; input?: string }
 
@@ -61,8 +64,30 @@ describe('npm run deploy', () => {
 
   it('builds without an account on --dry-run', async () => {
     const w = fakeWrangler({ databaseExists: false, secrets: [] })
-    await deploy({ run: w.run, dryRun: true, log: () => {} })
+    await deploy({ run: w.run, dryRun: true, log: () => {}, measure: () => null })
     expect(commands(w.calls)).toEqual(['deploy --dry-run --outdir dist'])
+  })
+
+  it('prints the bundle size of a dry run, raw and gzip, against the 150 KiB gzip target', async () => {
+    const w = fakeWrangler({ databaseExists: false, secrets: [] })
+    const lines: string[] = []
+    await deploy({ run: w.run, dryRun: true, log: (l) => lines.push(l), measure: () => ({ rawBytes: 600 * 1024, gzipBytes: 190 * 1024 }) })
+    expect(lines).toContain('Bundle: 600.0 KiB raw, 190.0 KiB gzip (target < 150 KiB gzip: not yet met).')
+  })
+
+  it('measures a bundle raw and gzip', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sso-bundle-'))
+    try {
+      const code = 'export default { fetch() { return new Response("ok") } }\n'.repeat(100)
+      writeFileSync(join(dir, 'index.js'), code)
+      const size = bundleSize(dir)!
+      expect(size.rawBytes).toBe(code.length)
+      expect(size.gzipBytes).toBeGreaterThan(0)
+      expect(size.gzipBytes).toBeLessThan(size.rawBytes / 10)
+      expect(bundleSize(join(dir, 'missing'))).toBeNull()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('stops at a failing step, naming it', async () => {

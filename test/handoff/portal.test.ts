@@ -10,7 +10,7 @@ import { DEFAULT_SETTINGS, putSettings } from '../../src/store/settings'
 import { TEST_ORIGIN, testContext } from '../helpers/context'
 import { currentSession, SESSION_COOKIE } from '../../src/sso/sessions'
 import { sampleSession, sessionCookie } from '../helpers/session'
-import { countingD1 } from '../helpers/storage'
+import { countingD1, recordingKv } from '../helpers/storage'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -116,5 +116,22 @@ describe('the portal path reads D1 only to refresh its per-isolate caches', () =
     calls.length = 0
     for (let i = 0; i < 5; i++) expect((await request()).status).toBe(200)
     expect(calls).toEqual([])
+  })
+})
+
+describe('the portal path reads KV once per request (issue 15)', () => {
+  it('makes exactly one KV read, the session, for a signed-in portal request: revocations and tenant status come from the cached status', async () => {
+    upstream()
+    const { kv, reads } = recordingKv(env.SESSIONS)
+    const cookie = await sessionCookie()
+    const token = cookie.slice(cookie.indexOf('=') + 1)
+    const ctx = testContext({ kv })
+    for (let i = 0; i < 3; i++) {
+      reads.length = 0
+      const session = await currentSession(ctx, { [SESSION_COOKIE]: token })
+      expect(session).not.toBeNull()
+      expect((await forwardToPortal(ctx, new Request(`${TEST_ORIGIN}/tickets`), session!, 'http://portal.test')).status).toBe(200)
+      expect(reads).toEqual([expect.stringMatching(/^session:[0-9a-f]{64}$/)])
+    }
   })
 })

@@ -265,6 +265,46 @@ describe('forwardUpstream', () => {
     expect(seen[0]!.headers.get('cookie')).toBe('portal_pref=dark')
   })
 
+  // Pinned for issue 15's performance work (hono's proxy helper does this for forwardUpstream).
+  it('passes no hop-by-hop header back, nor those its Connection header names, and no Content-Encoding of a body the runtime decoded', async () => {
+    upstream(
+      () =>
+        new Response('page', {
+          status: 201,
+          statusText: 'Made',
+          headers: {
+            connection: 'close, x-upstream-internal',
+            'x-upstream-internal': 'secret',
+            'keep-alive': 'timeout=5',
+            'proxy-authenticate': 'Basic',
+            'content-encoding': 'gzip',
+            'content-length': '99',
+            'x-kept': '1',
+          },
+        }),
+    )
+    const res = await forwardUpstream(new Request('https://support.example.com/page'), 'http://portal.test', identity)
+    for (const name of ['connection', 'x-upstream-internal', 'keep-alive', 'proxy-authenticate', 'content-encoding', 'content-length'])
+      expect(res.headers.get(name), name).toBeNull()
+    expect(res.headers.get('x-kept')).toBe('1')
+    expect([res.status, res.statusText]).toEqual([201, 'Made'])
+    expect(await res.text()).toBe('page')
+  })
+
+  it('streams a request body upstream unchanged', async () => {
+    const seen = upstream()
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('part one, '))
+        controller.enqueue(new TextEncoder().encode('part two'))
+        controller.close()
+      },
+    })
+    await forwardUpstream(new Request('https://support.example.com/upload', { method: 'PUT', body }), 'http://portal.test', identity)
+    expect(seen[0]!.method).toBe('PUT')
+    expect(await seen[0]!.text()).toBe('part one, part two')
+  })
+
   it('defaults to the standard header names', () => {
     expect(DEFAULT_FORWARDING).toEqual({
       headerNames: { subject: 'X-SSO-Subject', email: 'X-SSO-Email', name: 'X-SSO-Name', groups: 'X-SSO-Groups', idp: 'X-SSO-IdP', org: 'X-SSO-Org' },

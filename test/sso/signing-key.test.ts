@@ -1,7 +1,7 @@
 // The gateway's signing keys (sso/signing-key.ts), one per role: made once, named after this
 // host, the imported private key matches the certificate its relying parties are given, and no
 // role's signature verifies with another role's certificate.
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { importCertificateVerifyKey, lookupSignature, verifySignatureValue } from '../../src/saml/dsig/algorithms'
 import { RSA_SHA256_URI } from '../../src/saml/bindings'
 import { parseCertificate } from '../../src/saml/x509'
@@ -66,5 +66,34 @@ describe('one key per role', () => {
     await activateSpKey(admin, 'freshworks')
     const after = await Promise.all(ROLES.map((role) => signingKey(testContext(), role)))
     expect(after.map((k) => k.id)).toEqual([before[0]!.id, before[1]!.id, before[2]!.id, staged.id])
+  })
+})
+
+// Issue 15: importing an RSA private key on every signature was per-request work; the imported key
+// is kept per isolate (saml/x509.ts importPrivateKey), and a rollover is still seen at once.
+describe('imported signing keys', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it("imports a role's private key once per isolate, and the new key after a rollover", async () => {
+    await signingKey(testContext(), 'metadata')
+    const importKey = vi.spyOn(crypto.subtle, 'importKey')
+    const pkcs8Imports = () => importKey.mock.calls.filter((call) => call[0] === 'pkcs8').length
+    const first = await signingKey(testContext(), 'metadata')
+    const again = await signingKey(testContext(), 'metadata')
+    expect(again.privateKey).toBe(first.privateKey)
+    expect(pkcs8Imports()).toBe(0)
+    const admin = testContext({ actor: 'admin-token' })
+    const staged = await stageSpKey(admin, 'metadata')
+    await activateSpKey(admin, 'metadata')
+    const rolled = await signingKey(testContext(), 'metadata')
+    expect(rolled.id).toBe(staged.id)
+    expect(rolled.privateKey).not.toBe(first.privateKey)
+    expect(pkcs8Imports()).toBe(1)
+    const data = new TextEncoder().encode('<EntityDescriptor/>')
+    const signature = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', rolled.privateKey, data))
+    expect(await verifiesWith(rolled.certificatePem, signature, data)).toBe(true)
+    expect(await verifiesWith(first.certificatePem, signature, data)).toBe(false)
   })
 })

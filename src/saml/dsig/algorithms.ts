@@ -9,6 +9,7 @@ import { SamlError } from '../errors'
 import type { SamlErrorCode } from '../errors'
 import type { NamedCurve, ParsedCertificate } from '../x509'
 import { attr, childElements, isElementNamed, NS, textContent } from '../xml/dom'
+import { createKeyCache } from './key-cache'
 
 export type HashName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'
 
@@ -199,10 +200,11 @@ function parseSmallInteger(text: string): number {
 
 /** Below this an RSA key is factorable with public tools; real IdPs still use 1024 (Okta 2013, Feide). */
 export const MIN_RSA_MODULUS_BITS = 1024
-// importKey costs ~0.1 ms per call and a busy isolate sees the same few IdP certificates again and
-// again; bounded so a flood of distinct admin-configured certificates cannot grow memory.
-const MAX_CACHED_VERIFY_KEYS = 64
-const verifyKeyCache = new Map<string, Promise<CryptoKey>>()
+// A busy isolate sees the same few IdP certificates again and again: each is imported once per
+// isolate, at most MAX_CACHED_VERIFY_KEYS of them (a flood of distinct admin-configured
+// certificates cannot grow memory).
+export const MAX_CACHED_VERIFY_KEYS = 64
+const verifyKeys = createKeyCache(MAX_CACHED_VERIFY_KEYS)
 
 const ECDSA_SIGNATURE_BYTES: Readonly<Record<NamedCurve, number>> = { 'P-256': 64, 'P-384': 96, 'P-521': 132 }
 
@@ -230,21 +232,13 @@ function importParameters(cert: ParsedCertificate, sig: SignatureAlgorithm): Sub
  */
 export async function importCertificateVerifyKey(cert: ParsedCertificate, sig: SignatureAlgorithm): Promise<CryptoKey> {
   const params = importParameters(cert, sig)
-  // Keyed by the SPKI bytes (not object identity), so re-parsed IdP configs still hit the cache.
-  const cacheKey = `${sig.name}/${sig.hash}/${latin1(cert.spki)}`
-  let key = verifyKeyCache.get(cacheKey)
-  if (key) {
-    verifyKeyCache.delete(cacheKey) // re-insert: Map order is the LRU order
-  } else {
-    key = crypto.subtle.importKey('spki', cert.spki, params, false, ['verify']).catch(() => {
-      verifyKeyCache.delete(cacheKey)
+  // Keyed by the whole SPKI (not object identity, not a prefix), so re-parsed IdP configs still hit
+  // the cache and other key bytes never do; with the algorithm, as the key is bound to it.
+  return verifyKeys.get(`${sig.name}/${sig.hash}/${latin1(cert.spki)}`, () =>
+    crypto.subtle.importKey('spki', cert.spki, params, false, ['verify']).catch(() => {
       throw new SamlError('SAML_CERTIFICATE_INVALID', 'Certificate public key cannot be imported', { keyType: cert.keyType })
-    })
-    const oldest = verifyKeyCache.keys().next()
-    if (verifyKeyCache.size >= MAX_CACHED_VERIFY_KEYS && !oldest.done) verifyKeyCache.delete(oldest.value)
-  }
-  verifyKeyCache.set(cacheKey, key)
-  return key
+    }),
+  )
 }
 
 /**
