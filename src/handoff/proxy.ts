@@ -110,11 +110,39 @@ export async function forwardUpstream(
   config: ForwardingConfig = DEFAULT_FORWARDING,
 ): Promise<Response> {
   const headers = new Headers(request.headers)
+  stripHopByHop(headers)
   stripIdentityHeaders(headers, config)
   stripGatewayCookies(headers)
   for (const [name, value] of Object.entries(identity)) headers.set(name, value)
   // no-store: the subrequest never goes through Cloudflare's cache, so one user's page is never served to another.
   return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual', cache: 'no-store' }))
+}
+
+/** RFC 9110 §7.6.1: headers for this hop only (hono's proxy list), and whatever Connection names. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]
+
+/**
+ * Drops the client's hop-by-hop headers before the portal sees the request. hono's proxy helper
+ * drops them only from headers it copies itself; ours are passed whole, so this does it: a client's
+ * Proxy-Authorization, or a header it names in Connection, never reaches the portal. (It runs
+ * before our identity headers are set: naming one of them in Connection removes nothing of ours.)
+ */
+function stripHopByHop(headers: Headers): void {
+  for (const name of (headers.get('connection') ?? '').split(',')) {
+    const token = name.trim().toLowerCase()
+    if (/^[!#$%&'*+\-.0-9^_`a-z|~]+$/.test(token)) headers.delete(token)
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name)
 }
 
 /** A Set-Cookie line for one of the gateway's cookie names (the name as a browser reads it: trimmed). */

@@ -182,6 +182,26 @@ describe('forwardUpstream', () => {
     expect(sent.headers.get('accept')).toBe('text/html')
   })
 
+  it("drops the client's hop-by-hop headers and those its Connection names, but never our identity", async () => {
+    const seen = upstream()
+    const request = new Request('https://support.example.com/tickets', {
+      headers: {
+        connection: 'keep-alive, X-Internal-Token, x-sso-email',
+        'keep-alive': 'timeout=5',
+        'x-internal-token': 'client-chosen',
+        'proxy-authorization': 'Basic c2VjcmV0OnNlY3JldA==',
+        te: 'trailers',
+        upgrade: 'h2c',
+        accept: 'text/html',
+      },
+    })
+    await forwardUpstream(request, 'http://portal.test', identity)
+    const sent = seen[0]!.headers
+    for (const name of ['connection', 'keep-alive', 'x-internal-token', 'proxy-authorization', 'te', 'upgrade']) expect(sent.get(name), name).toBeNull()
+    expect(sent.get('accept')).toBe('text/html')
+    expect(sent.get('x-sso-email')).toBe('jane@acme.example')
+  })
+
   it('strips client copies of the configured names and the user header', async () => {
     const seen = upstream()
     const request = new Request('https://support.example.com/tickets', {
