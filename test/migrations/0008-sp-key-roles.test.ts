@@ -3,26 +3,9 @@
 // helpdesks and IdPs that trust its certificate keep working; retired and encryption keys are not
 // copied; a gateway without keys gets none (it makes one per role on first use). Plain Node on
 // node:sqlite, each migration in one transaction as D1 applies it.
-import { readdirSync, readFileSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-
-const DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
-const FILES = readdirSync(DIR)
-  .filter((f) => /^\d{4}_.*\.sql$/.test(f))
-  .sort()
-
-function apply(db: DatabaseSync, file: string): void {
-  db.exec('BEGIN')
-  try {
-    for (const statement of readFileSync(DIR + file, 'utf8').split('--> statement-breakpoint')) if (statement.trim()) db.exec(statement)
-    db.exec('COMMIT')
-  } catch (err) {
-    db.exec('ROLLBACK')
-    throw new Error(`${file}: ${(err as Error).message}`)
-  }
-}
+import { applyMigration as apply, migration, MIGRATIONS as FILES } from '../helpers/migrations'
 
 function before0008(): DatabaseSync {
   const db = new DatabaseSync(':memory:')
@@ -44,10 +27,7 @@ describe('0008_sp_key_roles', () => {
         key('spk_e_active', 'encryption', 'active', 'CERT-E'),
       ].join(', ')}`,
     )
-    apply(
-      db,
-      FILES.find((f) => f.startsWith('0008'))!,
-    )
+    apply(db, migration('0008'))
     const rows = db.prepare('SELECT id, use, status, certificate_pem AS cert, private_key_sealed AS sealed FROM sp_keys ORDER BY id').all()
     expect(rows).toEqual(
       [
@@ -67,10 +47,7 @@ describe('0008_sp_key_roles', () => {
 
   it('adds nothing on a gateway that has no keys yet (each role makes its own on first use)', () => {
     const db = before0008()
-    apply(
-      db,
-      FILES.find((f) => f.startsWith('0008'))!,
-    )
+    apply(db, migration('0008'))
     expect(db.prepare('SELECT COUNT(*) AS n FROM sp_keys').get()).toEqual({ n: 0 })
   })
 })
