@@ -72,7 +72,8 @@ export async function formErrors(c: Context<AppEnv>, err: unknown): Promise<Reco
     await auditFailure(c.var.ctx, trailOf(c), err)
     return { issuer: `${err.code}: ${err.message}` }
   }
-  if (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT') throw err
+  // A draft's Enabled box ticked before a test passed: said at that box, like any refused field.
+  if (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT' && err.code !== 'ADMIN_IDP_UNTESTED') throw err
   await auditFailure(c.var.ctx, trailOf(c), err)
   const field = String(err.detail.field ?? 'name')
   const key = /^(attributeMap|claimsMap|headerNames|userHeader)\./.test(field)

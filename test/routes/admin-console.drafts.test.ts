@@ -114,6 +114,23 @@ describe('a new IdP is a draft', () => {
     expect(await (await api(`/idps/${idp.id}`)).json<Idp>()).toMatchObject({ enabled: false })
   })
 
+  it('says at the Enabled box, in the edit form, that a changed configuration needs a new test', async () => {
+    const idp = await (await api('/idps', 'POST', config())).json<Idp>()
+    await testSignIn(idp)
+    const { browser, csrf } = await admin()
+    const page = await (await browser.fetch(`/sso/admin/idps/${idp.id}`)).text()
+    expect(page).toContain('name="enabled"')
+    const form = { ...Object.fromEntries([...page.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])) }
+    const saved = await browser.fetch(`/sso/admin/idps/${idp.id}`, {
+      form: { ...form, _csrf: csrf, name: 'Draft Co', ssoUrl: `${idp.entityId}/moved`, certificates: TEST_IDP_CERT, enabled: 'true' },
+    })
+    expect(saved.status).toBe(400)
+    const html = await saved.text()
+    expect(html).toContain('data-testid="error-summary"')
+    expect(html).toMatch(/href="#f-enabled">Run a test sign-in first/)
+    expect(await (await api(`/idps/${idp.id}`)).json<Idp>()).toMatchObject({ enabled: false })
+  })
+
   it('stays a draft when its test sign-in fails', async () => {
     const idp = await (await api('/idps', 'POST', config())).json<Idp>()
     const { page } = await testSignIn(idp, { audience: 'urn:wrong' })
