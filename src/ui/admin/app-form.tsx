@@ -121,23 +121,7 @@ function AppActions(props: { csrf: string; kind: AppKindName; app: NonNullable<A
               Zendesk makes the secret: on its JSON Web Token configuration, generate a new shared secret (Zendesk stops taking the old one at once), then paste
               it here. From then on every token is signed with the new one.
             </p>
-            <div>
-              <label for="f-sharedSecret">New shared secret</label>
-              <input
-                id="f-sharedSecret"
-                name="sharedSecret"
-                type="password"
-                autocomplete="off"
-                required
-                aria-invalid={e.sharedSecret ? 'true' : undefined}
-                aria-describedby={e.sharedSecret ? 'f-sharedSecret-error' : undefined}
-              />
-              {e.sharedSecret ? (
-                <p class="field-error" id="f-sharedSecret-error" data-error-for="sharedSecret">
-                  {e.sharedSecret}
-                </p>
-              ) : null}
-            </div>
+            <Field name="sharedSecret" label="New shared secret" type="password" autocomplete="off" required error={e.sharedSecret} />
             <p>
               <button class="btn secondary" type="submit" data-testid="rotate-secret">
                 Replace secret

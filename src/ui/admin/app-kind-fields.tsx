@@ -62,26 +62,15 @@ export function ZendeskFields(props: { values: AppFormValues; errors: Record<str
         />
       </div>
       {props.editing ? null : (
-        <div>
-          <label for="f-sharedSecret">Shared secret</label>
-          <input
-            id="f-sharedSecret"
-            name="sharedSecret"
-            type="password"
-            autocomplete="off"
-            required
-            aria-invalid={e.sharedSecret ? 'true' : undefined}
-            aria-describedby={e.sharedSecret ? 'f-sharedSecret-hint f-sharedSecret-error' : 'f-sharedSecret-hint'}
-          />
-          <p class="muted" id="f-sharedSecret-hint">
-            The shared secret Zendesk shows on its JSON Web Token configuration. Stored sealed and never shown again.
-          </p>
-          {e.sharedSecret ? (
-            <p class="field-error" id="f-sharedSecret-error" data-error-for="sharedSecret">
-              {e.sharedSecret}
-            </p>
-          ) : null}
-        </div>
+        <Field
+          name="sharedSecret"
+          label="Shared secret"
+          type="password"
+          autocomplete="off"
+          required
+          error={e.sharedSecret}
+          hint="The shared secret Zendesk shows on its JSON Web Token configuration. Stored sealed and never shown again."
+        />
       )}
       <Select
         name="externalIdFrom"

@@ -133,6 +133,8 @@ export function Field(props: {
   error?: string | undefined
   hint?: string
   required?: boolean
+  /** e.g. 'off' for a secret typed in once. */
+  autocomplete?: string
   /** Shown but not editable (the value is still posted with the form). */
   readonly?: boolean
   textarea?: boolean
@@ -154,6 +156,7 @@ export function Field(props: {
           type={props.type ?? 'text'}
           value={props.value ?? ''}
           required={props.required}
+          autocomplete={props.autocomplete}
           readonly={props.readonly}
           aria-invalid={props.error ? 'true' : undefined}
           aria-describedby={describedBy}
