@@ -2,6 +2,7 @@
 // Migrations from migrations/ are applied in test/setup/apply-migrations.ts; storage is isolated
 // per test file by the plugin.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { kCurrentWorker } from 'miniflare'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +17,10 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
       wrangler: { configPath: './wrangler.toml' },
+      // The gateway as deployed, with the console Worker as its entrypoint `Console` (test/setup/worker.ts).
+      main: './test/setup/worker.ts',
       miniflare: {
+        serviceBindings: { CONSOLE: { name: kCurrentWorker, entrypoint: 'Console' } },
         bindings: {
           ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123456789',
           SSO_SECRET: 'test-sso-secret-0123456789abcdef0123456789abcdef',

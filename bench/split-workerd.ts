@@ -63,9 +63,14 @@ export interface Bundle {
   gzipBytes: number
 }
 
-/** The bundle `npm run deploy` uploads, built as its dry run does (wrangler.toml's minify settings). */
+/**
+ * The bundles `npm run deploy` uploads, built as its dry run does: the gateway's (measured; its
+ * size is the gateway's cold start) in `dir`, the console's (what /sso/admin calls reach through
+ * the CONSOLE binding: the bench seeds through the admin API) in `dir`/console.
+ */
 export function buildBundle(dir: string): Bundle {
   wrangler(['deploy', '--dry-run', '--outdir', dir])
+  wrangler(['deploy', '--dry-run', '--config', 'wrangler.console.jsonc', '--outdir', join(dir, 'console')])
   const file = join(dir, 'index.js')
   const bytes = readFileSync(file)
   return { dir, file, rawBytes: bytes.length, gzipBytes: gzipSync(bytes).length }
@@ -177,6 +182,12 @@ export interface GatewayOptions {
   vars: Record<string, string>
   /** Opens workerd's inspector on this port (for a CPU profile by hand; never while measuring). */
   inspectorPort?: number
+  /**
+   * false: the CONSOLE binding points at a stand-in that answers 503, so a cold start counts the
+   * gateway Worker alone (in production the console is a Worker of its own, started only for
+   * /sso/admin and /sso/setup). Default true: the real console bundle (the bench seeds through it).
+   */
+  withConsole?: boolean
 }
 
 /** A capnp text literal. */
@@ -200,13 +211,18 @@ const storageBindings = `(name = "DB", wrapped = (moduleName = "cloudflare-inter
     (name = "SESSIONS", kvNamespace = "storage-kv")`
 
 /** The workerd config for the gateway bundle (written beside it: embed paths are relative): bindings as wrangler.toml declares them, storage remote. */
-function gatewayConfig({ bundle, port, storageUrl, state, vars }: GatewayOptions): string {
+function gatewayConfig({ bundle, port, storageUrl, state, vars, withConsole = true }: GatewayOptions): string {
   mkdirSync(state, { recursive: true })
+  writeFileSync(join(bundle.dir, 'console-stand-in.js'), "export default { fetch() { return new Response('console not loaded', { status: 503 }) } }\n")
+  const consoleModule = withConsole
+    ? 'modules = [(name = "console.js", esModule = embed "console/console.js")]'
+    : 'modules = [(name = "console-stand-in.js", esModule = embed "console-stand-in.js")]'
   const texts = Object.entries(vars).map(([name, value]) => `(name = ${capnpText(name)}, text = ${capnpText(value)})`)
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "gateway", worker = .gateway),
+    (name = "console", worker = .console),
     ${storageServices(storageUrl)}
     (name = "do-disk", disk = (path = ${capnpText(state)}, writable = true)),
   ],
@@ -218,10 +234,20 @@ const gateway :Workerd.Worker = (
   bindings = [
     ${storageBindings},
     (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiter"),
+    (name = "CONSOLE", service = "console"),
     ${texts.join(',\n    ')}
   ],
   durableObjectNamespaces = [(className = "RateLimiter", uniqueKey = "edge-sso-bench-rate-limiter", enableSql = true)],
   durableObjectStorage = (localDisk = "do-disk"),
+);
+const console :Workerd.Worker = (
+  ${consoleModule},
+  compatibilityDate = "2026-11-01",
+  bindings = [
+    ${storageBindings},
+    (name = "RATE_LIMITER", durableObjectNamespace = (className = "RateLimiter", serviceName = "gateway")),
+    ${texts.join(',\n    ')}
+  ],
 );
 `
 }

@@ -1,15 +1,16 @@
 // Dev-only: starts the local stack (demo portal + two demo SAML IdPs + a demo OpenID provider + a
-// demo DNS-over-HTTPS resolver + `wrangler dev` with local D1/KV via miniflare; nothing leaves the
-// machine). Used by `npm start` and by the browser tests.
+// demo DNS-over-HTTPS resolver + `wrangler dev` running the gateway and console Workers with local
+// D1/KV via miniflare; nothing leaves the machine). Used by `npm start` and by the browser tests.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEMO_KINDS, registerDemoIdps, startDemoIdp } from './demo-idp.mjs'
 import { DEMO_OIDC, registerDemoOidc, startDemoOidc } from './demo-oidc.mjs'
 import { startDemoDns, verifyDemoDomains } from './dns.mjs'
 import { startPortal } from './portal.mjs'
+import { readConsoleConfig } from '../scripts/deploy.mjs'
 import { registerDemoSp, registerDemoZendesk, startDemoSp } from './demo-sp.mjs'
 /** @import { DemoIdp, DemoKind } from './demo-idp.mjs' */
 /** @import { DemoOidc } from './demo-oidc.mjs' */
@@ -73,6 +74,33 @@ export function ensureDevVars(file = join(root, '.dev.vars')) {
     { mode: 0o600 },
   )
   return secrets
+}
+
+/**
+ * The console Worker's configuration for `wrangler dev`, with the stack's vars. wrangler hands
+ * `--var` to the first configuration only, and an auxiliary Worker reads its vars and secrets from
+ * its configuration and the `.dev.vars` beside it: so a copy goes to .wrangler/dev-console-<port>/
+ * (one per stack, so stacks on other ports do not race), with the vars written in and the
+ * checkout's .dev.vars beside it (none: both Workers read the environment). Returns its path.
+ * @param {Record<string, string>} vars
+ * @param {number} gatewayPort
+ */
+export function devConsoleConfig(vars, gatewayPort) {
+  const dir = join(root, '.wrangler', `dev-console-${gatewayPort}`)
+  mkdirSync(dir, { recursive: true })
+  const config = readConsoleConfig()
+  config.main = join(root, config.main)
+  config.d1_databases = config.d1_databases.map((/** @type {Record<string, string>} */ d) => ({
+    ...d,
+    migrations_dir: join(root, d.migrations_dir ?? 'migrations'),
+  }))
+  config.vars = { ...config.vars, ...vars }
+  const file = join(dir, 'wrangler.json')
+  writeFileSync(file, JSON.stringify(config, null, 2))
+  const devVars = join(root, '.dev.vars')
+  if (existsSync(devVars)) copyFileSync(devVars, join(dir, '.dev.vars'))
+  else rmSync(join(dir, '.dev.vars'), { force: true })
+  return file
 }
 
 /**
@@ -249,6 +277,11 @@ export async function startStack(options = {}) {
   const args = [
     wranglerBin,
     'dev',
+    // Both Workers in one local runtime, sharing D1, KV and the rate limiter; the gateway first.
+    '-c',
+    join(root, 'wrangler.toml'),
+    '-c',
+    devConsoleConfig(vars, gatewayPort),
     '--ip',
     '127.0.0.1',
     '--port',

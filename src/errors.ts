@@ -49,6 +49,7 @@ export const APP_ERROR_CODES = [
   'OIDC_REPLAY',
   'OIDC_IDP_MISMATCH',
   'STORAGE_UNAVAILABLE',
+  'CONSOLE_UNAVAILABLE',
   'SETUP_LINK_NOT_FOUND',
   'SETUP_LINK_EXPIRED',
   'SETUP_LINK_REVOKED',
@@ -260,6 +261,12 @@ const APP_ERRORS: Record<AppErrorCode, ErrorInfo> = {
     status: 503,
     user: 'The sign-in service is briefly unavailable. Please try again in a moment.',
     admin: "D1 or KV failed (see the request's log line for the store, the operation and the reason); nothing was half-written.",
+  },
+  CONSOLE_UNAVAILABLE: {
+    status: 503,
+    user: 'The admin console and setup pages are briefly unavailable. Please try again in a moment.',
+    admin:
+      "The gateway could not reach the console Worker through its CONSOLE service binding: deploy both Workers with `npm run deploy` (the gateway's log line names the error).",
   },
   SETUP_LINK_NOT_FOUND: {
     status: 404,

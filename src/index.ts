@@ -1,26 +1,16 @@
 /**
- * Worker entry: the HTTP app and the cron trigger, every 5 minutes (webhook outbox deliveries;
- * once a day the maintenance: retention pruning, IdP metadata refresh, ... — scheduled.ts).
+ * The gateway Worker's entry, on the portal's hostname: customer sign-in, ACS, logout, hand-offs,
+ * the broker and the portal proxy. The admin console and the setup links are passed on untouched
+ * to the console Worker (src/console.ts) through the CONSOLE service binding (app.ts).
  */
-import { createApp } from './app'
-import { runScheduled } from './scheduled'
+import { defaultDeps } from './app-base'
+import { createGatewayApp } from './gateway-app'
 
 // Durable Object classes are exported by the Worker entry (wrangler.toml binds RATE_LIMITER).
 export { RateLimiter } from './store/rate-limits'
 
-const app = createApp()
+const app = createGatewayApp(defaultDeps, (request, env) => env.CONSOLE.fetch(request))
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    // The run's clock starts at the scheduled time and runs on, so a webhook signed minutes into
-    // a long run carries the time it was really sent (receivers check it within 5 minutes).
-    const startedMs = Date.now()
-    const clock = () => new Date(controller.scheduledTime + (Date.now() - startedMs))
-    ctx.waitUntil(
-      runScheduled(env, new Date(controller.scheduledTime), { clock, waitUntil: (p) => ctx.waitUntil(p) }).then((report) =>
-        console.log(JSON.stringify({ level: 'info', msg: 'cron', cron: controller.cron, ...report })),
-      ),
-    )
-  },
 } satisfies ExportedHandler<Env>

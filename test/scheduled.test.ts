@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { queueEvent } from '../src/events/emit'
-import worker from '../src/index'
+import worker from '../src/console'
 import { MAINTENANCE_TIME_UTC, maintenanceDueSince, runMaintenance, runScheduled } from '../src/scheduled'
 import { getDomain } from '../src/store/organizations'
 import { createSession } from '../src/store/sessions'

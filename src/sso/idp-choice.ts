@@ -8,7 +8,7 @@ import { AppError } from '../errors'
 import { findIdp, listIdps, listIdpsOfOrganization, type IdpRow } from '../store/idps'
 import { findVerifiedDomain, listDomains } from '../store/organizations'
 import { getSettings } from '../store/settings'
-import { getTenantStatus } from '../store/tenant-status'
+import { getTenantStatusFor, type TenantStatus } from '../store/tenant-status'
 import { parseEmail } from './tenancy'
 
 /** What the selection page shows (ui/select-idp.tsx), without the per-request fields. */
@@ -26,7 +26,7 @@ export type IdpChoice = { kind: 'start'; idp: IdpRow } | { kind: 'select'; page:
 async function usable(ctx: RequestContext, idp: IdpRow | null): Promise<IdpRow> {
   if (!idp) throw new AppError('LOGIN_IDP_NOT_FOUND')
   if (!idp.enabled) throw new AppError('LOGIN_IDP_DISABLED', undefined, { idpId: idp.id })
-  const status = await getTenantStatus(ctx.db, ctx.clock())
+  const status = await getTenantStatusFor(ctx.db, ctx.clock(), (s) => Boolean(s.organizations.get(idp.organizationId)?.enabled))
   if (!status.organizations.get(idp.organizationId)?.enabled)
     throw new AppError('LOGIN_ORGANIZATION_DISABLED', undefined, { organizationId: idp.organizationId })
   return idp
@@ -34,8 +34,11 @@ async function usable(ctx: RequestContext, idp: IdpRow | null): Promise<IdpRow> 
 
 /** Enabled IdPs of enabled organizations, in the admin's order. */
 async function speakingIdps(ctx: RequestContext, idps?: IdpRow[]): Promise<IdpRow[]> {
-  const [all, status] = await Promise.all([idps ?? listIdps(ctx.db), getTenantStatus(ctx.db, ctx.clock())])
-  return all.filter((i) => i.enabled && status.organizations.get(i.organizationId)?.enabled)
+  const all = idps ?? (await listIdps(ctx.db))
+  const speaks = (s: TenantStatus, i: IdpRow) => i.enabled && Boolean(s.organizations.get(i.organizationId)?.enabled)
+  // Re-read when an enabled IdP's organization is unknown or disabled here (created or enabled since).
+  const status = await getTenantStatusFor(ctx.db, ctx.clock(), (s) => all.every((i) => !i.enabled || speaks(s, i)))
+  return all.filter((i) => speaks(status, i))
 }
 
 /**

@@ -9,7 +9,7 @@ import { AppError } from '../errors'
 import type { GroupMapping } from '../store/schema'
 import { getOrganization, listDomains, type OrganizationRow } from '../store/organizations'
 import { isSessionRevoked, type Session } from '../store/sessions'
-import { getTenantStatus } from '../store/tenant-status'
+import { getTenantStatusFor } from '../store/tenant-status'
 
 /** The user key every portal and helpdesk sees: `<idp slug>:<NameID>`, never the bare NameID. */
 export function subjectOf(idpSlug: string, nameId: string): string {
@@ -126,7 +126,11 @@ export async function liveSession(
   tokenHash: string,
 ): Promise<(Session & { organizationId: string; organizationSlug: string; subject: string }) | null> {
   if (!session.organizationId || !session.subject) return null
-  const status = await getTenantStatus(ctx.db, ctx.clock())
+  // A session of an IdP created or enabled since the status was read is re-checked, not refused.
+  const status = await getTenantStatusFor(ctx.db, ctx.clock(), (s) => {
+    const i = s.idps.get(session.idpId)
+    return Boolean(i?.enabled && s.organizations.get(i.organizationId)?.enabled)
+  })
   const idp = status.idps.get(session.idpId)
   if (!idp || !idp.enabled || idp.organizationId !== session.organizationId || idp.slug !== session.idpSlug) return null
   const organization = status.organizations.get(session.organizationId)

@@ -4,13 +4,17 @@
  * IdP or organization stops its sessions within 30 s), with the session revocations in force,
  * so a logout or a user's revocation holds within the same window at every location, whatever KV
  * still serves there. Changes made through this isolate clear the cache at once; other isolates
- * see them within the window.
+ * see them within the window. The console is another Worker, so every change reaches the gateway
+ * from another isolate: a refusal that may rest on a status read before the change is checked
+ * against D1 again (getTenantStatusFor), so what the admin creates or enables works within seconds.
  */
 import { desc, gt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { idps, organizations, sessionRevocations } from './schema'
 
 export const TENANT_STATUS_CACHE_MS = 30_000
+/** How old a cached status may be before a refusal it causes is checked against D1 again. */
+export const TENANT_STATUS_RECHECK_MS = 2_000
 /** Revocation rows loaded with the status; with more in force, each session is checked in D1 (store/sessions.ts). */
 export const MAX_CACHED_REVOCATIONS = 2000
 
@@ -72,6 +76,23 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
   }
   if (started === generation) cached = { db: d1, value, until: nowMs + TENANT_STATUS_CACHE_MS }
   return value
+}
+
+/**
+ * The status, as getTenantStatus, for a decision `allows` makes from it. When it refuses and the
+ * status was read more than TENANT_STATUS_RECHECK_MS ago, the status is read again first: an IdP
+ * or organization created or enabled since (by the console Worker, or an admin elsewhere) is not
+ * refused for the rest of the cache window. At most one extra read per isolate per
+ * TENANT_STATUS_RECHECK_MS, whoever asks. What disables or revokes holds as before: within
+ * TENANT_STATUS_CACHE_MS everywhere, at once in the isolate that made the change.
+ */
+export async function getTenantStatusFor(d1: D1Database, now: Date, allows: (status: TenantStatus) => boolean): Promise<TenantStatus> {
+  const status = await getTenantStatus(d1, now)
+  if (allows(status)) return status
+  const readAt = cached && cached.value === status ? cached.until - TENANT_STATUS_CACHE_MS : null
+  if (readAt === null || now.getTime() - readAt < TENANT_STATUS_RECHECK_MS) return status
+  invalidateTenantStatus()
+  return getTenantStatus(d1, now)
 }
 
 /**

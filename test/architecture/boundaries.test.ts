@@ -127,7 +127,42 @@ export function violations(files: SourceFile[]): string[] {
   return out
 }
 
+/** Console-only code (docs/architecture.md, "Two Workers"): the gateway Worker must not load it. */
+const CONSOLE_ONLY = ['src/admin', 'src/ui/admin', 'src/setup', 'src/console-app', 'src/console', 'src/scheduled', 'src/app']
+const isConsoleOnly = (path: string) => CONSOLE_ONLY.some((f) => inFolder(path, f)) || /^src\/routes\/(admin-|setup)/.test(path)
+
+/** The console-only modules the gateway Worker's entry reaches through value imports, as `module (via importer)`. */
+export function consoleCodeInGateway(files: SourceFile[], entry = 'src/index'): string[] {
+  const byPath = new Map(files.map((f) => [f.path.replace(/\.(ts|tsx)$/, ''), f]))
+  const seen = new Set([entry])
+  const queue = [entry]
+  const out: string[] = []
+  while (queue.length) {
+    const path = queue.shift()!
+    const file = byPath.get(path) ?? byPath.get(`${path}/index`)
+    if (!file) continue
+    for (const r of importsOf(file)) {
+      if (r.typeOnly || r.target === null || seen.has(r.target)) continue
+      seen.add(r.target)
+      if (isConsoleOnly(r.target)) out.push(`${r.target} (via ${path})`)
+      queue.push(r.target)
+    }
+  }
+  return out
+}
+
 describe('the checker catches each kind of violation', () => {
+  it('flags console code reached from the gateway entry, through any depth, and not through a type import', () => {
+    const tree: SourceFile[] = [
+      { path: 'src/index.ts', text: "import { createGatewayApp } from './gateway-app'" },
+      { path: 'src/gateway-app.ts', text: "import { acsRoutes } from './routes/acs'\nimport type { X } from './admin/types'" },
+      { path: 'src/routes/acs.ts', text: "import { startTest } from '../admin/idps'" },
+      { path: 'src/admin/idps.ts', text: "import { y } from '../store/idps'" },
+    ]
+    expect(consoleCodeInGateway(tree)).toEqual(['src/admin/idps (via src/routes/acs)'])
+    expect(consoleCodeInGateway(tree.slice(0, 2))).toEqual([])
+  })
+
   const cases: [string, SourceFile][] = [
     ['the core importing hono', { path: 'src/saml/x.ts', text: "import { Hono } from 'hono'" }],
     ['the core importing the store', { path: 'src/saml/x.ts', text: "import { getIdp } from '../store/idps'" }],
@@ -190,6 +225,13 @@ describe('the source tree', () => {
 
   it('keeps every import boundary', () => {
     expect(violations(files)).toEqual([])
+  })
+
+  it("keeps the console's code out of the gateway Worker (src/index.ts): customers never load it", () => {
+    expect(files.some((f) => f.path === 'src/index.ts') && files.some((f) => f.path === 'src/console.ts')).toBe(true)
+    expect(consoleCodeInGateway(files)).toEqual([])
+    // And the console Worker does reach it (the rule is not vacuous).
+    expect(consoleCodeInGateway(files, 'src/console').length).toBeGreaterThan(10)
   })
 
   it('puts only routers in src/routes: each exports Hono routes and nothing else', () => {

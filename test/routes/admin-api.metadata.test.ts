@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
-import worker from '../../src/index'
+import worker from '../../src/console'
 import { TEST_IDP_CERT } from '../fixtures/idp-keys'
 
 const API = 'https://support.example.com/sso/admin/api'

@@ -1,9 +1,10 @@
 // workerd: the per-isolate tenant status (which IdPs and organizations may still speak) over real
 // D1: what it maps, the TENANT_STATUS_CACHE_MS window on the injected clock, invalidation, a read in
-// flight during a change, and one cache per binding (isolate). Changes behind the store's back are raw SQL.
+// flight during a change, one cache per binding (isolate), and the re-check of a refusal (a change
+// made by the console Worker). Changes behind the store's back are raw SQL.
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { getTenantStatus, invalidateTenantStatus, TENANT_STATUS_CACHE_MS } from '../../src/store/tenant-status'
+import { getTenantStatus, getTenantStatusFor, invalidateTenantStatus, TENANT_STATUS_CACHE_MS, TENANT_STATUS_RECHECK_MS } from '../../src/store/tenant-status'
 import { anotherIsolate, countingD1 } from '../helpers/storage'
 import { seedIdp, seedOrganization } from '../helpers/tenants'
 
@@ -144,5 +145,55 @@ describe('per-isolate cache', () => {
     await disableElsewhere('org_acme')
     expect(await isEnabled(db, at(1_000))).toBe(true)
     expect(await isEnabled(anotherIsolate(env.DB), at(1_000))).toBe(false)
+  })
+})
+
+describe('a refusal re-checked (changes come from the console Worker, another isolate)', () => {
+  const knowsEnabled = (id: string) => (s: Awaited<ReturnType<typeof getTenantStatus>>) => Boolean(s.organizations.get(id)?.enabled)
+  /** Creates an organization as the console Worker would: past this isolate's cache. */
+  const createElsewhere = (id: string) => env.DB.prepare("INSERT INTO organizations (id, name, slug) VALUES (?, 'New', ?)").bind(id, id).run()
+
+  it('sees an organization created elsewhere once the cached status is TENANT_STATUS_RECHECK_MS old, with one more read', async () => {
+    const { db: counted, calls } = countingCalls(db)
+    await getTenantStatus(counted, T0)
+    const perRead = calls()
+    await createElsewhere('org_new')
+    // Too soon: the refusal stands, no extra read (a flood of refusals cannot flood D1).
+    expect((await getTenantStatusFor(counted, at(TENANT_STATUS_RECHECK_MS - 1), knowsEnabled('org_new'))).organizations.has('org_new')).toBe(false)
+    expect(calls()).toBe(perRead)
+    const status = await getTenantStatusFor(counted, at(TENANT_STATUS_RECHECK_MS), knowsEnabled('org_new'))
+    expect(status.organizations.get('org_new')?.enabled).toBe(true)
+    expect(calls()).toBe(2 * perRead)
+    // The fresh read is cached: the next answers cost nothing.
+    await getTenantStatusFor(counted, at(TENANT_STATUS_RECHECK_MS + 10), knowsEnabled('org_new'))
+    expect(calls()).toBe(2 * perRead)
+  })
+
+  it('sees an organization enabled elsewhere the same way', async () => {
+    await disableElsewhere('org_acme')
+    invalidateTenantStatus()
+    expect(await isEnabled(db, T0)).toBe(false)
+    await env.DB.prepare('UPDATE organizations SET enabled = 1 WHERE id = ?').bind('org_acme').run()
+    expect((await getTenantStatusFor(db, at(TENANT_STATUS_RECHECK_MS), knowsEnabled('org_acme'))).organizations.get('org_acme')?.enabled).toBe(true)
+  })
+
+  it('does not re-read what it allows: a disable elsewhere holds within TENANT_STATUS_CACHE_MS, as before', async () => {
+    const { db: counted, calls } = countingCalls(db)
+    await getTenantStatus(counted, T0)
+    const perRead = calls()
+    await disableElsewhere('org_acme')
+    const status = await getTenantStatusFor(counted, at(TENANT_STATUS_CACHE_MS - 1), knowsEnabled('org_acme'))
+    expect(status.organizations.get('org_acme')?.enabled).toBe(true)
+    expect(calls()).toBe(perRead)
+    expect(await isEnabled(counted, at(TENANT_STATUS_CACHE_MS))).toBe(false)
+  })
+
+  it('keeps refusing what D1 refuses too, re-reading at most once per TENANT_STATUS_RECHECK_MS', async () => {
+    const { db: counted, calls } = countingCalls(db)
+    await getTenantStatus(counted, T0)
+    const perRead = calls()
+    for (let ms = 0; ms < 10_000; ms += 100)
+      expect(knowsEnabled('org_missing')(await getTenantStatusFor(counted, at(ms), knowsEnabled('org_missing')))).toBe(false)
+    expect(calls()).toBe(perRead * (1 + Math.floor(9_900 / TENANT_STATUS_RECHECK_MS)))
   })
 })
