@@ -68,8 +68,9 @@ export interface Bundle {
  * size is the gateway's cold start) in `dir`, the console's (what /sso/admin calls reach through
  * the CONSOLE binding: the bench seeds through the admin API) in `dir`/console.
  */
-export function buildBundle(dir: string): Bundle {
-  wrangler(['deploy', '--dry-run', '--outdir', dir])
+export function buildBundle(dir: string, { minify = true }: { minify?: boolean } = {}): Bundle {
+  // Unminified only for a CPU profile (BENCH_PROFILE): its frames then name their source modules.
+  wrangler(['deploy', '--dry-run', '--outdir', dir, ...(minify ? [] : ['--no-minify'])])
   wrangler(['deploy', '--dry-run', '--config', 'wrangler.console.jsonc', '--outdir', join(dir, 'console')])
   const file = join(dir, 'index.js')
   const bytes = readFileSync(file)

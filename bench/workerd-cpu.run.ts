@@ -9,7 +9,7 @@
 // counted by the storage process, and what one call costs the calling process here (local HTTP)
 // is measured with a calibration Worker and subtracted. Cold start: bundle size, and the CPU of a
 // fresh process from start to its first answer, minus the same for the empty Worker.
-import { mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom'
@@ -39,7 +39,13 @@ const N = Number(process.env.BENCH_CPU_REQUESTS ?? 40)
 const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 7)
 /** Fresh processes started to measure the cold start, each kind. */
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 7)
-const PORTS = { gateway: 8797, storage: 8798, calibration: 8799, portal: 8807 }
+const PORTS = { gateway: 8797, storage: 8798, calibration: 8799, portal: 8807, inspector: 9239 }
+/**
+ * BENCH_PROFILE=<kind> (e.g. acsTypical): instead of measuring, take a CPU profile of N × ROUNDS
+ * requests of that kind through workerd's inspector, from an unminified bundle, and print the
+ * self time by source module (the profile itself is written beside the bundle, for DevTools).
+ */
+const PROFILE = process.env.BENCH_PROFILE
 const IDP = 'https://cpu-idp.example/saml'
 const TOKEN = 'bench-admin-token-0123456789abcdef'
 const SSO_SECRET = 'bench-sso-secret-0123456789abcdef0123'
@@ -53,6 +59,7 @@ let gateway: WorkerdProcess | undefined
 let calibration: WorkerdProcess | undefined
 let portal: { close: () => void } | undefined
 const gatewayOptions = () => ({
+  ...(PROFILE ? { inspectorPort: PORTS.inspector } : {}),
   bundle,
   port: PORTS.gateway,
   storageUrl: storage!.url,
@@ -62,7 +69,7 @@ const gatewayOptions = () => ({
 
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'sso-cpu-'))
-  bundle = buildBundle(join(state, 'bundle'))
+  bundle = buildBundle(join(state, 'bundle'), { minify: !PROFILE })
   storage = await startStorage(state, PORTS.storage)
   portal = await startPortal(PORTS.portal)
 }, 180_000)
@@ -165,32 +172,36 @@ const admin = (path: string, body?: unknown) =>
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
 
-it('measures the cold start: bundle size and startup CPU', async () => {
-  const gatewayMs: number[] = []
-  const emptyMs: number[] = []
-  for (let i = 0; i < COLD_STARTS; i++) {
-    // The gateway Worker alone: the console is a Worker of its own in production (a stand-in here).
-    const g = await startGatewayWorkerd({ ...gatewayOptions(), withConsole: false })
-    gatewayMs.push(g.firstResponseCpuSeconds * 1000)
-    await g.stop()
-    const e = await startCalibrationWorkerd(join(state, 'calibration'), PORTS.calibration, storage!.url, `http://127.0.0.1:${PORTS.portal}/`)
-    emptyMs.push(e.firstResponseCpuSeconds * 1000)
-    await e.stop()
-  }
-  const kib = (bytes: number) => (bytes / 1024).toFixed(1)
-  console.log(
-    [
-      '',
-      `Cold start (bare workerd; median of ${COLD_STARTS} fresh processes, CPU from start to the first answer: a no-op 404 for the gateway Worker (its CONSOLE binding on a one-line stand-in), '/' for an empty Worker)`,
-      '',
-      '| bundle raw KiB | bundle gzip KiB | gateway start + first answer, CPU ms | empty Worker, CPU ms | gateway above empty |',
-      '|---|---|---|---|---|',
-      `| ${kib(bundle.rawBytes)} | ${kib(bundle.gzipBytes)} | ${median(gatewayMs).toFixed(1)} | ${median(emptyMs).toFixed(1)} | ${(median(gatewayMs) - median(emptyMs)).toFixed(1)} |`,
-      '',
-    ].join('\n'),
-  )
-  expect(median(gatewayMs)).toBeGreaterThan(0)
-}, 300_000)
+it.skipIf(Boolean(PROFILE))(
+  'measures the cold start: bundle size and startup CPU',
+  async () => {
+    const gatewayMs: number[] = []
+    const emptyMs: number[] = []
+    for (let i = 0; i < COLD_STARTS; i++) {
+      // The gateway Worker alone: the console is a Worker of its own in production (a stand-in here).
+      const g = await startGatewayWorkerd({ ...gatewayOptions(), withConsole: false })
+      gatewayMs.push(g.firstResponseCpuSeconds * 1000)
+      await g.stop()
+      const e = await startCalibrationWorkerd(join(state, 'calibration'), PORTS.calibration, storage!.url, `http://127.0.0.1:${PORTS.portal}/`)
+      emptyMs.push(e.firstResponseCpuSeconds * 1000)
+      await e.stop()
+    }
+    const kib = (bytes: number) => (bytes / 1024).toFixed(1)
+    console.log(
+      [
+        '',
+        `Cold start (bare workerd; median of ${COLD_STARTS} fresh processes, CPU from start to the first answer: a no-op 404 for the gateway Worker (its CONSOLE binding on a one-line stand-in), '/' for an empty Worker)`,
+        '',
+        '| bundle raw KiB | bundle gzip KiB | gateway start + first answer, CPU ms | empty Worker, CPU ms | gateway above empty |',
+        '|---|---|---|---|---|',
+        `| ${kib(bundle.rawBytes)} | ${kib(bundle.gzipBytes)} | ${median(gatewayMs).toFixed(1)} | ${median(emptyMs).toFixed(1)} | ${(median(gatewayMs) - median(emptyMs)).toFixed(1)} |`,
+        '',
+      ].join('\n'),
+    )
+    expect(median(gatewayMs)).toBeGreaterThan(0)
+  },
+  300_000,
+)
 
 it('measures CPU per request in workerd, storage in another process', async () => {
   gateway = await startGatewayWorkerd(gatewayOptions())
@@ -270,6 +281,12 @@ it('measures CPU per request in workerd, storage in another process', async () =
     acsLarge: onGateway(large, 303),
     acsEncrypted: onGateway(encrypted, 303),
   }
+  if (PROFILE) {
+    const kind = kinds[PROFILE as keyof typeof kinds]
+    if (!kind) throw new Error(`BENCH_PROFILE: no kind ${PROFILE} (${Object.keys(kinds).join(', ')})`)
+    console.log(await profileKind(kind, N * ROUNDS))
+    return
+  }
   const rounds = await measureAll(kinds)
   // Each kind's least disturbed round (other load only ever adds CPU time), and the storage calls'
   // transport priced by the calibration Worker's least disturbed rounds.
@@ -306,3 +323,66 @@ it('measures CPU per request in workerd, storage in another process', async () =
     ].join('\n'),
   )
 }, 900_000)
+
+/** A CPU profile of `n` requests of `kind` (BENCH_PROFILE), as self time by source module of the bundle. */
+async function profileKind(kind: Kind, n: number): Promise<string> {
+  for (let i = 0; i < 10; i++) await (await kind.next()).arrayBuffer()
+  const targets = (await (await fetch(`http://127.0.0.1:${PORTS.inspector}/json/list`)).json()) as { webSocketDebuggerUrl: string; title?: string }[]
+  const target = targets.find((t) => !t.title || t.title.includes('gateway')) ?? targets[0]!
+  // Node's WebSocket (the bench runs in Node; the project's types are the Workers runtime's).
+  const ws = new WebSocket(target.webSocketDebuggerUrl) as unknown as {
+    addEventListener(type: string, listener: (event: { data?: unknown }) => void): void
+    send(data: string): void
+    close(): void
+  }
+  await new Promise((resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)))
+  let id = 0
+  const pending = new Map<number, (result: unknown) => void>()
+  ws.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown }
+    if (message.id !== undefined) pending.get(message.id)?.(message.result)
+  })
+  const send = (method: string, params: unknown = {}) =>
+    new Promise<unknown>((resolve) => (pending.set(++id, resolve), ws.send(JSON.stringify({ id, method, params }))))
+  await send('Profiler.enable')
+  await send('Profiler.setSamplingInterval', { interval: 50 })
+  await send('Profiler.start')
+  for (let i = 0; i < n; i++) await (await kind.next()).arrayBuffer()
+  const { profile } = (await send('Profiler.stop')) as {
+    profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }
+  }
+  ws.close()
+  // Kept after the run (the state dir is removed): the profile and the bundle its frames point into.
+  const kept = mkdtempSync(join(tmpdir(), `sso-profile-${PROFILE}-`))
+  writeFileSync(join(kept, `${PROFILE}.cpuprofile`), JSON.stringify(profile))
+  copyFileSync(bundle.file, join(kept, 'index.js'))
+  // Unminified esbuild output marks each module with a `// <path>` line: map frames to them.
+  const lines = readFileSync(bundle.file, 'utf8').split('\n')
+  const marks = lines.flatMap((line, i) => (/^\/\/ ((src|node_modules)\/\S+)$/.exec(line) ? [{ line: i, module: RegExp.$1 }] : []))
+  const moduleAt = (line: number) => {
+    let found = '(bundle prelude)'
+    for (const m of marks) if (m.line <= line) found = m.module
+    return found
+  }
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]))
+  const self = new Map<string, number>()
+  let total = 0
+  profile.samples.forEach((nodeId, i) => {
+    const frame = byNode.get(nodeId)!.callFrame
+    const us = profile.timeDeltas[i] ?? 0
+    total += us
+    const where = frame.url.endsWith('index.js') ? moduleAt(frame.lineNumber) : frame.functionName || frame.url || '(native)'
+    const key = where.replace(/^node_modules\//, '').replace(/(@xmldom\/xmldom|drizzle-orm|hono|jose)\/.*/, '$1')
+    self.set(key, (self.get(key) ?? 0) + us)
+  })
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)
+  return [
+    '',
+    `CPU profile of ${n} requests (${PROFILE}): ${(total / 1000 / n).toFixed(2)} ms sampled per request; self time by module (written: ${kept})`,
+    '',
+    '| module | ms per request | share |',
+    '|---|---|---|',
+    ...top.map(([k, us]) => `| ${k} | ${(us / 1000 / n).toFixed(3)} | ${((100 * us) / total).toFixed(1)} % |`),
+    '',
+  ].join('\n')
+}

@@ -16,6 +16,8 @@ export async function forwardToPortal(ctx: RequestContext, request: Request, ses
   const jwt = await identityJwtFor(session, key, { issuer: ctx.origin, audience: portalOrigin ?? ctx.origin, now })
   const { headerNames, userHeader } = await getSettings(ctx.db)
   const forwarding = { headerNames, userHeader }
-  const identity = { ...identityHeaders(session, new URL(request.url).pathname, forwarding), [IDENTITY_JWT_HEADER]: jwt }
+  // The path matters only to the optional user header's prefixes: the URL is parsed only then.
+  const path = userHeader ? new URL(request.url).pathname : ''
+  const identity = { ...identityHeaders(session, path, forwarding), [IDENTITY_JWT_HEADER]: jwt }
   return forwardUpstream(request, portalOrigin, identity, forwarding)
 }

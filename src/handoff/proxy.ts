@@ -4,7 +4,6 @@
  * customer can never speak for the gateway. Bodies stream both ways; upstream status, headers
  * and cookies are kept.
  */
-import { proxy } from 'hono/proxy'
 import type { Session } from '../store/sessions'
 import { DEFAULT_SETTINGS, type IdentityHeaderNames, type UserHeader } from '../store/settings'
 
@@ -87,8 +86,9 @@ export function headerValue(value: string): string {
 
 /** Where a portal request goes upstream: the same path and query on `portalOrigin` when set, else the route's own origin. */
 export function upstreamUrl(request: Request, portalOrigin: string | undefined): string {
+  // The runtime's request URL is already parsed and serialized.
+  if (!portalOrigin) return request.url
   const url = new URL(request.url)
-  if (!portalOrigin) return url.toString()
   // Path and query are set on the portal's URL, never resolved against it: `//evil.example/x`
   // as a reference would be protocol-relative and leave the portal's host.
   const target = new URL(portalOrigin)
@@ -98,10 +98,11 @@ export function upstreamUrl(request: Request, portalOrigin: string | undefined):
 }
 
 /**
- * Forwards the request upstream with hono's proxy helper (hop-by-hop headers dropped both ways,
- * the body streamed), after stripping every client copy of an identity header and adding ours.
- * Redirects are passed to the browser, never followed here. The answer is personalized: it
- * bypasses Cloudflare's cache (`cache: 'no-store'`), and shared caches downstream must not keep it.
+ * Forwards the request upstream (hop-by-hop headers dropped both ways, the body streamed), after
+ * stripping every client copy of an identity header and adding ours. Redirects are passed to the
+ * browser, never followed here. The answer is personalized: it bypasses Cloudflare's cache
+ * (`cache: 'no-store'`), and shared caches downstream must not keep it. One copy of the headers
+ * each way (hono's proxy helper, used before, copied each twice: issue 15's profile).
  */
 export async function forwardUpstream(
   request: Request,
@@ -113,9 +114,18 @@ export async function forwardUpstream(
   stripHopByHop(headers)
   stripIdentityHeaders(headers, config)
   stripGatewayCookies(headers)
+  // The runtime asks for the encodings it can decode itself.
+  headers.delete('accept-encoding')
   for (const [name, value] of Object.entries(identity)) headers.set(name, value)
   // no-store: the subrequest never goes through Cloudflare's cache, so one user's page is never served to another.
-  return privatize(await proxy(upstreamUrl(request, portalOrigin), { raw: request, headers, redirect: 'manual', cache: 'no-store' }))
+  const upstream = await fetch(upstreamUrl(request, portalOrigin), {
+    method: request.method,
+    headers,
+    body: request.body,
+    redirect: 'manual',
+    cache: 'no-store',
+  })
+  return privatize(upstream)
 }
 
 /** RFC 9110 §7.6.1: headers for this hop only (hono's proxy list), and whatever Connection names. */
@@ -132,10 +142,9 @@ const HOP_BY_HOP = [
 ]
 
 /**
- * Drops the client's hop-by-hop headers before the portal sees the request. hono's proxy helper
- * drops them only from headers it copies itself; ours are passed whole, so this does it: a client's
- * Proxy-Authorization, or a header it names in Connection, never reaches the portal. (It runs
- * before our identity headers are set: naming one of them in Connection removes nothing of ours.)
+ * Drops hop-by-hop headers, and those Connection names: a client's Proxy-Authorization, or a
+ * header it names in Connection, never reaches the portal, nor the portal's the browser. (On a
+ * request it runs before our identity headers are set: naming one of them removes nothing of ours.)
  */
 function stripHopByHop(headers: Headers): void {
   for (const name of (headers.get('connection') ?? '').split(',')) {
@@ -152,12 +161,19 @@ function isGatewaySetCookie(line: string): boolean {
 }
 
 /**
- * Marks a personalized upstream response as not cacheable by shared caches (RFC 9111 §5.2.2.7),
- * and drops any Set-Cookie of a gateway cookie: the portal shares the origin, and may not replace
- * or clear the customer's gateway session (session fixation) or the login and logout state.
+ * The upstream answer as the browser gets it, in one copy: no hop-by-hop header (nor what its
+ * Connection names), no Content-Encoding of a body the runtime decoded; marked not cacheable by
+ * shared caches (RFC 9111 §5.2.2.7); and no Set-Cookie of a gateway cookie: the portal shares the
+ * origin, and may not replace or clear the customer's gateway session (session fixation) or the
+ * login and logout state.
  */
 function privatize(response: Response): Response {
   const out = new Response(response.body, response)
+  stripHopByHop(out.headers)
+  if (out.headers.has('content-encoding')) {
+    out.headers.delete('content-encoding')
+    out.headers.delete('content-length')
+  }
   const cookies = out.headers.getSetCookie()
   if (cookies.some(isGatewaySetCookie)) {
     out.headers.delete('Set-Cookie')

@@ -52,11 +52,11 @@ export function consoleChrome(c: Context<AppEnv>) {
   const count = c.req.query('n')
   // "revoked" says how many, when the redirect carried the count.
   const flash = key === 'revoked' && count && /^\d{1,9}$/.test(count) ? `${count} session(s) revoked.` : FLASH[key]
-  const session = c.var.adminSession!
+  const session = c.get('adminSession')!
   return {
     csrf: session.csrf,
     actor: session.actor,
-    hostNotice: c.var.hostNotice ?? null,
+    hostNotice: c.get('hostNotice') ?? null,
     flash: flash ? { kind: FLASH_ERRORS.has(key) ? ('error' as const) : ('ok' as const), text: flash } : undefined,
   }
 }
@@ -69,12 +69,12 @@ export async function formErrors(c: Context<AppEnv>, err: unknown): Promise<Reco
   if (!(err instanceof AppError)) throw err
   // An OIDC issuer whose discovery document cannot be read or is refused: shown at the issuer, with its code.
   if (err.code === 'OIDC_DISCOVERY_FETCH_FAILED' || err.code === 'OIDC_DISCOVERY_INVALID') {
-    await auditFailure(c.var.ctx, trailOf(c), err)
+    await auditFailure(c.get('ctx'), trailOf(c), err)
     return { issuer: `${err.code}: ${err.message}` }
   }
   // A draft's Enabled box ticked before a test passed: said at that box, like any refused field.
   if (err.code !== 'ADMIN_INVALID_FIELD' && err.code !== 'ADMIN_CONFLICT' && err.code !== 'ADMIN_IDP_UNTESTED') throw err
-  await auditFailure(c.var.ctx, trailOf(c), err)
+  await auditFailure(c.get('ctx'), trailOf(c), err)
   const field = String(err.detail.field ?? 'name')
   const key = /^(attributeMap|claimsMap|headerNames|userHeader)\./.test(field)
     ? field.replace(/\[\d+\]$/, '')
@@ -85,7 +85,7 @@ export async function formErrors(c: Context<AppEnv>, err: unknown): Promise<Reco
 /** An import that failed on its metadata (fetch, parse, choice of entity): shown with its code. */
 export async function importError(c: Context<AppEnv>, err: unknown, fallbackField: string): Promise<{ field: string; message: string }> {
   if (!(err instanceof AppError) && !isSamlError(err)) throw err
-  await auditFailure(c.var.ctx, trailOf(c), err)
+  await auditFailure(c.get('ctx'), trailOf(c), err)
   const field = String((err as AppError).detail?.field ?? fallbackField)
   return { field, message: `${errorCode(err)}: ${err.message}` }
 }

@@ -17,7 +17,7 @@ import { setActor } from './context'
 /** Requires an admin session; GETs without one go to the login form, other methods get 401. */
 export function requireAdminSession(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const ctx = c.var.ctx
+    const ctx = c.get('ctx')
     const cookies = requestCookies(c)
     let session = await readConsoleSession(ctx, cookies)
     // Admin through SSO is re-checked on every request (DESIGN.md): the grant can end any time.
@@ -57,7 +57,7 @@ export function checkCsrf(): MiddlewareHandler<AppEnv> {
       if (err instanceof HTTPException) throw new AppError('ADMIN_CSRF_REJECTED')
       throw err
     }
-    const session = c.var.adminSession
+    const session = c.get('adminSession')
     const form = await readForm(c)
     if (!session || !(await isCsrfTokenValid(session, form._csrf ?? ''))) throw new AppError('ADMIN_CSRF_REJECTED')
     await next()

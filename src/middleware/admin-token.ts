@@ -15,7 +15,7 @@ export function requireAdminToken(): MiddlewareHandler<AppEnv> {
     if (!c.env.ADMIN_TOKEN) throw new AppError('CONFIG_MISSING_SECRET')
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
     if (!match) throw new AppError('ADMIN_AUTH_REQUIRED')
-    await verifyAdminToken(c.var.ctx, match[1]!, c.env.ADMIN_TOKEN)
+    await verifyAdminToken(c.get('ctx'), match[1]!, c.env.ADMIN_TOKEN)
     c.set('trail', undefined)
     setActor(c, 'admin-token')
     await next()

@@ -23,7 +23,7 @@ export function auditAs(c: Context<AppEnv>, action: AuditAction): AuditTrail {
 
 /** The trail `audited()` started for this route. */
 export function trailOf(c: Context<AppEnv>): AuditTrail {
-  const trail = c.var.trail
+  const trail = c.get('trail')
   if (!trail) throw new Error('route is not audited: mount audited(action) before the handler')
   return trail
 }

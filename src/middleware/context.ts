@@ -32,7 +32,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     try {
       secret = requireSsoSecret(c.env.SSO_SECRET)
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'configuration', requestId: c.var.requestId, error: (err as Error).message }))
+      console.error(JSON.stringify({ level: 'error', msg: 'configuration', requestId: c.get('requestId'), error: (err as Error).message }))
       throw err
     }
     c.set('deps', deps)
@@ -46,7 +46,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
       random: deps.random,
       resolveTxt: deps.resolveTxt ?? dohTxtResolver(c.env.DOH_URL || DEFAULT_DOH_URL),
       origin: new URL(c.req.url).origin,
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       ip: clientIp(c),
       userAgent: c.req.header('user-agent') ?? null,
       actor: 'anonymous',
@@ -58,5 +58,5 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
 /** Records who acts from here on (admin token, admin session, SSO admin). */
 export function setActor(c: Context<AppEnv>, actor: string): void {
-  c.set('ctx', { ...c.var.ctx, actor })
+  c.set('ctx', { ...c.get('ctx'), actor })
 }

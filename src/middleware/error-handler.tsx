@@ -31,17 +31,18 @@ export const handleError: ErrorHandler<AppEnv> = async (thrown, c) => {
   const err = normalize(thrown)
   const code = errorCode(err)
   if (code === 'STORAGE_UNAVAILABLE') {
-    console.error(JSON.stringify({ level: 'error', msg: 'storage unavailable', requestId: c.var.requestId, ...(err as AppError).detail }))
+    console.error(JSON.stringify({ level: 'error', msg: 'storage unavailable', requestId: c.get('requestId'), ...(err as AppError).detail }))
   }
   if (code === 'INTERNAL') {
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.var.requestId, error: String(err), stack: err.stack }))
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', requestId: c.get('requestId'), error: String(err), stack: err.stack }))
   }
-  if (c.var.trail && c.var.ctx) {
+  const trail = c.get('trail')
+  if (trail && c.get('ctx')) {
     try {
-      await auditFailure(c.var.ctx, c.var.trail, err)
+      await auditFailure(c.get('ctx'), trail, err)
     } catch (auditError) {
       // The audit store failing must not hide the original error from the client.
-      console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', requestId: c.var.requestId, error: String(auditError) }))
+      console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', requestId: c.get('requestId'), error: String(auditError) }))
     }
   }
   // A rate limit says when to come back (RFC 9110 §10.2.3).
@@ -58,11 +59,12 @@ export async function renderError(c: Context<AppEnv>, code: string, extra?: { me
   const info = errorInfo(code)
   const message = extra?.message ?? info.user
   c.set('errorCode', code)
-  const requestId = c.var.requestId
+  const requestId = c.get('requestId')
   c.header('Cache-Control', 'no-store')
   const status = info.status as ContentfulStatusCode
   // Customers see the portal's branding and where to get help, with a reference to quote.
-  if (wantsHtml(c.req.raw)) return c.html(<ErrorPage code={code} message={message} requestId={requestId} branding={await portalBranding(c.var.ctx)} />, status)
+  if (wantsHtml(c.req.raw))
+    return c.html(<ErrorPage code={code} message={message} requestId={requestId} branding={await portalBranding(c.get('ctx'))} />, status)
   const field = typeof extra?.field === 'string' ? { field: extra.field } : {}
   return c.json({ error: { code, message, ...field, requestId } }, status)
 }

@@ -33,7 +33,7 @@ export function requestLog(write: (line: string) => void = (line) => console.log
     const line: RequestLogLine = {
       level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
       msg: 'request',
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       method: c.req.method,
       // A setup link's token is a credential: the log keeps only that it was one.
       path: c.req.path.replace(/^\/sso\/setup\/[^/]+/, '/sso/setup/<token>'),
@@ -41,8 +41,8 @@ export function requestLog(write: (line: string) => void = (line) => console.log
       // performance.now() in workerd advances only across I/O; still the best in-Worker figure.
       ms: Math.round((performance.now() - started) * 10) / 10,
     }
-    if (c.var.clientRequestId) line.clientRequestId = c.var.clientRequestId
-    if (c.var.errorCode) line.code = c.var.errorCode
+    if (c.get('clientRequestId')) line.clientRequestId = c.get('clientRequestId')
+    if (c.get('errorCode')) line.code = c.get('errorCode')
     write(JSON.stringify(line))
   }
 }

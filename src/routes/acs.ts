@@ -16,7 +16,7 @@ export const acsRoutes = new Hono<AppEnv>()
   .post('/acs', audited('login'), limitBody(MAX_SAML_BODY_BYTES), async (c) => {
     const form = await readForm(c)
     const input = { samlResponse: form.SAMLResponse ?? '', relayState: form.RelayState ?? null, cookies: requestCookies(c) }
-    return respond(c, await acceptSamlResponse(c.var.ctx, trailOf(c), input))
+    return respond(c, await acceptSamlResponse(c.get('ctx'), trailOf(c), input))
   })
   .get('/oidc/callback', audited('login'), async (c) => {
     const q = (name: string) => c.req.query(name) ?? null
@@ -29,5 +29,5 @@ export const acsRoutes = new Hono<AppEnv>()
       errorDescription: q('error_description'),
       cookies: requestCookies(c),
     }
-    return respond(c, await acceptOidcCallback(c.var.ctx, trailOf(c), input))
+    return respond(c, await acceptOidcCallback(c.get('ctx'), trailOf(c), input))
   })

@@ -44,118 +44,118 @@ export const adminApiRoutes = new Hono<AppEnv>()
   .use(requireAdminToken())
   .use(noStore)
   // identity providers
-  .get('/idps', async (c) => c.json({ idps: await listIdpViews(c.var.ctx) }))
+  .get('/idps', async (c) => c.json({ idps: await listIdpViews(c.get('ctx')) }))
   .post('/idps', audited('idp.create'), async (c) => {
-    const row = await createIdp(c.var.ctx, await readJson(c), 'api')
-    return c.json(await idpView(row, c.var.ctx.clock()), 201)
+    const row = await createIdp(c.get('ctx'), await readJson(c), 'api')
+    return c.json(await idpView(row, c.get('ctx').clock()), 201)
   })
   .post('/idps/import', audited('idp.create'), async (c) => {
-    const row = await importIdp(c.var.ctx, await readJson(c), 'api')
-    return c.json(await idpView(row, c.var.ctx.clock()), 201)
+    const row = await importIdp(c.get('ctx'), await readJson(c), 'api')
+    return c.json(await idpView(row, c.get('ctx').clock()), 201)
   })
   .post('/idps/:id/refresh', audited('idp.metadata-refresh'), async (c) => {
     // A failed refresh is audited under its IdP (the overview's "metadata refresh failing").
     trailOf(c).idpId = c.req.param('id')
-    const row = await refreshIdpMetadata(c.var.ctx, c.req.param('id'), 'api')
-    return c.json(await idpView(row, c.var.ctx.clock()))
+    const row = await refreshIdpMetadata(c.get('ctx'), c.req.param('id'), 'api')
+    return c.json(await idpView(row, c.get('ctx').clock()))
   })
-  .get('/idps/:id', async (c) => c.json(await idpView(await requireIdp(c.var.ctx, c.req.param('id')), c.var.ctx.clock())))
+  .get('/idps/:id', async (c) => c.json(await idpView(await requireIdp(c.get('ctx'), c.req.param('id')), c.get('ctx').clock())))
   .on(['PUT', 'PATCH'], '/idps/:id', audited('idp.update'), async (c) => {
-    const row = await updateIdp(c.var.ctx, c.req.param('id'), await readJson(c), c.req.method === 'PUT' ? 'replace' : 'patch', 'api')
-    return c.json(await idpView(row, c.var.ctx.clock()))
+    const row = await updateIdp(c.get('ctx'), c.req.param('id'), await readJson(c), c.req.method === 'PUT' ? 'replace' : 'patch', 'api')
+    return c.json(await idpView(row, c.get('ctx').clock()))
   })
   .delete('/idps/:id', audited('idp.delete'), async (c) => {
-    await deleteIdp(c.var.ctx, c.req.param('id'), 'api')
+    await deleteIdp(c.get('ctx'), c.req.param('id'), 'api')
     return c.body(null, 204)
   })
   .delete('/idps/:id/sessions', audited('sessions.revoke'), async (c) => {
-    const idp = await requireIdp(c.var.ctx, c.req.param('id'))
-    return c.json(await revokeSessionsOf(c.var.ctx, { idpId: idp.id }, 'api'))
+    const idp = await requireIdp(c.get('ctx'), c.req.param('id'))
+    return c.json(await revokeSessionsOf(c.get('ctx'), { idpId: idp.id }, 'api'))
   })
   // organizations, their domains and sessions
-  .get('/organizations', async (c) => c.json({ organizations: await listOrganizationViews(c.var.ctx) }))
+  .get('/organizations', async (c) => c.json({ organizations: await listOrganizationViews(c.get('ctx')) }))
   .post('/organizations', audited('organization.create'), async (c) => {
-    const org = await createOrganization(c.var.ctx, await readJson(c), 'api')
-    return c.json(await organizationView(c.var.ctx, org.id), 201)
+    const org = await createOrganization(c.get('ctx'), await readJson(c), 'api')
+    return c.json(await organizationView(c.get('ctx'), org.id), 201)
   })
-  .get('/organizations/:id', async (c) => c.json(await organizationView(c.var.ctx, c.req.param('id'))))
+  .get('/organizations/:id', async (c) => c.json(await organizationView(c.get('ctx'), c.req.param('id'))))
   .on(['PUT', 'PATCH'], '/organizations/:id', audited('organization.update'), async (c) => {
-    const org = await updateOrganization(c.var.ctx, c.req.param('id'), await readJson(c), c.req.method === 'PUT' ? 'replace' : 'patch', 'api')
-    return c.json(await organizationView(c.var.ctx, org.id))
+    const org = await updateOrganization(c.get('ctx'), c.req.param('id'), await readJson(c), c.req.method === 'PUT' ? 'replace' : 'patch', 'api')
+    return c.json(await organizationView(c.get('ctx'), org.id))
   })
   .delete('/organizations/:id', audited('organization.delete'), async (c) => {
-    await deleteOrganization(c.var.ctx, c.req.param('id'), 'api')
+    await deleteOrganization(c.get('ctx'), c.req.param('id'), 'api')
     return c.body(null, 204)
   })
   .post('/organizations/:id/domains', audited('domain.claim'), async (c) => {
     const body = requireObject(await readJson(c))
-    return c.json(domainView(await addDomain(c.var.ctx, c.req.param('id'), body.domain)), 201)
+    return c.json(domainView(await addDomain(c.get('ctx'), c.req.param('id'), body.domain)), 201)
   })
   .delete('/organizations/:id/domains/:domain', audited('domain.release'), async (c) => {
-    await removeDomain(c.var.ctx, c.req.param('id'), c.req.param('domain'), 'api')
+    await removeDomain(c.get('ctx'), c.req.param('id'), c.req.param('domain'), 'api')
     return c.body(null, 204)
   })
   .post('/organizations/:id/domains/:domain/check', audited('domain.verify'), async (c) =>
-    c.json(domainView(await checkDomain(c.var.ctx, c.req.param('id'), c.req.param('domain')))),
+    c.json(domainView(await checkDomain(c.get('ctx'), c.req.param('id'), c.req.param('domain')))),
   )
   .post('/organizations/:id/domains/:domain/confirm', audited('domain.confirm'), async (c) =>
-    c.json(domainView(await confirmDomain(c.var.ctx, c.req.param('id'), c.req.param('domain')))),
+    c.json(domainView(await confirmDomain(c.get('ctx'), c.req.param('id'), c.req.param('domain')))),
   )
   // setup links: a customer's IT connects its own IdP (the URL is in this answer only)
   .post('/organizations/:id/setup-links', audited('setup-link.create'), async (c) => {
-    const { url, link } = await createSetupLink(c.var.ctx, c.req.param('id'), await readJson(c, {}), 'api')
+    const { url, link } = await createSetupLink(c.get('ctx'), c.req.param('id'), await readJson(c, {}), 'api')
     return c.json({ url, ...link }, 201)
   })
-  .get('/organizations/:id/setup-links', async (c) => c.json({ setupLinks: await listSetupLinkViews(c.var.ctx, c.req.param('id')) }))
+  .get('/organizations/:id/setup-links', async (c) => c.json({ setupLinks: await listSetupLinkViews(c.get('ctx'), c.req.param('id')) }))
   .delete('/organizations/:id/setup-links/:linkId', audited('setup-link.revoke'), async (c) =>
-    c.json(await revokeSetupLink(c.var.ctx, c.req.param('id'), c.req.param('linkId'), 'api')),
+    c.json(await revokeSetupLink(c.get('ctx'), c.req.param('id'), c.req.param('linkId'), 'api')),
   )
   .post('/organizations/:id/setup-links/:linkId/approve', audited('setup-link.approve'), async (c) =>
-    c.json(await approveSetupLink(c.var.ctx, c.req.param('id'), c.req.param('linkId'), 'api')),
+    c.json(await approveSetupLink(c.get('ctx'), c.req.param('id'), c.req.param('linkId'), 'api')),
   )
   .delete('/organizations/:id/sessions', audited('sessions.revoke'), async (c) =>
-    c.json(await revokeSessionsOf(c.var.ctx, { organizationId: c.req.param('id') }, 'api')),
+    c.json(await revokeSessionsOf(c.get('ctx'), { organizationId: c.req.param('id') }, 'api')),
   )
   .delete('/sessions', audited('sessions.revoke'), async (c) => {
-    return c.json(await revokeUserSessions(c.var.ctx, c.req.query('subject'), 'api'))
+    return c.json(await revokeUserSessions(c.get('ctx'), c.req.query('subject'), 'api'))
   })
   // helpdesk apps (hand-off targets)
-  .get('/apps', async (c) => c.json({ apps: await listAppViews(c.var.ctx) }))
-  .post('/apps', audited('app.create'), async (c) => c.json(await appView(c.var.ctx, await createApp(c.var.ctx, await readJson(c), 'api')), 201))
+  .get('/apps', async (c) => c.json({ apps: await listAppViews(c.get('ctx')) }))
+  .post('/apps', audited('app.create'), async (c) => c.json(await appView(c.get('ctx'), await createApp(c.get('ctx'), await readJson(c), 'api')), 201))
   .post('/apps/import', audited('app.create'), async (c) => {
-    const app = await importSamlApp(c.var.ctx, requireObject(await readJson(c)), 'api')
-    return c.json(await appView(c.var.ctx, app), 201)
+    const app = await importSamlApp(c.get('ctx'), requireObject(await readJson(c)), 'api')
+    return c.json(await appView(c.get('ctx'), app), 201)
   })
   .post('/apps/:id/refresh', audited('app.metadata-refresh'), async (c) =>
-    c.json(await appView(c.var.ctx, await refreshSamlApp(c.var.ctx, c.req.param('id'), 'api'))),
+    c.json(await appView(c.get('ctx'), await refreshSamlApp(c.get('ctx'), c.req.param('id'), 'api'))),
   )
-  .get('/apps/:id', async (c) => c.json(await appView(c.var.ctx, await requireApp(c.var.ctx, c.req.param('id')))))
+  .get('/apps/:id', async (c) => c.json(await appView(c.get('ctx'), await requireApp(c.get('ctx'), c.req.param('id')))))
   .patch('/apps/:id', audited('app.update'), async (c) =>
-    c.json(await appView(c.var.ctx, await updateApp(c.var.ctx, c.req.param('id'), await readJson(c), 'api'))),
+    c.json(await appView(c.get('ctx'), await updateApp(c.get('ctx'), c.req.param('id'), await readJson(c), 'api'))),
   )
   // Zendesk: the new secret Zendesk generated replaces the stored one (never echoed back)
   .post('/apps/:id/rotate-secret', audited('app.secret-rotate'), async (c) =>
-    c.json(await appView(c.var.ctx, await rotateAppSecret(c.var.ctx, c.req.param('id'), await readJson(c), 'api'))),
+    c.json(await appView(c.get('ctx'), await rotateAppSecret(c.get('ctx'), c.req.param('id'), await readJson(c), 'api'))),
   )
   .delete('/apps/:id', audited('app.delete'), async (c) => {
-    await deleteApp(c.var.ctx, c.req.param('id'), 'api')
+    await deleteApp(c.get('ctx'), c.req.param('id'), 'api')
     return c.body(null, 204)
   })
   // keys
-  .get('/sp/keys', async (c) => c.json({ keys: await listSpKeyViews(c.var.ctx) }))
+  .get('/sp/keys', async (c) => c.json({ keys: await listSpKeyViews(c.get('ctx')) }))
   .post('/sp/keys/:use/:step', async (c) => {
     const step = c.req.param('step')
     if (step !== 'stage' && step !== 'activate') throw new AppError('NOT_FOUND')
     auditAs(c, step === 'stage' ? 'sp-key.stage' : 'sp-key.activate')
     const use = parseKeyUse(c.req.param('use'))
-    if (step === 'stage') return c.json({ ...(await stageSpKey(c.var.ctx, use)), status: 'next' }, 201)
-    await activateSpKey(c.var.ctx, use)
+    if (step === 'stage') return c.json({ ...(await stageSpKey(c.get('ctx'), use)), status: 'next' }, 201)
+    await activateSpKey(c.get('ctx'), use)
     return c.json({ ok: true })
   })
-  .get('/jwt/keys', async (c) => c.json({ keys: await listJwtKeyViews(c.var.ctx) }))
-  .post('/jwt/keys/rotate', audited('jwt-key.rotate'), async (c) => c.json({ kid: await rotateJwtKey(c.var.ctx) }, 201))
+  .get('/jwt/keys', async (c) => c.json({ keys: await listJwtKeyViews(c.get('ctx')) }))
+  .post('/jwt/keys/rotate', audited('jwt-key.rotate'), async (c) => c.json({ kid: await rotateJwtKey(c.get('ctx')) }, 201))
   // settings and audit
-  .get('/settings', async (c) => c.json(await readSettings(c.var.ctx)))
-  .put('/settings', audited('settings.update'), async (c) => c.json(await updateSettings(c.var.ctx, await readJson(c), 'api')))
-  .get('/audit', async (c) => c.json(await readAuditLog(c.var.ctx, parseAuditQuery(c.req.query()))))
-  .get('/overview', async (c) => c.json(await readOverview(c.var.ctx)))
+  .get('/settings', async (c) => c.json(await readSettings(c.get('ctx'))))
+  .put('/settings', audited('settings.update'), async (c) => c.json(await updateSettings(c.get('ctx'), await readJson(c), 'api')))
+  .get('/audit', async (c) => c.json(await readAuditLog(c.get('ctx'), parseAuditQuery(c.req.query()))))
+  .get('/overview', async (c) => c.json(await readOverview(c.get('ctx'))))

@@ -54,7 +54,7 @@ async function renderNewApp(
       kind={kind}
       values={values}
       errors={props.errors ?? {}}
-      setup={await previewSetup(c.var.ctx, kind, typedSlug)}
+      setup={await previewSetup(c.get('ctx'), kind, typedSlug)}
       {...(props.importValues ? { importValues: props.importValues } : {})}
     />,
     props.status ?? 200,
@@ -63,7 +63,7 @@ async function renderNewApp(
 
 /** An app's page: its values for the helpdesk and its form, as stored or as typed after a refusal. */
 async function renderApp(c: C, app: App, props: { values?: AppFormValues; errors?: Record<string, string>; status?: 200 | 400 } = {}) {
-  const { view, setup, stagedCertificate } = await appDetail(c.var.ctx, app)
+  const { view, setup, stagedCertificate } = await appDetail(c.get('ctx'), app)
   return c.html(
     <AppFormPage
       {...consoleChrome(c)}
@@ -86,7 +86,7 @@ async function renderApp(c: C, app: App, props: { values?: AppFormValues; errors
 
 /** The broker certificate as a download (it is public: /sso/idp/metadata carries it too). */
 async function certificateDownload(c: C, format: 'pem' | 'cer') {
-  const file = await brokerCertificateFile(c.var.ctx, format)
+  const file = await brokerCertificateFile(c.get('ctx'), format)
   const headers = { 'Content-Type': file.contentType, 'Content-Disposition': `attachment; filename="${file.filename}"` }
   return typeof file.body === 'string' ? c.body(file.body, 200, headers) : c.body(file.body, 200, headers)
 }
@@ -95,7 +95,7 @@ export const adminAppRoutes = new Hono<AppEnv>()
   // '/apps/*' matches '/apps' too: one session lookup and CSRF check per request.
   .use('/apps/*', ...consolePage())
   .get('/apps', async (c) =>
-    c.html(<AppsPage {...consoleChrome(c)} apps={await listAppSummaries(c.var.ctx)} brokerMetadataUrl={brokerSetup(c.var.ctx).brokerMetadataUrl} />),
+    c.html(<AppsPage {...consoleChrome(c)} apps={await listAppSummaries(c.get('ctx'))} brokerMetadataUrl={brokerSetup(c.get('ctx')).brokerMetadataUrl} />),
   )
   .get('/apps/new', (c) => renderNewApp(c, appKindOf(c.req.query('kind')) ?? 'saml'))
   .get('/apps/broker-certificate.pem', (c) => certificateDownload(c, 'pem'))
@@ -104,7 +104,7 @@ export const adminAppRoutes = new Hono<AppEnv>()
     const kind = requireKind(c.req.query('kind'))
     const form = await readForm(c)
     try {
-      const app = await createApp(c.var.ctx, appInputFromForm(kind, form, true), 'console')
+      const app = await createApp(c.get('ctx'), appInputFromForm(kind, form, true), 'console')
       return c.redirect(`/sso/admin/apps/${app.id}?flash=app-created`, 303)
     } catch (err) {
       const errors = await formErrors(c, asAppFormError(err))
@@ -121,7 +121,7 @@ export const adminAppRoutes = new Hono<AppEnv>()
     const source = importValues.metadataUrl ? 'metadataUrl' : 'metadataXml'
     try {
       const input = { name: importValues.importName, metadataUrl: importValues.metadataUrl, metadataXml: importValues.metadataXml, enabled: false }
-      const app = await importSamlApp(c.var.ctx, input, 'console')
+      const app = await importSamlApp(c.get('ctx'), input, 'console')
       return c.redirect(`/sso/admin/apps/${app.id}?flash=app-created`, 303)
     } catch (err) {
       const { field, message } = await importError(c, err, source)
@@ -130,12 +130,12 @@ export const adminAppRoutes = new Hono<AppEnv>()
       return renderNewApp(c, 'saml', { importValues, errors: { [key]: message }, status: 422 })
     }
   })
-  .get('/apps/:id', async (c) => renderApp(c, await requireApp(c.var.ctx, c.req.param('id'))))
+  .get('/apps/:id', async (c) => renderApp(c, await requireApp(c.get('ctx'), c.req.param('id'))))
   .post('/apps/:id', audited('app.update'), async (c) => {
-    const before = await requireApp(c.var.ctx, c.req.param('id'))
+    const before = await requireApp(c.get('ctx'), c.req.param('id'))
     const form = await readForm(c)
     try {
-      await updateApp(c.var.ctx, before.id, appInputFromForm(before.kind, form, false), 'console')
+      await updateApp(c.get('ctx'), before.id, appInputFromForm(before.kind, form, false), 'console')
       return c.redirect(`/sso/admin/apps/${before.id}?flash=saved`, 303)
     } catch (err) {
       const errors = await formErrors(c, asAppFormError(err))
@@ -143,32 +143,32 @@ export const adminAppRoutes = new Hono<AppEnv>()
     }
   })
   .post('/apps/:id/toggle', audited('app.update'), async (c) => {
-    const app = await setAppEnabled(c.var.ctx, c.req.param('id'), (await readForm(c)).enabled === 'true', 'console')
+    const app = await setAppEnabled(c.get('ctx'), c.req.param('id'), (await readForm(c)).enabled === 'true', 'console')
     return c.redirect(`/sso/admin/apps/${app.id}?flash=saved`, 303)
   })
   .post('/apps/:id/rotate-secret', audited('app.secret-rotate'), async (c) => {
-    const app = await requireApp(c.var.ctx, c.req.param('id'))
+    const app = await requireApp(c.get('ctx'), c.req.param('id'))
     try {
-      await rotateAppSecret(c.var.ctx, app.id, { sharedSecret: ((await readForm(c)).sharedSecret ?? '').trim() }, 'console')
+      await rotateAppSecret(c.get('ctx'), app.id, { sharedSecret: ((await readForm(c)).sharedSecret ?? '').trim() }, 'console')
       return c.redirect(`/sso/admin/apps/${app.id}?flash=app-secret-replaced`, 303)
     } catch (err) {
       return renderApp(c, app, { errors: await formErrors(c, err), status: 400 })
     }
   })
   .post('/apps/:id/refresh', audited('app.metadata-refresh'), async (c) => {
-    const app = await refreshSamlApp(c.var.ctx, c.req.param('id'), 'console')
+    const app = await refreshSamlApp(c.get('ctx'), c.req.param('id'), 'console')
     return c.redirect(`/sso/admin/apps/${app.id}?flash=saved`, 303)
   })
   .get('/apps/:id/delete', async (c) => {
-    const app = await requireApp(c.var.ctx, c.req.param('id'))
+    const app = await requireApp(c.get('ctx'), c.req.param('id'))
     return c.html(<AppDeletePage {...consoleChrome(c)} app={{ id: app.id, name: app.name, kind: app.kind }} errors={{}} />)
   })
   .post('/apps/:id/delete', audited('app.delete'), async (c) => {
-    const app = await requireApp(c.var.ctx, c.req.param('id'))
+    const app = await requireApp(c.get('ctx'), c.req.param('id'))
     try {
       // Dangerous: only with its confirmation box ticked (the form requires it; this enforces it).
       if ((await readForm(c)).confirm !== 'yes') throw new AppError('ADMIN_INVALID_FIELD', 'confirm: tick the box to delete the app', { field: 'confirm' })
-      await deleteApp(c.var.ctx, app.id, 'console')
+      await deleteApp(c.get('ctx'), app.id, 'console')
       return c.redirect('/sso/admin/apps?flash=app-deleted', 303)
     } catch (err) {
       const errors = await formErrors(c, err)

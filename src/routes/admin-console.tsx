@@ -72,7 +72,7 @@ async function renderIdpForm(
     followUp?: FollowUp
   },
 ) {
-  const ctx = c.var.ctx
+  const ctx = c.get('ctx')
   const row = props.idp
   const protocol = row?.protocol ?? props.protocol ?? 'saml'
   const sp = await spEndpoints(ctx)
@@ -152,7 +152,7 @@ function importInputFrom(v: Required<ImportValues>): Record<string, unknown> {
 const publicRoutes = new Hono<AppEnv>()
   .get('/login', (c) => c.html(<AdminLoginPage next={c.req.query('next') ?? '/sso/admin'} />))
   .post('/login', limitBody(MAX_ADMIN_BODY_BYTES), async (c) => {
-    const ctx = c.var.ctx
+    const ctx = c.get('ctx')
     const form = await readForm(c)
     const next = form.next && /^\/sso\/admin(\/[\w/-]*)?$/.test(form.next) ? form.next : '/sso/admin'
     try {
@@ -166,7 +166,7 @@ const publicRoutes = new Hono<AppEnv>()
     const { cookie } = await openConsoleSession(ctx, 'admin-token')
     applyCookies(c, [cookie])
     setActor(c, 'admin-token')
-    await recordAudit(c.var.ctx, { action: 'admin.login', outcome: 'success', detail: { method: 'token' } })
+    await recordAudit(c.get('ctx'), { action: 'admin.login', outcome: 'success', detail: { method: 'token' } })
     return c.redirect(next, 303)
   })
 
@@ -174,22 +174,22 @@ const protectedRoutes = new Hono<AppEnv>()
   .use(...consolePage())
   // the console's home: what needs attention, sign-ins and failures, what expires
   .get('/', async (c) => {
-    const overview = await readOverview(c.var.ctx)
+    const overview = await readOverview(c.get('ctx'))
     const by = c.req.query('by') === 'idp' ? 'idp' : 'organization'
     return c.html(<OverviewPage {...consoleChrome(c)} overview={overview} by={by} />)
   })
   .post('/logout', async (c) => {
-    await recordAudit(c.var.ctx, { action: 'admin.logout', outcome: 'success', detail: {} })
-    applyCookies(c, [await closeConsoleSession(c.var.ctx, requestCookies(c))])
+    await recordAudit(c.get('ctx'), { action: 'admin.logout', outcome: 'success', detail: {} })
+    applyCookies(c, [await closeConsoleSession(c.get('ctx'), requestCookies(c))])
     return c.redirect('/sso/admin/login', 303)
   })
   // identity providers
-  .get('/idps', async (c) => c.html(<IdpListPage {...consoleChrome(c)} idps={await listIdpViews(c.var.ctx)} />))
+  .get('/idps', async (c) => c.html(<IdpListPage {...consoleChrome(c)} idps={await listIdpViews(c.get('ctx'))} />))
   .get('/idps/new', (c) => renderIdpForm(c, { values: {}, errors: {}, protocol: c.req.query('protocol') === 'oidc' ? 'oidc' : 'saml' }))
   .post('/idps', audited('idp.create'), async (c) => {
     const form = await readForm(c)
     try {
-      const row = await createIdp(c.var.ctx, idpInputFromForm(form), 'console')
+      const row = await createIdp(c.get('ctx'), idpInputFromForm(form), 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
       const errors = await formErrors(c, err)
@@ -199,7 +199,7 @@ const protectedRoutes = new Hono<AppEnv>()
   .post('/idps/import', audited('idp.create'), async (c) => {
     const importValues = importValuesFromForm(await readForm(c))
     try {
-      const row = await importIdp(c.var.ctx, importInputFrom(importValues), 'console')
+      const row = await importIdp(c.get('ctx'), importInputFrom(importValues), 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=created`, 303)
     } catch (err) {
       const { field, message } = await importError(c, err, importValues.metadataUrl ? 'metadataUrl' : 'metadataXml')
@@ -211,18 +211,18 @@ const protectedRoutes = new Hono<AppEnv>()
   .post('/idps/:id/refresh', audited('idp.metadata-refresh'), async (c) => {
     // A failed refresh is audited under its IdP (the overview's "metadata refresh failing").
     trailOf(c).idpId = c.req.param('id')
-    const row = await refreshIdpMetadata(c.var.ctx, c.req.param('id'), 'console')
+    const row = await refreshIdpMetadata(c.get('ctx'), c.req.param('id'), 'console')
     return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
   .get('/idps/:id', async (c) => {
-    const row = await requireIdp(c.var.ctx, c.req.param('id'))
+    const row = await requireIdp(c.get('ctx'), c.req.param('id'))
     return renderIdpForm(c, { idp: row, values: idpFormValuesFromRow(row), errors: {} })
   })
   .post('/idps/:id', audited('idp.update'), async (c) => {
-    const before = await requireIdp(c.var.ctx, c.req.param('id'))
+    const before = await requireIdp(c.get('ctx'), c.req.param('id'))
     const form = await readForm(c)
     try {
-      const row = await updateIdp(c.var.ctx, before.id, idpInputFromForm(form), 'replace', 'console')
+      const row = await updateIdp(c.get('ctx'), before.id, idpInputFromForm(form), 'replace', 'console')
       return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
     } catch (err) {
       const errors = await formErrors(c, err)
@@ -232,61 +232,61 @@ const protectedRoutes = new Hono<AppEnv>()
   .post('/idps/:id/delete', audited('idp.delete'), async (c) => {
     // Dangerous: only with its confirmation box ticked (the form requires it; this enforces it).
     if ((await readForm(c)).confirm !== 'yes') throw new AppError('ADMIN_INVALID_FIELD', 'confirm: tick the confirmation box first', { field: 'confirm' })
-    await deleteIdp(c.var.ctx, c.req.param('id'), 'console')
+    await deleteIdp(c.get('ctx'), c.req.param('id'), 'console')
     return c.redirect('/sso/admin/idps?flash=deleted', 303)
   })
   .post('/idps/:id/toggle', audited('idp.update'), async (c) => {
-    await toggleIdp(c.var.ctx, c.req.param('id'))
+    await toggleIdp(c.get('ctx'), c.req.param('id'))
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
   .post('/idps/:id/enable', audited('idp.update'), async (c) => {
-    const row = await toggleIdp(c.var.ctx, c.req.param('id'), true)
+    const row = await toggleIdp(c.get('ctx'), c.req.param('id'), true)
     return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
   .post('/idps/:id/default', audited('idp.update'), async (c) => {
-    await makeDefaultIdp(c.var.ctx, c.req.param('id'))
+    await makeDefaultIdp(c.get('ctx'), c.req.param('id'))
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
   .post('/idps/:id/default/unset', audited('idp.update'), async (c) => {
-    await makeDefaultIdp(c.var.ctx, c.req.param('id'), false)
+    await makeDefaultIdp(c.get('ctx'), c.req.param('id'), false)
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
   .post('/idps/:id/move', audited('idp.reorder'), async (c) => {
-    await moveIdp(c.var.ctx, c.req.param('id'), (await readForm(c)).direction === 'up' ? 'up' : 'down')
+    await moveIdp(c.get('ctx'), c.req.param('id'), (await readForm(c)).direction === 'up' ? 'up' : 'down')
     return c.redirect('/sso/admin/idps?flash=saved', 303)
   })
   .post('/idps/:id/sessions/revoke', audited('sessions.revoke'), async (c) => {
     if ((await readForm(c)).confirm !== 'yes') throw new AppError('ADMIN_INVALID_FIELD', 'confirm: tick the confirmation box first', { field: 'confirm' })
-    const idp = await requireIdp(c.var.ctx, c.req.param('id'))
-    const { revoked } = await revokeSessionsOf(c.var.ctx, { idpId: idp.id }, 'console')
+    const idp = await requireIdp(c.get('ctx'), c.req.param('id'))
+    const { revoked } = await revokeSessionsOf(c.get('ctx'), { idpId: idp.id }, 'console')
     return c.redirect(`/sso/admin/idps/${idp.id}?flash=revoked&n=${revoked}`, 303)
   })
-  .post('/idps/:id/test', audited('idp.test'), async (c) => respond(c, await startTestConnection(c.var.ctx, c.req.param('id'), requestCookies(c))))
+  .post('/idps/:id/test', audited('idp.test'), async (c) => respond(c, await startTestConnection(c.get('ctx'), c.req.param('id'), requestCookies(c))))
   .get('/idps/:id/test/:requestId', async (c) => {
-    const { idp, result } = await testConnectionResult(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
+    const { idp, result } = await testConnectionResult(c.get('ctx'), c.req.param('id'), c.req.param('requestId'))
     const offered = result && !result.ok && typeof result.detail.offeredCertificate === 'string' ? result.detail.offeredCertificate : null
     const fixes = {
       requestId: c.req.param('requestId'),
       metadataUrl: idp.metadataUrl,
       emailAttribute: idp.attributeMap.email ?? null,
-      offeredCertificate: offered ? await describeCertificate(offered, c.var.ctx.clock()) : null,
+      offeredCertificate: offered ? await describeCertificate(offered, c.get('ctx').clock()) : null,
     }
     return c.html(<TestResultPage {...consoleChrome(c)} idpName={idp.name} idpId={idp.id} idpEnabled={idp.enabled} fixes={fixes} test={result} />)
   })
   // a test's one-click fixes: then test again from the IdP's page
   .post('/idps/:id/test/:requestId/trust-certificate', audited('idp.update'), async (c) => {
-    const row = await trustTestCertificate(c.var.ctx, c.req.param('id'), c.req.param('requestId'))
+    const row = await trustTestCertificate(c.get('ctx'), c.req.param('id'), c.req.param('requestId'))
     return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
   .post('/idps/:id/test/:requestId/use-email-attribute', audited('idp.update'), async (c) => {
-    const row = await useTestEmailAttribute(c.var.ctx, c.req.param('id'), c.req.param('requestId'), (await readForm(c)).attribute ?? '')
+    const row = await useTestEmailAttribute(c.get('ctx'), c.req.param('id'), c.req.param('requestId'), (await readForm(c)).attribute ?? '')
     return c.redirect(`/sso/admin/idps/${row.id}?flash=saved`, 303)
   })
   // helpdesk apps: routes/admin-apps.tsx
   // the gateway as SP: what IdPs need, and the key rollover
   .get('/sp', async (c) => {
-    const sp = await spEndpoints(c.var.ctx)
-    const [keys, jwtKeys, dependents] = await Promise.all([listSpKeyViews(c.var.ctx), listJwtKeyViews(c.var.ctx), keyDependents(c.var.ctx)])
+    const sp = await spEndpoints(c.get('ctx'))
+    const [keys, jwtKeys, dependents] = await Promise.all([listSpKeyViews(c.get('ctx')), listJwtKeyViews(c.get('ctx')), keyDependents(c.get('ctx'))])
     return c.html(
       <SpPage
         {...consoleChrome(c)}
@@ -301,7 +301,7 @@ const protectedRoutes = new Hono<AppEnv>()
     )
   })
   .post('/jwt/keys/rotate', audited('jwt-key.rotate'), async (c) => {
-    await rotateJwtKey(c.var.ctx)
+    await rotateJwtKey(c.get('ctx'))
     return c.redirect('/sso/admin/sp?flash=saved', 303)
   })
   .post('/sp/keys/:use/:step', async (c) => {
@@ -309,35 +309,41 @@ const protectedRoutes = new Hono<AppEnv>()
     if (step !== 'stage' && step !== 'activate') throw new AppError('NOT_FOUND')
     auditAs(c, step === 'stage' ? 'sp-key.stage' : 'sp-key.activate')
     const use = parseKeyUse(c.req.param('use'))
-    if (step === 'stage') await stageSpKey(c.var.ctx, use)
-    else await activateSpKey(c.var.ctx, use)
+    if (step === 'stage') await stageSpKey(c.get('ctx'), use)
+    else await activateSpKey(c.get('ctx'), use)
     return c.redirect('/sso/admin/sp?flash=saved', 303)
   })
   // settings and audit
   .get('/settings', async (c) => {
-    const values = await readSettings(c.var.ctx)
-    const adminAccessText = await adminAccessLines(c.var.ctx, values.adminAccess)
+    const values = await readSettings(c.get('ctx'))
+    const adminAccessText = await adminAccessLines(c.get('ctx'), values.adminAccess)
     return c.html(
-      <SettingsPage {...consoleChrome(c)} values={values} adminAccessText={adminAccessText} errors={{}} defaultEntityId={`${c.var.ctx.origin}/sso/metadata`} />,
+      <SettingsPage
+        {...consoleChrome(c)}
+        values={values}
+        adminAccessText={adminAccessText}
+        errors={{}}
+        defaultEntityId={`${c.get('ctx').origin}/sso/metadata`}
+      />,
     )
   })
   .post('/settings', audited('settings.update'), async (c) => {
     const form = await readForm(c)
     const input = settingsInputFromForm(form)
     try {
-      await updateSettings(c.var.ctx, input, 'console')
+      await updateSettings(c.get('ctx'), input, 'console')
       return c.redirect('/sso/admin/settings?flash=settings', 303)
     } catch (err) {
       const errors = await formErrors(c, err)
       const { adminAccess: _typed, ...typed } = input
-      const values = { ...(await readSettings(c.var.ctx)), ...typed } as Awaited<ReturnType<typeof readSettings>>
+      const values = { ...(await readSettings(c.get('ctx'))), ...typed } as Awaited<ReturnType<typeof readSettings>>
       return c.html(
         <SettingsPage
           {...consoleChrome(c)}
           values={values}
           adminAccessText={form.adminAccess ?? ''}
           errors={errors}
-          defaultEntityId={`${c.var.ctx.origin}/sso/metadata`}
+          defaultEntityId={`${c.get('ctx').origin}/sso/metadata`}
         />,
         400,
       )
@@ -345,7 +351,7 @@ const protectedRoutes = new Hono<AppEnv>()
   })
   .get('/audit', async (c) => {
     const { query, filters } = consoleAuditQuery(c.req.query())
-    const page = await readAuditLog(c.var.ctx, query)
+    const page = await readAuditLog(c.get('ctx'), query)
     const nextHref = page.nextBefore ? `/sso/admin/audit?${new URLSearchParams({ ...filters, before: String(page.nextBefore) })}` : null
     const entries = page.entries.map((e) => ({ ...e, detail: e.detail ?? null }))
     return c.html(<AuditPage {...consoleChrome(c)} entries={entries} filters={filters} nextHref={nextHref} />)

@@ -17,7 +17,7 @@ import { SettingsPage } from '../ui/admin/settings'
 type C = Context<AppEnv>
 
 async function renderEvents(c: C, error: AppError | null = null) {
-  const [webhook, events] = await Promise.all([webhookState(c.var.ctx), listEventViews(c.var.ctx)])
+  const [webhook, events] = await Promise.all([webhookState(c.get('ctx')), listEventViews(c.get('ctx'))])
   const status = error ? (errorInfo(error.code).status as 404 | 409) : 200
   return c.html(<EventsPage {...consoleChrome(c)} webhook={webhook} events={events} error={error && { code: error.code, message: error.message }} />, status)
 }
@@ -34,7 +34,7 @@ async function sendAction(c: C, run: () => Promise<Response>): Promise<Response>
     return await run()
   } catch (err) {
     if (!(err instanceof AppError)) throw err
-    await auditFailure(c.var.ctx, trailOf(c), err)
+    await auditFailure(c.get('ctx'), trailOf(c), err)
     return renderEvents(c, err)
   }
 }
@@ -44,18 +44,20 @@ export const adminEventRoutes = new Hono<AppEnv>()
   .use('/events/*', ...consolePage())
   .use('/settings/webhook-secret', ...consolePage())
   .get('/events', (c) => renderEvents(c))
-  .post('/events/test', audited('event.test'), (c) => sendAction(c, async () => afterSend(c, await sendTestEvent(c.var.ctx, 'console'))))
-  .post('/events/:id/retry', audited('event.retry'), (c) => sendAction(c, async () => afterSend(c, await retryEvent(c.var.ctx, c.req.param('id'), 'console'))))
+  .post('/events/test', audited('event.test'), (c) => sendAction(c, async () => afterSend(c, await sendTestEvent(c.get('ctx'), 'console'))))
+  .post('/events/:id/retry', audited('event.retry'), (c) =>
+    sendAction(c, async () => afterSend(c, await retryEvent(c.get('ctx'), c.req.param('id'), 'console'))),
+  )
   .post('/settings/webhook-secret', audited('settings.update'), async (c) => {
-    const secret = await generateWebhookSecret(c.var.ctx, 'console')
-    const values = await readSettings(c.var.ctx)
+    const secret = await generateWebhookSecret(c.get('ctx'), 'console')
+    const values = await readSettings(c.get('ctx'))
     return c.html(
       <SettingsPage
         {...consoleChrome(c)}
         values={values}
-        adminAccessText={await adminAccessLines(c.var.ctx, values.adminAccess)}
+        adminAccessText={await adminAccessLines(c.get('ctx'), values.adminAccess)}
         errors={{}}
-        defaultEntityId={`${c.var.ctx.origin}/sso/metadata`}
+        defaultEntityId={`${c.get('ctx').origin}/sso/metadata`}
         newWebhookSecret={secret}
       />,
     )

@@ -64,8 +64,8 @@ async function renderOrganization(
   status: 200 | 201 | 400 | 409 = 200,
   newSetupUrl: string | null = null,
 ) {
-  const organization = await organizationView(c.var.ctx, id)
-  const setupLinks = await listSetupLinkViews(c.var.ctx, id)
+  const organization = await organizationView(c.get('ctx'), id)
+  const setupLinks = await listSetupLinkViews(c.get('ctx'), id)
   return c.html(
     <OrganizationPage
       {...consoleChrome(c)}
@@ -101,12 +101,12 @@ const domainPath = '/organizations/:id/domains/:domain'
 export const adminOrganizationRoutes = new Hono<AppEnv>()
   .use('/organizations', ...consolePage())
   .use('/organizations/*', ...consolePage())
-  .get('/organizations', async (c) => c.html(<OrganizationListPage {...consoleChrome(c)} organizations={await listOrganizationViews(c.var.ctx)} />))
+  .get('/organizations', async (c) => c.html(<OrganizationListPage {...consoleChrome(c)} organizations={await listOrganizationViews(c.get('ctx'))} />))
   .get('/organizations/new', (c) => c.html(<OrganizationPage {...consoleChrome(c)} values={{}} errors={{}} />))
   .post('/organizations', audited('organization.create'), async (c) => {
     const form = await readForm(c)
     try {
-      const org = await createOrganization(c.var.ctx, organizationInputFromForm(form), 'console')
+      const org = await createOrganization(c.get('ctx'), organizationInputFromForm(form), 'console')
       return c.redirect(`/sso/admin/organizations/${org.id}?flash=org-created`, 303)
     } catch (err) {
       return c.html(<OrganizationPage {...consoleChrome(c)} values={typedValues(form)} errors={await formErrors(c, err)} />, 400)
@@ -119,7 +119,7 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
     try {
       // The edit form has no domains field: domains are managed one by one below it.
       const { domains: _none, ...input } = organizationInputFromForm(form)
-      await updateOrganization(c.var.ctx, id, input, 'patch', 'console')
+      await updateOrganization(c.get('ctx'), id, input, 'patch', 'console')
       return c.redirect(`/sso/admin/organizations/${id}?flash=saved`, 303)
     } catch (err) {
       return renderOrganization(c, id, await formErrors(c, err), typedValues(form), 400)
@@ -128,14 +128,14 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
   .post('/organizations/:id/delete', audited('organization.delete'), (c) =>
     pageAction(c, async () => {
       requireConfirmation(await readForm(c))
-      await deleteOrganization(c.var.ctx, c.req.param('id'), 'console')
+      await deleteOrganization(c.get('ctx'), c.req.param('id'), 'console')
       return c.redirect('/sso/admin/organizations?flash=org-deleted', 303)
     }),
   )
   .post('/organizations/:id/domains', audited('domain.claim'), async (c) => {
     const id = c.req.param('id')
     try {
-      await addDomain(c.var.ctx, id, (await readForm(c)).domain ?? '')
+      await addDomain(c.get('ctx'), id, (await readForm(c)).domain ?? '')
       return c.redirect(`/sso/admin/organizations/${id}?flash=domain-added`, 303)
     } catch (err) {
       const errors = await formErrors(c, err)
@@ -144,14 +144,14 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
   })
   .post(`${domainPath}/check`, audited('domain.verify'), async (c) => {
     const id = c.req.param('id')
-    const row = await checkDomain(c.var.ctx, id, c.req.param('domain'))
+    const row = await checkDomain(c.get('ctx'), id, c.req.param('domain'))
     return c.redirect(`/sso/admin/organizations/${id}?flash=${row.status === 'verified' ? 'domain-verified' : 'domain-pending'}`, 303)
   })
   .post(`${domainPath}/confirm`, audited('domain.confirm'), (c) =>
     pageAction(c, async () => {
       requireConfirmation(await readForm(c))
       const id = c.req.param('id')
-      await confirmDomain(c.var.ctx, id, c.req.param('domain'))
+      await confirmDomain(c.get('ctx'), id, c.req.param('domain'))
       return c.redirect(`/sso/admin/organizations/${id}?flash=domain-verified`, 303)
     }),
   )
@@ -159,7 +159,7 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
     pageAction(c, async () => {
       requireConfirmation(await readForm(c))
       const id = c.req.param('id')
-      await removeDomain(c.var.ctx, id, c.req.param('domain'), 'console')
+      await removeDomain(c.get('ctx'), id, c.req.param('domain'), 'console')
       return c.redirect(`/sso/admin/organizations/${id}?flash=domain-removed`, 303)
     }),
   )
@@ -174,7 +174,7 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
           ? form.expiresInDays
           : undefined
       const { url } = await createSetupLink(
-        c.var.ctx,
+        c.get('ctx'),
         id,
         { ...(days !== undefined ? { expiresInDays: days } : {}), requireApproval: form.requireApproval === 'true' },
         'console',
@@ -186,14 +186,14 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
   .post('/organizations/:id/setup-links/:linkId/revoke', audited('setup-link.revoke'), (c) =>
     pageAction(c, async () => {
       const id = c.req.param('id')
-      await revokeSetupLink(c.var.ctx, id, c.req.param('linkId'), 'console')
+      await revokeSetupLink(c.get('ctx'), id, c.req.param('linkId'), 'console')
       return c.redirect(`/sso/admin/organizations/${id}?flash=setup-link-revoked#setup-links`, 303)
     }),
   )
   .post('/organizations/:id/setup-links/:linkId/approve', audited('setup-link.approve'), (c) =>
     pageAction(c, async () => {
       const id = c.req.param('id')
-      await approveSetupLink(c.var.ctx, id, c.req.param('linkId'), 'console')
+      await approveSetupLink(c.get('ctx'), id, c.req.param('linkId'), 'console')
       return c.redirect(`/sso/admin/organizations/${id}?flash=setup-link-approved#setup-links`, 303)
     }),
   )
@@ -201,7 +201,7 @@ export const adminOrganizationRoutes = new Hono<AppEnv>()
     pageAction(c, async () => {
       requireConfirmation(await readForm(c))
       const id = c.req.param('id')
-      const { revoked } = await revokeSessionsOf(c.var.ctx, { organizationId: id }, 'console')
+      const { revoked } = await revokeSessionsOf(c.get('ctx'), { organizationId: id }, 'console')
       return c.redirect(`/sso/admin/organizations/${id}?flash=revoked&n=${revoked}`, 303)
     }),
   )

@@ -27,16 +27,18 @@ async function receivedRequest(c: Context<AppEnv>): Promise<ReceivedMessage> {
 
 export const brokerRoutes = new Hono<AppEnv>()
   .get('/idp/metadata', async (c) => {
-    const xml = await brokerMetadata(c.var.ctx, { signed: c.req.query('signed') !== undefined, app: c.req.query('app') })
+    const xml = await brokerMetadata(c.get('ctx'), { signed: c.req.query('signed') !== undefined, app: c.req.query('app') })
     c.header('Cache-Control', 'public, max-age=300')
     return c.body(xml, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' })
   })
   .on(['GET', 'POST'], '/idp/sso', audited('handoff.saml'), limitBody(MAX_SAML_BODY_BYTES), async (c) =>
-    respond(c, await receiveAuthnRequest(c.var.ctx, trailOf(c), await receivedRequest(c), requestCookies(c))),
+    respond(c, await receiveAuthnRequest(c.get('ctx'), trailOf(c), await receivedRequest(c), requestCookies(c))),
   )
-  .get('/idp/resume/:key', audited('handoff.saml'), async (c) => respond(c, await resumeSignOn(c.var.ctx, trailOf(c), c.req.param('key'), requestCookies(c))))
-  .get('/idp/launch/:app', audited('handoff.saml'), async (c) => respond(c, await launchApp(c.var.ctx, trailOf(c), c.req.param('app'), requestCookies(c))))
+  .get('/idp/resume/:key', audited('handoff.saml'), async (c) =>
+    respond(c, await resumeSignOn(c.get('ctx'), trailOf(c), c.req.param('key'), requestCookies(c))),
+  )
+  .get('/idp/launch/:app', audited('handoff.saml'), async (c) => respond(c, await launchApp(c.get('ctx'), trailOf(c), c.req.param('app'), requestCookies(c))))
   .on(['GET', 'POST'], '/idp/slo', audited('logout.app-initiated'), limitBody(MAX_SAML_BODY_BYTES), async (c) =>
-    respond(c, await receiveAppLogout(c.var.ctx, trailOf(c), await receivedRequest(c), requestCookies(c), startedHere(c.req.raw, c.var.ctx.origin))),
+    respond(c, await receiveAppLogout(c.get('ctx'), trailOf(c), await receivedRequest(c), requestCookies(c), startedHere(c.req.raw, c.get('ctx').origin))),
   )
-  .get('/idp/slo/done/:key', audited('logout.app-initiated'), async (c) => respond(c, await finishAppLogout(c.var.ctx, c.req.param('key'))))
+  .get('/idp/slo/done/:key', audited('logout.app-initiated'), async (c) => respond(c, await finishAppLogout(c.get('ctx'), c.req.param('key'))))

@@ -20,10 +20,10 @@ export const handoffRoutes = new Hono<AppEnv>()
       clientId: c.req.query('client_id'),
       path: url.pathname + url.search,
     }
-    return respond(c, await handOffToFreshworks(c.var.ctx, trailOf(c), request, requestCookies(c)))
+    return respond(c, await handOffToFreshworks(c.get('ctx'), trailOf(c), request, requestCookies(c)))
   })
   .get('/handoff/zendesk', audited('handoff.zendesk'), async (c) => {
     const url = new URL(c.req.url)
     const request = { app: c.req.query('app'), returnTo: c.req.query('return_to'), path: url.pathname + url.search }
-    return respond(c, await handOffToZendesk(c.var.ctx, trailOf(c), request, requestCookies(c)))
+    return respond(c, await handOffToZendesk(c.get('ctx'), trailOf(c), request, requestCookies(c)))
   })

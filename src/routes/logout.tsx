@@ -24,7 +24,7 @@ function render(c: Context<AppEnv>, outcome: LogoutOutcome) {
 }
 
 async function logout(c: Context<AppEnv>) {
-  return render(c, await logOut(c.var.ctx, requestCookies(c), startedHere(c.req.raw, c.var.ctx.origin)))
+  return render(c, await logOut(c.get('ctx'), requestCookies(c), startedHere(c.req.raw, c.get('ctx').origin)))
 }
 
 async function slo(c: Context<AppEnv>) {
@@ -34,7 +34,7 @@ async function slo(c: Context<AppEnv>) {
     // An OIDC provider back from its end_session_endpoint: only a state, no SAML message.
     const state = c.req.query('state')
     if (state !== undefined && c.req.query('SAMLResponse') === undefined && c.req.query('SAMLRequest') === undefined)
-      return render(c, await finishOidcLogout(c.var.ctx, state, requestCookies(c)))
+      return render(c, await finishOidcLogout(c.get('ctx'), state, requestCookies(c)))
     isResponse = c.req.query('SAMLResponse') !== undefined
     if (!isResponse && c.req.query('SAMLRequest') === undefined) throw new AppError('BAD_REQUEST', 'SAMLRequest or SAMLResponse is missing')
     message = { binding: 'redirect', rawQuery: new URL(c.req.url).search.slice(1) }
@@ -46,7 +46,7 @@ async function slo(c: Context<AppEnv>) {
     message = { binding: 'post', value, relayState: form.RelayState ?? null }
   }
   const trail = auditAs(c, isResponse ? 'logout.idp-response' : 'logout.idp-initiated')
-  return render(c, await receiveSloMessage(c.var.ctx, trail, message, isResponse, requestCookies(c)))
+  return render(c, await receiveSloMessage(c.get('ctx'), trail, message, isResponse, requestCookies(c)))
 }
 
 export const logoutRoutes = new Hono<AppEnv>()

@@ -13,11 +13,11 @@ import { currentSession } from '../sso/sessions'
 import { signInFirst } from '../sso/sign-in'
 
 export const portalRoutes = new Hono<AppEnv>().all('*', async (c) => {
-  const session = await currentSession(c.var.ctx, requestCookies(c))
+  const session = await currentSession(c.get('ctx'), requestCookies(c))
   if (!session) {
     if (!wantsHtml(c.req.raw)) throw new AppError('SESSION_REQUIRED')
     const url = new URL(c.req.url)
     return respond(c, signInFirst(url.pathname + url.search))
   }
-  return forwardToPortal(c.var.ctx, c.req.raw, session, c.env.PORTAL_ORIGIN || undefined)
+  return forwardToPortal(c.get('ctx'), c.req.raw, session, c.env.PORTAL_ORIGIN || undefined)
 })

@@ -27,8 +27,8 @@ import {
 import { SetupPage, type SetupPageProps } from '../ui/setup'
 
 async function opened(c: Context<AppEnv>): Promise<OpenSetup> {
-  await throttleSetup(c.var.ctx)
-  return openSetup(c.var.ctx, c.req.param('token') ?? '')
+  await throttleSetup(c.get('ctx'))
+  return openSetup(c.get('ctx'), c.req.param('token') ?? '')
 }
 
 async function page(c: Context<AppEnv>, open: OpenSetup, extra: Omit<SetupPageProps, 'data'> = {}, status: 200 | 400 | 409 | 422 | 503 = 200) {
@@ -40,7 +40,7 @@ async function page(c: Context<AppEnv>, open: OpenSetup, extra: Omit<SetupPagePr
 async function post(c: Context<AppEnv>, act: (open: OpenSetup, form: Record<string, string>) => Promise<Response | string | null>) {
   const open = await opened(c)
   const form = await readForm(c, ['metadataFile'])
-  await assertSetupCsrf(c.var.ctx, open.link, form._csrf, startedHere(c.req.raw, c.var.ctx.origin))
+  await assertSetupCsrf(c.get('ctx'), open.link, form._csrf, startedHere(c.req.raw, c.get('ctx').origin))
   try {
     const outcome = await act(open, form)
     if (outcome instanceof Response) return outcome

@@ -15,7 +15,7 @@ import { SelectIdpPage } from '../ui/select-idp'
 
 export const signInRoutes = new Hono<AppEnv>()
   .get('/login', async (c) => {
-    const ctx = c.var.ctx
+    const ctx = c.get('ctx')
     const returnTo = safeReturnTo(c.req.query('return_to'))
     // `force`: a helpdesk asked for a fresh sign-in (ForceAuthn); kept through the selection page.
     const force = c.req.query('force') !== undefined
@@ -25,7 +25,7 @@ export const signInRoutes = new Hono<AppEnv>()
     return c.html(<SelectIdpPage {...choice.page} returnTo={returnTo} force={force} />)
   })
   .post('/login', limitBody(MAX_FORM_BODY_BYTES), async (c) => {
-    const ctx = c.var.ctx
+    const ctx = c.get('ctx')
     const form = await readForm(c)
     const returnTo = safeReturnTo(form.return_to)
     const force = form.force !== undefined

@@ -5,12 +5,16 @@
 import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { auditLog, idps } from './schema'
+import { insertInto } from './statements'
 
 export type AuditEntry = Omit<typeof auditLog.$inferInsert, 'id'>
 export type AuditRow = typeof auditLog.$inferSelect
 
+// Every sign-in and every failure writes one: a prepared statement (statements.ts).
+const insertAudit = insertInto(auditLog)
+
 export async function writeAudit(d1: D1Database, entry: AuditEntry): Promise<void> {
-  await drizzle(d1).insert(auditLog).values(entry)
+  await insertAudit(d1, entry).run()
 }
 
 export interface AuditFilter {

@@ -8,6 +8,7 @@ import { drizzle } from 'drizzle-orm/d1'
 import { open, seal } from '../crypto/secret-box'
 import { AppError } from '../errors'
 import { idps } from './schema'
+import { selectOneBy } from './statements'
 import { retireSlug } from './retired-slugs'
 import { invalidateTenantStatus } from './tenant-status'
 
@@ -33,15 +34,17 @@ export async function getIdp(d1: D1Database, id: string): Promise<IdpRow | null>
 }
 
 /** By id or slug (the `idp` query parameter accepts either). */
+// The ACS and the sign-in read these on every request: prepared statements (statements.ts).
+const idpById = selectOneBy(idps, 'id')
+const idpBySlug = selectOneBy(idps, 'slug')
+const idpByEntityId = selectOneBy(idps, 'entityId')
+
 export async function findIdp(d1: D1Database, idOrSlug: string): Promise<IdpRow | null> {
-  const db = drizzle(d1)
-  return (
-    (await db.select().from(idps).where(eq(idps.id, idOrSlug)).limit(1))[0] ?? (await db.select().from(idps).where(eq(idps.slug, idOrSlug)).limit(1))[0] ?? null
-  )
+  return (await idpById(d1, idOrSlug)) ?? (await idpBySlug(d1, idOrSlug))
 }
 
 export async function findIdpByEntityId(d1: D1Database, entityId: string): Promise<IdpRow | null> {
-  return (await drizzle(d1).select().from(idps).where(eq(idps.entityId, entityId)).limit(1))[0] ?? null
+  return idpByEntityId(d1, entityId)
 }
 
 /** Turns a unique-index violation into a 409 naming the field. */

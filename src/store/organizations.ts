@@ -8,6 +8,7 @@ import { drizzle } from 'drizzle-orm/d1'
 import { AppError } from '../errors'
 import { idps, organizationDomains, organizations, setupLinks } from './schema'
 import { retireSlug } from './retired-slugs'
+import { selectAllBy, selectOneBy } from './statements'
 import { invalidateTenantStatus } from './tenant-status'
 
 export type OrganizationRow = typeof organizations.$inferSelect
@@ -26,8 +27,12 @@ export async function listOrganizations(d1: D1Database): Promise<OrganizationRow
   return drizzle(d1).select().from(organizations).orderBy(asc(organizations.name))
 }
 
+// The ACS reads these on every sign-in: prepared statements (statements.ts).
+const organizationById = selectOneBy(organizations, 'id')
+const domainsOfOrganization = selectAllBy(organizationDomains, 'organizationId', 'domain')
+
 export async function getOrganization(d1: D1Database, id: string): Promise<OrganizationRow | null> {
-  return (await drizzle(d1).select().from(organizations).where(eq(organizations.id, id)).limit(1))[0] ?? null
+  return organizationById(d1, id)
 }
 
 export async function createOrganization(d1: D1Database, id: string, fields: OrganizationFields, now: Date): Promise<OrganizationRow> {
@@ -87,6 +92,7 @@ export async function countIdpsByOrganization(d1: D1Database): Promise<Map<strin
 // --- domains ----------------------------------------------------------------------------------
 
 export async function listDomains(d1: D1Database, organizationIds?: string[]): Promise<DomainRow[]> {
+  if (organizationIds?.length === 1) return domainsOfOrganization(d1, organizationIds[0])
   const db = drizzle(d1)
   const where = organizationIds ? inArray(organizationDomains.organizationId, organizationIds) : undefined
   return db.select().from(organizationDomains).where(where).orderBy(asc(organizationDomains.domain))

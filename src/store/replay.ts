@@ -6,6 +6,7 @@
 import { and, eq, lt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { consumedAssertions } from './schema'
+import { insertInto } from './statements'
 
 /** Request IDs share the table under this pseudo-issuer: each login state is single use. */
 export const AUTHN_REQUEST_ISSUER = 'urn:edge-sso:authn-request'
@@ -15,13 +16,12 @@ export function logoutRequestIssuer(issuer: string): string {
   return `urn:edge-sso:logout-request:${issuer}`
 }
 
+// Every sign-in consumes one or two: a prepared statement (statements.ts).
+const insertConsumed = insertInto(consumedAssertions, 'ON CONFLICT DO NOTHING RETURNING "assertion_id"')
+
 /** True when this (issuer, id) was unused and is now consumed; false on a replay. */
 export async function consumeOnce(d1: D1Database, issuer: string, id: string, expiresAt: Date, now: Date): Promise<boolean> {
-  const rows = await drizzle(d1)
-    .insert(consumedAssertions)
-    .values({ issuer, assertionId: id, expiresAt, consumedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: consumedAssertions.assertionId })
+  const rows = await insertConsumed(d1, { issuer, assertionId: id, expiresAt, consumedAt: now }).raw()
   return rows.length === 1
 }
 

@@ -9,6 +9,7 @@ import { drizzle } from 'drizzle-orm/d1'
 import { hashToken, isTokenShape, newToken } from '../crypto/token'
 import { kvKeys, MIN_KV_TTL_SECONDS } from './kv-keys'
 import { idps, organizations, sessionIndex, sessionRevocations } from './schema'
+import { insertInto } from './statements'
 import { invalidateTenantStatus, noteEndedSessions } from './tenant-status'
 
 export interface Session {
@@ -66,6 +67,9 @@ export async function readSessionEntry(kv: KVNamespace, token: string, now: Date
   return { session, tokenHash }
 }
 
+// Every sign-in writes one: a prepared statement (statements.ts).
+const insertSessionIndex = insertInto(sessionIndex)
+
 /** Stores a session under a fresh token, indexes it, and returns the token for the cookie. */
 export async function createSession(
   stores: SessionStores,
@@ -77,17 +81,15 @@ export async function createSession(
   const ttl = Math.max(MIN_KV_TTL_SECONDS, Math.ceil((session.expiresAt - now.getTime()) / 1000))
   const hash = await hashToken(token)
   // The index row first: a session that exists is always revocable.
-  await drizzle(stores.db)
-    .insert(sessionIndex)
-    .values({
-      tokenHash: hash,
-      organizationId: session.organizationId,
-      idpId: session.idpId,
-      subject: session.subject,
-      nameIdHash: await hashToken(session.nameId),
-      sessionIndex: session.sessionIndex,
-      expiresAt: new Date(session.expiresAt),
-    })
+  await insertSessionIndex(stores.db, {
+    tokenHash: hash,
+    organizationId: session.organizationId,
+    idpId: session.idpId,
+    subject: session.subject,
+    nameIdHash: await hashToken(session.nameId),
+    sessionIndex: session.sessionIndex,
+    expiresAt: new Date(session.expiresAt),
+  }).run()
   try {
     await stores.kv.put(kvKeys.session(hash), JSON.stringify(session), { expirationTtl: ttl })
   } catch (err) {

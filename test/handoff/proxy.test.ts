@@ -285,7 +285,7 @@ describe('forwardUpstream', () => {
     expect(seen[0]!.headers.get('cookie')).toBe('portal_pref=dark')
   })
 
-  // Pinned for issue 15's performance work (hono's proxy helper does this for forwardUpstream).
+  // Pinned for issue 15's performance work (forwardUpstream does what hono's proxy helper did).
   it('passes no hop-by-hop header back, nor those its Connection header names, and no Content-Encoding of a body the runtime decoded', async () => {
     upstream(
       () =>
