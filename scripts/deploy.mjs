@@ -9,10 +9,13 @@
 //     creates a Worker that does not exist yet, so the gateway's service binding finds the console.
 //  2. Remote D1 migrations are applied: before the new code goes live when the database exists
 //     already, right after the first deploy otherwise (nothing is using it yet then).
-//  3. The gateway deploys; wrangler's automatic provisioning (wrangler >= 4.45) creates D1 and KV
-//     on the first deploy and links them (wrangler.toml names the bindings without IDs).
-//  4. The console deploys with the gateway's KV namespace written into a copy of its configuration
-//     (.wrangler/deploy/; wrangler cannot link a KV namespace by name); D1 is linked by its name.
+//  3. The Workers deploy: on an existing database the console first (the gateway then passes to a
+//     console that is there), on a new one the gateway first, since wrangler's automatic
+//     provisioning (wrangler >= 4.45) creates D1 and KV on its first deploy and links them
+//     (wrangler.toml names the bindings without IDs).
+//  4. The console gets the gateway's KV namespace and [vars] written into a copy of its
+//     configuration (.wrangler/deploy/; wrangler cannot link a KV namespace by name); D1 is
+//     linked by its name.
 // `npm run deploy -- --dry-run` builds both bundles without an account (`npm test` runs it), prints
 // their sizes, raw and gzip (what Cloudflare's size limit counts), and fails when the gateway's is
 // over its budget: 150 KiB gzip (issue 15; the console's code is not in it).
@@ -128,7 +131,8 @@ export async function deploy({
     const gateway = measure(DRY_RUN_DIR)
     const console_ = measure(join(DRY_RUN_DIR, 'console'), 'console.js')
     if (console_) log(`Console bundle: ${kib(console_.rawBytes)} raw, ${kib(console_.gzipBytes)} gzip (loaded only for /sso/admin and /sso/setup).`)
-    if (gateway) {
+    if (!gateway) throw new Error(`The gateway's bundle is missing from ${DRY_RUN_DIR}/: its budget cannot be checked.`)
+    {
       const met = gateway.gzipBytes < TARGET_GZIP_KIB * 1024
       log(`Gateway bundle: ${kib(gateway.rawBytes)} raw, ${kib(gateway.gzipBytes)} gzip (budget < ${TARGET_GZIP_KIB} KiB gzip: ${met ? 'met' : 'OVER'}).`)
       if (!met)
@@ -145,8 +149,12 @@ export async function deploy({
   const secretsOf = (worker, extra) => {
     steps.push(`secrets of ${worker}`)
     const listed = run(['secret', 'list', '--format', 'json', ...extra])
-    // A Worker that does not exist yet has none, and `secret list` fails for it.
-    if (listed.status !== 0) return []
+    if (listed.status !== 0) {
+      // A Worker that does not exist yet has none. Any other failure stops here: taking it for
+      // "none" would generate new secrets over the ones in use.
+      if (/Worker "[^"]+".* not found/s.test(`${listed.stderr}\n${listed.stdout}`)) return []
+      throw new Error(`could not list the ${worker} Worker's secrets (wrangler secret list):\n${listed.stderr || listed.stdout}`)
+    }
     try {
       return /** @type {{ name: string }[]} */ (JSON.parse(listed.stdout)).map((s) => s.name)
     } catch {
@@ -176,31 +184,54 @@ export async function deploy({
     for (const t of targets) must(`secret ${name} on ${t.worker}`, ['secret', 'put', name, ...t.extra], value)
   }
 
-  // 2, 3. An existing database gets the new schema before the new code runs.
+  // 2–4. An existing database gets the new schema before the new code runs; then the console
+  // first, so the gateway starts passing requests to it only once it is there. A new database is
+  // created by the gateway's first deploy, and the console follows on the resources it made.
   const exists = run(['d1', 'info', DATABASE]).status === 0
   steps.push(exists ? 'database found' : 'database to be created')
   const migrate = () => must('migrations', ['d1', 'migrations', 'apply', 'DB', '--remote'])
-  if (exists) migrate()
-  must('deploy gateway', ['deploy'])
-  if (!exists) migrate()
-
-  // 4. The console, on the gateway's KV namespace.
-  const kvId = configuredKvId(gatewayToml) ?? findKvNamespace(must('find KV namespace', ['kv', 'namespace', 'list']).stdout)
-  const config = {
-    ...consoleConfig,
-    main: resolve(root, consoleConfig.main),
-    kv_namespaces: consoleConfig.kv_namespaces.map((/** @type {Record<string, string>} */ kv) => (kv.binding === 'SESSIONS' ? { ...kv, id: kvId } : kv)),
-    d1_databases: consoleConfig.d1_databases.map((/** @type {Record<string, string>} */ d) => ({
-      ...d,
-      migrations_dir: resolve(root, d.migrations_dir ?? 'migrations'),
-    })),
+  const deployConsole = () => {
+    const kvId = configuredKvId(gatewayToml) ?? findKvNamespace(must('find KV namespace', ['kv', 'namespace', 'list']).stdout)
+    const config = {
+      ...consoleConfig,
+      main: resolve(root, consoleConfig.main),
+      kv_namespaces: consoleConfig.kv_namespaces.map((/** @type {Record<string, string>} */ kv) => (kv.binding === 'SESSIONS' ? { ...kv, id: kvId } : kv)),
+      d1_databases: consoleConfig.d1_databases.map((/** @type {Record<string, string>} */ d) => ({
+        ...d,
+        migrations_dir: resolve(root, d.migrations_dir ?? 'migrations'),
+      })),
+      // The operator's [vars] (PORTAL_ORIGIN, DOH_URL) hold for both Workers.
+      vars: { ...consoleConfig.vars, ...configuredVars(gatewayToml) },
+    }
+    must('deploy console', ['deploy', '--config', writeConfig('wrangler.console.json', config)])
   }
-  must('deploy console', ['deploy', '--config', writeConfig('wrangler.console.json', config)])
+  if (exists) {
+    migrate()
+    deployConsole()
+    must('deploy gateway', ['deploy'])
+  } else {
+    must('deploy gateway', ['deploy'])
+    migrate()
+    deployConsole()
+  }
 
   if (generated.length) log(`Generated and set ${generated.join(' and ')} on both Workers: shown this once, keep them in your password manager.`)
   else log('Secrets: ADMIN_TOKEN and SSO_SECRET are set on both Workers (unchanged).')
   log('Deployed both Workers. Add a route or custom domain on the portal hostname to the gateway (README, "Deploy").')
   return { steps, generated }
+}
+
+/**
+ * The plain `KEY = "value"` lines of wrangler.toml's [vars] table.
+ * @param {string} toml
+ * @returns {Record<string, string>}
+ */
+export function configuredVars(toml) {
+  const table = /^\[vars\][ \t]*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? ''
+  /** @type {Record<string, string>} */
+  const vars = {}
+  for (const m of table.matchAll(/^([A-Z][A-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$/gm)) vars[m[1] ?? ''] = JSON.parse(`"${m[2] ?? ''}"`)
+  return vars
 }
 
 /**

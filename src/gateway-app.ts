@@ -63,11 +63,19 @@ export function createGatewayApp(deps: AppDeps, forward: ConsoleForward): Hono<A
 function consoleUnavailable(request: Request): Response {
   const code = 'CONSOLE_UNAVAILABLE'
   const { status, user } = errorInfo(code)
-  const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }
+  // The secure headers of every gateway page (app-base.ts), minus what a page without script needs.
+  const headers = {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  }
   if (wantsHtml(request))
     return new Response(`<!doctype html><meta charset="utf-8"><title>Unavailable</title><p>${user}</p><p>Code: ${code}</p>`, {
       status,
-      headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'" },
+      headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
     })
   return Response.json({ error: { code, message: user } }, { status, headers })
 }

@@ -83,6 +83,11 @@ describe('the gateway Worker', () => {
     expect(page.status).toBe(503)
     expect(page.headers.get('content-type')).toContain('text/html')
     expect(await page.text()).toContain('CONSOLE_UNAVAILABLE')
+    for (const res of [json, page]) {
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+      expect(res.headers.get('x-frame-options')).toBe('DENY')
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+    }
     expect(errors.some((l) => l.includes('console unavailable') && l.includes('edge-sso-console') && l.includes('/sso/admin/api/idps'))).toBe(true)
   })
 })

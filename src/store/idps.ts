@@ -10,7 +10,7 @@ import { AppError } from '../errors'
 import { idps } from './schema'
 import { selectOneBy } from './statements'
 import { retireSlug } from './retired-slugs'
-import { invalidateTenantStatus } from './tenant-status'
+import { tenantChanged } from './tenant-status'
 
 export type IdpRow = typeof idps.$inferSelect
 export type IdpInsert = typeof idps.$inferInsert
@@ -67,7 +67,7 @@ export async function createIdp(d1: D1Database, id: string, fields: IdpFields, n
   } catch (err) {
     conflict(err)
   } finally {
-    invalidateTenantStatus()
+    await tenantChanged(d1)
   }
   return (await getIdp(d1, id))!
 }
@@ -90,7 +90,7 @@ export async function updateIdp(d1: D1Database, id: string, fields: Partial<IdpF
   } catch (err) {
     conflict(err)
   } finally {
-    invalidateTenantStatus()
+    await tenantChanged(d1)
   }
   return getIdp(d1, id)
 }
@@ -101,7 +101,7 @@ export async function deleteIdp(d1: D1Database, id: string, now: Date): Promise<
   const row = await getIdp(d1, id)
   if (!row) return false
   await db.batch([retireSlug(db, 'idp', row.slug, now), db.delete(idps).where(eq(idps.id, id))])
-  invalidateTenantStatus()
+  await tenantChanged(d1)
   return true
 }
 

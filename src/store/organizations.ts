@@ -9,7 +9,7 @@ import { AppError } from '../errors'
 import { idps, organizationDomains, organizations, setupLinks } from './schema'
 import { retireSlug } from './retired-slugs'
 import { selectAllBy, selectOneBy } from './statements'
-import { invalidateTenantStatus } from './tenant-status'
+import { tenantChanged } from './tenant-status'
 
 export type OrganizationRow = typeof organizations.$inferSelect
 export type OrganizationFields = Omit<typeof organizations.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>
@@ -43,7 +43,7 @@ export async function createOrganization(d1: D1Database, id: string, fields: Org
   } catch (err) {
     conflict(err)
   } finally {
-    invalidateTenantStatus()
+    await tenantChanged(d1)
   }
   return (await getOrganization(d1, id))!
 }
@@ -57,7 +57,7 @@ export async function updateOrganization(d1: D1Database, id: string, fields: Par
   } catch (err) {
     conflict(err)
   } finally {
-    invalidateTenantStatus()
+    await tenantChanged(d1)
   }
   return getOrganization(d1, id)
 }
@@ -73,14 +73,14 @@ export async function deleteOrganization(d1: D1Database, id: string, now: Date):
     db.delete(setupLinks).where(eq(setupLinks.organizationId, id)),
     db.delete(organizations).where(eq(organizations.id, id)),
   ])
-  invalidateTenantStatus()
+  await tenantChanged(d1)
 }
 
 /** Removes an organization just created whose domain claims were refused: it never spoke for anyone, so its slug is not retired. */
 export async function discardNewOrganization(d1: D1Database, id: string): Promise<void> {
   const db = drizzle(d1)
   await db.batch([db.delete(organizationDomains).where(eq(organizationDomains.organizationId, id)), db.delete(organizations).where(eq(organizations.id, id))])
-  invalidateTenantStatus()
+  await tenantChanged(d1)
 }
 
 /** How many IdPs speak for each organization. */

@@ -413,3 +413,14 @@ export const scheduledJobs = sqliteTable('scheduled_jobs', {
   startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
 })
+
+/**
+ * One row (id 1, migration 0014): the tenant status's version. Every store write to idps,
+ * organizations and session_revocations bumps it (tenantChanged), so an isolate whose cached
+ * tenant status refuses something asks this one row whether anything changed before reloading
+ * the whole status (store/tenant-status.ts).
+ */
+export const tenantVersion = sqliteTable('tenant_version', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull(),
+})

@@ -10,7 +10,7 @@ import { hashToken, isTokenShape, newToken } from '../crypto/token'
 import { kvKeys, MIN_KV_TTL_SECONDS } from './kv-keys'
 import { idps, organizations, sessionIndex, sessionRevocations } from './schema'
 import { insertInto } from './statements'
-import { invalidateTenantStatus, noteEndedSessions } from './tenant-status'
+import { noteEndedSessions, tenantChanged } from './tenant-status'
 
 export interface Session {
   idpId: string
@@ -201,7 +201,7 @@ export async function revokeSessions(stores: SessionStores, scope: SessionScope,
     await db
       .insert(sessionRevocations)
       .values({ kind: 'subject', value: scope.subject, notBefore: now, until: new Date(now.getTime() + MAX_SESSION_LIFETIME_SECONDS * 1000) })
-  invalidateTenantStatus()
+  await tenantChanged(stores.db)
   const rows = await db.select({ hash: sessionIndex.tokenHash }).from(sessionIndex).where(where).limit(MAX_KV_DELETES_PER_CALL)
   // The stamp already ends them: no revocation row per session.
   await endIndexed(

@@ -10,7 +10,7 @@
  */
 import { desc, gt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { idps, organizations, sessionRevocations } from './schema'
+import { idps, organizations, sessionRevocations, tenantVersion } from './schema'
 
 export const TENANT_STATUS_CACHE_MS = 30_000
 /** How old a cached status may be before a refusal it causes is checked against D1 again. */
@@ -31,7 +31,19 @@ export interface TenantStatus {
   revocationsComplete: boolean
 }
 
-let cached: { db: D1Database; value: TenantStatus; until: number } | null = null
+interface Cached {
+  db: D1Database
+  value: TenantStatus
+  until: number
+  /** tenant_version when the status was read (migration 0014; tenantChanged bumps it). */
+  version: number
+  /** When the status was last known current: read, or its version checked (getTenantStatusFor). */
+  checkedAt: number
+  /** The version check in flight: every refusal meanwhile waits for it, none starts another. */
+  check?: Promise<TenantStatus>
+}
+
+let cached: Cached | null = null
 /** Bumped by every change: a read that started before a change must not cache what it read. */
 let generation = 0
 
@@ -41,8 +53,8 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
   if (cached && cached.db === d1 && cached.until > nowMs && cached.until - TENANT_STATUS_CACHE_MS <= nowMs) return cached.value
   const started = generation
   const db = drizzle(d1)
-  // One batch: both maps are one consistent snapshot.
-  const [rows, orgs, revocations] = await db.batch([
+  // One batch: both maps and the version are one consistent snapshot.
+  const [rows, orgs, revocations, versions] = await db.batch([
     db
       .select({ id: idps.id, slug: idps.slug, enabled: idps.enabled, organizationId: idps.organizationId, sessionsRevokedAt: idps.sessionsRevokedAt })
       .from(idps),
@@ -55,6 +67,7 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
       .where(gt(sessionRevocations.until, now))
       .orderBy(desc(sessionRevocations.id))
       .limit(MAX_CACHED_REVOCATIONS + 1),
+    db.select({ version: tenantVersion.version }).from(tenantVersion),
   ])
   const endedSessions = new Set<string>()
   const revokedSubjects = new Map<string, number>()
@@ -74,25 +87,42 @@ export async function getTenantStatus(d1: D1Database, now: Date): Promise<Tenant
     revokedSubjects,
     revocationsComplete: revocations.length <= MAX_CACHED_REVOCATIONS,
   }
-  if (started === generation) cached = { db: d1, value, until: nowMs + TENANT_STATUS_CACHE_MS }
+  if (started === generation) cached = { db: d1, value, until: nowMs + TENANT_STATUS_CACHE_MS, version: versions[0]?.version ?? 0, checkedAt: nowMs }
   return value
 }
 
 /**
  * The status, as getTenantStatus, for a decision `allows` makes from it. When it refuses and the
- * status was read more than TENANT_STATUS_RECHECK_MS ago, the status is read again first: an IdP
- * or organization created or enabled since (by the console Worker, or an admin elsewhere) is not
- * refused for the rest of the cache window. At most one extra read per isolate per
- * TENANT_STATUS_RECHECK_MS, whoever asks. What disables or revokes holds as before: within
+ * cached status was last known current more than TENANT_STATUS_RECHECK_MS ago, one row tells
+ * whether anything changed since (tenant_version, bumped by every store change: tenantChanged): if so, the
+ * status is read again, so an IdP or organization created or enabled since (by the console Worker,
+ * or an admin elsewhere) is not refused for the rest of the cache window. At most one version read
+ * per isolate per TENANT_STATUS_RECHECK_MS whoever asks (concurrent refusals share it), and a full
+ * read only after a change. What disables or revokes holds as before: within
  * TENANT_STATUS_CACHE_MS everywhere, at once in the isolate that made the change.
  */
 export async function getTenantStatusFor(d1: D1Database, now: Date, allows: (status: TenantStatus) => boolean): Promise<TenantStatus> {
   const status = await getTenantStatus(d1, now)
   if (allows(status)) return status
-  const readAt = cached && cached.value === status ? cached.until - TENANT_STATUS_CACHE_MS : null
-  if (readAt === null || now.getTime() - readAt < TENANT_STATUS_RECHECK_MS) return status
-  invalidateTenantStatus()
-  return getTenantStatus(d1, now)
+  const entry = cached
+  if (!entry || entry.value !== status) return status
+  if (entry.check) return entry.check
+  const nowMs = now.getTime()
+  if (nowMs - entry.checkedAt < TENANT_STATUS_RECHECK_MS) return status
+  entry.check = (async () => {
+    try {
+      const row = await d1.prepare('SELECT version FROM tenant_version WHERE id = 1').first<{ version: number }>()
+      if ((row?.version ?? 0) === entry.version) {
+        entry.checkedAt = nowMs
+        return status
+      }
+      if (cached === entry) invalidateTenantStatus()
+      return await getTenantStatus(d1, now)
+    } finally {
+      entry.check = undefined
+    }
+  })()
+  return entry.check
 }
 
 /**
@@ -105,7 +135,23 @@ export function noteEndedSessions(tokenHashes: readonly string[]): void {
   if (cached) for (const hash of tokenHashes) cached.value.endedSessions.add(hash)
 }
 
-/** Called by every store write to IdPs, organizations or session revocations: this isolate sees the change at once. */
+/**
+ * Called by every store write to IdPs, organizations or session revocations: this isolate sees the
+ * change at once, and the version every other isolate's re-check of a refusal reads
+ * (getTenantStatusFor) moves on. A failing bump is logged, not thrown: the change itself landed,
+ * and other isolates still see it within TENANT_STATUS_CACHE_MS. (Changes made with SQL by hand
+ * leave the version alone: they are seen within that window.)
+ */
+export async function tenantChanged(d1: D1Database): Promise<void> {
+  invalidateTenantStatus()
+  try {
+    await d1.prepare('UPDATE tenant_version SET version = version + 1 WHERE id = 1').run()
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'tenant version not bumped', error: String(err).slice(0, 200) }))
+  }
+}
+
+/** This isolate's cache only: the next read goes to D1. */
 export function invalidateTenantStatus(): void {
   generation++
   cached = null

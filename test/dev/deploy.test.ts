@@ -17,7 +17,7 @@ type Worker = 'gateway' | 'console'
 const KV_ID = '0123456789abcdef0123456789abcdef'
 const TOML_WITHOUT_IDS = '[[kv_namespaces]]\nbinding = "SESSIONS"\n'
 
-function fakeWrangler(account: { databaseExists: boolean; secrets: Record<Worker, string[]>; fail?: string }) {
+function fakeWrangler(account: { databaseExists: boolean; secrets: Record<Worker, string[]>; fail?: string; missing?: Worker[]; listFails?: Worker }) {
   const calls: Call[] = []
   const values: Record<Worker, Record<string, string>> = { gateway: {}, console: {} }
   const run = (args: string[], input?: string) => {
@@ -26,6 +26,14 @@ function fakeWrangler(account: { databaseExists: boolean; secrets: Record<Worker
     const worker: Worker = args.includes('--config') ? 'console' : 'gateway'
     if (account.fail && cmd.startsWith(account.fail)) return { status: 1, stdout: '', stderr: 'boom' }
     if (cmd === 'd1 info edge-sso') return { status: account.databaseExists ? 0 : 1, stdout: '', stderr: '' }
+    if (args[0] === 'secret' && args[1] === 'list' && account.missing?.includes(worker))
+      return {
+        status: 1,
+        stdout: '',
+        stderr: `✘ [ERROR] Worker "edge-sso-${worker}" not found.\n\nIf this is a new Worker, run \`wrangler deploy\` first to create it.`,
+      }
+    if (args[0] === 'secret' && args[1] === 'list' && account.listFails === worker)
+      return { status: 1, stdout: '', stderr: '✘ [ERROR] A request to the Cloudflare API failed (429)' }
     if (args[0] === 'secret' && args[1] === 'list')
       return { status: 0, stdout: JSON.stringify(account.secrets[worker].map((name) => ({ name, type: 'secret_text' }))), stderr: '' }
     if (args[0] === 'secret' && args[1] === 'put') {
@@ -68,7 +76,7 @@ async function runDeploy(w: ReturnType<typeof fakeWrangler>, options: Parameters
 
 describe('npm run deploy', () => {
   it('on a fresh account: the same generated secrets on both Workers (printed once), the gateway (creating D1 and KV), migrations, then the console on its KV', async () => {
-    const w = fakeWrangler({ databaseExists: false, secrets: { gateway: [], console: [] } })
+    const w = fakeWrangler({ databaseExists: false, secrets: { gateway: [], console: [] }, missing: ['gateway', 'console'] })
     let n = 0
     const { result, lines, written } = await runDeploy(w, { secret: () => `secret-${++n}-${'x'.repeat(40)}` })
     // wrangler refuses to deploy a Worker without its required secrets: they come first (and
@@ -101,7 +109,7 @@ describe('npm run deploy', () => {
     expect(config.workers_dev).toBe(false)
   })
 
-  it('run again: migrates before the new code, and leaves the secrets alone', async () => {
+  it('run again: migrates before the new code, the console before the gateway that passes to it, and leaves the secrets alone', async () => {
     const w = fakeWrangler({ databaseExists: true, secrets: { gateway: [...REQUIRED_SECRETS], console: [...REQUIRED_SECRETS] } })
     const { result, lines } = await runDeploy(w)
     expect(commands(w.calls)).toEqual([
@@ -110,9 +118,9 @@ describe('npm run deploy', () => {
       'secret list --format json --config wrangler.console.jsonc',
       'd1 info edge-sso',
       'd1 migrations apply DB --remote',
-      'deploy',
       'kv namespace list',
       'deploy --config /tmp/generated/wrangler.console.json',
+      'deploy',
     ])
     expect(result.generated).toEqual([])
     expect(lines.join('\n')).toContain('set on both Workers (unchanged)')
@@ -133,6 +141,19 @@ describe('npm run deploy', () => {
     expect(w.values.console).toEqual({ ADMIN_TOKEN: 'kept-admin-token-0123456789abcdef0123', SSO_SECRET: 'kept-sso-secret-0123456789abcdef0123456789' })
   })
 
+  it("stops when a Worker's secrets cannot be listed for another reason than its absence, before setting anything", async () => {
+    const w = fakeWrangler({ databaseExists: true, secrets: { gateway: [], console: [] }, listFails: 'console' })
+    await expect(runDeploy(w)).rejects.toThrow(/could not list the console Worker's secrets.*429/s)
+    expect(commands(w.calls).filter((c) => c.startsWith('secret put') || c.startsWith('deploy'))).toEqual([])
+  })
+
+  it("gives the console the operator's [vars] from wrangler.toml", async () => {
+    const w = fakeWrangler({ databaseExists: true, secrets: { gateway: [...REQUIRED_SECRETS], console: [...REQUIRED_SECRETS] } })
+    const toml = `${TOML_WITHOUT_IDS}\n[vars]\nPORTAL_ORIGIN = "https://portal.internal.example" # the portal's own host\nDOH_URL = "https://dns.example/dns-query"\n\n[secrets]\nrequired = ["SSO_SECRET"]\n`
+    const { written } = await runDeploy(w, { gatewayToml: toml })
+    expect(written['wrangler.console.json']!.vars).toEqual({ PORTAL_ORIGIN: 'https://portal.internal.example', DOH_URL: 'https://dns.example/dns-query' })
+  })
+
   it('uses the KV id that wrangler wrote back into wrangler.toml', async () => {
     const toml = `[[d1_databases]]\nbinding = "DB"\nid = "ffffffffffffffffffffffffffffffff"\n\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "${KV_ID}"\n`
     expect(configuredKvId(toml)).toBe(KV_ID)
@@ -150,10 +171,13 @@ describe('npm run deploy', () => {
     expect(config.durable_objects.bindings).toEqual([{ name: 'RATE_LIMITER', class_name: 'RateLimiter', script_name: 'edge-sso-gateway' }])
   })
 
-  it('builds both Workers without an account on --dry-run', async () => {
+  it('builds both Workers without an account on --dry-run, and fails when the gateway bundle it must measure is missing', async () => {
     const w = fakeWrangler({ databaseExists: false, secrets: { gateway: [], console: [] } })
-    await runDeploy(w, { dryRun: true, measure: () => null })
+    await runDeploy(w, { dryRun: true, measure: () => ({ rawBytes: 1, gzipBytes: 1 }) })
     expect(commands(w.calls)).toEqual(['deploy --dry-run --outdir dist', 'deploy --dry-run --config wrangler.console.jsonc --outdir dist/console'])
+    await expect(
+      runDeploy(fakeWrangler({ databaseExists: false, secrets: { gateway: [], console: [] } }), { dryRun: true, measure: () => null }),
+    ).rejects.toThrow(/bundle is missing/)
   })
 
   it('prints both bundle sizes of a dry run, and fails when the gateway is over its 150 KiB gzip budget', async () => {

@@ -5,6 +5,10 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { getTenantStatus, getTenantStatusFor, invalidateTenantStatus, TENANT_STATUS_CACHE_MS, TENANT_STATUS_RECHECK_MS } from '../../src/store/tenant-status'
+import { createIdp, deleteIdp, updateIdp } from '../../src/store/idps'
+import { createOrganization, deleteOrganization, updateOrganization } from '../../src/store/organizations'
+import { consumeOnce } from '../../src/store/replay'
+import { revokeSessions } from '../../src/store/sessions'
 import { anotherIsolate, countingD1 } from '../helpers/storage'
 import { seedIdp, seedOrganization } from '../helpers/tenants'
 
@@ -150,10 +154,15 @@ describe('per-isolate cache', () => {
 
 describe('a refusal re-checked (changes come from the console Worker, another isolate)', () => {
   const knowsEnabled = (id: string) => (s: Awaited<ReturnType<typeof getTenantStatus>>) => Boolean(s.organizations.get(id)?.enabled)
-  /** Creates an organization as the console Worker would: past this isolate's cache. */
-  const createElsewhere = (id: string) => env.DB.prepare("INSERT INTO organizations (id, name, slug) VALUES (?, 'New', ?)").bind(id, id).run()
+  const bump = () => env.DB.prepare('UPDATE tenant_version SET version = version + 1 WHERE id = 1').run()
+  /** Creates an organization as the console Worker's store would (row, then version), past this isolate's cache. */
+  const createElsewhere = async (id: string) => {
+    await env.DB.prepare("INSERT INTO organizations (id, name, slug) VALUES (?, 'New', ?)").bind(id, id).run()
+    await bump()
+  }
+  const version = async () => (await env.DB.prepare('SELECT version FROM tenant_version WHERE id = 1').first<{ version: number }>())!.version
 
-  it('sees an organization created elsewhere once the cached status is TENANT_STATUS_RECHECK_MS old, with one more read', async () => {
+  it('sees an organization created elsewhere once the cached status is TENANT_STATUS_RECHECK_MS old: one version read, then the reload', async () => {
     const { db: counted, calls } = countingCalls(db)
     await getTenantStatus(counted, T0)
     const perRead = calls()
@@ -163,10 +172,10 @@ describe('a refusal re-checked (changes come from the console Worker, another is
     expect(calls()).toBe(perRead)
     const status = await getTenantStatusFor(counted, at(TENANT_STATUS_RECHECK_MS), knowsEnabled('org_new'))
     expect(status.organizations.get('org_new')?.enabled).toBe(true)
-    expect(calls()).toBe(2 * perRead)
+    expect(calls()).toBe(2 * perRead + 1)
     // The fresh read is cached: the next answers cost nothing.
     await getTenantStatusFor(counted, at(TENANT_STATUS_RECHECK_MS + 10), knowsEnabled('org_new'))
-    expect(calls()).toBe(2 * perRead)
+    expect(calls()).toBe(2 * perRead + 1)
   })
 
   it('sees an organization enabled elsewhere the same way', async () => {
@@ -174,7 +183,15 @@ describe('a refusal re-checked (changes come from the console Worker, another is
     invalidateTenantStatus()
     expect(await isEnabled(db, T0)).toBe(false)
     await env.DB.prepare('UPDATE organizations SET enabled = 1 WHERE id = ?').bind('org_acme').run()
+    await bump()
     expect((await getTenantStatusFor(db, at(TENANT_STATUS_RECHECK_MS), knowsEnabled('org_acme'))).organizations.get('org_acme')?.enabled).toBe(true)
+  })
+
+  it('sees a change made with SQL by hand (the version left alone) within TENANT_STATUS_CACHE_MS, as before', async () => {
+    await getTenantStatus(db, T0)
+    await env.DB.prepare("INSERT INTO organizations (id, name, slug) VALUES ('org_sql', 'SQL', 'sql')").run()
+    expect((await getTenantStatusFor(db, at(TENANT_STATUS_RECHECK_MS), knowsEnabled('org_sql'))).organizations.has('org_sql')).toBe(false)
+    expect((await getTenantStatusFor(db, at(TENANT_STATUS_CACHE_MS), knowsEnabled('org_sql'))).organizations.has('org_sql')).toBe(true)
   })
 
   it('does not re-read what it allows: a disable elsewhere holds within TENANT_STATUS_CACHE_MS, as before', async () => {
@@ -188,12 +205,46 @@ describe('a refusal re-checked (changes come from the console Worker, another is
     expect(await isEnabled(counted, at(TENANT_STATUS_CACHE_MS))).toBe(false)
   })
 
-  it('keeps refusing what D1 refuses too, re-reading at most once per TENANT_STATUS_RECHECK_MS', async () => {
+  it('keeps refusing what D1 refuses too: one version read per TENANT_STATUS_RECHECK_MS, no reload while nothing changed', async () => {
     const { db: counted, calls } = countingCalls(db)
     await getTenantStatus(counted, T0)
     const perRead = calls()
     for (let ms = 0; ms < 10_000; ms += 100)
       expect(knowsEnabled('org_missing')(await getTenantStatusFor(counted, at(ms), knowsEnabled('org_missing')))).toBe(false)
-    expect(calls()).toBe(perRead * (1 + Math.floor(9_900 / TENANT_STATUS_RECHECK_MS)))
+    expect(calls()).toBe(perRead + Math.floor(9_900 / TENANT_STATUS_RECHECK_MS))
+  })
+
+  it('shares one version read among concurrent refusals', async () => {
+    const { db: counted, calls } = countingCalls(db)
+    await getTenantStatus(counted, T0)
+    const perRead = calls()
+    await createElsewhere('org_new')
+    const all = await Promise.all(Array.from({ length: 20 }, () => getTenantStatusFor(counted, at(TENANT_STATUS_RECHECK_MS), knowsEnabled('org_new'))))
+    expect(all.every((s) => s.organizations.get('org_new')?.enabled)).toBe(true)
+    expect(calls()).toBe(2 * perRead + 1)
+  })
+
+  it('has its version bumped by every store write to IdPs, organizations and session revocations, and by nothing else', async () => {
+    const stores = { db: env.DB, kv: env.SESSIONS }
+    const writes: [string, () => Promise<unknown>][] = [
+      ['createOrganization', () => createOrganization(env.DB, 'org_t', { name: 'T', slug: 't' }, T0)],
+      ['updateOrganization', () => updateOrganization(env.DB, 'org_t', { enabled: false }, T0)],
+      [
+        'createIdp',
+        () => createIdp(env.DB, 'idp_t', { organizationId: 'org_t', name: 'T', slug: 't', entityId: 'https://t.test', ssoUrl: 'https://t.test/sso' }, T0),
+      ],
+      ['updateIdp', () => updateIdp(env.DB, 'idp_t', { enabled: false }, T0)],
+      ['revokeSessions', () => revokeSessions(stores, { subject: 't:jane' }, T0)],
+      ['deleteIdp', () => deleteIdp(env.DB, 'idp_t', T0)],
+      ['deleteOrganization', () => deleteOrganization(env.DB, 'org_t', T0)],
+    ]
+    for (const [name, write] of writes) {
+      const before = await version()
+      await write()
+      expect(await version(), name).toBeGreaterThan(before)
+    }
+    const before = await version()
+    await consumeOnce(env.DB, 'https://t.test', '_x', at(60_000), T0)
+    expect(await version()).toBe(before)
   })
 })
