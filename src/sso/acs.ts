@@ -18,8 +18,8 @@ import {
   type ResolvedIdp,
   type ResponseHints,
 } from '../saml/index'
-import { findIdp, findIdpByEntityId, markIdpTested, type IdpRow } from '../store/idps'
-import { getOrganization, type OrganizationRow } from '../store/organizations'
+import { findIdpWithTenant, markIdpTested, type IdpRow, type IdpWithTenant } from '../store/idps'
+import type { OrganizationRow } from '../store/organizations'
 import { AUTHN_REQUEST_ISSUER, consumeOnce, releaseConsumed } from '../store/replay'
 import { decryptionKeys } from '../store/sp-keys'
 import { putTestResult } from '../store/test-results'
@@ -27,7 +27,7 @@ import { clearLoginState, LOGIN_STATE_TTL_SECONDS, readLoginStates, type LoginSt
 import { safeReturnTo } from './return-to'
 import { startSession } from './sessions'
 import { spEndpoints, type SpEndpoints } from './sp-endpoints'
-import { assertGroupsAllowed, assertUsableNameId, emailAuthority, subjectOf, type EmailAuthority } from './tenancy'
+import { assertGroupsAllowed, assertUsableNameId, emailAuthority, subjectOf, verifiedDomainNames, type EmailAuthority } from './tenancy'
 
 /** Replay rows live at least as long as a login state (a replayed AuthnRequest ID must stay refused while its cookie lives). */
 export const MIN_REPLAY_WINDOW_MS = LOGIN_STATE_TTL_SECONDS * 1000
@@ -41,28 +41,31 @@ export interface AcsInput {
 interface Resolved {
   idp: IdpRow
   organization: OrganizationRow
+  /** The organization's verified domains, read with the IdP (email authority). */
+  verifiedDomains: string[]
   state: LoginState | null
 }
 
 /** The IdP and pending login a response belongs to, from its unverified hints. */
 async function resolve(ctx: RequestContext, hints: ResponseHints, states: LoginState[]): Promise<Resolved> {
-  let idp: IdpRow | null
+  let found: IdpWithTenant | null
   let state: LoginState | null = null
+  // The IdP, its organization and its domains in one D1 call (store/idps.ts).
   if (hints.inResponseTo) {
     // Bound to this browser: only a pending login whose cookie this browser holds counts.
     state = states.find((s) => s.requestId === hints.inResponseTo) ?? null
     if (!state) throw new AppError('LOGIN_STATE_MISSING', undefined, { inResponseTo: hints.inResponseTo, pendingLogins: states.length })
-    idp = await findIdp(ctx.db, state.idpId)
-    if (!idp) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: state.idpId })
+    found = await findIdpWithTenant(ctx.db, { id: state.idpId })
+    if (!found) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: state.idpId })
   } else {
-    idp = hints.issuer ? await findIdpByEntityId(ctx.db, hints.issuer) : null
-    if (!idp) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer })
+    found = hints.issuer ? await findIdpWithTenant(ctx.db, { entityId: hints.issuer }) : null
+    if (!found) throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer })
   }
+  const { idp, organization, domains } = found
   // An OIDC IdP's entity ID is the gateway's own name for it: no SAML response speaks for it.
   if (idp.protocol !== 'saml') throw new AppError('LOGIN_UNKNOWN_ISSUER', undefined, { issuer: hints.issuer, idpId: idp.id })
-  const organization = await getOrganization(ctx.db, idp.organizationId)
   if (!organization) throw new AppError('LOGIN_IDP_NOT_FOUND', undefined, { idpId: idp.id, organizationId: idp.organizationId })
-  return { idp, organization, state }
+  return { idp, organization, verifiedDomains: verifiedDomainNames(domains), state }
 }
 
 /** The clock skew this IdP's responses are checked with: its own, else the gateway default. */
@@ -87,8 +90,8 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
       sp: { entityId: sp.entityId, acsUrl: sp.acsUrl },
       now,
       idp: async (hints) => {
-        const { idp, organization, state } = await resolve(ctx, hints, states)
-        Object.assign(found, { idp, organization, state })
+        const { idp, organization, verifiedDomains, state } = await resolve(ctx, hints, states)
+        Object.assign(found, { idp, organization, verifiedDomains, state })
         trail.idpId = idp.id
         if (state?.test) trail.action = 'login.test'
         if (!idp.enabled && !state?.test) throw new AppError('LOGIN_IDP_DISABLED', undefined, { idpId: idp.id })
@@ -104,7 +107,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
         })
       },
     })
-    const { idp, organization, state } = found as Resolved
+    const { idp, organization, verifiedDomains, state } = found as Resolved
     received = { nameId: result.nameId, attributes: result.attributes }
     assertUsableNameId(result.nameId)
     trail.subject = subjectOf(idp.slug, result.nameId)
@@ -125,7 +128,7 @@ export async function acceptSamlResponse(ctx: RequestContext, trail: AuditTrail,
     // No groups attribute means no groups: denied when a list is set (Entra drops groups > 150).
     assertGroupsAllowed(idp.allowedGroups, identity.groups)
     // Email authority: the IdP may vouch only for addresses in its organization's verified domains.
-    const authority = await emailAuthority(ctx, organization, identity.email)
+    const authority = await emailAuthority(ctx, organization, identity.email, verifiedDomains)
 
     if (state?.test) {
       await recordAudit(ctx, { action: 'login.test', outcome: 'success', idpId: idp.id, subject: trail.subject, detail: { test: true } })

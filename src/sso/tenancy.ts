@@ -7,7 +7,7 @@
 import type { RequestContext } from '../context'
 import { AppError } from '../errors'
 import type { GroupMapping } from '../store/schema'
-import { getOrganization, listDomains, type OrganizationRow } from '../store/organizations'
+import { getOrganization, listDomains, type DomainRow, type OrganizationRow } from '../store/organizations'
 import { isSessionRevoked, type Session } from '../store/sessions'
 import { getTenantStatusFor } from '../store/tenant-status'
 
@@ -74,11 +74,17 @@ export interface EmailAuthority {
  * admin set trustAnyEmail. Throws LOGIN_EMAIL_MALFORMED or LOGIN_EMAIL_DOMAIN_MISMATCH (with the
  * allowed domains and the received one, for the audit log and the test-connection page).
  */
-export async function emailAuthority(ctx: RequestContext, organization: OrganizationRow, email: string | null): Promise<EmailAuthority> {
+export async function emailAuthority(
+  ctx: RequestContext,
+  organization: OrganizationRow,
+  email: string | null,
+  /** The organization's verified domains when the caller read them already (the ACS does, with the IdP). */
+  knownVerified?: string[],
+): Promise<EmailAuthority> {
   if (email === null) return { email: null, verified: false }
   const parsed = parseEmail(email)
   if (!parsed) throw new AppError('LOGIN_EMAIL_MALFORMED', undefined, { received: email, organizationId: organization.id })
-  const verified = await verifiedDomainsOf(ctx, organization.id)
+  const verified = knownVerified ?? (await verifiedDomainsOf(ctx, organization.id))
   const normalized = `${parsed.local}@${parsed.domain}`
   if (verified.includes(parsed.domain)) return { email: normalized, verified: true }
   if (organization.trustAnyEmail) return { email: normalized, verified: false }
@@ -86,7 +92,12 @@ export async function emailAuthority(ctx: RequestContext, organization: Organiza
 }
 
 async function verifiedDomainsOf(ctx: RequestContext, organizationId: string): Promise<string[]> {
-  return (await listDomains(ctx.db, [organizationId])).filter((d) => d.status === 'verified').map((d) => d.domain)
+  return verifiedDomainNames(await listDomains(ctx.db, [organizationId]))
+}
+
+/** The verified ones of an organization's domains, by name. */
+export function verifiedDomainNames(domains: readonly DomainRow[]): string[] {
+  return domains.filter((d) => d.status === 'verified').map((d) => d.domain)
 }
 
 /** Google's one issuer for every Google account, consumer and Workspace alike. */

@@ -7,8 +7,9 @@ import { and, asc, eq, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { open, seal } from '../crypto/secret-box'
 import { AppError } from '../errors'
-import { idps } from './schema'
-import { selectOneBy } from './statements'
+import type { DomainRow, OrganizationRow } from './organizations'
+import { idps, organizationDomains, organizations } from './schema'
+import { selectOneBy, selectWhere } from './statements'
 import { retireSlug } from './retired-slugs'
 import { tenantChanged } from './tenant-status'
 
@@ -45,6 +46,49 @@ export async function findIdp(d1: D1Database, idOrSlug: string): Promise<IdpRow 
 
 export async function findIdpByEntityId(d1: D1Database, entityId: string): Promise<IdpRow | null> {
   return idpByEntityId(d1, entityId)
+}
+
+/** An IdP as the ACS needs it: with its organization (null when gone) and that organization's domains, in domain order. */
+export interface IdpWithTenant {
+  idp: IdpRow
+  organization: OrganizationRow | null
+  domains: DomainRow[]
+}
+
+const byKey = { id: '"id" = ?', entityId: '"entity_id" = ?' } as const
+const tenantStatements = Object.fromEntries(
+  Object.entries(byKey).map(([key, match]) => [
+    key,
+    {
+      idp: selectWhere(idps, `${match} LIMIT 1`),
+      organization: selectWhere(organizations, `"id" = (SELECT "organization_id" FROM "idps" WHERE ${match} LIMIT 1)`),
+      domains: selectWhere(organizationDomains, `"organization_id" = (SELECT "organization_id" FROM "idps" WHERE ${match} LIMIT 1) ORDER BY "domain" ASC`),
+    },
+  ]),
+) as Record<
+  keyof typeof byKey,
+  {
+    idp: ReturnType<typeof selectWhere<typeof idps>>
+    organization: ReturnType<typeof selectWhere<typeof organizations>>
+    domains: ReturnType<typeof selectWhere<typeof organizationDomains>>
+  }
+>
+
+/**
+ * The IdP by id or by entity ID, its organization and the organization's domains: one D1 call
+ * (a batch, one snapshot) instead of three in a row, for the ACS on every sign-in.
+ */
+export async function findIdpWithTenant(d1: D1Database, by: { id: string } | { entityId: string }): Promise<IdpWithTenant | null> {
+  const [key, value] = 'id' in by ? (['id', by.id] as const) : (['entityId', by.entityId] as const)
+  const s = tenantStatements[key]
+  const [idpResult, organizationResult, domainsResult] = await d1.batch<Record<string, unknown>>([
+    s.idp.statement(d1, value),
+    s.organization.statement(d1, value),
+    s.domains.statement(d1, value),
+  ])
+  const idp = s.idp.rows(idpResult!)[0]
+  if (!idp) return null
+  return { idp, organization: s.organization.rows(organizationResult!)[0] ?? null, domains: s.domains.rows(domainsResult!) }
 }
 
 /** Turns a unique-index violation into a 409 naming the field. */

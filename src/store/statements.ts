@@ -16,18 +16,37 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 /** A value as the column stores it: null stays null (drizzle binds null as is). */
 const encode = (column: Column, value: unknown): unknown => (value === null ? null : column.mapToDriverValue(value))
 
-function decoder<T extends SQLiteTable>(table: T): { select: string; decode: (row: unknown[]) => InferSelectModel<T> } {
+function decoder<T extends SQLiteTable>(
+  table: T,
+): { select: string; decode: (row: unknown[]) => InferSelectModel<T>; decodeObject: (row: Record<string, unknown>) => InferSelectModel<T> } {
   const columns = Object.entries(getTableColumns(table) as Record<string, Column>)
+  const value = (column: Column, raw: unknown) => (raw === null || raw === undefined ? null : column.mapFromDriverValue(raw))
   return {
     select: `SELECT ${columns.map(([, c]) => quote(c.name)).join(', ')} FROM ${quote(getTableName(table))}`,
     decode: (row) => {
       const out: Record<string, unknown> = {}
-      columns.forEach(([key, column], i) => {
-        const value = row[i]
-        out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
-      })
+      columns.forEach(([key, column], i) => (out[key] = value(column, row[i])))
       return out as InferSelectModel<T>
     },
+    // A batch answers with objects keyed by column name.
+    decodeObject: (row) => {
+      const out: Record<string, unknown> = {}
+      for (const [key, column] of columns) out[key] = value(column, row[column.name])
+      return out as InferSelectModel<T>
+    },
+  }
+}
+
+/**
+ * Every column of `table` WHERE `where` (the store's own SQL; a `?` per value, values bound), for
+ * a D1 batch: `statement` binds the values, `rows` decodes that statement's batch result.
+ */
+export function selectWhere<T extends SQLiteTable>(table: T, where: string) {
+  const { select, decodeObject } = decoder(table)
+  const text = `${select} WHERE ${where}`
+  return {
+    statement: (d1: D1Database, ...values: unknown[]): D1PreparedStatement => d1.prepare(text).bind(...values),
+    rows: (result: D1Result<Record<string, unknown>>): InferSelectModel<T>[] => result.results.map(decodeObject),
   }
 }
 

@@ -7,7 +7,7 @@ import { asc, eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { writeAudit } from '../../src/store/audit'
-import { findIdp, findIdpByEntityId } from '../../src/store/idps'
+import { findIdp, findIdpByEntityId, findIdpWithTenant } from '../../src/store/idps'
 import { getOrganization, listDomains } from '../../src/store/organizations'
 import { consumeOnce } from '../../src/store/replay'
 import { auditLog, consumedAssertions, idps, organizationDomains, organizations } from '../../src/store/schema'
@@ -88,6 +88,49 @@ describe('reads', () => {
     const byEntity = selectOneBy(idps, 'entityId')
     expect(await byEntity(env.DB, "x' OR '1'='1")).toBeNull()
     expect(await byEntity(env.DB, '%')).toBeNull()
+  })
+})
+
+describe('an IdP with its tenant, in one batch (the ACS)', () => {
+  beforeEach(async () => {
+    await seedOrganization(
+      { id: 'org_acme', name: 'Acme', slug: 'acme', domains: ['acme.example', 'acme.test'], pendingDomains: ['beta.acme.example'] },
+      env.DB,
+      T0,
+    )
+    await seedOrganization({ id: 'org_globex', name: 'Globex', slug: 'globex', domains: ['globex.example'] }, env.DB, T0)
+    await seedIdp(
+      env.DB,
+      'idp_acme',
+      { organizationId: 'org_acme', name: 'Acme', slug: 'acme-okta', entityId: 'https://acme.test/saml', ssoUrl: 'https://acme.test/sso' },
+      T0,
+    )
+    await seedIdp(
+      env.DB,
+      'idp_globex',
+      { organizationId: 'org_globex', name: 'Globex', slug: 'globex', entityId: 'https://globex.test/saml', ssoUrl: 'https://globex.test/sso' },
+      T0,
+    )
+  })
+
+  it("reads what the separate reads do, by id and by entity ID, and only that organization's domains", async () => {
+    const expected = {
+      idp: await findIdp(env.DB, 'idp_acme'),
+      organization: await getOrganization(env.DB, 'org_acme'),
+      domains: await listDomains(env.DB, ['org_acme']),
+    }
+    expect(expected.domains.map((d) => d.domain)).toEqual(['acme.example', 'acme.test', 'beta.acme.example'])
+    expect(await findIdpWithTenant(env.DB, { id: 'idp_acme' })).toStrictEqual(expected)
+    expect(await findIdpWithTenant(env.DB, { entityId: 'https://acme.test/saml' })).toStrictEqual(expected)
+    expect((await findIdpWithTenant(env.DB, { entityId: 'https://globex.test/saml' }))!.domains.map((d) => d.domain)).toEqual(['globex.example'])
+  })
+
+  it('finds nothing for an unknown IdP (a slug is not an id), and no organization for an orphan', async () => {
+    expect(await findIdpWithTenant(env.DB, { id: 'idp_none' })).toBeNull()
+    expect(await findIdpWithTenant(env.DB, { id: 'acme-okta' })).toBeNull()
+    expect(await findIdpWithTenant(env.DB, { entityId: "x' OR 1=1 --" })).toBeNull()
+    await env.DB.prepare("UPDATE idps SET organization_id = 'org_gone' WHERE id = 'idp_acme'").run()
+    expect(await findIdpWithTenant(env.DB, { id: 'idp_acme' })).toMatchObject({ organization: null, domains: [] })
   })
 })
 
