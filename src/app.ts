@@ -1,7 +1,6 @@
 /**
- * Builds the Hono apps: request ID, request context, request log, secure headers on gateway pages,
- * the routers (one per surface), and the one error handler. Time and randomness are injected
- * (tests pin them). Gateway pages live under /sso/; everything else is the portal.
+ * The apps of both Workers, and both in one (createApp). Gateway pages live under /sso/;
+ * everything else is the portal. What each request gets before its routes is in app-base.ts.
  *
  * Two Workers (docs/architecture.md, "Two Workers"): the gateway on the portal's hostname serves
  * customers (sign-in, ACS, logout, hand-offs, broker, proxy) and passes the admin console and the

@@ -34,12 +34,12 @@ export async function getIdp(d1: D1Database, id: string): Promise<IdpRow | null>
   return (await drizzle(d1).select().from(idps).where(eq(idps.id, id)).limit(1))[0] ?? null
 }
 
-/** By id or slug (the `idp` query parameter accepts either). */
-// The ACS and the sign-in read these on every request: prepared statements (statements.ts).
+// The sign-in reads these on every request: prepared statements (statements.ts).
 const idpById = selectOneBy(idps, 'id')
 const idpBySlug = selectOneBy(idps, 'slug')
 const idpByEntityId = selectOneBy(idps, 'entityId')
 
+/** By id or slug (the `idp` query parameter accepts either). */
 export async function findIdp(d1: D1Database, idOrSlug: string): Promise<IdpRow | null> {
   return (await idpById(d1, idOrSlug)) ?? (await idpBySlug(d1, idOrSlug))
 }
@@ -55,24 +55,16 @@ export interface IdpWithTenant {
   domains: DomainRow[]
 }
 
-const byKey = { id: '"id" = ?', entityId: '"entity_id" = ?' } as const
-const tenantStatements = Object.fromEntries(
-  Object.entries(byKey).map(([key, match]) => [
-    key,
-    {
-      idp: selectWhere(idps, `${match} LIMIT 1`),
-      organization: selectWhere(organizations, `"id" = (SELECT "organization_id" FROM "idps" WHERE ${match} LIMIT 1)`),
-      domains: selectWhere(organizationDomains, `"organization_id" = (SELECT "organization_id" FROM "idps" WHERE ${match} LIMIT 1) ORDER BY "domain" ASC`),
-    },
-  ]),
-) as Record<
-  keyof typeof byKey,
-  {
-    idp: ReturnType<typeof selectWhere<typeof idps>>
-    organization: ReturnType<typeof selectWhere<typeof organizations>>
-    domains: ReturnType<typeof selectWhere<typeof organizationDomains>>
+/** The three statements of findIdpWithTenant for an IdP matched by `match` (SQL with one `?`). */
+function tenantStatementsFor(match: string) {
+  const itsOrganization = `(SELECT "organization_id" FROM "idps" WHERE ${match} LIMIT 1)`
+  return {
+    idp: selectWhere(idps, `${match} LIMIT 1`),
+    organization: selectWhere(organizations, `"id" = ${itsOrganization}`),
+    domains: selectWhere(organizationDomains, `"organization_id" = ${itsOrganization} ORDER BY "domain" ASC`),
   }
->
+}
+const tenantStatements = { id: tenantStatementsFor('"id" = ?'), entityId: tenantStatementsFor('"entity_id" = ?') }
 
 /**
  * The IdP by id or by entity ID, its organization and the organization's domains: one D1 call
