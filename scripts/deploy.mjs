@@ -163,6 +163,9 @@ export async function deploy({
   }
   const onGateway = secretsOf('gateway', [])
   const onConsoleWorker = secretsOf('console', onConsole)
+  // Every value is settled before any is set: a deploy that must stop changes nothing.
+  /** @type {{ name: string, value: string, targets: { worker: string, extra: string[] }[] }[]} */
+  const plan = []
   /** @type {string[]} */
   const generated = []
   for (const name of REQUIRED_SECRETS) {
@@ -171,16 +174,16 @@ export async function deploy({
       ...(onConsoleWorker.includes(name) ? [] : [{ worker: 'console', extra: onConsole }]),
     ]
     if (targets.length === 0) continue
-    let value = env[name]
-    if (!value) {
-      if (targets.length === 1)
-        throw new Error(
-          `The ${targets[0]?.worker} Worker has no ${name} while the other one has it. Cloudflare never shows a secret again: run \`${name}=<the value you kept> npm run deploy\` (both Workers need the same value).`,
-        )
-      value = secret()
-      generated.push(name)
-      log(`${name} = ${value}`)
-    }
+    const kept = env[name]
+    if (!kept && targets.length === 1)
+      throw new Error(
+        `The ${targets[0]?.worker} Worker has no ${name} while the other one has it. Cloudflare never shows a secret again: run \`${name}=<the value you kept> npm run deploy\` (both Workers need the same value).`,
+      )
+    plan.push({ name, value: kept || secret(), targets })
+    if (!kept) generated.push(name)
+  }
+  for (const { name, value, targets } of plan) {
+    if (generated.includes(name)) log(`${name} = ${value}`)
     for (const t of targets) must(`secret ${name} on ${t.worker}`, ['secret', 'put', name, ...t.extra], value)
   }
 

@@ -132,6 +132,11 @@ describe('npm run deploy', () => {
     await expect(runDeploy(refused)).rejects.toThrow(/The console Worker has no ADMIN_TOKEN .*ADMIN_TOKEN=<the value you kept> npm run deploy/)
     expect(commands(refused.calls).filter((c) => c.startsWith('secret put') || c.startsWith('deploy'))).toEqual([])
 
+    // One kept value is not enough: nothing is set until both are settled.
+    const half = upgrade()
+    await expect(runDeploy(half, { env: { ADMIN_TOKEN: 'kept-admin-token-0123456789abcdef0123' } })).rejects.toThrow(/The console Worker has no SSO_SECRET/)
+    expect(commands(half.calls).filter((c) => c.startsWith('secret put') || c.startsWith('deploy'))).toEqual([])
+
     const w = upgrade()
     const { result } = await runDeploy(w, {
       env: { ADMIN_TOKEN: 'kept-admin-token-0123456789abcdef0123', SSO_SECRET: 'kept-sso-secret-0123456789abcdef0123456789' },
