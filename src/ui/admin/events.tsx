@@ -4,7 +4,7 @@
  * "Retry now" on an event that was given up. JS-free forms; never shows the signing secret.
  */
 import type { EventView, WebhookState } from '../../admin/events'
-import { AdminLayout, type AdminLayoutProps } from './layout'
+import { AdminLayout, PostButton, type AdminLayoutProps } from './layout'
 
 type Chrome = Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string }
 
@@ -108,12 +108,13 @@ export function EventsPage(props: Chrome & { webhook: WebhookState; events: Even
                   </td>
                   <td>
                     {e.status === 'failed' ? (
-                      <form class="inline" method="post" action={`/sso/admin/events/${e.id}/retry`}>
-                        <input type="hidden" name="_csrf" value={props.csrf} />
-                        <button class="btn secondary" type="submit" data-testid="retry" aria-label={`Retry ${e.type} event ${e.id} now`}>
-                          Retry now
-                        </button>
-                      </form>
+                      <PostButton
+                        action={`/sso/admin/events/${e.id}/retry`}
+                        csrf={props.csrf}
+                        label="Retry now"
+                        testId="retry"
+                        ariaLabel={`Retry ${e.type} event ${e.id} now`}
+                      />
                     ) : null}
                   </td>
                 </tr>

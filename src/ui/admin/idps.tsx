@@ -1,6 +1,6 @@
 /** IdP list: status, default, order, certificate warnings, quick actions. */
 import type { CertificateInfo } from '../../admin/certificates'
-import { AdminLayout, type AdminLayoutProps } from './layout'
+import { AdminLayout, PostButton, type AdminLayoutProps } from './layout'
 
 export interface IdpListItem {
   id: string
@@ -17,18 +17,6 @@ export interface IdpListItem {
   certificateInfo: CertificateInfo[]
 }
 
-function ActionButton(props: { action: string; csrf: string; label: string; name?: string; value?: string; kind?: 'secondary' | 'danger' }) {
-  return (
-    <form class="inline" method="post" action={props.action}>
-      <input type="hidden" name="_csrf" value={props.csrf} />
-      {props.name ? <input type="hidden" name={props.name} value={props.value ?? ''} /> : null}
-      <button class={`btn ${props.kind ?? 'secondary'}`} type="submit">
-        {props.label}
-      </button>
-    </form>
-  )
-}
-
 export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { idps: IdpListItem[]; csrf: string }) {
   const byDefault = props.idps.find((i) => i.isDefault)
   return (
@@ -36,7 +24,7 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
       {byDefault ? (
         <p class="flash" role="status" data-testid="default-banner">
           Default IdP: <strong>{byDefault.name}</strong>. Every customer who signs in goes straight to it; the selection page and email discovery are skipped.{' '}
-          <ActionButton action={`/sso/admin/idps/${byDefault.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
+          <PostButton action={`/sso/admin/idps/${byDefault.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
         </p>
       ) : null}
       <p>
@@ -83,16 +71,16 @@ export function IdpListPage(props: Omit<AdminLayoutProps, 'title' | 'active' | '
                   ))}
                 </td>
                 <td>
-                  <ActionButton action={`/sso/admin/idps/${idp.id}/test`} csrf={props.csrf} label="Test" kind="secondary" />{' '}
-                  {idp.draft ? null : <ActionButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />}{' '}
+                  <PostButton action={`/sso/admin/idps/${idp.id}/test`} csrf={props.csrf} label="Test" kind="secondary" />{' '}
+                  {idp.draft ? null : <PostButton action={`/sso/admin/idps/${idp.id}/toggle`} csrf={props.csrf} label={idp.enabled ? 'Disable' : 'Enable'} />}{' '}
                   {idp.isDefault ? (
-                    <ActionButton action={`/sso/admin/idps/${idp.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
+                    <PostButton action={`/sso/admin/idps/${idp.id}/default/unset`} csrf={props.csrf} label="Unset default" kind="secondary" />
                   ) : (
-                    <ActionButton action={`/sso/admin/idps/${idp.id}/default`} csrf={props.csrf} label="Make default" />
+                    <PostButton action={`/sso/admin/idps/${idp.id}/default`} csrf={props.csrf} label="Make default" />
                   )}{' '}
-                  {i > 0 ? <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="up" label="↑" /> : null}{' '}
+                  {i > 0 ? <PostButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="up" label="↑" /> : null}{' '}
                   {i < props.idps.length - 1 ? (
-                    <ActionButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="down" label="↓" />
+                    <PostButton action={`/sso/admin/idps/${idp.id}/move`} csrf={props.csrf} name="direction" value="down" label="↓" />
                   ) : null}
                 </td>
               </tr>

@@ -125,6 +125,35 @@ export function AdminLayout(props: AdminLayoutProps) {
 }
 
 /** A labelled input with its error right below it (aria-describedby ties them together). */
+/**
+ * A one-button POST form with the console's CSRF token: every quick action of the console's
+ * lists and pages. `name`/`value`: one hidden field; `children`: more fields before the button
+ * (a confirmation box). `kind` '' is the primary button.
+ */
+export function PostButton(props: {
+  action: string
+  csrf: string
+  label: string
+  name?: string
+  value?: string
+  kind?: 'secondary' | 'danger' | ''
+  testId?: string
+  ariaLabel?: string
+  children?: Child
+}) {
+  const kind = props.kind ?? 'secondary'
+  return (
+    <form class="inline" method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      {props.name ? <input type="hidden" name={props.name} value={props.value ?? ''} /> : null}
+      {props.children}
+      <button class={kind ? `btn ${kind}` : 'btn'} type="submit" data-testid={props.testId} aria-label={props.ariaLabel}>
+        {props.label}
+      </button>
+    </form>
+  )
+}
+
 export function Field(props: {
   name: string
   label: string

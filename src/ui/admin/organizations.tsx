@@ -6,7 +6,7 @@
  */
 import type { DomainView, OrganizationView } from '../../admin/organizations'
 import type { SetupLinkView } from '../../admin/setup-links'
-import { AdminLayout, Check, Field, type AdminLayoutProps } from './layout'
+import { AdminLayout, Check, Field, PostButton, type AdminLayoutProps } from './layout'
 import { SetupLinksSection } from './setup-links'
 
 type Chrome = Omit<AdminLayoutProps, 'title' | 'active' | 'children'> & { csrf: string }
@@ -183,13 +183,9 @@ function OrganizationDetails(props: Chrome & { organization: OrganizationView; e
   const o = props.organization
   const base = `/sso/admin/organizations/${o.id}`
   const post = (path: string, label: string, kind: 'secondary' | 'danger' = 'secondary', confirm?: string) => (
-    <form class="inline" method="post" action={`${base}${path}`}>
-      <input type="hidden" name="_csrf" value={props.csrf} />
+    <PostButton action={`${base}${path}`} csrf={props.csrf} label={label} kind={kind}>
       {confirm ? <ConfirmBox name="confirm" label={confirm} /> : null}
-      <button class={`btn ${kind}`} type="submit">
-        {label}
-      </button>
-    </form>
+    </PostButton>
   )
   return (
     <>

@@ -4,6 +4,7 @@
  * verified → test passed → active), with revoke and approve.
  */
 import type { SetupLinkView } from '../../admin/setup-links'
+import { PostButton } from './layout'
 
 const STEPS: [keyof SetupLinkView['steps'], string][] = [
   ['created', 'created'],
@@ -67,21 +68,9 @@ export function SetupLinksSection(props: { organizationId: string; csrf: string;
                     <span class="tag">{l.status}</span>
                   </td>
                   <td>
-                    {l.status === 'awaiting-approval' ? (
-                      <form class="inline" method="post" action={`${base}/${l.id}/approve`}>
-                        <input type="hidden" name="_csrf" value={props.csrf} />
-                        <button class="btn" type="submit">
-                          Approve
-                        </button>
-                      </form>
-                    ) : null}{' '}
+                    {l.status === 'awaiting-approval' ? <PostButton action={`${base}/${l.id}/approve`} csrf={props.csrf} label="Approve" kind="" /> : null}{' '}
                     {l.status === 'open' || l.status === 'awaiting-approval' ? (
-                      <form class="inline" method="post" action={`${base}/${l.id}/revoke`}>
-                        <input type="hidden" name="_csrf" value={props.csrf} />
-                        <button class="btn danger" type="submit">
-                          Revoke
-                        </button>
-                      </form>
+                      <PostButton action={`${base}/${l.id}/revoke`} csrf={props.csrf} label="Revoke" kind="danger" />
                     ) : null}
                   </td>
                 </tr>

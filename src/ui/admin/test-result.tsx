@@ -4,7 +4,7 @@
  */
 import type { CertificateInfo } from '../../admin/certificates'
 import type { TestResult } from '../../admin/idps'
-import { AdminLayout, type AdminLayoutProps } from './layout'
+import { AdminLayout, PostButton, type AdminLayoutProps } from './layout'
 
 /** What the result page can fix in one click (admin/idps.ts trustTestCertificate, useTestEmailAttribute). */
 export interface TestFixes {
@@ -234,13 +234,13 @@ function EmailFixes(props: { idpId: string; csrf: string; fixes: TestFixes; attr
       <ul class="plain">
         {candidates.map(([name, values]) => (
           <li>
-            <form class="inline" method="post" action={`/sso/admin/idps/${props.idpId}/test/${props.fixes.requestId}/use-email-attribute`}>
-              <input type="hidden" name="_csrf" value={props.csrf} />
-              <input type="hidden" name="attribute" value={name} />
-              <button class="btn secondary" type="submit">
-                Use {name} as the email
-              </button>
-            </form>{' '}
+            <PostButton
+              action={`/sso/admin/idps/${props.idpId}/test/${props.fixes.requestId}/use-email-attribute`}
+              csrf={props.csrf}
+              name="attribute"
+              value={name}
+              label={`Use ${name} as the email`}
+            />{' '}
             <span class="muted">({(values as unknown[]).map(String).join(', ')})</span>
           </li>
         ))}
